@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { CircuitFileError, parseCircuit, solveCircuit } from '@metatwin/physics';
+import { UsageError } from '../usage';
+
+/** `metatwin solve --network FILE`: prints the operating point as JSON. */
+export function solveCommand(argv: string[], write: (s: string) => void): number {
+  const { values } = parseArgs({ args: argv, options: { network: { type: 'string' } }, strict: true, allowPositionals: false });
+  const file = values.network;
+  if (!file) throw new UsageError('solve needs --network FILE');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${file}: not valid JSON (${(err as Error).message})`);
+  }
+  try {
+    const solution = solveCircuit(parseCircuit(json));
+    write(JSON.stringify({ status: solution.status, voltages: solution.voltages, currents: solution.currents, power: solution.power, iterations: solution.iterations, residual_A: solution.residual_A }) + '\n');
+    return solution.status === 'converged' ? 0 : 1;
+  } catch (err) {
+    if (err instanceof CircuitFileError || err instanceof RangeError) throw new UsageError(`${file}: ${err.message}`);
+    throw err;
+  }
+}

@@ -1,0 +1,31 @@
+import { solveCommand } from './commands/solve';
+import { USAGE, UsageError } from './usage';
+
+type Command = (argv: string[], write: (s: string) => void) => number | Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  solve: solveCommand,
+};
+
+/** Entry point: returns the process exit code. */
+export async function main(argv: string[], write: (s: string) => void = (s) => process.stdout.write(s), writeError: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    write(USAGE + '\n');
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    writeError(`metatwin: unknown command "${name}"\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    return await command(rest, write);
+  } catch (err) {
+    if (err instanceof UsageError || (err instanceof TypeError && (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS'))) {
+      writeError(`metatwin ${name}: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,370 @@
+/**
+ * DC operating point of one transistor network by damped Newton's method.
+ *
+ * Unknowns are the free node voltages; fixed nodes are ideal voltage sources. Besides the
+ * channel currents, every transistor terminal leaks to the grounded bulk through SPICE's
+ * source/drain junction (saturation current IS) in parallel with GMIN, exactly as ngspice's
+ * Level-1 model does. That convention is what makes a node reachable only through cut-off
+ * channels well defined (and agree with SPICE): the leak pulls it toward ground until a
+ * channel just turns on (or to 0 V when none can), instead of leaving it floating or NaN.
+ *
+ * Converged means, at every free node, |KCL residual| ≤ absTol_A or ≤ relTol × (sum of
+ * the magnitudes of the currents meeting there). Anything else is returned as a status
+ * with the residual, never thrown and never silently accepted. The absolute floor is tiny
+ * (1e-18 A) on purpose: a node held only by leakage (≈ 1e-12 S) would otherwise count as
+ * solved anywhere within a volt; with it, the relative test governs and pins every node
+ * to ≈ 1e-9 of its own currents.
+ */
+import { analysePattern, entryOffset, luFactor, luSolve, type LuPattern } from './sparse-lu';
+import { DRAIN_GDS, DRAIN_GM, DRAIN_GMBS, DRAIN_ID, EDGE_OPEN, EDGE_SHORT, level1Drain, newDrainResult, type TransistorSet } from './level1';
+import { nodeDegrees, type Network } from './network';
+
+export interface SolverOptions {
+  /** Absolute KCL tolerance per node (A). Default 1e-18 (see the class comment). */
+  readonly absTol_A?: number;
+  /** Relative KCL tolerance per node. Default 1e-9. */
+  readonly relTol?: number;
+  /** Newton factorisations allowed per solve. Default 100. */
+  readonly maxIterations?: number;
+  /** Largest change of any node voltage in one Newton step (V). Default 0.5. */
+  readonly maxStep_V?: number;
+  /** SPICE GMIN across each junction (S). Default 1e-12, as ngspice. */
+  readonly gmin_S?: number;
+  /** Junction saturation current IS of each source/drain junction (A). Default 1e-14, as SPICE Level 1. */
+  readonly junctionIs_A?: number;
+  /** Device temperature (K) for the junction's thermal voltage. Default 300.15 (SPICE's 27 °C). */
+  readonly temperature_K?: number;
+}
+
+export type SolveStatus = 'converged' | 'max-iterations' | 'singular' | 'non-finite';
+
+export interface SolveResult {
+  readonly status: SolveStatus;
+  /** Newton steps taken (one factorisation each). */
+  readonly iterations: number;
+  /** Largest |KCL residual| over free nodes at the returned voltages (A). */
+  readonly residual_A: number;
+}
+
+const BOLTZMANN_OVER_Q = 8.617333262e-5; // V/K
+const MAX_EXP_ARG = 709;
+
+export class DcSolver {
+  readonly network: Network;
+  /** Free nodes in pivot order: freeNodes[k] is the node of unknown k. */
+  readonly freeNodes: Int32Array;
+  /** 1 where the node is held by a source. */
+  readonly fixedMask: Uint8Array;
+  readonly pattern: LuPattern;
+
+  private readonly absTol: number;
+  private readonly relTol: number;
+  private readonly maxIterations: number;
+  private readonly maxStep: number;
+  private readonly gmin: number;
+  private readonly junctionIs: number;
+  private readonly vt: number;
+
+  private readonly unknownOf: Int32Array; // node → unknown or −1
+  private readonly leakTerminals: Float64Array; // per unknown: transistor terminals at the node
+  private readonly offAA: Int32Array;
+  private readonly offAB: Int32Array;
+  private readonly offBA: Int32Array;
+  private readonly offBB: Int32Array;
+  private readonly values: Float64Array;
+  private readonly work: Float64Array;
+  private readonly residual: Float64Array;
+  private readonly scale: Float64Array;
+  private readonly step: Float64Array;
+  private readonly previous: Float64Array;
+  private readonly drain = newDrainResult();
+
+  constructor(network: Network, fixed: ArrayLike<boolean | number>, options: SolverOptions = {}) {
+    if (fixed.length !== network.nodeCount) {
+      throw new RangeError(`fixed mask has ${fixed.length} entries for ${network.nodeCount} nodes`);
+    }
+    this.network = network;
+    this.absTol = options.absTol_A ?? 1e-18;
+    this.relTol = options.relTol ?? 1e-9;
+    this.maxIterations = options.maxIterations ?? 100;
+    this.maxStep = options.maxStep_V ?? 0.5;
+    this.gmin = options.gmin_S ?? 1e-12;
+    this.junctionIs = options.junctionIs_A ?? 1e-14;
+    this.vt = BOLTZMANN_OVER_Q * (options.temperature_K ?? 300.15);
+    for (const [name, v] of [['absTol_A', this.absTol], ['relTol', this.relTol], ['maxStep_V', this.maxStep], ['gmin_S', this.gmin], ['junctionIs_A', this.junctionIs]] as const) {
+      if (!(v >= 0) || !Number.isFinite(v)) throw new RangeError(`solver option ${name} must be a finite number ≥ 0, got ${v}`);
+    }
+
+    const nodeCount = network.nodeCount;
+    this.fixedMask = new Uint8Array(nodeCount);
+    const freeList: number[] = [];
+    for (let i = 0; i < nodeCount; i++) {
+      if (fixed[i]) this.fixedMask[i] = 1;
+      else freeList.push(i);
+    }
+    const n = freeList.length;
+    const localOf = new Int32Array(nodeCount).fill(-1);
+    freeList.forEach((node, k) => (localOf[node] = k));
+    const adjacency: number[][] = Array.from({ length: n }, () => []);
+    const { edgeA, edgeB, edgeCount } = network;
+    for (let e = 0; e < edgeCount; e++) {
+      const a = localOf[edgeA[e]];
+      const b = localOf[edgeB[e]];
+      if (a >= 0 && b >= 0) {
+        adjacency[a].push(b);
+        adjacency[b].push(a);
+      }
+    }
+    const { order, pattern } = analysePattern(n, adjacency);
+    this.pattern = pattern;
+    this.freeNodes = new Int32Array(n);
+    this.unknownOf = new Int32Array(nodeCount).fill(-1);
+    for (let k = 0; k < n; k++) {
+      const node = freeList[order[k]];
+      this.freeNodes[k] = node;
+      this.unknownOf[node] = k;
+    }
+    const degree = nodeDegrees(network);
+    this.leakTerminals = new Float64Array(n);
+    for (let k = 0; k < n; k++) this.leakTerminals[k] = degree[this.freeNodes[k]];
+
+    this.offAA = new Int32Array(edgeCount);
+    this.offAB = new Int32Array(edgeCount);
+    this.offBA = new Int32Array(edgeCount);
+    this.offBB = new Int32Array(edgeCount);
+    for (let e = 0; e < edgeCount; e++) {
+      const a = this.unknownOf[edgeA[e]];
+      const b = this.unknownOf[edgeB[e]];
+      this.offAA[e] = a >= 0 ? pattern.diagonal[a] : -1;
+      this.offBB[e] = b >= 0 ? pattern.diagonal[b] : -1;
+      this.offAB[e] = a >= 0 && b >= 0 ? entryOffset(pattern, a, b) : -1;
+      this.offBA[e] = a >= 0 && b >= 0 ? entryOffset(pattern, b, a) : -1;
+    }
+    this.values = new Float64Array(pattern.colIndex.length);
+    this.work = new Float64Array(n);
+    this.residual = new Float64Array(n);
+    this.scale = new Float64Array(n);
+    this.step = new Float64Array(n);
+    this.previous = new Float64Array(n);
+  }
+
+  /** Number of unknowns (free nodes). */
+  get unknowns(): number {
+    return this.freeNodes.length;
+  }
+
+  /**
+   * Solve for the free node voltages.
+   * @param gates_V gate voltage per edge
+   * @param transistors this copy's per-edge transistor parameters
+   * @param voltages_V per node: fixed values and the starting guess on entry (warm start);
+   *   the free entries are overwritten with the solution (or the last iterate on failure)
+   * @param injected_A optional current injected into each node (A), e.g. Equilibrium Propagation's nudge
+   */
+  solve(gates_V: Float64Array, transistors: TransistorSet, voltages_V: Float64Array, injected_A: Float64Array | null = null): SolveResult {
+    const n = this.freeNodes.length;
+    const { freeNodes, residual, step, previous } = this;
+    for (let k = 0; k < n; k++) {
+      if (!Number.isFinite(voltages_V[freeNodes[k]])) voltages_V[freeNodes[k]] = 0;
+    }
+    let merit = this.assemble(gates_V, transistors, voltages_V, injected_A, true);
+    let iterations = 0;
+    for (;;) {
+      if (this.converged()) return { status: 'converged', iterations, residual_A: this.maxResidual() };
+      if (!Number.isFinite(merit)) return { status: 'non-finite', iterations, residual_A: this.maxResidual() };
+      if (iterations >= this.maxIterations) return { status: 'max-iterations', iterations, residual_A: this.maxResidual() };
+      iterations++;
+      const info = luFactor(this.pattern, this.values, this.work);
+      if (info !== 0) return { status: 'singular', iterations, residual_A: this.maxResidual() };
+      let largest = 0;
+      for (let k = 0; k < n; k++) {
+        step[k] = -residual[k];
+      }
+      luSolve(this.pattern, this.values, step);
+      for (let k = 0; k < n; k++) {
+        const a = Math.abs(step[k]);
+        if (a > largest) largest = a;
+      }
+      if (!Number.isFinite(largest)) return { status: 'non-finite', iterations, residual_A: this.maxResidual() };
+      if (largest > this.maxStep) {
+        const f = this.maxStep / largest;
+        for (let k = 0; k < n; k++) step[k] *= f;
+      }
+      for (let k = 0; k < n; k++) {
+        const node = freeNodes[k];
+        previous[k] = voltages_V[node];
+        voltages_V[node] = previous[k] + step[k];
+      }
+      let next = this.assemble(gates_V, transistors, voltages_V, injected_A, true);
+      // Backtrack while the step makes KCL worse: Newton's direction is a descent
+      // direction for the squared residual, so a short enough step always helps.
+      let fraction = 1;
+      while (!(next <= merit) && fraction > 1 / 1024 && !this.converged()) {
+        fraction *= 0.5;
+        for (let k = 0; k < n; k++) voltages_V[freeNodes[k]] = previous[k] + fraction * step[k];
+        next = this.assemble(gates_V, transistors, voltages_V, injected_A, true);
+      }
+      merit = next;
+    }
+  }
+
+  /**
+   * Evaluate KCL residual (and, when `jacobian`, the Jacobian) at `voltages_V`.
+   * @returns the squared 2-norm of the residual (A²)
+   */
+  private assemble(gates_V: Float64Array, t: TransistorSet, voltages_V: Float64Array, injected_A: Float64Array | null, jacobian: boolean): number {
+    const { residual, scale, values, unknownOf, offAA, offAB, offBA, offBB, drain } = this;
+    const { edgeA, edgeB, edgeCount } = this.network;
+    const n = this.freeNodes.length;
+    residual.fill(0);
+    scale.fill(0);
+    if (jacobian) values.fill(0);
+    const { vto_V, beta_AperV2, gamma_sqrtV, phi_V, lambda_perV, edgeState, shortConductance_S } = t;
+
+    for (let e = 0; e < edgeCount; e++) {
+      const a = edgeA[e];
+      const b = edgeB[e];
+      const ua = unknownOf[a];
+      const ub = unknownOf[b];
+      if (ua < 0 && ub < 0) continue;
+      const va = voltages_V[a];
+      const vb = voltages_V[b];
+      let current: number; // a → b
+      let dIdVa: number;
+      let dIdVb: number;
+      const state = edgeState[e];
+      if (state === EDGE_OPEN) {
+        continue;
+      } else if (state === EDGE_SHORT) {
+        current = shortConductance_S * (va - vb);
+        dIdVa = shortConductance_S;
+        dIdVb = -shortConductance_S;
+      } else if (va >= vb) {
+        level1Drain(va, vb, gates_V[e], vto_V[e], beta_AperV2[e], gamma_sqrtV, phi_V, lambda_perV, drain);
+        current = drain[DRAIN_ID];
+        dIdVa = drain[DRAIN_GDS];
+        dIdVb = -(drain[DRAIN_GDS] + drain[DRAIN_GM] + drain[DRAIN_GMBS]);
+      } else {
+        level1Drain(vb, va, gates_V[e], vto_V[e], beta_AperV2[e], gamma_sqrtV, phi_V, lambda_perV, drain);
+        current = -drain[DRAIN_ID];
+        dIdVa = drain[DRAIN_GDS] + drain[DRAIN_GM] + drain[DRAIN_GMBS];
+        dIdVb = -drain[DRAIN_GDS];
+      }
+      const mag = Math.abs(current);
+      if (ua >= 0) {
+        residual[ua] += current;
+        scale[ua] += mag;
+      }
+      if (ub >= 0) {
+        residual[ub] -= current;
+        scale[ub] += mag;
+      }
+      if (jacobian) {
+        if (ua >= 0) values[offAA[e]] += dIdVa;
+        if (ub >= 0) values[offBB[e]] -= dIdVb;
+        if (ua >= 0 && ub >= 0) {
+          values[offAB[e]] += dIdVb;
+          values[offBA[e]] -= dIdVa;
+        }
+      }
+    }
+
+    // Source/drain junction leakage to the grounded bulk, per transistor terminal (ngspice mos1load).
+    const { gmin, junctionIs, vt, leakTerminals, freeNodes } = this;
+    const diag = this.pattern.diagonal;
+    let merit = 0;
+    for (let k = 0; k < n; k++) {
+      const node = freeNodes[k];
+      const v = voltages_V[node];
+      const vbs = -v;
+      let leak: number; // out of the node into the bulk
+      let gLeak: number;
+      if (vbs <= -3 * vt) {
+        leak = gmin * v + junctionIs;
+        gLeak = gmin;
+      } else {
+        const ev = Math.exp(Math.min(MAX_EXP_ARG, vbs / vt));
+        leak = -(junctionIs * (ev - 1) + gmin * vbs);
+        gLeak = (junctionIs * ev) / vt + gmin;
+      }
+      const m = leakTerminals[k];
+      residual[k] += m * leak;
+      scale[k] += m * Math.abs(leak);
+      if (jacobian) values[diag[k]] += m * gLeak;
+      if (injected_A !== null) {
+        const inj = injected_A[node];
+        residual[k] -= inj;
+        scale[k] += Math.abs(inj);
+      }
+      merit += residual[k] * residual[k];
+    }
+    return merit;
+  }
+
+  private converged(): boolean {
+    const { residual, scale, absTol, relTol } = this;
+    for (let k = 0; k < residual.length; k++) {
+      const r = Math.abs(residual[k]);
+      if (!(r <= absTol || r <= relTol * scale[k])) return false;
+    }
+    return true;
+  }
+
+  private maxResidual(): number {
+    let m = 0;
+    for (let k = 0; k < this.residual.length; k++) {
+      const r = Math.abs(this.residual[k]);
+      if (!(r <= m)) m = r;
+    }
+    return m;
+  }
+
+  /**
+   * KCL residual at every node (A): net current leaving it through channels and leakage,
+   * minus any injected current. Zero (to tolerance) at free nodes of a converged solve;
+   * at fixed nodes it is the current the source must supply. For tests and reports.
+   */
+  kclResidual(gates_V: Float64Array, t: TransistorSet, voltages_V: Float64Array, injected_A: Float64Array | null = null): Float64Array {
+    const out = new Float64Array(this.network.nodeCount);
+    const currents = new Float64Array(this.network.edgeCount);
+    edgeCurrents(this.network, gates_V, t, voltages_V, currents);
+    const { edgeA, edgeB, edgeCount } = this.network;
+    for (let e = 0; e < edgeCount; e++) {
+      out[edgeA[e]] += currents[e];
+      out[edgeB[e]] -= currents[e];
+    }
+    const degree = nodeDegrees(this.network);
+    for (let i = 0; i < out.length; i++) {
+      out[i] += degree[i] * junctionLeak(voltages_V[i], this.gmin, this.junctionIs, this.vt);
+      if (injected_A !== null) out[i] -= injected_A[i];
+    }
+    return out;
+  }
+}
+
+/** Leakage of one transistor terminal at voltage v into the grounded bulk (A). */
+export function junctionLeak(v: number, gmin_S: number, is_A: number, vt_V: number): number {
+  const vbs = -v;
+  if (vbs <= -3 * vt_V) return gmin_S * v + is_A;
+  return -(is_A * (Math.exp(Math.min(MAX_EXP_ARG, vbs / vt_V)) - 1) + gmin_S * vbs);
+}
+
+/** Channel current of every edge, signed a → b (A). Writes `out`. */
+export function edgeCurrents(network: Network, gates_V: Float64Array, t: TransistorSet, voltages_V: Float64Array, out: Float64Array): void {
+  const drain = newDrainResult();
+  const { edgeA, edgeB, edgeCount } = network;
+  for (let e = 0; e < edgeCount; e++) {
+    const va = voltages_V[edgeA[e]];
+    const vb = voltages_V[edgeB[e]];
+    const state = t.edgeState[e];
+    if (state === EDGE_OPEN) out[e] = 0;
+    else if (state === EDGE_SHORT) out[e] = t.shortConductance_S * (va - vb);
+    else if (va >= vb) {
+      level1Drain(va, vb, gates_V[e], t.vto_V[e], t.beta_AperV2[e], t.gamma_sqrtV, t.phi_V, t.lambda_perV, drain);
+      out[e] = drain[DRAIN_ID];
+    } else {
+      level1Drain(vb, va, gates_V[e], t.vto_V[e], t.beta_AperV2[e], t.gamma_sqrtV, t.phi_V, t.lambda_perV, drain);
+      out[e] = -drain[DRAIN_ID];
+    }
+  }
+}

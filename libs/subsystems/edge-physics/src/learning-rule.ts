@@ -1,0 +1,85 @@
+/**
+ * Each twin edge's learning circuit (paper Eq. 4, Appendix B, Fig. 7):
+ *   dG/dt = (V_F² − V_C²) / (V0·R0·C0)
+ * with V_F, V_C the voltage drops across the free and clamped transistors of the edge.
+ * The gate capacitor is held above G_min by a diode and cannot exceed the supply rail.
+ * A per-edge offset (V²) models the small bias of each physical circuit that the paper
+ * identifies as the source of its error floor.
+ */
+import type { Network } from '@metatwin/physics';
+
+export interface LearningCircuit {
+  /** Amalgamated gain constant V0 (V), Eq. B2: (10k/(10k+100k)·2)²·10 V ≈ 0.33 V. */
+  readonly v0_V: number;
+  /** Charging resistor R0 (Ω). */
+  readonly r0_Ohm: number;
+  /** Gate capacitor C0 (F). */
+  readonly c0_F: number;
+  /** Diode floor of the gate voltage (V). */
+  readonly gMin_V: number;
+  /** Upper rail of the gate voltage (V): the multiplier's 10 V scale, the gate ADC's full scale. */
+  readonly gMax_V: number;
+}
+
+export const PAPER_LEARNING_CIRCUIT: LearningCircuit = Object.freeze({
+  v0_V: 0.33,
+  r0_Ohm: 100,
+  c0_F: 22e-6,
+  gMin_V: 1.1,
+  gMax_V: 10,
+});
+
+export function validateLearningCircuit(c: LearningCircuit): void {
+  for (const key of ['v0_V', 'r0_Ohm', 'c0_F'] as const) {
+    if (!(c[key] > 0) || !Number.isFinite(c[key])) throw new RangeError(`learning.${key} must be a positive number, got ${c[key]}`);
+  }
+  if (!(c.gMax_V > c.gMin_V) || !Number.isFinite(c.gMin_V) || !Number.isFinite(c.gMax_V)) {
+    throw new RangeError(`learning.gMin_V (${c.gMin_V}) must be below learning.gMax_V (${c.gMax_V})`);
+  }
+}
+
+/** V0·R0·C0 (V·s): the gate moves 1 V/s per V² of (V_F² − V_C²). */
+export function learningTimeScale_Vs(c: LearningCircuit): number {
+  return c.v0_V * c.r0_Ohm * c.c0_F;
+}
+
+/** The paper's τ0 = (G_rng / V_max²)·V0·R0·C0 ≈ 18 ms for G_rng = 5 V, V_max = 0.45 V (Eq. B1). */
+export function tau0_s(c: LearningCircuit, gRange_V = 5, vMax_V = 0.45): number {
+  return (gRange_V / (vMax_V * vMax_V)) * learningTimeScale_Vs(c);
+}
+
+/**
+ * Gate rates dG/dt (V/s) of every edge from the free and clamped node voltages.
+ * @param offset_V2 per-edge bias added to V_F² − V_C², or null
+ */
+export function gateRates(network: Network, free_V: Float64Array, clamped_V: Float64Array, offset_V2: Float64Array | null, c: LearningCircuit, out_Vps: Float64Array): void {
+  const inv = 1 / learningTimeScale_Vs(c);
+  const { edgeA, edgeB, edgeCount } = network;
+  for (let e = 0; e < edgeCount; e++) {
+    const a = edgeA[e];
+    const b = edgeB[e];
+    const dF = free_V[a] - free_V[b];
+    const dC = clamped_V[a] - clamped_V[b];
+    let drive = dF * dF - dC * dC;
+    if (offset_V2 !== null) drive += offset_V2[e];
+    out_Vps[e] = drive * inv;
+  }
+}
+
+/**
+ * Charging power dissipated in R0 by each learning circuit (W), Eq. D1:
+ * (V_F² − V_C²)² / (V0²·R0). Returns the total.
+ */
+export function chargingPowers(network: Network, free_V: Float64Array, clamped_V: Float64Array, c: LearningCircuit, out_W: Float64Array): number {
+  const k = 1 / (c.v0_V * c.v0_V * c.r0_Ohm);
+  const { edgeA, edgeB, edgeCount } = network;
+  let total = 0;
+  for (let e = 0; e < edgeCount; e++) {
+    const dF = free_V[edgeA[e]] - free_V[edgeB[e]];
+    const dC = clamped_V[edgeA[e]] - clamped_V[edgeB[e]];
+    const drive = dF * dF - dC * dC;
+    out_W[e] = drive * drive * k;
+    total += out_W[e];
+  }
+  return total;
+}

@@ -1,0 +1,288 @@
+/**
+ * The twin network: a free and a clamped copy of one transistor network whose commensurate
+ * edges share one gate capacitor (paper Fig. 1B). Inputs and rails are held in both copies;
+ * the clamping circuit drives the clamped copy's outputs; while learn-enable is on, every
+ * gate integrates its learning circuit's current (Eq. 4) above the diode floor.
+ *
+ * A training step of length t_h is split into `substeps`: in each, both copies are solved
+ * at the present gates, the clamp re-reads the free outputs (the analog feedback is
+ * continuous), and the gates take an explicit Euler step of t_h/substeps. One substep is
+ * the usual quasi-static model; more substeps converge on the continuous dynamics.
+ *
+ * Warm start: Newton starts from the last solution of the same "slot". Giving each
+ * datapoint its own slot means every solve starts from the state that datapoint left,
+ * a tiny gate change ago, which is what makes long training runs fast.
+ */
+import { DcSolver, edgeCurrents, edgePowers, type Network, type SolveResult, type SolverOptions, type TransistorSet } from '@metatwin/physics';
+import { applyDamage, validateDamage, type DamageEvent } from './imperfections';
+import { PAPER_LEARNING_CIRCUIT, gateRates, learningTimeScale_Vs, validateLearningCircuit, type LearningCircuit } from './learning-rule';
+
+/** What the twin needs from the clamping subsystem. */
+export interface ClampPort {
+  readonly drives: 'voltage' | 'current';
+  clamp(freeOutputs_V: ArrayLike<number>, labels_V: ArrayLike<number>, out: Float64Array): void;
+}
+
+export interface TwinConfig {
+  readonly network: Network;
+  readonly freeTransistors: TransistorSet;
+  readonly clampedTransistors: TransistorSet;
+  /** Inputs and constant rails, held by sources in both copies. */
+  readonly heldNodes: ReadonlyArray<number>;
+  /** Outputs: read from the free copy, driven in the clamped copy. */
+  readonly outputNodes: ReadonlyArray<number>;
+  /** Whether the clamp holds output voltages (Coupled Learning) or injects currents (EP). */
+  readonly clampDrives: 'voltage' | 'current';
+  readonly learning?: LearningCircuit;
+  readonly learningOffset_V2?: Float64Array | null;
+  readonly damage?: ReadonlyArray<DamageEvent>;
+  readonly solver?: SolverOptions;
+  /** Warm-start slots (e.g. one per datapoint). Default 1. */
+  readonly warmStartSlots?: number;
+}
+
+export interface StepReport {
+  /** False when a solve did not converge; the gates were then left as they were. */
+  readonly ok: boolean;
+  readonly failed?: { readonly copy: 'free' | 'clamped'; readonly result: SolveResult };
+  readonly newtonIterations: number;
+}
+
+export class TwinError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TwinError';
+  }
+}
+
+export class TwinNetwork {
+  readonly network: Network;
+  readonly gates_V: Float64Array;
+  readonly learning: LearningCircuit;
+  readonly heldNodes: Int32Array;
+  readonly outputNodes: Int32Array;
+  readonly clampDrives: 'voltage' | 'current';
+  readonly freeTransistors: TransistorSet;
+  readonly clampedTransistors: TransistorSet;
+  /** Learning time so far: the time spent with learn-enable on (s). */
+  time_s = 0;
+  /** The global learn-enable switch (MAX322): off shunts every charging current to ground. */
+  learnEnabled = false;
+
+  private readonly freeSolver: DcSolver;
+  private readonly clampedSolver: DcSolver;
+  private readonly freeSlots: Float64Array[];
+  private readonly clampedSlots: Float64Array[];
+  private slot = 0;
+  private readonly injected_A: Float64Array | null;
+  private readonly offset_V2: Float64Array | null;
+  private readonly rates_Vps: Float64Array;
+  private readonly freeOut: Float64Array;
+  private readonly clampOut: Float64Array;
+  private readonly pendingDamage: DamageEvent[];
+
+  constructor(config: TwinConfig, initialGates_V: ArrayLike<number>) {
+    const { network } = config;
+    this.network = network;
+    const m = network.edgeCount;
+    this.learning = config.learning ?? PAPER_LEARNING_CIRCUIT;
+    validateLearningCircuit(this.learning);
+    if (initialGates_V.length !== m) throw new TwinError(`initial gates: expected ${m} values (one per edge), got ${initialGates_V.length}`);
+    this.gates_V = Float64Array.from(initialGates_V);
+    this.gates_V.forEach((g, e) => {
+      if (!Number.isFinite(g)) throw new TwinError(`initial gates[${e}] must be a finite voltage, got ${g}`);
+    });
+    const checkNodes = (name: string, nodes: ReadonlyArray<number>): Int32Array => {
+      nodes.forEach((n, i) => {
+        if (!Number.isInteger(n) || n < 0 || n >= network.nodeCount) throw new TwinError(`${name}[${i}] must be a node in 0..${network.nodeCount - 1}, got ${n}`);
+      });
+      return Int32Array.from(nodes);
+    };
+    this.heldNodes = checkNodes('heldNodes', config.heldNodes);
+    this.outputNodes = checkNodes('outputNodes', config.outputNodes);
+    const roles = new Set<number>();
+    for (const n of [...this.heldNodes, ...this.outputNodes]) {
+      if (roles.has(n)) throw new TwinError(`node ${n} is given two roles (held and output nodes must be distinct)`);
+      roles.add(n);
+    }
+    if (this.heldNodes.length === 0) throw new TwinError('at least one held node (input or rail) is needed');
+    for (const [name, t] of [['freeTransistors', config.freeTransistors], ['clampedTransistors', config.clampedTransistors]] as const) {
+      if (t.vto_V.length !== m || t.beta_AperV2.length !== m || t.edgeState.length !== m) throw new TwinError(`${name} must hold ${m} edges`);
+    }
+    this.freeTransistors = config.freeTransistors;
+    this.clampedTransistors = config.clampedTransistors;
+    this.clampDrives = config.clampDrives;
+    this.offset_V2 = config.learningOffset_V2 ?? null;
+    if (this.offset_V2 !== null && this.offset_V2.length !== m) throw new TwinError(`learningOffset_V2 must hold ${m} values`);
+    const damage = [...(config.damage ?? [])];
+    validateDamage(damage, m);
+    this.pendingDamage = damage.sort((x, y) => x.at_s - y.at_s);
+
+    const freeMask = new Uint8Array(network.nodeCount);
+    for (const n of this.heldNodes) freeMask[n] = 1;
+    const clampedMask = Uint8Array.from(freeMask);
+    if (this.clampDrives === 'voltage') for (const n of this.outputNodes) clampedMask[n] = 1;
+    this.freeSolver = new DcSolver(network, freeMask, config.solver);
+    this.clampedSolver = new DcSolver(network, clampedMask, config.solver);
+    this.injected_A = this.clampDrives === 'current' ? new Float64Array(network.nodeCount) : null;
+
+    const slots = config.warmStartSlots ?? 1;
+    if (!Number.isInteger(slots) || slots < 1) throw new TwinError(`warmStartSlots must be an integer ≥ 1, got ${slots}`);
+    this.freeSlots = Array.from({ length: slots }, () => new Float64Array(network.nodeCount).fill(NaN));
+    this.clampedSlots = Array.from({ length: slots }, () => new Float64Array(network.nodeCount).fill(NaN));
+    this.rates_Vps = new Float64Array(m);
+    this.freeOut = new Float64Array(this.outputNodes.length);
+    this.clampOut = new Float64Array(this.outputNodes.length);
+    this.applyDamageDue();
+  }
+
+  /** Node voltages of the free copy at the last solve of the current slot. */
+  get freeVoltages_V(): Float64Array {
+    return this.freeSlots[this.slot];
+  }
+
+  /** Node voltages of the clamped copy at the last solve of the current slot. */
+  get clampedVoltages_V(): Float64Array {
+    return this.clampedSlots[this.slot];
+  }
+
+  /** Choose the warm-start slot (for instance the datapoint index). */
+  selectSlot(slot: number): void {
+    if (!(slot >= 0 && slot < this.freeSlots.length) || !Number.isInteger(slot)) {
+      throw new TwinError(`slot must be an integer in 0..${this.freeSlots.length - 1}, got ${slot}`);
+    }
+    this.slot = slot;
+  }
+
+  /** Hold the input and rail nodes (volts, in heldNodes order) in both copies. */
+  applyHeld(values_V: ArrayLike<number>): void {
+    const held = this.heldNodes;
+    if (values_V.length !== held.length) throw new TwinError(`expected ${held.length} held voltages, got ${values_V.length}`);
+    const free = this.freeSlots[this.slot];
+    const clamped = this.clampedSlots[this.slot];
+    let mean = 0;
+    for (let i = 0; i < held.length; i++) {
+      const v = values_V[i];
+      if (!Number.isFinite(v)) throw new TwinError(`held voltage for node ${held[i]} must be finite, got ${v}`);
+      free[held[i]] = v;
+      clamped[held[i]] = v;
+      mean += v;
+    }
+    if (Number.isNaN(free[this.freeSolver.freeNodes[0] ?? held[0]])) {
+      // First use of this slot: start Newton from the mean held voltage.
+      mean /= held.length;
+      for (let n = 0; n < free.length; n++) {
+        if (Number.isNaN(free[n])) free[n] = mean;
+        if (Number.isNaN(clamped[n])) clamped[n] = mean;
+      }
+    }
+  }
+
+  solveFree(): SolveResult {
+    return this.freeSolver.solve(this.gates_V, this.freeTransistors, this.freeSlots[this.slot]);
+  }
+
+  /** Free-copy voltages of the output nodes (outputNodes order), after solveFree. */
+  freeOutputs(out: Float64Array = this.freeOut): Float64Array {
+    const free = this.freeSlots[this.slot];
+    for (let i = 0; i < this.outputNodes.length; i++) out[i] = free[this.outputNodes[i]];
+    return out;
+  }
+
+  /** Drive the clamped copy's outputs: voltages (V) or injected currents (A), per output node. */
+  applyClamp(values: ArrayLike<number>): void {
+    const outs = this.outputNodes;
+    if (values.length !== outs.length) throw new TwinError(`expected ${outs.length} clamp values, got ${values.length}`);
+    if (this.injected_A !== null) {
+      for (let i = 0; i < outs.length; i++) this.injected_A[outs[i]] = values[i];
+    } else {
+      const clamped = this.clampedSlots[this.slot];
+      for (let i = 0; i < outs.length; i++) clamped[outs[i]] = values[i];
+    }
+  }
+
+  solveClamped(): SolveResult {
+    return this.clampedSolver.solve(this.gates_V, this.clampedTransistors, this.clampedSlots[this.slot], this.injected_A);
+  }
+
+  /**
+   * Explicit Euler step of every gate over dt (s) from the current slot's free and clamped
+   * voltages, if learn-enable is on; the diode floor and the rail bound the result.
+   */
+  integrateGates(dt_s: number): void {
+    if (!this.learnEnabled) return;
+    gateRates(this.network, this.freeSlots[this.slot], this.clampedSlots[this.slot], this.offset_V2, this.learning, this.rates_Vps);
+    const { gates_V, rates_Vps } = this;
+    const lo = this.learning.gMin_V;
+    const hi = this.learning.gMax_V;
+    for (let e = 0; e < gates_V.length; e++) {
+      const g = gates_V[e] + rates_Vps[e] * dt_s;
+      gates_V[e] = g < lo ? lo : g > hi ? hi : g;
+    }
+  }
+
+  /**
+   * One training step: hold `held_V`, clamp toward `labels_V` through `clamp`, and, with
+   * learn-enable on, integrate the gates over duration_s in `substeps` Euler steps.
+   * The learning time advances only while learn-enable is on.
+   */
+  trainStep(held_V: ArrayLike<number>, labels_V: ArrayLike<number>, clamp: ClampPort, duration_s: number, substeps = 1): StepReport {
+    if (clamp.drives !== this.clampDrives) throw new TwinError(`clamp drives ${clamp.drives} but the twin was built for ${this.clampDrives}`);
+    this.applyDamageDue();
+    this.applyHeld(held_V);
+    const dt = duration_s / substeps;
+    let iterations = 0;
+    for (let s = 0; s < substeps; s++) {
+      const free = this.solveFree();
+      iterations += free.iterations;
+      if (free.status !== 'converged') return { ok: false, failed: { copy: 'free', result: free }, newtonIterations: iterations };
+      clamp.clamp(this.freeOutputs(), labels_V, this.clampOut);
+      this.applyClamp(this.clampOut);
+      const clamped = this.solveClamped();
+      iterations += clamped.iterations;
+      if (clamped.status !== 'converged') return { ok: false, failed: { copy: 'clamped', result: clamped }, newtonIterations: iterations };
+      this.integrateGates(dt);
+    }
+    if (this.learnEnabled) this.time_s += duration_s;
+    return { ok: true, newtonIterations: iterations };
+  }
+
+  /** Free-network output for given held voltages, learning untouched (inference). */
+  infer(held_V: ArrayLike<number>, out: Float64Array = new Float64Array(this.outputNodes.length)): SolveResult {
+    this.applyHeld(held_V);
+    const r = this.solveFree();
+    this.freeOutputs(out);
+    return r;
+  }
+
+  /** Channel current of each edge in a copy at its current slot voltages (A, a → b). */
+  currents(copy: 'free' | 'clamped', out: Float64Array = new Float64Array(this.network.edgeCount)): Float64Array {
+    const [t, v] = copy === 'free' ? [this.freeTransistors, this.freeSlots[this.slot]] : [this.clampedTransistors, this.clampedSlots[this.slot]];
+    edgeCurrents(this.network, this.gates_V, t, v, out);
+    return out;
+  }
+
+  /** Dissipated power per edge of the free copy (W) into `out`; returns the total. */
+  freePower(out: Float64Array = new Float64Array(this.network.edgeCount)): number {
+    return edgePowers(this.network, this.freeSlots[this.slot], this.currents('free'), out);
+  }
+
+  /** Gate rates (V/s) at the current slot, whether or not learning is enabled. */
+  gateRates(out: Float64Array = new Float64Array(this.network.edgeCount)): Float64Array {
+    gateRates(this.network, this.freeSlots[this.slot], this.clampedSlots[this.slot], this.offset_V2, this.learning, out);
+    return out;
+  }
+
+  /** The learning constant V0·R0·C0 (V·s). */
+  get learningScale_Vs(): number {
+    return learningTimeScale_Vs(this.learning);
+  }
+
+  private applyDamageDue(): void {
+    while (this.pendingDamage.length > 0 && this.pendingDamage[0].at_s <= this.time_s) {
+      const event = this.pendingDamage.shift() as DamageEvent;
+      applyDamage(this.freeTransistors, event);
+      applyDamage(this.clampedTransistors, event);
+    }
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The supervisor's DAC (paper Appendix E.3): 8 channels of 8-bit codes, 0 … V_max with
+ * V_max ≈ 5 V/11 ≈ 0.45 V (LSB ≈ 1.76 mV), wired by hand to network nodes or label lines
+ * (the patch map). Label lines may be negative for differential outputs (the label
+ * circuit's offset X of Fig. 9B shifts them), so a label channel is bipolar: the same LSB
+ * over −V_max … V_max.
+ */
+import { NODE_DAC, fromCode, toCode, type Converter } from '@metatwin/physics';
+
+export const DAC_CHANNELS = 8;
+
+export type PatchTarget = { readonly kind: 'node'; readonly node: number } | { readonly kind: 'label'; readonly output: number };
+
+/** Which DAC channel drives which network node or label line. */
+export type PatchMap = ReadonlyArray<PatchTarget>;
+
+export interface DacConfig {
+  /** Quantise applied voltages to DAC codes (false applies them exactly). */
+  readonly quantise: boolean;
+  readonly converter: Converter;
+}
+
+export const PAPER_DAC: DacConfig = Object.freeze({ quantise: true, converter: NODE_DAC });
+
+/** The label line's converter: same LSB, 9 bits over −V_max … V_max. */
+export function labelConverter(c: Converter): Converter {
+  return { fullScale_V: c.fullScale_V, offset_V: -c.fullScale_V, bits: c.bits + 1 };
+}
+
+export function validatePatchMap(map: PatchMap, nodeCount: number, outputs: number): void {
+  if (map.length > DAC_CHANNELS) throw new RangeError(`patch map uses ${map.length} channels; the DAC has ${DAC_CHANNELS}`);
+  const seen = new Set<string>();
+  map.forEach((t, ch) => {
+    if (t.kind === 'node') {
+      if (!Number.isInteger(t.node) || t.node < 0 || t.node >= nodeCount) throw new RangeError(`patch[${ch}].node must be in 0..${nodeCount - 1}, got ${t.node}`);
+    } else if (t.kind === 'label') {
+      if (!Number.isInteger(t.output) || t.output < 0 || t.output >= outputs) throw new RangeError(`patch[${ch}].output must be in 0..${outputs - 1}, got ${t.output}`);
+    } else {
+      throw new RangeError(`patch[${ch}].kind must be "node" or "label"`);
+    }
+    const key = t.kind === 'node' ? `n${t.node}` : `l${t.output}`;
+    if (seen.has(key)) throw new RangeError(`patch[${ch}] drives a target another channel already drives`);
+    seen.add(key);
+  });
+}
+
+/** Code written to a channel for a wanted voltage. */
+export function dacCode(config: DacConfig, target: PatchTarget, v_V: number): number {
+  const c = target.kind === 'label' ? labelConverter(config.converter) : config.converter;
+  return toCode(c, v_V);
+}
+
+/** Voltage a channel produces for a code. */
+export function dacVoltage(config: DacConfig, target: PatchTarget, code: number): number {
+  const c = target.kind === 'label' ? labelConverter(config.converter) : config.converter;
+  const max = 2 ** c.bits - 1;
+  if (!Number.isInteger(code) || code < 0 || code > max) throw new RangeError(`DAC code must be an integer in 0..${max}, got ${code}`);
+  return fromCode(c, code);
+}
+
+/** What the network actually sees for a wanted voltage (identity when quantisation is off). */
+export function applied_V(config: DacConfig, target: PatchTarget, v_V: number): number {
+  return config.quantise ? dacVoltage(config, target, dacCode(config, target, v_V)) : v_V;
+}

@@ -1,0 +1,17 @@
+import { paperLattice } from './libs/physics/src/network';
+import { uniformTransistors, DEFAULT_LEVEL1 } from './libs/physics/src/level1';
+import { DcSolver } from './libs/physics/src/dc-solver';
+import { luFactor } from './libs/physics/src/sparse-lu';
+const net = paperLattice();
+const T = uniformTransistors(net.edgeCount, DEFAULT_LEVEL1);
+const fixed = new Uint8Array(16); fixed[0]=fixed[2]=fixed[3]=fixed[7]=1;
+const s: any = new DcSolver(net, fixed);
+console.log('nnz', s.pattern.colIndex.length, 'n', s.unknowns);
+const V = new Float64Array(16).fill(0.2); V[0]=0; V[2]=0.45; V[3]=0.11; V[7]=0.33;
+const G = new Float64Array(32).fill(2.5);
+s.solve(G,T,V);
+const N=200000;
+let t0=performance.now(); for(let i=0;i<N;i++) s.assemble(G,T,V,null,true); console.log('assemble us', (performance.now()-t0)*1000/N);
+const vals = new Float64Array(s.values); 
+t0=performance.now(); for(let i=0;i<N;i++){ s.values.set(vals); luFactor(s.pattern, s.values, s.work);} console.log('factor us', (performance.now()-t0)*1000/N);
+t0=performance.now(); for(let i=0;i<N;i++){ s.converged(); } console.log('conv us', (performance.now()-t0)*1000/N);
