@@ -22,10 +22,16 @@ export async function main(argv: string[], write: (s: string) => void = (s) => p
   try {
     return await command(rest, write);
   } catch (err) {
-    if (err instanceof UsageError || (err instanceof TypeError && (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS'))) {
-      writeError(`metatwin ${name}: ${err.message}\n`);
+    if (err instanceof UsageError || isParseArgsError(err)) {
+      writeError(`metatwin ${name}: ${(err as Error).message}\n`);
       return 2;
     }
     throw err;
   }
+}
+
+/** node:util parseArgs errors carry an ERR_PARSE_ARGS_* code (checked by code, not class, across realms). */
+function isParseArgsError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
 }

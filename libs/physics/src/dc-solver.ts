@@ -239,16 +239,21 @@ export class DcSolver {
         current = shortConductance_S * (va - vb);
         dIdVa = shortConductance_S;
         dIdVb = -shortConductance_S;
-      } else if (va >= vb) {
-        level1Drain(va, vb, gates_V[e], vto_V[e], beta_AperV2[e], gamma_sqrtV, phi_V, lambda_perV, drain);
-        current = drain[DRAIN_ID];
-        dIdVa = drain[DRAIN_GDS];
-        dIdVb = -(drain[DRAIN_GDS] + drain[DRAIN_GM] + drain[DRAIN_GMBS]);
       } else {
-        level1Drain(vb, va, gates_V[e], vto_V[e], beta_AperV2[e], gamma_sqrtV, phi_V, lambda_perV, drain);
-        current = -drain[DRAIN_ID];
-        dIdVa = drain[DRAIN_GDS] + drain[DRAIN_GM] + drain[DRAIN_GMBS];
-        dIdVb = -drain[DRAIN_GDS];
+        // One call site (the drain is the higher terminal) keeps the kernel inlined.
+        const forward = va >= vb;
+        level1Drain(forward ? va : vb, forward ? vb : va, gates_V[e], vto_V[e], beta_AperV2[e], gamma_sqrtV, phi_V, lambda_perV, drain);
+        const gds = drain[DRAIN_GDS];
+        const gSource = gds + drain[DRAIN_GM] + drain[DRAIN_GMBS];
+        if (forward) {
+          current = drain[DRAIN_ID];
+          dIdVa = gds;
+          dIdVb = -gSource;
+        } else {
+          current = -drain[DRAIN_ID];
+          dIdVa = gSource;
+          dIdVb = -gds;
+        }
       }
       const mag = Math.abs(current);
       if (ua >= 0) {
