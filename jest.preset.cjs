@@ -26,4 +26,5 @@ module.exports = {
   },
   moduleNameMapper,
   testMatch: ['**/*.spec.ts'],
+  reporters: ['default', path.join(__dirname, 'scripts', 'jest-tally-reporter.cjs')],
 };
