@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-require('./runtime')('bench/main.js')
+require('./runtime')(process.env.METATWIN_BENCH_ENTRY || 'bench/main.js')
   .main(process.argv.slice(2))
   .then((code) => { process.exitCode = code; })
   .catch((err) => {

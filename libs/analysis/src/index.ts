@@ -1,0 +1,3 @@
+// Analysis of training runs: MSE, Gram–Schmidt error modes, and reading their trajectories.
+export { ONE_INPUT_MAX_DEGREE, errorModes, meanSquaredError, modeBasis, type ModeBasis } from './modes';
+export { DEFAULT_PRESENT_FRACTION, fallOrder, fellFirstAndLast, fellInSequence, modeHalfTimes, presentModes, type TrajectoryPoint } from './trajectory';

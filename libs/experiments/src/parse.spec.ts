@@ -1,0 +1,93 @@
+import { mergeExperimentInput, parseExperiment } from './parse';
+import { planFromInput, presetInput } from './load';
+import { regressionFamilyTasks, xorPreset } from './presets';
+import { testSteps } from './schedule';
+import { ExperimentError } from './validate';
+
+const ctx = { readText: (p: string): string => {
+  if (p === 'net.json') return JSON.stringify({ nodes: 4, edges: [[0, 1], [1, 2], [2, 3], [3, 0]] });
+  if (p === 'data.csv') return 'v1,label\n0,0.1\n0.2,0.2\n# comment\n0.4,0.3\n';
+  if (p === 'bad.csv') return 'v1,label\n0,0.1,9\n';
+  throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
+} };
+
+const withChange = (change: Record<string, unknown>): unknown => mergeExperimentInput(xorPreset(), change);
+
+describe('experiment files', () => {
+  it('resolves the xor preset with every default filled in', () => {
+    const e = parseExperiment(xorPreset(), ctx);
+    expect(e.schedule.steps).toBe(100_000);
+    expect(e.schedule.t_h_s).toBe(1e-4);
+    expect(e.initialGates_V).toHaveLength(32);
+    expect(e.quantisation).toEqual({ dac: true, adc: true, adcRepeats: 1 });
+    expect(e.learning.gMin_V).toBe(1.1);
+    expect(e.clamp).toEqual({ kind: 'differential', eta: 0.5 });
+  });
+
+  it.each([
+    [{ clamp: { kind: 'coupled', eta: 0.5 } }, /clamp\.kind: needs a single output/],
+    [{ clamp: { kind: 'differential', eta: 1.5 } }, /clamp\.eta: must be in \(0, 1\], got 1\.5/],
+    [{ clamp: { kind: 'magic' } }, /clamp\.kind: must be one of "coupled"/],
+    [{ roles: { inputs: [0, 0] } }, /roles\.inputs\[1\]: must be a node not already used \(roles\.inputs\[0\] uses it\), got 0/],
+    [{ roles: { inputs: [0, 16] } }, /roles\.inputs\[1\]: must be an integer in 0\.\.15, got 16/],
+    [{ roles: { rails: [{ node: 3, volts: 0.6 }] } }, /roles\.rails\[0\]\.volts: must be within the DAC range 0\.\.0\.45 V, got 0\.6/],
+    [{ dataset: { inputs: [[0, 0.5]], labels: [0] } }, /dataset\.inputs\[0\]\[1\]: must be within the DAC range/],
+    [{ dataset: { inputs: [[0, 0.1]], labels: [0, 1] } }, /dataset\.labels: must hold 1 labels/],
+    [{ dataset: { inputs: [[0]], labels: [0] } }, /dataset\.inputs\[0\]: must hold 2 voltages/],
+    [{ schedule: { steps: 10, time_s: 1 } }, /schedule: must give steps or time_s, not both/],
+    [{ schedule: { time_s: 1, stepz: 1 } }, /schedule\.stepz: is not a known field/],
+    [{ schedule: { time_s: -1 } }, /schedule\.time_s: must be a positive learning time/],
+    [{ seed: 1.5 }, /seed: must be an integer/],
+    [{ initialGates_V: [1, 2] }, /initialGates_V: must be one number or 32 numbers/],
+    [{ initialGates_V: 0.5 }, /initialGates_V: must lie within the gate range 1\.1\.\.10 V, got 0\.5/],
+    [{ transistor: { card: 'ald1107' } }, /transistor\.card: must be one of "default", "ald1106-fitted"/],
+    [{ imperfections: { damage: [{ edge: 32, kind: 'open', at_s: 1 }] } }, /imperfections\.damage\[0\]\.edge: must be an integer in 0\.\.31, got 32/],
+    [{ learning: { gMin_V: 6, gMax_V: 5 } }, /learning: .*gMin_V \(6\) must be below/],
+    [{ network: { file: 'missing.json' } }, /network\.file: must be a readable file \(ENOENT\)/],
+    [{ network: { nodes: 3, edges: [[0, 3]] } }, /network\.edges\[0\]\[1\]: must be an integer in 0\.\.2, got 3/],
+    [{ colour: 'red' }, /\.colour: is not a known field/],
+  ])('rejects %j naming the field, value and what is allowed', (change, message) => {
+    const run = (): unknown => parseExperiment(withChange(change), ctx);
+    expect(run).toThrow(ExperimentError);
+    expect(run).toThrow(message);
+  });
+
+  it('loads edge-list networks and CSV datasets from files', () => {
+    const e = parseExperiment(
+      { name: 'ring', network: { file: 'net.json' }, roles: { inputs: [0], rails: [{ node: 2, volts: 0 }], output: { node: 1 } }, dataset: { csv: 'data.csv' }, clamp: { kind: 'coupled', eta: 1 } },
+      ctx,
+    );
+    expect(e.network).toEqual({ kind: 'edges', nodes: 4, edges: [[0, 1], [1, 2], [2, 3], [3, 0]] });
+    expect(e.dataset).toEqual({ inputs: [[0], [0.2], [0.4]], labels: [0.1, 0.2, 0.3] });
+    expect(() => parseExperiment({ ...(e as object), network: { file: 'net.json' }, dataset: { csv: 'bad.csv' } }, ctx)).toThrow(/dataset\.csv\(bad\.csv\) line 2: must hold 1 input voltage\(s\) and a label/);
+  });
+
+  it('lets a file start from a preset and override fields, and flags override last', () => {
+    const plan = planFromInput({ preset: 'xor', schedule: { time_s: 2 }, clamp: { eta: 0.3 } }, { seed: 7 }, ctx);
+    expect(plan.kind).toBe('run');
+    if (plan.kind !== 'run') return;
+    expect(plan.experiment.schedule.steps).toBe(20_000);
+    expect(plan.experiment.clamp).toEqual({ kind: 'differential', eta: 0.3 });
+    expect(plan.experiment.seed).toBe(7);
+    const steps = planFromInput(presetInput('xor'), { steps: 500 }, ctx);
+    expect(steps.kind === 'run' && steps.experiment.schedule.steps).toBe(500);
+  });
+
+  it('builds the 29 regression tasks of Fig. 5 within the paper ranges', () => {
+    const tasks = regressionFamilyTasks();
+    expect(tasks).toHaveLength(29);
+    expect(new Set(tasks.map((t) => JSON.stringify(t))).size).toBe(29);
+    for (const t of tasks) {
+      expect(t.c_V).toBeGreaterThan(t.a_V);
+      expect(t.a_V).toBeGreaterThanOrEqual(0.07);
+      expect(t.a_V).toBeLessThanOrEqual(0.24);
+      expect([0.12, 0.31]).toContain(t.b_V);
+    }
+    const plan = planFromInput(presetInput('regression-family'), {}, ctx);
+    expect(plan.kind === 'family' && plan.experiments.length).toBe(29);
+  });
+
+  it('tests at 0, on a 1-2-5 grid early, every testEvery steps and at the end', () => {
+    expect(testSteps({ t_h_s: 1e-4, steps: 3500, order: 'random', testEvery: 1000, substeps: 1 })).toEqual([0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 3000, 3500]);
+  });
+});

@@ -1,0 +1,322 @@
+/**
+ * From a user's experiment object (parsed JSON or YAML) to a resolved Experiment.
+ * Files named inside it (network edge lists, CSV datasets) are read relative to baseDir
+ * through the injected `readText`, so this module does no I/O of its own.
+ */
+import { validateClampLaw, type ClampLaw } from '@metatwin/clamping';
+import { PAPER_LEARNING_CIRCUIT, validateDamage, validateLearningCircuit, type DamageEvent } from '@metatwin/edge-physics';
+import { ALD1106_FITTED, DEFAULT_LEVEL1 } from '@metatwin/physics';
+import type { Dataset, Experiment, Imperfections, NetworkSpec, OutputSpec, Quantisation, Roles, Schedule, TransistorSpec } from './experiment';
+import { parseCsvDataset } from './csv';
+import { piecewiseLinearDataset } from './datasets';
+import { ExperimentError, array, bool, int, isObject, num, object, onlyKeys, optNum, show, str, type Json } from './validate';
+
+export interface ParseContext {
+  /** Reads a file named in the experiment (relative paths resolved by the caller). */
+  readonly readText: (relativePath: string) => string;
+}
+
+/** Largest voltage the DAC can apply to a node (V). */
+export const V_MAX = 0.45;
+
+const TOP_KEYS = ['name', 'description', 'seed', 'network', 'transistor', 'initialGates_V', 'roles', 'dataset', 'clamp', 'schedule', 'learning', 'quantisation', 'imperfections'] as const;
+
+export function parseExperiment(input: unknown, ctx: ParseContext): Experiment {
+  const o = object(input, '(experiment)');
+  onlyKeys(o, TOP_KEYS, '');
+  const name = typeof o.name === 'string' && o.name.length > 0 ? o.name : fail('name', o.name, 'must be a non-empty string');
+  const description = o.description === undefined ? '' : typeof o.description === 'string' ? o.description : fail('description', o.description, 'must be a string');
+  const seed = o.seed === undefined ? 1 : int(o.seed, 'seed', 0, 2 ** 32 - 1);
+  const network = parseNetwork(o.network, ctx);
+  const nodeCount = network.kind === 'lattice' ? network.rows * network.cols : network.nodes;
+  const edgeCount = network.kind === 'lattice' ? edgeCountOfLattice(network) : network.edges.length;
+  const transistor = parseTransistor(o.transistor);
+  const initialGates_V = parseGates(o.initialGates_V, edgeCount);
+  const roles = parseRoles(o.roles, nodeCount);
+  const dataset = parseDataset(o.dataset, roles, ctx);
+  const clamp = parseClamp(o.clamp, roles.output);
+  const schedule = parseSchedule(o.schedule);
+  const learning = parseLearning(o.learning);
+  const quantisation = parseQuantisation(o.quantisation);
+  const imperfections = parseImperfections(o.imperfections, edgeCount);
+  for (const g of initialGates_V) {
+    if (g < learning.gMin_V || g > learning.gMax_V) throw new ExperimentError('initialGates_V', g, `must lie within the gate range ${learning.gMin_V}..${learning.gMax_V} V`);
+  }
+  return { name, description, seed, network, transistor, initialGates_V, roles, dataset, clamp, schedule, learning, quantisation, imperfections };
+}
+
+function fail(path: string, value: unknown, allowed: string): never {
+  throw new ExperimentError(path, value, allowed);
+}
+
+export function edgeCountOfLattice(n: { rows: number; cols: number; periodic: boolean }): number {
+  return n.periodic ? 2 * n.rows * n.cols : (n.rows - 1) * n.cols + n.rows * (n.cols - 1);
+}
+
+function parseNetwork(v: unknown, ctx: ParseContext): NetworkSpec {
+  const o = object(v, 'network');
+  if (o.lattice !== undefined) {
+    onlyKeys(o, ['lattice'], 'network');
+    const l = object(o.lattice, 'network.lattice');
+    onlyKeys(l, ['rows', 'cols', 'periodic'], 'network.lattice');
+    const periodic = bool(l.periodic, 'network.lattice.periodic', true);
+    const min = periodic ? 3 : 1;
+    const rows = int(l.rows, 'network.lattice.rows', min, 1000);
+    const cols = int(l.cols, 'network.lattice.cols', min, 1000);
+    if (rows * cols < 2) fail('network.lattice', l, 'must have at least 2 nodes');
+    return { kind: 'lattice', rows, cols, periodic };
+  }
+  let edgeList: Json = o;
+  let where = 'network';
+  if (o.file !== undefined) {
+    onlyKeys(o, ['file'], 'network');
+    if (typeof o.file !== 'string') fail('network.file', o.file, 'must be a path to a JSON edge list');
+    let text: string;
+    try {
+      text = ctx.readText(o.file);
+    } catch (err) {
+      throw new ExperimentError('network.file', o.file, `must be a readable file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+    try {
+      edgeList = object(JSON.parse(text), `network.file ${o.file}`);
+    } catch (err) {
+      if (err instanceof ExperimentError) throw err;
+      throw new ExperimentError('network.file', o.file, `must hold valid JSON (${(err as Error).message})`);
+    }
+    where = `network.file(${o.file})`;
+  }
+  onlyKeys(edgeList, ['nodes', 'edges'], where);
+  const nodes = int(edgeList.nodes, `${where}.nodes`, 2);
+  const edges = array(edgeList.edges, `${where}.edges`, 1).map((pair, e) => {
+    const p = array(pair, `${where}.edges[${e}]`, 2);
+    if (p.length !== 2) fail(`${where}.edges[${e}]`, pair, 'must be a pair [a, b]');
+    const a = int(p[0], `${where}.edges[${e}][0]`, 0, nodes - 1);
+    const b = int(p[1], `${where}.edges[${e}][1]`, 0, nodes - 1);
+    if (a === b) fail(`${where}.edges[${e}]`, pair, 'must join two different nodes');
+    return [a, b] as const;
+  });
+  return { kind: 'edges', nodes, edges };
+}
+
+function parseTransistor(v: unknown): TransistorSpec {
+  const o = v === undefined ? {} : object(v, 'transistor');
+  onlyKeys(o, ['card', 'vto_V', 'k_AperV2', 'kp_AperV2', 'w_m', 'l_m', 'gamma_sqrtV', 'phi_V', 'lambda_perV'], 'transistor');
+  const card = str(o.card, 'transistor.card', ['default', 'ald1106-fitted'] as const, 'default');
+  const base = card === 'default' ? DEFAULT_LEVEL1 : ALD1106_FITTED;
+  if (o.k_AperV2 !== undefined && (o.kp_AperV2 !== undefined || o.w_m !== undefined || o.l_m !== undefined)) {
+    fail('transistor', o, 'must give either k_AperV2 or kp_AperV2 with w_m and l_m, not both');
+  }
+  let k = optNum(o.k_AperV2, 'transistor.k_AperV2', base.beta_AperV2, (x) => x > 0, 'must be a positive number of A/V²');
+  if (o.kp_AperV2 !== undefined || o.w_m !== undefined || o.l_m !== undefined) {
+    const pos = (x: number): boolean => x > 0;
+    k = (num(o.kp_AperV2, 'transistor.kp_AperV2', pos, 'must be a positive number of A/V²') * num(o.w_m, 'transistor.w_m', pos, 'must be a positive width in metres')) / num(o.l_m, 'transistor.l_m', pos, 'must be a positive length in metres');
+  }
+  return {
+    card,
+    vto_V: optNum(o.vto_V, 'transistor.vto_V', base.vto_V),
+    k_AperV2: k,
+    gamma_sqrtV: optNum(o.gamma_sqrtV, 'transistor.gamma_sqrtV', base.gamma_sqrtV, (x) => x >= 0, 'must be ≥ 0 √V'),
+    phi_V: optNum(o.phi_V, 'transistor.phi_V', base.phi_V, (x) => x > 0, 'must be > 0 V'),
+    lambda_perV: optNum(o.lambda_perV, 'transistor.lambda_perV', base.lambda_perV, (x) => x >= 0, 'must be ≥ 0 1/V'),
+  };
+}
+
+function parseGates(v: unknown, edgeCount: number): number[] {
+  if (v === undefined || typeof v === 'number') {
+    const g = v === undefined ? 2.5 : num(v, 'initialGates_V');
+    return new Array(edgeCount).fill(g);
+  }
+  const a = array(v, 'initialGates_V');
+  if (a.length !== edgeCount) fail('initialGates_V', v, `must be one number or ${edgeCount} numbers (one per edge)`);
+  return a.map((g, e) => num(g, `initialGates_V[${e}]`));
+}
+
+function parseRoles(v: unknown, nodeCount: number): Roles {
+  const o = object(v, 'roles');
+  onlyKeys(o, ['inputs', 'rails', 'output'], 'roles');
+  const used = new Map<number, string>();
+  const node = (x: unknown, path: string): number => {
+    const n = int(x, path, 0, nodeCount - 1);
+    const other = used.get(n);
+    if (other !== undefined) fail(path, x, `must be a node not already used (${other} uses it)`);
+    used.set(n, path);
+    return n;
+  };
+  const inputs = array(o.inputs, 'roles.inputs', 1).map((x, i) => node(x, `roles.inputs[${i}]`));
+  const rails = (o.rails === undefined ? [] : array(o.rails, 'roles.rails')).map((r, i) => {
+    const ro = object(r, `roles.rails[${i}]`);
+    onlyKeys(ro, ['node', 'volts'], `roles.rails[${i}]`);
+    return { node: node(ro.node, `roles.rails[${i}].node`), volts: num(ro.volts, `roles.rails[${i}].volts`, (x) => x >= 0 && x <= V_MAX, `must be within the DAC range 0..${V_MAX} V`) };
+  });
+  const out = object(o.output, 'roles.output');
+  let output: OutputSpec;
+  if (out.node !== undefined) {
+    onlyKeys(out, ['node'], 'roles.output');
+    output = { node: node(out.node, 'roles.output.node') };
+  } else {
+    onlyKeys(out, ['plus', 'minus'], 'roles.output');
+    output = { plus: node(out.plus, 'roles.output.plus'), minus: node(out.minus, 'roles.output.minus') };
+  }
+  return { inputs, rails, output };
+}
+
+function parseDataset(v: unknown, roles: Roles, ctx: ParseContext): Dataset {
+  const o = object(v, 'dataset');
+  let data: Dataset;
+  if (o.csv !== undefined) {
+    onlyKeys(o, ['csv'], 'dataset');
+    if (typeof o.csv !== 'string') fail('dataset.csv', o.csv, 'must be a path to a CSV file');
+    let text: string;
+    try {
+      text = ctx.readText(o.csv);
+    } catch (err) {
+      throw new ExperimentError('dataset.csv', o.csv, `must be a readable file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+    data = parseCsvDataset(text, roles.inputs.length, `dataset.csv(${o.csv})`);
+  } else if (o.piecewiseLinear !== undefined) {
+    onlyKeys(o, ['piecewiseLinear'], 'dataset');
+    const p = object(o.piecewiseLinear, 'dataset.piecewiseLinear');
+    onlyKeys(p, ['a_V', 'b_V', 'c_V', 'points'], 'dataset.piecewiseLinear');
+    if (roles.inputs.length !== 1) fail('dataset.piecewiseLinear', p, 'needs exactly one input node');
+    const inRange = (x: number): boolean => x >= 0 && x <= V_MAX;
+    data = piecewiseLinearDataset(
+      num(p.a_V, 'dataset.piecewiseLinear.a_V', inRange, `must be within 0..${V_MAX} V`),
+      num(p.b_V, 'dataset.piecewiseLinear.b_V', (x) => x > 0 && x <= V_MAX, `must be within (0, ${V_MAX}] V`),
+      num(p.c_V, 'dataset.piecewiseLinear.c_V', inRange, `must be within 0..${V_MAX} V`),
+      p.points === undefined ? 8 : int(p.points, 'dataset.piecewiseLinear.points', 2, 256),
+    );
+  } else {
+    onlyKeys(o, ['inputs', 'labels'], 'dataset');
+    const inputs = array(o.inputs, 'dataset.inputs', 1).map((row, d) => {
+      const r = array(row, `dataset.inputs[${d}]`);
+      if (r.length !== roles.inputs.length) fail(`dataset.inputs[${d}]`, row, `must hold ${roles.inputs.length} voltages (one per input node)`);
+      return r.map((x, i) => num(x, `dataset.inputs[${d}][${i}]`));
+    });
+    const labels = array(o.labels, 'dataset.labels', 1).map((x, d) => num(x, `dataset.labels[${d}]`));
+    if (labels.length !== inputs.length) fail('dataset.labels', o.labels, `must hold ${inputs.length} labels (one per datapoint)`);
+    data = { inputs, labels };
+  }
+  data.inputs.forEach((row, d) =>
+    row.forEach((x, i) => {
+      if (x < 0 || x > V_MAX) fail(`dataset.inputs[${d}][${i}]`, x, `must be within the DAC range 0..${V_MAX} V`);
+    }),
+  );
+  data.labels.forEach((l, d) => {
+    if (l < -V_MAX || l > V_MAX) fail(`dataset.labels[${d}]`, l, `must be within the label line's range −${V_MAX}..${V_MAX} V`);
+  });
+  return data;
+}
+
+function parseClamp(v: unknown, output: OutputSpec): ClampLaw {
+  const o = object(v, 'clamp');
+  const kind = str(o.kind, 'clamp.kind', ['coupled', 'differential', 'equilibrium-propagation', 'differential-equilibrium-propagation'] as const);
+  let law: ClampLaw;
+  if (kind === 'coupled' || kind === 'differential') {
+    onlyKeys(o, ['kind', 'eta'], 'clamp');
+    law = { kind, eta: num(o.eta, 'clamp.eta', (x) => x > 0 && x <= 1, 'must be in (0, 1]') };
+  } else {
+    onlyKeys(o, ['kind', 'beta_S'], 'clamp');
+    law = { kind, beta_S: num(o.beta_S, 'clamp.beta_S', (x) => x > 0, 'must be a positive number of siemens') };
+  }
+  validateClampLaw(law);
+  const differential = kind.startsWith('differential');
+  if (differential !== 'plus' in output) {
+    fail('clamp.kind', kind, differential ? 'needs a differential output (roles.output {plus, minus})' : 'needs a single output (roles.output {node}); use a differential law for {plus, minus}');
+  }
+  return law;
+}
+
+function parseSchedule(v: unknown): Schedule {
+  const o = v === undefined ? {} : object(v, 'schedule');
+  onlyKeys(o, ['t_h_s', 'steps', 'time_s', 'order', 'testEvery', 'substeps'], 'schedule');
+  const t_h_s = optNum(o.t_h_s, 'schedule.t_h_s', 100e-6, (x) => x > 0 && x <= 1, 'must be a step time in (0, 1] s');
+  if (o.steps !== undefined && o.time_s !== undefined) fail('schedule', o, 'must give steps or time_s, not both');
+  let steps: number;
+  if (o.time_s !== undefined) {
+    const t = num(o.time_s, 'schedule.time_s', (x) => x > 0, 'must be a positive learning time in seconds');
+    steps = Math.round(t / t_h_s);
+    if (steps < 1) fail('schedule.time_s', o.time_s, `must be at least one step of ${t_h_s} s`);
+  } else {
+    steps = o.steps === undefined ? 100_000 : int(o.steps, 'schedule.steps', 1, 1e9);
+  }
+  const order = str(o.order, 'schedule.order', ['random', 'ordered'] as const, 'random');
+  const testEvery = o.testEvery === undefined ? Math.max(1, Math.round(steps / 100)) : int(o.testEvery, 'schedule.testEvery', 1);
+  const substeps = o.substeps === undefined ? 1 : int(o.substeps, 'schedule.substeps', 1, 10_000);
+  return { t_h_s, steps, order, testEvery, substeps };
+}
+
+function parseLearning(v: unknown) {
+  const o = v === undefined ? {} : object(v, 'learning');
+  onlyKeys(o, ['v0_V', 'r0_Ohm', 'c0_F', 'gMin_V', 'gMax_V'], 'learning');
+  const c = PAPER_LEARNING_CIRCUIT;
+  const pos = (x: number): boolean => x > 0;
+  const learning = {
+    v0_V: optNum(o.v0_V, 'learning.v0_V', c.v0_V, pos, 'must be > 0 V'),
+    r0_Ohm: optNum(o.r0_Ohm, 'learning.r0_Ohm', c.r0_Ohm, pos, 'must be > 0 Ω'),
+    c0_F: optNum(o.c0_F, 'learning.c0_F', c.c0_F, pos, 'must be > 0 F'),
+    gMin_V: optNum(o.gMin_V, 'learning.gMin_V', c.gMin_V),
+    gMax_V: optNum(o.gMax_V, 'learning.gMax_V', c.gMax_V),
+  };
+  try {
+    validateLearningCircuit(learning);
+  } catch (err) {
+    throw new ExperimentError('learning', o, (err as Error).message);
+  }
+  return learning;
+}
+
+function parseQuantisation(v: unknown): Quantisation {
+  const o = v === undefined ? {} : object(v, 'quantisation');
+  onlyKeys(o, ['dac', 'adc', 'adcRepeats'], 'quantisation');
+  return { dac: bool(o.dac, 'quantisation.dac', true), adc: bool(o.adc, 'quantisation.adc', true), adcRepeats: o.adcRepeats === undefined ? 1 : int(o.adcRepeats, 'quantisation.adcRepeats', 1, 10_000) };
+}
+
+function parseImperfections(v: unknown, edgeCount: number): Imperfections {
+  const o = v === undefined ? {} : object(v, 'imperfections');
+  onlyKeys(o, ['mismatch', 'learningOffsetSigma_V2', 'readoutNoiseSigma_V', 'damage'], 'imperfections');
+  let mismatch = null;
+  if (o.mismatch !== undefined && o.mismatch !== null) {
+    const m = object(o.mismatch, 'imperfections.mismatch');
+    onlyKeys(m, ['vtoSigma_V', 'kpRelSigma'], 'imperfections.mismatch');
+    const nonNeg = (x: number): boolean => x >= 0;
+    mismatch = { vtoSigma_V: optNum(m.vtoSigma_V, 'imperfections.mismatch.vtoSigma_V', 0, nonNeg, 'must be ≥ 0 V'), kpRelSigma: optNum(m.kpRelSigma, 'imperfections.mismatch.kpRelSigma', 0, nonNeg, 'must be ≥ 0') };
+  }
+  const damage = (o.damage === undefined ? [] : array(o.damage, 'imperfections.damage')).map((d, i) => {
+    const dd = object(d, `imperfections.damage[${i}]`);
+    onlyKeys(dd, ['edge', 'kind', 'at_s'], `imperfections.damage[${i}]`);
+    return {
+      edge: int(dd.edge, `imperfections.damage[${i}].edge`, 0, edgeCount - 1),
+      kind: str(dd.kind, `imperfections.damage[${i}].kind`, ['open', 'short'] as const),
+      at_s: num(dd.at_s, `imperfections.damage[${i}].at_s`, (x) => x >= 0, 'must be a learning time ≥ 0 s'),
+    } satisfies DamageEvent;
+  });
+  validateDamage(damage, edgeCount);
+  return {
+    mismatch,
+    learningOffsetSigma_V2: optNum(o.learningOffsetSigma_V2, 'imperfections.learningOffsetSigma_V2', 0, (x) => x >= 0, 'must be ≥ 0 V²'),
+    readoutNoiseSigma_V: optNum(o.readoutNoiseSigma_V, 'imperfections.readoutNoiseSigma_V', 0, (x) => x >= 0, 'must be ≥ 0 V'),
+    damage,
+  };
+}
+
+/** Fields whose forms are alternatives (a lattice or an edge list; inline data or a CSV): an override replaces them whole. */
+const REPLACED_WHOLE = new Set(['network', 'dataset', 'output']);
+
+/**
+ * Deep-merge `override` onto `base` — presets plus a user's changes. Objects merge,
+ * arrays and scalars replace, network, dataset and roles.output replace whole, and a
+ * schedule override giving steps or time_s replaces the base's steps and time_s.
+ */
+export function mergeExperimentInput(base: unknown, override: unknown, key = ''): unknown {
+  if (!isObject(base) || !isObject(override) || REPLACED_WHOLE.has(key)) return override === undefined ? base : override;
+  const out: Json = { ...base };
+  // steps and time_s are two ways to say one thing: the override's choice wins.
+  if (key === 'schedule' && ('steps' in override || 'time_s' in override)) {
+    delete out.steps;
+    delete out.time_s;
+  }
+  for (const [k, v] of Object.entries(override)) out[k] = mergeExperimentInput(base[k], v, k);
+  return out;
+}
+
+export { show };

@@ -1,0 +1,87 @@
+/**
+ * What a run writes to DIR/result.json. Plain JSON numbers (volts, seconds, watts), so the
+ * file is the contract between the runner, the report and anyone analysing runs later.
+ * A run has exactly one task output, single-ended or differential (O = O+ − O−).
+ */
+import type { Experiment } from './experiment';
+
+export interface NetworkJson {
+  readonly nodeCount: number;
+  readonly edges: ReadonlyArray<readonly [number, number]>;
+  readonly lattice?: { readonly rows: number; readonly cols: number; readonly periodic: boolean };
+}
+
+export interface LogEntry {
+  /** Learning time at this test step (s): time spent with learn-enable on. */
+  readonly t_s: number;
+  /** Training steps done before this test step. */
+  readonly step: number;
+  /** Measured output per datapoint (V), through the ADC model. */
+  readonly outputs: number[];
+  /** Mean squared error over datapoints (V²). */
+  readonly mse: number;
+  /** Signed error modes (V) keyed by name (E0, E1, … or E00, E01, E10, E11). */
+  readonly modes: Record<string, number>;
+  /** Gate voltage per edge (V), exact (not quantised), for the network figures. */
+  readonly gates_V: number[];
+}
+
+export interface RunSummary {
+  readonly mseStart: number;
+  readonly mseEnd: number;
+  /** mseStart / mseEnd. */
+  readonly mseFall: number;
+  /** First learning time at which |mode| fell below half its initial magnitude, or null. */
+  readonly modeHalfTimes_s: Record<string, number | null>;
+  /** Modes in the order they fell (modes that never fell are left out). */
+  readonly modeOrder: string[];
+  /** Whether the modes fell in the expected order (by name order for 1 input; E00 first, E11 last for 2). */
+  readonly modesInOrder: boolean;
+  /** Two-input binary tasks (XOR): final outputs on the correct side of L0/2 for every datapoint. */
+  readonly truthTableCorrect?: boolean;
+  /** Whether the run counts as learned by the task's criterion (see README). */
+  readonly learned: boolean;
+}
+
+export interface RunResult {
+  readonly kind: 'run';
+  readonly name: string;
+  readonly seed: number;
+  readonly steps: number;
+  readonly wall_s: number;
+  readonly experiment: Experiment;
+  readonly network: NetworkJson;
+  /** Node roles: variable inputs, constant rails, output (single node or + / − pair). */
+  readonly roles: { readonly inputs: number[]; readonly rails: ReadonlyArray<{ node: number; volts: number }>; readonly output: { node: number } | { plus: number; minus: number } };
+  /** Variable-input voltages per datapoint (V), as applied (after DAC quantisation). */
+  readonly inputs: number[][];
+  /** Label per datapoint (V), as applied. */
+  readonly labels: number[];
+  readonly modeNames: string[];
+  readonly log: LogEntry[];
+  readonly final: {
+    readonly outputs: number[];
+    readonly gates_V: number[];
+    /** Free-network inference power per datapoint, summed over edges (W). */
+    readonly power_W: number[];
+    /** Mean over datapoints of the power per edge (W). */
+    readonly powerPerEdge_W: number[];
+    /** Mean inference energy per edge (J): power × τ_V. */
+    readonly energyPerEdge_J: number;
+    /** Mean conductance I/ΔV per edge over datapoints (S). */
+    readonly conductance_S: number[];
+  };
+  readonly summary: RunSummary;
+}
+
+export interface FamilyResult {
+  readonly kind: 'family';
+  readonly name: string;
+  readonly seed: number;
+  readonly wall_s: number;
+  readonly tasks: RunResult[];
+  /** Tasks whose modes fell in order, out of tasks.length. */
+  readonly inOrder: number;
+}
+
+export type ResultFile = RunResult | FamilyResult;
