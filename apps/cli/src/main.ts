@@ -1,9 +1,12 @@
+
+import { runCommand } from './commands/run';
 import { solveCommand } from './commands/solve';
 import { USAGE, UsageError } from './usage';
 
 type Command = (argv: string[], write: (s: string) => void) => number | Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
+  run: runCommand,
   solve: solveCommand,
 };
 

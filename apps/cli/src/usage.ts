@@ -1,6 +1,9 @@
 export const USAGE = `metatwin — digital twin of a self-learning transistor network
 
 Usage:
+  metatwin run <preset|file> [--out DIR] [--seed N] [--steps N | --time SECONDS] [--no-report]
+                                    run an experiment embedded (presets: xor, regression,
+                                    regression-family; files: JSON or YAML experiments)
   metatwin solve --network FILE     DC operating point of one network copy (JSON in, JSON out)
   metatwin help                     this text
 

@@ -1,0 +1,102 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ExperimentError, RunAbortedError, isPresetName, parseExperimentText, planFromInput, presetInput, runExperiment, runFamily, type Overrides, type Plan, type ResultFile } from '@metatwin/experiments';
+import { writeReport } from '@metatwin/report';
+import { UsageError } from '../usage';
+import { ProgressBar } from '../progress';
+import { familySummary, runSummary } from '../summary-text';
+
+export interface RunIo {
+  readonly write: (s: string) => void;
+  readonly writeProgress: (s: string) => void;
+  readonly isTty: boolean;
+  readonly clock: () => number;
+}
+
+const defaultIo = (write: (s: string) => void): RunIo => ({
+  write,
+  writeProgress: (s) => void process.stderr.write(s),
+  isTty: Boolean(process.stderr.isTTY),
+  clock: () => performance.now() / 1000,
+});
+
+/** Resolve a preset name or an experiment file (JSON or YAML) into a plan. */
+export function resolvePlan(target: string, overrides: Overrides): Plan {
+  let input: unknown;
+  let baseDir = process.cwd();
+  if (isPresetName(target) && !existsSync(target)) {
+    input = presetInput(target);
+  } else {
+    if (!existsSync(target)) throw new UsageError(`"${target}" is neither a preset (xor, regression, regression-family) nor a file`);
+    input = parseExperimentText(readFileSync(target, 'utf8'), target);
+    baseDir = dirname(resolve(target));
+  }
+  return planFromInput(input, overrides, { readText: (p) => readFileSync(resolve(baseDir, p), 'utf8') });
+}
+
+function positiveNumber(flag: string, v: string | undefined, integer: boolean): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n)) || (flag !== '--seed' && n === 0)) {
+    throw new UsageError(`${flag} must be ${integer ? 'an integer' : 'a number'} ${flag === '--seed' ? '≥ 0' : '> 0'}, got "${v}"`);
+  }
+  return n;
+}
+
+/** `metatwin run <preset|file> [--out DIR] [--seed N] [--steps N | --time SECONDS]` */
+export async function runCommand(argv: string[], write: (s: string) => void, io: RunIo = defaultIo(write)): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { out: { type: 'string' }, seed: { type: 'string' }, steps: { type: 'string' }, time: { type: 'string' }, 'no-report': { type: 'boolean' } },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1) throw new UsageError('run needs exactly one preset name or experiment file');
+  if (values.steps !== undefined && values.time !== undefined) throw new UsageError('give --steps or --time, not both');
+  const overrides: Overrides = {
+    seed: positiveNumber('--seed', values.seed, true),
+    steps: positiveNumber('--steps', values.steps, true),
+    time_s: positiveNumber('--time', values.time, false),
+  };
+  let plan: Plan;
+  try {
+    plan = resolvePlan(positionals[0], overrides);
+  } catch (err) {
+    if (err instanceof ExperimentError) throw new UsageError(`${positionals[0]}: ${err.message}`);
+    throw err;
+  }
+  const name = plan.kind === 'run' ? plan.experiment.name : plan.name;
+  const seed = plan.kind === 'run' ? plan.experiment.seed : plan.experiments[0].seed;
+  const outDir = resolve(values.out ?? join('runs', `${name.replace(/[^\w.-]+/g, '_')}-seed${seed}`));
+  mkdirSync(outDir, { recursive: true });
+
+  const bar = new ProgressBar(io.writeProgress, io.isTty);
+  let result: ResultFile;
+  try {
+    if (plan.kind === 'run') {
+      result = runExperiment(plan.experiment, { clock: io.clock, onProgress: (p) => bar.update(p) });
+    } else {
+      result = runFamily(plan.name, plan.experiments, { clock: io.clock, onProgress: (p) => bar.update(p), onTask: (i, n, taskName) => bar.task(i, n, taskName) });
+    }
+  } catch (err) {
+    bar.done();
+    if (err instanceof RunAbortedError) {
+      // Keep what was measured before the failure.
+      writeFileSync(join(outDir, 'aborted.json'), JSON.stringify({ status: 'aborted', reason: err.message, step: err.step, log: err.partial }) + '\n');
+      io.write(`run aborted: ${err.message}\npartial log written to ${join(outDir, 'aborted.json')}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  bar.done();
+  const resultPath = join(outDir, 'result.json');
+  writeFileSync(resultPath, JSON.stringify(result) + '\n');
+  io.write(result.kind === 'run' ? runSummary(result) : familySummary(result));
+  io.write(`\nresult: ${resultPath}\n`);
+  if (!values['no-report']) {
+    const report = await writeReport(result, outDir);
+    io.write(`report: ${report.html}\n`);
+  }
+  return 0;
+}

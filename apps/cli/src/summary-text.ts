@@ -1,0 +1,48 @@
+/** The plain-text summary printed after a run. */
+import type { FamilyResult, RunResult } from '@metatwin/experiments';
+
+const mV = (v: number): string => `${(1000 * v).toFixed(1).padStart(7)} mV`;
+
+export function runSummary(r: RunResult): string {
+  const s = r.summary;
+  const lines: string[] = [];
+  const last = r.log[r.log.length - 1];
+  lines.push(`${r.name}: ${r.steps.toLocaleString('en-US')} steps, ${last.t_s.toFixed(2)} s of learning time, seed ${r.seed}, ${r.wall_s.toFixed(2)} s wall`);
+  lines.push('');
+  if (r.inputs[0].length === 2) {
+    lines.push('truth table (output, label):');
+    lines.push(`            V2 = ${r.inputs.map((x) => x[1]).filter((v, i, a) => a.indexOf(v) === i).map((v) => v.toFixed(3).padStart(22)).join('')}`);
+    const v1s = [...new Set(r.inputs.map((x) => x[0]))];
+    const v2s = [...new Set(r.inputs.map((x) => x[1]))];
+    for (const v1 of v1s) {
+      const cells = v2s.map((v2) => {
+        const d = r.inputs.findIndex((x) => x[0] === v1 && x[1] === v2);
+        return d < 0 ? ''.padStart(22) : `${mV(last.outputs[d])} (${mV(r.labels[d]).trim()})`.padStart(22);
+      });
+      lines.push(`  V1 = ${v1.toFixed(3)}  ${cells.join('')}`);
+    }
+    if (s.truthTableCorrect !== undefined) lines.push(`  every output on its label's side of the midpoint: ${s.truthTableCorrect ? 'yes' : 'NO'}`);
+  } else {
+    lines.push('   input     output      label');
+    r.inputs.forEach((x, d) => lines.push(`  ${x.map((v) => v.toFixed(3)).join(',')}  ${mV(last.outputs[d])}  ${mV(r.labels[d])}`));
+  }
+  lines.push('');
+  lines.push(`MSE ${s.mseStart.toExponential(2)} → ${s.mseEnd.toExponential(2)} V²  (×${s.mseFall.toFixed(1)} lower)`);
+  const halves = r.modeNames.map((n) => `${n} ${s.modeHalfTimes_s[n] === null ? 'never' : `${(s.modeHalfTimes_s[n] as number).toFixed(3)} s`}`).join(', ');
+  lines.push(`modes fell (below half their start) in the order ${s.modeOrder.join(' → ') || '(none)'}: ${halves}; expected order ${s.modesInOrder ? 'yes' : 'NO'}`);
+  const meanPower = r.final.power_W.reduce((a, b) => a + b, 0) / r.final.power_W.length;
+  lines.push(`inference power ${(meanPower * 1e6).toFixed(1)} µW (${((meanPower * 1e6) / r.final.gates_V.length).toFixed(2)} µW per edge), ${(r.final.energyPerEdge_J * 1e12).toFixed(2)} pJ per edge per inference (τ_V = 2 µs)`);
+  lines.push(`learned by the task's criterion: ${s.learned ? 'yes' : 'no'}`);
+  return lines.join('\n') + '\n';
+}
+
+export function familySummary(f: FamilyResult): string {
+  const lines = [`${f.name}: ${f.tasks.length} tasks, seed ${f.seed}, ${f.wall_s.toFixed(1)} s wall`, ''];
+  lines.push('  task                                      MSE start → end        fall   modes in order');
+  for (const t of f.tasks) {
+    lines.push(`  ${t.name.padEnd(40)} ${t.summary.mseStart.toExponential(2)} → ${t.summary.mseEnd.toExponential(2)}  ×${t.summary.mseFall.toFixed(1).padStart(6)}   ${t.summary.modesInOrder ? 'yes' : 'no'}`);
+  }
+  lines.push('');
+  lines.push(`modes fell in order (E0 → E1 → E2) for ${f.inOrder} of ${f.tasks.length} tasks`);
+  return lines.join('\n') + '\n';
+}

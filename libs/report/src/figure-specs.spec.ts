@@ -1,0 +1,115 @@
+/**
+ * The figure builders plot what the result says: each spec's inline datasets are checked
+ * against the numbers the synthetic results were built from.
+ */
+import type { TopLevelSpec } from 'vega-lite';
+import { familyModesSpec } from './family-modes';
+import { MSE_SERIES, decadeTicks, modeSeriesName, mseModesSpec } from './mse-modes';
+import { gateSpans, networkSpec } from './network-figure';
+import { outputsSpec, truthTableSpec } from './outputs';
+import { snapshotIndices } from './sampling';
+import { syntheticFamily, syntheticRegressionRun, syntheticXorRun } from './testing/synthetic-results';
+
+type Row = Record<string, unknown>;
+const dataset = (spec: TopLevelSpec, name: string): Row[] => ((spec as { datasets?: Record<string, Row[]> }).datasets ?? {})[name] ?? [];
+
+describe('mseModesSpec', () => {
+  const run = syntheticXorRun();
+  const rows = dataset(mseModesSpec(run), 'series');
+
+  it('has one row per log entry per series, MSE first', () => {
+    expect(rows).toHaveLength(run.log.length * (1 + run.modeNames.length));
+    expect(new Set(rows.map((r) => r.series))).toEqual(new Set([MSE_SERIES, '|E00|', '|E01|', '|E10|', '|E11|']));
+    expect(rows[0]).toMatchObject({ series: MSE_SERIES, t_s: 0, raw: run.log[0].mse });
+  });
+
+  it('plots |mode| and the MSE at the logged times', () => {
+    for (const mode of run.modeNames) {
+      const series = rows.filter((r) => r.series === modeSeriesName(mode));
+      expect(series.map((r) => r.t_s)).toEqual(run.log.map((e) => e.t_s));
+      series.forEach((r, i) => {
+        if (run.log[i].modes[mode] !== 0) expect(r.value).toBeCloseTo(Math.abs(run.log[i].modes[mode]), 15);
+      });
+    }
+    const mse = rows.filter((r) => r.series === MSE_SERIES).map((r) => r.value);
+    expect(mse).toEqual(run.log.map((e) => e.mse));
+  });
+
+  it('draws an exact zero at a positive floor below every measured value', () => {
+    const zero = rows.find((r) => r.raw === 0);
+    expect(zero).toBeDefined();
+    const positive = rows.filter((r) => r.raw !== 0).map((r) => r.value as number);
+    expect(zero?.value).toBeGreaterThan(0);
+    expect(zero?.value).toBeLessThan(Math.min(...positive));
+  });
+
+  it('marks the figure-2 snapshots with grey bars', () => {
+    expect(dataset(mseModesSpec(run), 'snapshots').map((r) => r.t_s)).toEqual(snapshotIndices(run).map((i) => run.log[i].t_s));
+  });
+
+  it('puts log-axis ticks on whole decades that cover the data', () => {
+    expect(decadeTicks([3e-6, 0.2])).toEqual([1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1]);
+  });
+});
+
+describe('truthTableSpec', () => {
+  it('shows every datapoint at four snapshots with the logged outputs', () => {
+    const run = syntheticXorRun();
+    const cells = dataset(truthTableSpec(run), 'cells');
+    expect(cells).toHaveLength(4 * run.inputs.length);
+    const last = cells.filter((c) => c.snapshot === 3);
+    expect(last.map((c) => c.output_V)).toEqual(run.log[run.log.length - 1].outputs);
+    expect(last.map((c) => [c.V1, c.V2])).toEqual([
+      ['0.00', '0.00'],
+      ['0.00', '0.45'],
+      ['0.45', '0.00'],
+      ['0.45', '0.45'],
+    ]);
+  });
+});
+
+describe('outputsSpec', () => {
+  it('draws five curves of output against V1 and the labels as points', () => {
+    const run = syntheticRegressionRun();
+    const spec = outputsSpec(run);
+    const curves = dataset(spec, 'curves');
+    expect(new Set(curves.map((c) => c.snapshot)).size).toBe(5);
+    expect(curves.filter((c) => c.snapshot === 0).map((c) => c.output_V)).toEqual(run.log[0].outputs);
+    expect(dataset(spec, 'labels').map((l) => l.label_V)).toEqual(run.labels);
+  });
+});
+
+describe('networkSpec', () => {
+  const run = syntheticXorRun();
+
+  it('colours edges by the mean gate rate over each of three spans', () => {
+    const spans = gateSpans(run);
+    expect(spans).toHaveLength(3);
+    expect(spans[0].fromIndex).toBe(0);
+    expect(spans[2].toIndex).toBe(run.log.length - 1);
+    const { fromIndex, toIndex } = spans[1];
+    const expected = (run.log[toIndex].gates_V[5] - run.log[fromIndex].gates_V[5]) / (run.log[toIndex].t_s - run.log[fromIndex].t_s);
+    expect(spans[1].rate_Vps[5]).toBeCloseTo(expected, 12);
+    const edges = dataset(networkSpec(run), 'span1');
+    expect(edges.filter((e) => e.edge === 5).every((e) => Math.abs((e.rate_Vps as number) - expected) < 1e-12)).toBe(true);
+  });
+
+  it('sizes the final panel by measured conductance and marks every role', () => {
+    const spec = networkSpec(run);
+    const final = dataset(spec, 'final');
+    expect(final.find((e) => e.edge === 0)?.conductance_uS).toBeCloseTo(run.final.conductance_S[0] * 1e6, 9);
+    expect(dataset(spec, 'roles').map((r) => `${r.role}@${r.node}`)).toEqual(['input@5', 'input@6', 'rail@0', 'rail@15', 'output +@10', 'output −@9']);
+  });
+});
+
+describe('familyModesSpec', () => {
+  it('traces every task through its signed modes and ends each with a marker', () => {
+    const family = syntheticFamily();
+    const spec = familyModesSpec(family);
+    const traces = dataset(spec, 'traces');
+    expect(traces).toHaveLength(family.tasks.reduce((n, t) => n + t.log.length, 0));
+    const taskB = traces.filter((r) => r.task === 'task-b');
+    expect(taskB.map((r) => r.E1)).toEqual(family.tasks[1].log.map((e) => e.modes.E1));
+    expect(dataset(spec, 'ends').map((r) => r.task)).toEqual(['task-a', 'task-b', 'task-c']);
+  });
+});

@@ -1,0 +1,95 @@
+/**
+ * The report page: one self-contained HTML file (figures inlined as SVG, styles inline, no
+ * scripts or network fetches) so it can be mailed, archived next to result.json, or opened
+ * from a lab machine without internet.
+ */
+import type { FamilyResult, ResultFile, RunResult } from '@metatwin/experiments';
+import { escapeHtml, formatTime_s } from './format';
+import type { ReportFigure } from './figures';
+import { familyInOrderText, familyTaskRows, learningTime_s, runSummaryRows } from './summary';
+
+export interface RenderedFigure extends ReportFigure {
+  readonly svg: string;
+}
+
+const STYLE = `
+  body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 1200px; padding: 0 1rem; color: #222; }
+  h1 { margin-bottom: 0.2rem; }
+  .meta { color: #555; margin-top: 0; }
+  table { border-collapse: collapse; margin: 1rem 0 2rem; }
+  th, td { text-align: left; padding: 0.3rem 0.9rem 0.3rem 0; border-bottom: 1px solid #e3e3e3; vertical-align: top; }
+  th { font-weight: 600; }
+  figure { margin: 0 0 2.5rem; }
+  figure svg { max-width: 100%; height: auto; }
+  figcaption { max-width: 900px; color: #333; font-size: 0.92rem; line-height: 1.4; }
+  figcaption b { color: #000; }
+`;
+
+function figureHtml(figure: RenderedFigure, index: number): string {
+  return [
+    `<figure id="${escapeHtml(figure.name)}">`,
+    figure.svg,
+    `<figcaption><b>Figure ${index + 1}. ${escapeHtml(figure.title)}.</b> ${escapeHtml(figure.caption)}</figcaption>`,
+    '</figure>',
+  ].join('\n');
+}
+
+function table(headers: string[], rows: string[][]): string {
+  const head = `<tr>${headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>`;
+  const body = rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n');
+  return `<table>\n${head}\n${body}\n</table>`;
+}
+
+function runHeader(run: RunResult): string {
+  const meta = `seed ${run.seed} · ${run.steps.toLocaleString('en-US')} steps · learning time ${formatTime_s(learningTime_s(run))}`;
+  const summary = runSummaryRows(run);
+  return [
+    `<h1>${escapeHtml(run.name)}</h1>`,
+    `<p class="meta">${escapeHtml(meta)}</p>`,
+    run.experiment.description ? `<p>${escapeHtml(run.experiment.description)}</p>` : '',
+    `<table>\n${summary.map((r) => `<tr><th>${escapeHtml(r.label)}</th><td>${escapeHtml(r.value)}</td></tr>`).join('\n')}\n</table>`,
+  ].join('\n');
+}
+
+function familyHeader(family: FamilyResult): string {
+  const meta = `seed ${family.seed} · ${family.tasks.length} tasks · wall time ${formatTime_s(family.wall_s)}`;
+  const rows = familyTaskRows(family).map((r) => [r.task, r.mseStart, r.mseEnd, r.modeOrder, r.inOrder]);
+  return [
+    `<h1>${escapeHtml(family.name)}</h1>`,
+    `<p class="meta">${escapeHtml(meta)}</p>`,
+    `<p><b>${escapeHtml(familyInOrderText(family))}.</b></p>`,
+    table(['task', 'MSE start (V²)', 'MSE end (V²)', 'mode order', 'modes in order'], rows),
+  ].join('\n');
+}
+
+function header(result: ResultFile): string {
+  switch (result.kind) {
+    case 'run':
+      return runHeader(result);
+    case 'family':
+      return familyHeader(result);
+    default: {
+      const unknown: never = result;
+      throw new RangeError(`unknown result kind ${JSON.stringify((unknown as { kind?: unknown }).kind)}`);
+    }
+  }
+}
+
+/** The whole page; `figures` carry their SVG markup, inlined in order. */
+export function reportHtml(result: ResultFile, figures: ReadonlyArray<RenderedFigure>): string {
+  return [
+    '<!DOCTYPE html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    `<title>${escapeHtml(`metatwin report: ${result.name}`)}</title>`,
+    `<style>${STYLE}</style>`,
+    '</head>',
+    '<body>',
+    header(result),
+    ...figures.map(figureHtml),
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+}

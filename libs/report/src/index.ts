@@ -1,0 +1,12 @@
+// Report: a result.json rendered as one self-contained HTML page with Vega-Lite figures.
+export { writeReport, validateRunForReport } from './write-report';
+export { reportFigures, runFigures, familyFigures, type ReportFigure } from './figures';
+export { reportHtml, type RenderedFigure } from './html-page';
+export { renderSvg, namespaceSvgIds } from './render-svg';
+export { mseModesSpec, mseModesRows, modeSeriesName, decadeTicks, MSE_SERIES, type MseModesRow } from './mse-modes';
+export { truthTableSpec, truthTableCells, outputsSpec, outputCurves, timeLabel, type TruthTableCell, type OutputCurvePoint } from './outputs';
+export { networkSpec, gateSpans, roleMarkers, type GateSpan, type RoleMarker } from './network-figure';
+export { networkLayout, type NetworkLayout, type NodePosition, type EdgeSegment } from './network-layout';
+export { familyModesSpec, familyTraceRows, FAMILY_MODE_PAIRS, type ModeTracePoint } from './family-modes';
+export { runSummaryRows, familyTaskRows, familyInOrderText, learningTime_s, type SummaryRow, type FamilyTaskRow } from './summary';
+export { sampleLogIndices, snapshotIndices, logAxisFloor } from './sampling';

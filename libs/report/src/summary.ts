@@ -1,0 +1,83 @@
+/**
+ * The numbers at the top of a report: what the run reached and what it cost, in the units
+ * the paper quotes (µW and pJ per edge, Appendix "Power"), so they can be set side by side.
+ */
+import type { FamilyResult, RunResult } from '@metatwin/experiments';
+import { arithmeticMean, formatSig, formatTime_s } from './format';
+
+export interface SummaryRow {
+  readonly label: string;
+  readonly value: string;
+}
+
+/** Learning time of the run: the last test step's time (learn-enable on), in seconds. */
+export function learningTime_s(run: RunResult): number {
+  return run.log.length > 0 ? run.log[run.log.length - 1].t_s : 0;
+}
+
+function yesNo(flag: boolean): string {
+  return flag ? 'yes' : 'no';
+}
+
+function fallFactor(mseFall: number): string {
+  return Number.isFinite(mseFall) ? `× ${formatSig(mseFall)}` : '∞ (final MSE is 0)';
+}
+
+function modeOrderText(run: RunResult): string {
+  const order = run.summary.modeOrder;
+  if (order.length === 0) return 'no mode fell below half its start';
+  return `${order.join(' → ')} (${run.summary.modesInOrder ? 'in order' : 'out of order'})`;
+}
+
+function halfTimesText(run: RunResult): string {
+  return run.modeNames
+    .map((mode) => {
+      const t_s = run.summary.modeHalfTimes_s[mode];
+      return `${mode} ${t_s === null || t_s === undefined ? '—' : formatTime_s(t_s)}`;
+    })
+    .join(', ');
+}
+
+/** Summary table of one run, in display order. */
+export function runSummaryRows(run: RunResult): SummaryRow[] {
+  const s = run.summary;
+  const rows: SummaryRow[] = [
+    { label: 'MSE start → end', value: `${formatSig(s.mseStart)} → ${formatSig(s.mseEnd)} V²` },
+    { label: 'MSE fall', value: fallFactor(s.mseFall) },
+    { label: 'Mode order', value: modeOrderText(run) },
+    { label: 'Mode half-times', value: halfTimesText(run) },
+  ];
+  if (s.truthTableCorrect !== undefined) rows.push({ label: 'Truth table correct', value: yesNo(s.truthTableCorrect) });
+  rows.push(
+    { label: 'Learned', value: yesNo(s.learned) },
+    { label: 'Inference power per edge', value: `${formatSig(arithmeticMean(run.final.powerPerEdge_W) * 1e6)} µW` },
+    { label: 'Inference power, whole network', value: `${formatSig(arithmeticMean(run.final.power_W) * 1e6)} µW` },
+    { label: 'Energy per inference per edge', value: `${formatSig(run.final.energyPerEdge_J * 1e12)} pJ` },
+    { label: 'Wall time', value: formatTime_s(run.wall_s) },
+  );
+  return rows;
+}
+
+export interface FamilyTaskRow {
+  readonly task: string;
+  readonly mseStart: string;
+  readonly mseEnd: string;
+  readonly modeOrder: string;
+  readonly inOrder: string;
+}
+
+/** One row per task of a family, MSE in V². */
+export function familyTaskRows(family: FamilyResult): FamilyTaskRow[] {
+  return family.tasks.map((task) => ({
+    task: task.name,
+    mseStart: formatSig(task.summary.mseStart),
+    mseEnd: formatSig(task.summary.mseEnd),
+    modeOrder: task.summary.modeOrder.join(' → ') || '—',
+    inOrder: yesNo(task.summary.modesInOrder),
+  }));
+}
+
+/** "2 of 3 tasks", the headline of a family report. */
+export function familyInOrderText(family: FamilyResult): string {
+  return `${family.inOrder} of ${family.tasks.length} tasks learned their modes in order`;
+}
