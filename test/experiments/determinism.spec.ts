@@ -15,3 +15,14 @@ describe('determinism', () => {
     expect(JSON.stringify(c.final.gates_V)).not.toBe(JSON.stringify(a.final.gates_V));
   });
 });
+
+describe('one contract, two paths', () => {
+  it('gives the same result.json through the four services on the in-process bus as through the direct loop', () => {
+    const direct = runCli<RunResult>(['xor', '--steps', '5000', '--no-report']).result;
+    const services = runCli<RunResult & { run?: string; mode?: string }>(['xor', '--steps', '5000', '--no-report', '--bus', 'in-process']).result;
+    expect(services.mode).toBe('embedded');
+    expect(typeof services.run).toBe('string');
+    const { run: _run, mode: _mode, ...rest } = services;
+    expect(JSON.stringify(withoutWall(rest as RunResult))).toBe(JSON.stringify(withoutWall(direct)));
+  });
+});

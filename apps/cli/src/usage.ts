@@ -1,7 +1,7 @@
 export const USAGE = `metatwin — digital twin of a self-learning transistor network
 
 Usage:
-  metatwin run <preset|file> [--out DIR] [--seed N] [--steps N | --time SECONDS] [--no-report]
+  metatwin run <preset|file> [--out DIR] [--seed N] [--steps N | --time SECONDS] [--no-report] [--bus in-process]
                                     run an experiment embedded (presets: xor, regression,
                                     regression-family; files: JSON or YAML experiments)
   metatwin solve --network FILE     DC operating point of one network copy (JSON in, JSON out)

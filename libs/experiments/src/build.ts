@@ -6,9 +6,10 @@
  */
 import { clampCircuit, type ClampCircuit } from '@metatwin/clamping';
 import { TwinNetwork, learningOffsets, mismatchedTransistors } from '@metatwin/edge-physics';
-import { PAPER_ADC, type AdcConfig } from '@metatwin/measurement';
-import { NODE_ADC, GATE_ADC, Rng, networkFromEdges, squareLattice, type Level1Params, type Network } from '@metatwin/physics';
-import { PAPER_DAC, applied_V, type DacConfig } from '@metatwin/supervisor';
+import type { AdcConfig } from '@metatwin/measurement';
+import { Rng, networkFromEdges, squareLattice, type Level1Params, type Network } from '@metatwin/physics';
+import { applied_V } from '@metatwin/supervisor';
+import { adcConfig, dacConfig, outputNodes } from './rig-parts';
 import type { Experiment } from './experiment';
 
 /** Streams forked from the seed, by purpose. */
@@ -36,10 +37,16 @@ export function buildNetwork(spec: Experiment['network']): Network {
   return spec.kind === 'lattice' ? squareLattice(spec.rows, spec.cols, spec.periodic) : networkFromEdges(spec.nodes, spec.edges.map(([a, b]) => [a, b] as [number, number]));
 }
 
-export function buildRig(exp: Experiment): Rig {
+/** The seeded random streams of a run, one per purpose, derived the same way everywhere. */
+export function rngStreams(seed: number): Record<keyof typeof RNG_STREAM, Rng> {
+  const root = new Rng(seed);
+  return Object.fromEntries(Object.entries(RNG_STREAM).map(([k, s]) => [k, root.fork(s)])) as Record<keyof typeof RNG_STREAM, Rng>;
+}
+
+/** The twin network of an experiment (edge physics), with its mismatch, offsets and damage. */
+export function buildTwin(exp: Experiment): { network: Network; twin: TwinNetwork; clamp: ClampCircuit } {
   const network = buildNetwork(exp.network);
-  const root = new Rng(exp.seed);
-  const streams = Object.fromEntries(Object.entries(RNG_STREAM).map(([k, s]) => [k, root.fork(s)])) as Record<keyof typeof RNG_STREAM, Rng>;
+  const streams = rngStreams(exp.seed);
   const card: Level1Params = {
     vto_V: exp.transistor.vto_V,
     beta_AperV2: exp.transistor.k_AperV2,
@@ -52,9 +59,6 @@ export function buildRig(exp: Experiment): Rig {
   const freeTransistors = mismatchedTransistors(m, card, mismatch, streams.mismatchFree);
   const clampedTransistors = mismatchedTransistors(m, card, mismatch, streams.mismatchClamped);
   const offsets = learningOffsetSigma_V2 > 0 ? learningOffsets(m, learningOffsetSigma_V2, streams.offsets) : null;
-  const output = exp.roles.output;
-  const differential = 'plus' in output;
-  const outputNodes = differential ? [output.plus, output.minus] : [output.node];
   const clamp = clampCircuit(exp.clamp);
   const twin = new TwinNetwork(
     {
@@ -62,7 +66,7 @@ export function buildRig(exp: Experiment): Rig {
       freeTransistors,
       clampedTransistors,
       heldNodes: [...exp.roles.inputs, ...exp.roles.rails.map((r) => r.node)],
-      outputNodes,
+      outputNodes: outputNodes(exp),
       clampDrives: clamp.drives,
       learning: exp.learning,
       learningOffset_V2: offsets,
@@ -71,11 +75,17 @@ export function buildRig(exp: Experiment): Rig {
     },
     exp.initialGates_V,
   );
-  const dac: DacConfig = { ...PAPER_DAC, quantise: exp.quantisation.dac };
+  return { network, twin, clamp };
+}
+
+export function buildRig(exp: Experiment): Rig {
+  const { network, twin, clamp } = buildTwin(exp);
+  const streams = rngStreams(exp.seed);
+  const differential = 'plus' in exp.roles.output;
+  const dac = dacConfig(exp);
   const inputs_V = exp.dataset.inputs.map((row) => row.map((v, i) => applied_V(dac, { kind: 'node', node: exp.roles.inputs[i] }, v)));
   const rails_V = exp.roles.rails.map((r) => applied_V(dac, { kind: 'node', node: r.node }, r.volts));
   const held_V = inputs_V.map((row) => Float64Array.from([...row, ...rails_V]));
-  const labels_V = exp.dataset.labels.map((l) => applied_V(dac, { kind: 'label', output: 0 }, l));
-  const adc: AdcConfig = { ...PAPER_ADC, quantise: exp.quantisation.adc, node: NODE_ADC, gate: GATE_ADC, repeats: exp.quantisation.adcRepeats, noiseSigma_V: exp.imperfections.readoutNoiseSigma_V };
-  return { network, twin, clamp, held_V, labels_V, inputs_V, outputNodes, differential, adc, scheduleRng: streams.schedule, measurementRng: streams.measurement };
+  const labels_V = exp.dataset.labels.map((l) => applied_V(dac, { kind: 'label', output: 0, differential }, l));
+  return { network, twin, clamp, held_V, labels_V, inputs_V, outputNodes: outputNodes(exp), differential, adc: adcConfig(exp), scheduleRng: streams.schedule, measurementRng: streams.measurement };
 }

@@ -6,7 +6,8 @@ export { V_MAX, mergeExperimentInput, parseExperiment, type ParseContext } from 
 export { XOR_L0_V, piecewiseLinearDataset, xorDataset } from './datasets';
 export { PRESET_NAMES, REGRESSION_TASK, regressionFamilyTasks, regressionPreset, xorPreset, type PresetName } from './presets';
 export { isPresetName, parseExperimentText, planFromInput, presetInput, type Overrides, type Plan } from './load';
-export { RNG_STREAM, buildNetwork, buildRig, type Rig } from './build';
+export { RNG_STREAM, buildNetwork, buildRig, buildTwin, rngStreams, type Rig } from './build';
+export { adcConfig, channelWrite, dacConfig, outputNodes, patchMap } from './rig-parts';
 export { datapointAt, testSteps } from './schedule';
-export { RunAbortedError, measureOutputs, runExperiment, summarise, type Progress, type RunOptions } from './runner';
+export { RunAbortedError, finalState, measureOutputs, runExperiment, summarise, type Progress, type RunOptions } from './runner';
 export { runFamily } from './family';

@@ -201,8 +201,11 @@ function parseDataset(v: unknown, roles: Roles, ctx: ParseContext): Dataset {
       if (x < 0 || x > V_MAX) fail(`dataset.inputs[${d}][${i}]`, x, `must be within the DAC range 0..${V_MAX} V`);
     }),
   );
+  const differential = 'plus' in roles.output;
+  // The label line is 8 bits: 0 … V_max single-ended; X + L with X = V_max/2 when differential.
+  const [lo, hi] = differential ? [-V_MAX / 2, V_MAX / 2] : [0, V_MAX];
   data.labels.forEach((l, d) => {
-    if (l < -V_MAX || l > V_MAX) fail(`dataset.labels[${d}]`, l, `must be within the label line's range −${V_MAX}..${V_MAX} V`);
+    if (l < lo || l > hi) fail(`dataset.labels[${d}]`, l, `must be within the ${differential ? 'differential' : 'single-ended'} label line's range ${lo}..${hi} V`);
   });
   return data;
 }

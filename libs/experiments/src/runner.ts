@@ -72,7 +72,8 @@ export function runExperiment(exp: Experiment, options: RunOptions = {}): RunRes
       throw err;
     }
     const mse = meanSquaredError(outputs, labels_V);
-    log.push({ t_s: twin.time_s, step, outputs, mse, modes: errorModes(basis, outputs, labels_V), gates_V: Array.from(twin.gates_V) });
+    // Simulated time in integer nanoseconds, as the signals carry it, so it does not drift.
+    log.push({ t_s: (step * Math.round(t_h_s * 1e9)) / 1e9, step, outputs, mse, modes: errorModes(basis, outputs, labels_V), gates_V: Array.from(twin.gates_V) });
     options.onProgress?.({ step, steps, t_s: twin.time_s, mse, wall_s: clock() - started });
   };
 
@@ -118,7 +119,7 @@ export function runExperiment(exp: Experiment, options: RunOptions = {}): RunRes
 }
 
 /** Inference power, energy and conductance per edge at the final gates, averaged over datapoints. */
-function finalState(rig: Rig): Omit<RunResult['final'], 'outputs'> {
+export function finalState(rig: Pick<Rig, 'twin' | 'network' | 'held_V'>): Omit<RunResult['final'], 'outputs'> {
   const { twin, network } = rig;
   const m = network.edgeCount;
   const perEdge = new Float64Array(m);
@@ -127,6 +128,9 @@ function finalState(rig: Rig): Omit<RunResult['final'], 'outputs'> {
   const power_W: number[] = [];
   const drain = newDrainResult();
   const t = twin.freeTransistors;
+  // Cold starts: the final figures must not depend on the run's warm-start history, so a
+  // replay or another process computes them bit for bit the same.
+  twin.resetWarmStart();
   rig.held_V.forEach((held, d) => {
     twin.selectSlot(d);
     twin.infer(held);

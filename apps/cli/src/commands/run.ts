@@ -1,7 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ExperimentError, RunAbortedError, isPresetName, parseExperimentText, planFromInput, presetInput, runExperiment, runFamily, type Overrides, type Plan, type ResultFile } from '@metatwin/experiments';
+import { ExperimentError, RunAbortedError, isPresetName, parseExperimentText, planFromInput, presetInput, runExperiment, type Experiment, type FamilyResult, type Overrides, type Plan, type ResultFile, type RunResult } from '@metatwin/experiments';
+import { RunFailedError, runEmbedded } from '@metatwin/services';
+import { randomBytes } from 'node:crypto';
 import { writeReport } from '@metatwin/report';
 import { UsageError } from '../usage';
 import { ProgressBar } from '../progress';
@@ -48,7 +50,7 @@ function positiveNumber(flag: string, v: string | undefined, integer: boolean): 
 export async function runCommand(argv: string[], write: (s: string) => void, io: RunIo = defaultIo(write)): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { out: { type: 'string' }, seed: { type: 'string' }, steps: { type: 'string' }, time: { type: 'string' }, 'no-report': { type: 'boolean' } },
+    options: { out: { type: 'string' }, seed: { type: 'string' }, steps: { type: 'string' }, time: { type: 'string' }, 'no-report': { type: 'boolean' }, bus: { type: 'string' } },
     strict: true,
     allowPositionals: true,
   });
@@ -66,6 +68,8 @@ export async function runCommand(argv: string[], write: (s: string) => void, io:
     if (err instanceof ExperimentError) throw new UsageError(`${positionals[0]}: ${err.message}`);
     throw err;
   }
+  const bus = values.bus ?? 'direct';
+  if (bus !== 'direct' && bus !== 'in-process') throw new UsageError(`--bus must be "in-process" (the four subsystems as signal-driven services on an in-process bus), got "${bus}"`);
   const name = plan.kind === 'run' ? plan.experiment.name : plan.name;
   const seed = plan.kind === 'run' ? plan.experiment.seed : plan.experiments[0].seed;
   const outDir = resolve(values.out ?? join('runs', `${name.replace(/[^\w.-]+/g, '_')}-seed${seed}`));
@@ -75,15 +79,26 @@ export async function runCommand(argv: string[], write: (s: string) => void, io:
   let result: ResultFile;
   try {
     if (plan.kind === 'run') {
-      result = runExperiment(plan.experiment, { clock: io.clock, onProgress: (p) => bar.update(p) });
+      result = await runOne(plan.experiment, io, bar, bus);
     } else {
-      result = runFamily(plan.name, plan.experiments, { clock: io.clock, onProgress: (p) => bar.update(p), onTask: (i, n, taskName) => bar.task(i, n, taskName) });
+      const started = io.clock();
+      const tasks: RunResult[] = [];
+      for (const [i, exp] of plan.experiments.entries()) {
+        bar.task(i, plan.experiments.length, exp.name);
+        tasks.push(await runOne(exp, io, bar, bus));
+      }
+      result = { kind: 'family', name: plan.name, seed, wall_s: io.clock() - started, tasks, inOrder: tasks.filter((t) => t.summary.modesInOrder).length } satisfies FamilyResult;
     }
   } catch (err) {
     bar.done();
     if (err instanceof RunAbortedError) {
-      // Keep what was measured before the failure.
       writeFileSync(join(outDir, 'aborted.json'), JSON.stringify({ status: 'aborted', reason: err.message, step: err.step, log: err.partial }) + '\n');
+      io.write(`run aborted: ${err.message}\npartial log written to ${join(outDir, 'aborted.json')}\n`);
+      return 1;
+    }
+    if (err instanceof RunFailedError) {
+      // Keep what was measured before the failure.
+      writeFileSync(join(outDir, 'aborted.json'), JSON.stringify({ status: 'aborted', reason: err.message, log: err.assembler.log }) + '\n');
       io.write(`run aborted: ${err.message}\npartial log written to ${join(outDir, 'aborted.json')}\n`);
       return 1;
     }
@@ -99,4 +114,20 @@ export async function runCommand(argv: string[], write: (s: string) => void, io:
     io.write(`report: ${report.html}\n`);
   }
   return 0;
+}
+
+/** A fresh, sortable run id: name, seed, UTC time and a random suffix. */
+export function newRunId(exp: Experiment, now: Date = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  return `${exp.name.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 60)}-s${exp.seed}-${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+/**
+ * One run. 'direct' calls the subsystems' libraries in a tight loop (the fast path);
+ * 'in-process' runs them as the four signal-driven services on an in-process bus. Both give
+ * bit-identical results (libs/services/src/embedded.spec.ts).
+ */
+async function runOne(exp: Experiment, io: RunIo, bar: ProgressBar, bus: string): Promise<RunResult> {
+  if (bus === 'direct') return runExperiment(exp, { clock: io.clock, onProgress: (p) => bar.update(p) });
+  return runEmbedded(exp, { runId: newRunId(exp), clock: io.clock, onProgress: (p) => bar.update(p) });
 }

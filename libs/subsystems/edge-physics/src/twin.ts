@@ -154,6 +154,12 @@ export class TwinNetwork {
     this.slot = slot;
   }
 
+  /** Forget every slot's last solution: the next solves start cold, independent of history. */
+  resetWarmStart(): void {
+    for (const v of this.freeSlots) v.fill(NaN);
+    for (const v of this.clampedSlots) v.fill(NaN);
+  }
+
   /** Hold the input and rail nodes (volts, in heldNodes order) in both copies. */
   applyHeld(values_V: ArrayLike<number>): void {
     const held = this.heldNodes;
@@ -278,7 +284,8 @@ export class TwinNetwork {
     return learningTimeScale_Vs(this.learning);
   }
 
-  private applyDamageDue(): void {
+  /** Apply any damage whose time has come (called at the start of each training step). */
+  applyDamageDue(): void {
     while (this.pendingDamage.length > 0 && this.pendingDamage[0].at_s <= this.time_s) {
       const event = this.pendingDamage.shift() as DamageEvent;
       applyDamage(this.freeTransistors, event);

@@ -2,7 +2,7 @@ import { PAPER_DAC, applied_V, dacCode, dacVoltage, validatePatchMap } from './d
 
 describe('DAC and patch map', () => {
   const node = { kind: 'node', node: 5 } as const;
-  const label = { kind: 'label', output: 0 } as const;
+  const label = { kind: 'label', output: 0, differential: true } as const;
 
   it('writes 8-bit codes with an LSB of 0.45/256 V', () => {
     expect(dacCode(PAPER_DAC, node, 0)).toBe(0);
@@ -12,9 +12,12 @@ describe('DAC and patch map', () => {
     expect(applied_V({ ...PAPER_DAC, quantise: false }, node, 0.1234)).toBe(0.1234);
   });
 
-  it('drives label lines bipolar with the same LSB, so L0 = −0.087 V is representable', () => {
+  it('drives a differential label line as X + L with X = V_max/2 (8 bits, same LSB), so L0 = −0.087 V is representable', () => {
     const v = applied_V(PAPER_DAC, label, -0.087);
     expect(Math.abs(v + 0.087)).toBeLessThanOrEqual(0.45 / 512);
+    expect(dacCode(PAPER_DAC, label, -0.087)).toBe(79);
+    expect(dacVoltage(PAPER_DAC, label, 255)).toBeCloseTo(0.45 / 2 - 0.45 / 256, 15);
+    expect(dacCode(PAPER_DAC, { kind: 'label', output: 0 }, 0.3)).toBe(Math.round(0.3 / (0.45 / 256)));
   });
 
   it('rejects codes and patch maps the hardware cannot have', () => {

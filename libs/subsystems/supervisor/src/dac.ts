@@ -1,15 +1,16 @@
 /**
  * The supervisor's DAC (paper Appendix E.3): 8 channels of 8-bit codes, 0 … V_max with
  * V_max ≈ 5 V/11 ≈ 0.45 V (LSB ≈ 1.76 mV), wired by hand to network nodes or label lines
- * (the patch map). Label lines may be negative for differential outputs (the label
- * circuit's offset X of Fig. 9B shifts them), so a label channel is bipolar: the same LSB
- * over −V_max … V_max.
+ * (the patch map). A single-ended label line is a node voltage (0 … V_max). A
+ * differential label may be negative: the label circuit of Fig. 9B takes X + L with
+ * X = V_max/2, so that channel's code c means L = c·LSB − V_max/2 (−0.225 … +0.223 V),
+ * still 8 bits with the same LSB.
  */
 import { NODE_DAC, fromCode, toCode, type Converter } from '@metatwin/physics';
 
 export const DAC_CHANNELS = 8;
 
-export type PatchTarget = { readonly kind: 'node'; readonly node: number } | { readonly kind: 'label'; readonly output: number };
+export type PatchTarget = { readonly kind: 'node'; readonly node: number } | { readonly kind: 'label'; readonly output: number; readonly differential?: boolean };
 
 /** Which DAC channel drives which network node or label line. */
 export type PatchMap = ReadonlyArray<PatchTarget>;
@@ -22,9 +23,14 @@ export interface DacConfig {
 
 export const PAPER_DAC: DacConfig = Object.freeze({ quantise: true, converter: NODE_DAC });
 
-/** The label line's converter: same LSB, 9 bits over −V_max … V_max. */
+/** A differential label line's converter: same bits and LSB, shifted down by X = V_max/2. */
 export function labelConverter(c: Converter): Converter {
-  return { fullScale_V: c.fullScale_V, offset_V: -c.fullScale_V, bits: c.bits + 1 };
+  const x = c.fullScale_V / 2;
+  return { fullScale_V: c.fullScale_V - x, offset_V: -x, bits: c.bits };
+}
+
+function converterFor(config: DacConfig, target: PatchTarget): Converter {
+  return target.kind === 'label' && target.differential ? labelConverter(config.converter) : config.converter;
 }
 
 export function validatePatchMap(map: PatchMap, nodeCount: number, outputs: number): void {
@@ -46,13 +52,12 @@ export function validatePatchMap(map: PatchMap, nodeCount: number, outputs: numb
 
 /** Code written to a channel for a wanted voltage. */
 export function dacCode(config: DacConfig, target: PatchTarget, v_V: number): number {
-  const c = target.kind === 'label' ? labelConverter(config.converter) : config.converter;
-  return toCode(c, v_V);
+  return toCode(converterFor(config, target), v_V);
 }
 
 /** Voltage a channel produces for a code. */
 export function dacVoltage(config: DacConfig, target: PatchTarget, code: number): number {
-  const c = target.kind === 'label' ? labelConverter(config.converter) : config.converter;
+  const c = converterFor(config, target);
   const max = 2 ** c.bits - 1;
   if (!Number.isInteger(code) || code < 0 || code > max) throw new RangeError(`DAC code must be an integer in 0..${max}, got ${code}`);
   return fromCode(c, code);

@@ -1,0 +1,3 @@
+// Signal buses: in-process (embedded runs) and NATS (distributed runs).
+export { type SignalBus, type SignalHandler } from './bus';
+export { InProcessBus } from './in-process-bus';

@@ -1,0 +1,130 @@
+/**
+ * One typed, versioned message per hardware signal (paper Fig. 1, 7, 9, Appendix E).
+ * A signal is read-only data: `{ type, meta, data }`. Past tense: each says what happened
+ * on a wire. Every signal carries the run id, simulated time in integer nanoseconds (the
+ * learning time so far: t_h per training step, frozen during tests) and a per-run,
+ * per-source sequence number, so a log proves nothing was lost or applied twice.
+ */
+
+export const CONTRACT_VERSION = 1;
+
+export const SOURCES = ['supervisor', 'edge-physics', 'clamping', 'measurement'] as const;
+export type Source = (typeof SOURCES)[number];
+
+export interface SignalMeta {
+  readonly v: typeof CONTRACT_VERSION;
+  readonly runId: string;
+  readonly source: Source;
+  /** 1, 2, 3, … per (run, source). */
+  readonly seq: number;
+  /** Simulated learning time (ns). */
+  readonly t_ns: number;
+}
+
+export type PatchTargetData = { readonly kind: 'node'; readonly node: number } | { readonly kind: 'label'; readonly output: number };
+
+/** Data of each signal type. */
+export interface SignalData {
+  /** supervisor: a run begins; carries the full experiment so the log alone can rebuild it. */
+  RunCreated: { readonly experiment: unknown; readonly mode: 'embedded' | 'distributed' };
+  /** supervisor: the run ended normally after `steps` training steps. */
+  RunFinished: { readonly steps: number };
+  /** supervisor: the run stopped early. */
+  RunAborted: { readonly reason: string; readonly step: number };
+  /** supervisor → clamping: the digital potentiometer's wiper (AD5220, 128 positions) for η. */
+  PotentiometerSet: { readonly position: number; readonly positions: number; readonly eta: number };
+  /** person/supervisor: which DAC channel drives which node or label line. */
+  PatchMapSet: { readonly channels: ReadonlyArray<PatchTargetData> };
+  /** supervisor: training step `step` (0-based) applies datapoint `datapoint`. */
+  StepStarted: { readonly step: number; readonly datapoint: number };
+  /**
+   * supervisor → DAC: an 8-bit code on one of the 8 channels. `volts` is present only when
+   * the experiment turns DAC quantisation off (an ideal DAC, a simulation idealisation).
+   */
+  DacWritten: { readonly channel: number; readonly code: number; readonly volts?: number };
+  /** supervisor → every twin edge: gates may evolve for duration_ns. */
+  LearningEnabled: { readonly step: number; readonly duration_ns: number };
+  /** supervisor → every twin edge: learning frozen. */
+  LearningDisabled: { readonly step: number };
+  /** edge-physics → clamping: the free network's output node voltages. */
+  FreeOutputMeasured: { readonly step: number; readonly substep: number; readonly outputs_V: ReadonlyArray<number> };
+  /** clamping → edge-physics: clamped output voltages (V), or injected currents (A) for EP. */
+  ClampOutputSet: { readonly step: number; readonly substep: number; readonly drives: 'voltage' | 'current'; readonly values: ReadonlyArray<number> };
+  /** edge-physics: the gates after a training step (exact float64, base64). */
+  GatesEvolved: { readonly step: number; readonly gates: string; readonly failed?: string };
+  /** edge-physics: Newton warm-start state (per-datapoint node voltages), so a restart continues bit for bit. */
+  WarmStartSaved: { readonly step: number; readonly free: ReadonlyArray<string>; readonly clamped: ReadonlyArray<string> };
+  /** supervisor: learning frozen, every datapoint will be measured. */
+  TestStepStarted: { readonly step: number };
+  /** supervisor: during a test step, datapoint `datapoint`'s inputs are on the DAC; the network settles. */
+  TestDatapointApplied: { readonly step: number; readonly datapoint: number };
+  /** edge-physics: node voltages of the free network with a test datapoint applied (what the buffers see). */
+  NodesSettled: { readonly step: number; readonly datapoint: number; readonly free_V: ReadonlyArray<number>; readonly gates: string };
+  /** supervisor → demux: 5-bit address selecting one node and one gate. */
+  DemuxSelected: { readonly step: number; readonly datapoint: number; readonly address: number };
+  /** measurement → supervisor: ADC codes of the selected node and gate, averaged over repeats. */
+  AdcSampled: { readonly step: number; readonly datapoint: number; readonly address: number; readonly nodeCode: number; readonly gateCode: number; readonly repeats: number };
+  /** supervisor: the test step is complete. */
+  TestStepFinished: { readonly step: number };
+}
+
+export type SignalType = keyof SignalData;
+export const SIGNAL_TYPES = [
+  'RunCreated',
+  'RunFinished',
+  'RunAborted',
+  'PotentiometerSet',
+  'PatchMapSet',
+  'StepStarted',
+  'DacWritten',
+  'LearningEnabled',
+  'LearningDisabled',
+  'FreeOutputMeasured',
+  'ClampOutputSet',
+  'GatesEvolved',
+  'WarmStartSaved',
+  'TestStepStarted',
+  'TestDatapointApplied',
+  'NodesSettled',
+  'DemuxSelected',
+  'AdcSampled',
+  'TestStepFinished',
+] as const satisfies ReadonlyArray<SignalType>;
+
+/** Which subsystem emits each signal (a signal from anyone else is rejected). */
+export const EMITTER: { readonly [T in SignalType]: Source } = {
+  RunCreated: 'supervisor',
+  RunFinished: 'supervisor',
+  RunAborted: 'supervisor',
+  PotentiometerSet: 'supervisor',
+  PatchMapSet: 'supervisor',
+  StepStarted: 'supervisor',
+  DacWritten: 'supervisor',
+  LearningEnabled: 'supervisor',
+  LearningDisabled: 'supervisor',
+  FreeOutputMeasured: 'edge-physics',
+  ClampOutputSet: 'clamping',
+  GatesEvolved: 'edge-physics',
+  WarmStartSaved: 'edge-physics',
+  TestStepStarted: 'supervisor',
+  TestDatapointApplied: 'supervisor',
+  NodesSettled: 'edge-physics',
+  DemuxSelected: 'supervisor',
+  AdcSampled: 'measurement',
+  TestStepFinished: 'supervisor',
+};
+
+export type Signal<T extends SignalType = SignalType> = T extends SignalType ? { readonly type: T; readonly meta: SignalMeta; readonly data: SignalData[T] } : never;
+
+/** Encode a Float64Array exactly as base64 (little-endian IEEE 754). */
+export function encodeFloat64(values: Float64Array): string {
+  return Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
+}
+
+export function decodeFloat64(text: string): Float64Array {
+  const bytes = Buffer.from(text, 'base64');
+  if (bytes.byteLength % 8 !== 0) throw new RangeError(`float64 payload of ${bytes.byteLength} bytes is not a whole number of values`);
+  const out = new Float64Array(bytes.byteLength / 8);
+  new Uint8Array(out.buffer).set(bytes);
+  return out;
+}

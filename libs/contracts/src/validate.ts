@@ -1,0 +1,186 @@
+/**
+ * Checking what arrives off the wire. Every service validates every signal it receives;
+ * a bad one is answered with a reason on the dead-letter subject and otherwise ignored.
+ */
+import { CONTRACT_VERSION, EMITTER, SIGNAL_TYPES, SOURCES, type Signal, type SignalType } from './signals';
+
+export type Checked = { readonly ok: true; readonly signal: Signal } | { readonly ok: false; readonly reason: string };
+
+export const DAC_CHANNEL_COUNT = 8;
+export const DAC_CODE_MAX = 255;
+export const ADC_CODE_MAX = 255;
+export const MAX_ARRAY = 1 << 20;
+
+const TOKEN = /^[A-Za-z0-9_-]{1,128}$/;
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+class Bad extends Error {}
+const bad = (field: string, value: unknown, allowed: string): never => {
+  let shown: string;
+  try {
+    shown = JSON.stringify(value) ?? String(value);
+  } catch {
+    shown = String(value);
+  }
+  throw new Bad(`${field} ${allowed}, got ${shown.length > 60 ? shown.slice(0, 57) + '...' : shown}`);
+};
+
+function int(o: Obj, k: string, min: number, max: number): void {
+  const v = o[k];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(k, v, `must be an integer in ${min}..${max}`);
+}
+function finite(o: Obj, k: string, min = -Infinity, max = Infinity): void {
+  const v = o[k];
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) bad(k, v, min === -Infinity ? 'must be a finite number' : `must be a number in ${min}..${max}`);
+}
+function finiteArray(o: Obj, k: string): void {
+  const v = o[k];
+  if (!Array.isArray(v) || v.length > MAX_ARRAY) bad(k, v, 'must be an array of numbers');
+  (v as unknown[]).forEach((x, i) => {
+    if (typeof x !== 'number' || !Number.isFinite(x)) bad(`${k}[${i}]`, x, 'must be a finite number');
+  });
+}
+function base64(o: Obj, k: string): void {
+  const v = o[k];
+  if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v) || (v.length * 3) / 4 > 8 * MAX_ARRAY) bad(k, typeof v === 'string' ? v.slice(0, 20) : v, 'must be base64 float64 data');
+}
+function oneOf(o: Obj, k: string, allowed: readonly string[]): void {
+  if (!allowed.includes(o[k] as string)) bad(k, o[k], `must be one of ${allowed.join(', ')}`);
+}
+const STEP_MAX = Number.MAX_SAFE_INTEGER;
+
+const DATA: { readonly [T in SignalType]: (d: Obj) => void } = {
+  RunCreated: (d) => {
+    if (!isObj(d.experiment)) bad('experiment', d.experiment, 'must be an object');
+    oneOf(d, 'mode', ['embedded', 'distributed']);
+  },
+  RunFinished: (d) => int(d, 'steps', 0, STEP_MAX),
+  RunAborted: (d) => {
+    if (typeof d.reason !== 'string') bad('reason', d.reason, 'must be a string');
+    int(d, 'step', 0, STEP_MAX);
+  },
+  PotentiometerSet: (d) => {
+    int(d, 'positions', 2, 1 << 16);
+    int(d, 'position', 0, (d.positions as number) - 1);
+    finite(d, 'eta', 0, 1);
+  },
+  PatchMapSet: (d) => {
+    if (!Array.isArray(d.channels) || d.channels.length > DAC_CHANNEL_COUNT) bad('channels', d.channels, `must be an array of at most ${DAC_CHANNEL_COUNT} targets`);
+    (d.channels as unknown[]).forEach((c, i) => {
+      if (!isObj(c)) bad(`channels[${i}]`, c, 'must be an object');
+      const t = c as Obj;
+      oneOf(t, 'kind', ['node', 'label']);
+      if (t.kind === 'node') int(t, 'node', 0, MAX_ARRAY);
+      else int(t, 'output', 0, DAC_CHANNEL_COUNT);
+    });
+  },
+  StepStarted: (d) => {
+    int(d, 'step', 0, STEP_MAX);
+    int(d, 'datapoint', 0, MAX_ARRAY);
+  },
+  DacWritten: (d) => {
+    int(d, 'channel', 0, DAC_CHANNEL_COUNT - 1);
+    int(d, 'code', 0, DAC_CODE_MAX);
+    if (d.volts !== undefined) finite(d, 'volts', -1, 1);
+  },
+  LearningEnabled: (d) => {
+    int(d, 'step', 0, STEP_MAX);
+    int(d, 'duration_ns', 1, STEP_MAX);
+  },
+  LearningDisabled: (d) => int(d, 'step', 0, STEP_MAX),
+  FreeOutputMeasured: (d) => {
+    int(d, 'step', 0, STEP_MAX);
+    int(d, 'substep', 0, 1 << 20);
+    finiteArray(d, 'outputs_V');
+  },
+  ClampOutputSet: (d) => {
+    int(d, 'step', 0, STEP_MAX);
+    int(d, 'substep', 0, 1 << 20);
+    oneOf(d, 'drives', ['voltage', 'current']);
+    finiteArray(d, 'values');
+  },
+  GatesEvolved: (d) => {
+    int(d, 'step', 0, STEP_MAX);
+    base64(d, 'gates');
+    if (d.failed !== undefined && typeof d.failed !== 'string') bad('failed', d.failed, 'must be a string when present');
+  },
+  WarmStartSaved: (d) => {
+    int(d, 'step', 0, STEP_MAX);
+    for (const k of ['free', 'clamped']) {
+      if (!Array.isArray(d[k])) bad(k, d[k], 'must be an array of base64 float64 data');
+      (d[k] as unknown[]).forEach((_, i) => base64(d[k] as unknown as Obj, String(i)));
+    }
+  },
+  TestStepStarted: (d) => int(d, 'step', 0, STEP_MAX),
+  TestDatapointApplied: (d) => {
+    int(d, 'step', 0, STEP_MAX);
+    int(d, 'datapoint', 0, MAX_ARRAY);
+  },
+  NodesSettled: (d) => {
+    int(d, 'step', 0, STEP_MAX);
+    int(d, 'datapoint', 0, MAX_ARRAY);
+    finiteArray(d, 'free_V');
+    base64(d, 'gates');
+  },
+  DemuxSelected: (d) => {
+    int(d, 'step', 0, STEP_MAX);
+    int(d, 'datapoint', 0, MAX_ARRAY);
+    int(d, 'address', 0, MAX_ARRAY);
+  },
+  AdcSampled: (d) => {
+    int(d, 'step', 0, STEP_MAX);
+    int(d, 'datapoint', 0, MAX_ARRAY);
+    int(d, 'address', 0, MAX_ARRAY);
+    finite(d, 'nodeCode', 0, ADC_CODE_MAX);
+    finite(d, 'gateCode', 0, ADC_CODE_MAX);
+    int(d, 'repeats', 1, 1 << 20);
+  },
+  TestStepFinished: (d) => int(d, 'step', 0, STEP_MAX),
+};
+
+/** Validate an untrusted value as a signal; never throws. */
+export function checkSignal(value: unknown): Checked {
+  try {
+    if (!isObj(value)) bad('signal', value, 'must be an object');
+    const s = value as Obj;
+    if (!(SIGNAL_TYPES as readonly unknown[]).includes(s.type)) bad('type', s.type, 'must be a known signal type');
+    const type = s.type as SignalType;
+    if (!isObj(s.meta)) bad('meta', s.meta, 'must be an object');
+    const m = s.meta as Obj;
+    if (m.v !== CONTRACT_VERSION) bad('meta.v', m.v, `must be contract version ${CONTRACT_VERSION}`);
+    if (typeof m.runId !== 'string' || !TOKEN.test(m.runId)) bad('meta.runId', m.runId, 'must be 1–128 characters of A–Z a–z 0–9 _ -');
+    oneOf(m, 'source', SOURCES);
+    if (m.source !== EMITTER[type]) bad('meta.source', m.source, `must be ${EMITTER[type]} for ${type}`);
+    int(m, 'seq', 1, STEP_MAX);
+    int(m, 't_ns', 0, STEP_MAX);
+    if (!isObj(s.data)) bad('data', s.data, 'must be an object');
+    DATA[type](s.data as Obj);
+    return { ok: true, signal: value as Signal };
+  } catch (err) {
+    if (err instanceof Bad) {
+      const type = isObj(value) && typeof value.type === 'string' ? `${value.type}: ` : '';
+      return { ok: false, reason: `${type}${err.message}` };
+    }
+    return { ok: false, reason: `unreadable signal: ${(err as Error).message}` };
+  }
+}
+
+/** Decode and validate wire bytes (UTF-8 JSON). */
+export function decodeSignal(bytes: Uint8Array): Checked {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch (err) {
+    return { ok: false, reason: `not JSON: ${(err as Error).message}` };
+  }
+  return checkSignal(value);
+}
+
+export function encodeSignal(signal: Signal): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(signal));
+}
+
+export function isRunToken(s: string): boolean {
+  return TOKEN.test(s);
+}

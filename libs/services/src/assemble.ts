@@ -1,0 +1,135 @@
+/**
+ * A run's result as a fold of its signals: the same code turns a live embedded run, a
+ * distributed run or a replayed log into result.json. Gates at a test step are those of
+ * the last GatesEvolved before it; outputs are the ADC readings (O+ − O− when differential);
+ * the final power and conductances are recomputed from the experiment at the final gates.
+ */
+import { errorModes, meanSquaredError, modeBasis, type ModeBasis } from '@metatwin/analysis';
+import { decodeFloat64, type Signal } from '@metatwin/contracts';
+import { buildRig, finalState, outputNodes, summarise, type Experiment, type LogEntry, type RunResult } from '@metatwin/experiments';
+import { fromCode } from '@metatwin/physics';
+import { adcConfig } from '@metatwin/experiments';
+
+export class RunAssembler {
+  experiment: Experiment | null = null;
+  mode: 'embedded' | 'distributed' = 'embedded';
+  status: 'running' | 'finished' | 'aborted' = 'running';
+  abortReason: string | null = null;
+  readonly log: LogEntry[] = [];
+  /** Gates after the latest acknowledged step, kept encoded until needed (decoding every step is wasted work). */
+  private gatesEncoded: string | null = null;
+  private initialGates: Float64Array | null = null;
+  lastStep = -1;
+  steps = 0;
+  private basis: ModeBasis | null = null;
+  private labels: number[] = [];
+  private addresses: number[] = [];
+  private readonly samples = new Map<number, Map<string, number>>();
+  private readonly gatesAtTest = new Map<number, Float64Array>();
+  private readonly testTime = new Map<number, number>();
+
+  /** Gates after the latest acknowledged step (the initial gates before any). */
+  get gates(): Float64Array {
+    if (this.gatesEncoded !== null) return decodeFloat64(this.gatesEncoded);
+    if (this.initialGates === null) throw new Error('no RunCreated folded yet');
+    return this.initialGates;
+  }
+
+  /** Feed every signal of the run, in any interleaving of sources that keeps each source's order. */
+  fold(s: Signal): void {
+    switch (s.type) {
+      case 'RunCreated': {
+        const exp = s.data.experiment as Experiment;
+        this.experiment = exp;
+        this.mode = s.data.mode;
+        const rig = buildRig(exp);
+        this.basis = modeBasis(rig.inputs_V);
+        this.labels = rig.labels_V;
+        this.addresses = outputNodes(exp);
+        this.initialGates = Float64Array.from(exp.initialGates_V);
+        return;
+      }
+      case 'GatesEvolved':
+        if (s.data.failed) return;
+        this.gatesEncoded = s.data.gates;
+        this.lastStep = s.data.step;
+        return;
+      case 'NodesSettled':
+        // What the buffers saw at this test is exactly the gates at it.
+        if (!this.gatesAtTest.has(s.data.step)) this.gatesAtTest.set(s.data.step, decodeFloat64(s.data.gates));
+        return;
+      case 'TestStepStarted':
+        this.testTime.set(s.data.step, s.meta.t_ns);
+        this.samples.set(s.data.step, new Map());
+        return;
+      case 'AdcSampled':
+        this.samples.get(s.data.step)?.set(`${s.data.datapoint}:${s.data.address}`, s.data.nodeCode);
+        return;
+      case 'TestStepFinished':
+        this.closeTest(s.data.step);
+        return;
+      case 'RunFinished':
+        this.status = 'finished';
+        this.steps = s.data.steps;
+        return;
+      case 'RunAborted':
+        this.status = 'aborted';
+        this.abortReason = s.data.reason;
+        return;
+      default:
+        return;
+    }
+  }
+
+  private closeTest(step: number): void {
+    const exp = this.experiment;
+    const codes = this.samples.get(step);
+    if (!exp || !codes || !this.basis) return;
+    const adc = adcConfig(exp);
+    const volts = (d: number, address: number): number => {
+      const code = codes.get(`${d}:${address}`);
+      if (code === undefined) throw new Error(`test step ${step}: no ADC sample of datapoint ${d} at address ${address}`);
+      return adc.quantise ? fromCode(adc.node, code) : adc.node.offset_V + code * ((adc.node.fullScale_V - adc.node.offset_V) / 2 ** adc.node.bits);
+    };
+    const outputs = this.labels.map((_, d) => (this.addresses.length === 2 ? volts(d, this.addresses[0]) - volts(d, this.addresses[1]) : volts(d, this.addresses[0])));
+    const gates = this.gatesAtTest.get(step) ?? this.gates;
+    this.log.push({
+      t_s: (this.testTime.get(step) ?? 0) / 1e9,
+      step,
+      outputs,
+      mse: meanSquaredError(outputs, this.labels),
+      modes: errorModes(this.basis, outputs, this.labels),
+      gates_V: Array.from(gates),
+    });
+    this.samples.delete(step);
+    this.gatesAtTest.delete(step);
+  }
+
+  /** The result.json of a finished run. */
+  result(runId: string, wall_s: number): RunResult & { run: string; mode: 'embedded' | 'distributed' } {
+    const exp = this.experiment;
+    if (!exp || !this.basis) throw new Error(`run ${runId}: no RunCreated in the log`);
+    if (this.log.length === 0) throw new Error(`run ${runId}: no test step was completed`);
+    const rig = buildRig(exp);
+    rig.twin.gates_V.set(this.gates);
+    const final = finalState(rig);
+    return {
+      kind: 'run',
+      run: runId,
+      mode: this.mode,
+      name: exp.name,
+      seed: exp.seed,
+      steps: this.steps || this.lastStep + 1,
+      wall_s,
+      experiment: exp,
+      network: { nodeCount: rig.network.nodeCount, edges: Array.from({ length: rig.network.edgeCount }, (_, e) => [rig.network.edgeA[e], rig.network.edgeB[e]] as const), lattice: rig.network.lattice },
+      roles: { inputs: [...exp.roles.inputs], rails: exp.roles.rails.map((r) => ({ ...r })), output: { ...exp.roles.output } },
+      inputs: rig.inputs_V,
+      labels: rig.labels_V,
+      modeNames: this.basis.names,
+      log: this.log,
+      final: { ...final, outputs: this.log[this.log.length - 1].outputs },
+      summary: summarise(this.log, this.basis.names, rig.inputs_V, rig.labels_V),
+    };
+  }
+}
