@@ -26,9 +26,9 @@ const bad = (field: string, value: unknown, allowed: string): never => {
   throw new Bad(`${field} ${allowed}, got ${shown.length > 60 ? shown.slice(0, 57) + '...' : shown}`);
 };
 
-function int(o: Obj, k: string, min: number, max: number): void {
+function int(o: Obj, k: string, min: number, max: number, prefix = ''): void {
   const v = o[k];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(k, v, `must be an integer in ${min}..${max}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(prefix + k, v, `must be an integer in ${min}..${max}`);
 }
 function finite(o: Obj, k: string, min = -Infinity, max = Infinity): void {
   const v = o[k];
@@ -150,10 +150,10 @@ export function checkSignal(value: unknown): Checked {
     const m = s.meta as Obj;
     if (m.v !== CONTRACT_VERSION) bad('meta.v', m.v, `must be contract version ${CONTRACT_VERSION}`);
     if (typeof m.runId !== 'string' || !TOKEN.test(m.runId)) bad('meta.runId', m.runId, 'must be 1–128 characters of A–Z a–z 0–9 _ -');
-    oneOf(m, 'source', SOURCES);
+    if (!(SOURCES as readonly unknown[]).includes(m.source)) bad('meta.source', m.source, `must be one of ${SOURCES.join(', ')}`);
     if (m.source !== EMITTER[type]) bad('meta.source', m.source, `must be ${EMITTER[type]} for ${type}`);
-    int(m, 'seq', 1, STEP_MAX);
-    int(m, 't_ns', 0, STEP_MAX);
+    int(m, 'seq', 1, STEP_MAX, 'meta.');
+    int(m, 't_ns', 0, STEP_MAX, 'meta.');
     if (!isObj(s.data)) bad('data', s.data, 'must be an object');
     DATA[type](s.data as Obj);
     return { ok: true, signal: value as Signal };
