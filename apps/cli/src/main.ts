@@ -1,5 +1,7 @@
 
+import { replayCommand } from './commands/replay';
 import { runCommand } from './commands/run';
+import { runsCommand } from './commands/runs';
 import { solveCommand } from './commands/solve';
 import { USAGE, UsageError } from './usage';
 
@@ -7,6 +9,8 @@ type Command = (argv: string[], write: (s: string) => void) => number | Promise<
 
 const COMMANDS: Record<string, Command> = {
   run: runCommand,
+  runs: runsCommand,
+  replay: replayCommand,
   solve: solveCommand,
 };
 

@@ -1,9 +1,15 @@
 export const USAGE = `metatwin — digital twin of a self-learning transistor network
 
 Usage:
-  metatwin run <preset|file> [--out DIR] [--seed N] [--steps N | --time SECONDS] [--no-report] [--bus in-process]
+  metatwin run <preset|file> [--out DIR] [--seed N] [--steps N | --time SECONDS] [--no-report] [--bus in-process] [--record DIR|nats://…]
                                     run an experiment embedded (presets: xor, regression,
                                     regression-family; files: JSON or YAML experiments)
+  metatwin runs [--log DIR|nats://…] [--json]
+                                    recorded runs: experiment, mode, status, length
+  metatwin replay <run> [--at SECONDS] [--verify] [--log DIR|nats://…]
+                                    state (gates, every datapoint's output) at a time,
+                                    rebuilt from the log; --verify re-drives the recorded
+                                    inputs and reports any difference from recorded gates
   metatwin solve --network FILE     DC operating point of one network copy (JSON in, JSON out)
   metatwin help                     this text
 

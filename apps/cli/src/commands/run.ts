@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ExperimentError, RunAbortedError, isPresetName, parseExperimentText, planFromInput, presetInput, runExperiment, type Experiment, type FamilyResult, type Overrides, type Plan, type ResultFile, type RunResult } from '@metatwin/experiments';
-import { RunFailedError, runEmbedded } from '@metatwin/services';
+import { LogRecorder, RunFailedError, runEmbedded } from '@metatwin/services';
+import { openEventLog } from './event-log';
 import { randomBytes } from 'node:crypto';
 import { writeReport } from '@metatwin/report';
 import { UsageError } from '../usage';
@@ -50,7 +51,7 @@ function positiveNumber(flag: string, v: string | undefined, integer: boolean): 
 export async function runCommand(argv: string[], write: (s: string) => void, io: RunIo = defaultIo(write)): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { out: { type: 'string' }, seed: { type: 'string' }, steps: { type: 'string' }, time: { type: 'string' }, 'no-report': { type: 'boolean' }, bus: { type: 'string' } },
+    options: { out: { type: 'string' }, seed: { type: 'string' }, steps: { type: 'string' }, time: { type: 'string' }, 'no-report': { type: 'boolean' }, bus: { type: 'string' }, record: { type: 'string' } },
     strict: true,
     allowPositionals: true,
   });
@@ -68,7 +69,7 @@ export async function runCommand(argv: string[], write: (s: string) => void, io:
     if (err instanceof ExperimentError) throw new UsageError(`${positionals[0]}: ${err.message}`);
     throw err;
   }
-  const bus = values.bus ?? 'direct';
+  const bus = values.bus ?? (values.record ? 'in-process' : 'direct');
   if (bus !== 'direct' && bus !== 'in-process') throw new UsageError(`--bus must be "in-process" (the four subsystems as signal-driven services on an in-process bus), got "${bus}"`);
   const name = plan.kind === 'run' ? plan.experiment.name : plan.name;
   const seed = plan.kind === 'run' ? plan.experiment.seed : plan.experiments[0].seed;
@@ -79,13 +80,13 @@ export async function runCommand(argv: string[], write: (s: string) => void, io:
   let result: ResultFile;
   try {
     if (plan.kind === 'run') {
-      result = await runOne(plan.experiment, io, bar, bus);
+      result = await runOne(plan.experiment, io, bar, bus, values.record);
     } else {
       const started = io.clock();
       const tasks: RunResult[] = [];
       for (const [i, exp] of plan.experiments.entries()) {
         bar.task(i, plan.experiments.length, exp.name);
-        tasks.push(await runOne(exp, io, bar, bus));
+        tasks.push(await runOne(exp, io, bar, bus, values.record));
       }
       result = { kind: 'family', name: plan.name, seed, wall_s: io.clock() - started, tasks, inOrder: tasks.filter((t) => t.summary.modesInOrder).length } satisfies FamilyResult;
     }
@@ -127,7 +128,16 @@ export function newRunId(exp: Experiment, now: Date = new Date()): string {
  * 'in-process' runs them as the four signal-driven services on an in-process bus. Both give
  * bit-identical results (libs/services/src/embedded.spec.ts).
  */
-async function runOne(exp: Experiment, io: RunIo, bar: ProgressBar, bus: string): Promise<RunResult> {
+async function runOne(exp: Experiment, io: RunIo, bar: ProgressBar, bus: string, record: string | undefined): Promise<RunResult> {
   if (bus === 'direct') return runExperiment(exp, { clock: io.clock, onProgress: (p) => bar.update(p) });
-  return runEmbedded(exp, { runId: newRunId(exp), clock: io.clock, onProgress: (p) => bar.update(p) });
+  // Over the bus every signal is recorded: to JetStream with --record nats://…, else to local files.
+  const log = await openEventLog(record);
+  const recorder = new LogRecorder(log);
+  try {
+    const result = await runEmbedded(exp, { runId: newRunId(exp), clock: io.clock, onProgress: (p) => bar.update(p), recorder });
+    await recorder.flush();
+    return result;
+  } finally {
+    await log.close();
+  }
 }

@@ -1,0 +1,80 @@
+/**
+ * Recording signals to the event log in batches (one stored message holds many signals:
+ * JetStream stores ≈ 16k messages/s, far below simulation speed). Signals are grouped per
+ * (run, source) so each batch's sequence numbers are contiguous; `flush` writes what is
+ * buffered and waits for it, which bounds memory between windows of a run.
+ */
+import { fromRecord, toRecord, type Signal, type Source } from '@metatwin/contracts';
+import type { EventLog, LogBatch } from '@metatwin/eventlog';
+import type { SignalRecorder } from './embedded';
+
+export class LogRecorder implements SignalRecorder {
+  private readonly buffers = new Map<string, Signal[]>();
+  private pending: Promise<void>[] = [];
+  private buffered = 0;
+  recorded = 0;
+
+  constructor(
+    private readonly log: EventLog,
+    /** Only record signals from these sources (a service records its own). */
+    private readonly sources: ReadonlyArray<Source> | null = null,
+    /** Start writing once this many signals are buffered. */
+    private readonly batchSize = 4096,
+  ) {}
+
+  record(signal: Signal): void {
+    if (this.sources !== null && !this.sources.includes(signal.meta.source)) return;
+    const key = `${signal.meta.runId}\u0000${signal.meta.source}`;
+    let buffer = this.buffers.get(key);
+    if (!buffer) this.buffers.set(key, (buffer = []));
+    buffer.push(signal);
+    this.buffered++;
+    if (this.buffered >= this.batchSize) this.writeBuffered();
+  }
+
+  async flush(): Promise<void> {
+    this.writeBuffered();
+    const pending = this.pending;
+    this.pending = [];
+    await Promise.all(pending);
+  }
+
+  private writeBuffered(): void {
+    for (const [key, signals] of this.buffers) {
+      if (signals.length === 0) continue;
+      const batch: LogBatch = { runId: signals[0].meta.runId, source: signals[0].meta.source, firstSeq: signals[0].meta.seq, lastSeq: signals[signals.length - 1].meta.seq, records: signals.map(toRecord) };
+      // Appends of one run are stored in call order, so they need not be awaited one by one.
+      this.pending.push(this.log.append(batch));
+      this.recorded += signals.length;
+      this.buffers.set(key, []);
+    }
+    this.buffered = 0;
+  }
+}
+
+/** Every signal of a run from the log, merged across sources in simulated-time order. */
+export async function readRunSignals(log: EventLog, runId: string): Promise<Signal[]> {
+  const bySource: Signal[][] = [];
+  const index = new Map<string, number>();
+  for await (const batch of log.read(runId)) {
+    let i = index.get(batch.source);
+    if (i === undefined) index.set(batch.source, (i = bySource.push([]) - 1));
+    const list = bySource[i];
+    for (const r of batch.records) list.push(fromRecord(r, runId, batch.source as Source));
+  }
+  return mergeCausal(bySource);
+}
+
+/**
+ * Merge per-source streams into one order that respects causality for the fold: by
+ * simulated time, and at equal times by a fixed rank of what causes what (the supervisor's
+ * step before the edge's answer, samples before the test closes).
+ */
+function mergeCausal(streams: Signal[][]): Signal[] {
+  const rank: Record<string, number> = { RunCreated: 0, PatchMapSet: 1, PotentiometerSet: 1, StepStarted: 2, DacWritten: 2, LearningEnabled: 3, FreeOutputMeasured: 4, ClampOutputSet: 5, GatesEvolved: 6, LearningDisabled: 7, TestStepStarted: 8, TestDatapointApplied: 9, DemuxSelected: 9, NodesSettled: 10, AdcSampled: 11, TestStepFinished: 12, RunFinished: 13, RunAborted: 13 };
+  const all: Array<{ s: Signal; i: number }> = [];
+  let n = 0;
+  for (const stream of streams) for (const s of stream) all.push({ s, i: n++ });
+  all.sort((a, b) => a.s.meta.t_ns - b.s.meta.t_ns || (rank[a.s.type] ?? 99) - (rank[b.s.type] ?? 99) || a.i - b.i);
+  return all.map((x) => x.s);
+}

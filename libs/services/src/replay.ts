@@ -1,0 +1,123 @@
+/**
+ * Replay from the event log alone. State at a time is a fold: the gates are those of the
+ * last GatesEvolved at or before it, and the outputs of every datapoint follow from the
+ * recorded experiment at those gates (a cold DC solve, so the answer does not depend on
+ * history). Verification re-drives the recorded supervisor signals through fresh
+ * edge-physics and clamping cores and compares every step's gates with the recorded ones.
+ */
+import { InProcessBus } from '@metatwin/bus';
+import { decodeFloat64, fromRecord, type Signal, type Source } from '@metatwin/contracts';
+import type { EventLog } from '@metatwin/eventlog';
+import { SIGNAL_TYPES } from '@metatwin/contracts';
+import { buildRig, type Experiment } from '@metatwin/experiments';
+
+const GATES_EVOLVED = SIGNAL_TYPES.indexOf('GatesEvolved');
+import { ClampingCore } from './clamping-core';
+import { EdgePhysicsCore } from './edge-physics-core';
+
+export interface ReplayState {
+  readonly run: string;
+  /** The time asked for, and the step whose gates hold then. */
+  readonly t_s: number;
+  readonly stepsApplied: number;
+  readonly gates_V: number[];
+  /** Free-network output of every datapoint at those gates (V, exact; O+ − O− when differential). */
+  readonly outputs: number[];
+  readonly labels: number[];
+  readonly status: 'running' | 'finished' | 'aborted';
+}
+
+export interface VerifyReport {
+  readonly run: string;
+  readonly stepsCompared: number;
+  readonly mismatchedSteps: number;
+  readonly largestDifference_V: number;
+  readonly first?: { readonly step: number; readonly edge: number; readonly recorded: number; readonly recomputed: number };
+}
+
+export class ReplayError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReplayError';
+  }
+}
+
+async function* signalsOf(log: EventLog, runId: string, source?: string): AsyncGenerator<Signal> {
+  for await (const batch of log.read(runId, source ? { source } : undefined)) for (const r of batch.records) yield fromRecord(r, runId, batch.source as Source);
+}
+
+export async function replayAt(log: EventLog, runId: string, at_s?: number): Promise<ReplayState> {
+  const limit_ns = at_s === undefined ? Infinity : Math.round(at_s * 1e9);
+  if (!(limit_ns >= 0)) throw new ReplayError(`--at must be a time ≥ 0 s, got ${at_s}`);
+  let exp: Experiment | null = null;
+  let gates: string | null = null;
+  let applied = 0;
+  let status: ReplayState['status'] = 'running';
+  // One pass over the log: only a few signal types matter to the state.
+  for await (const batch of log.read(runId)) {
+    const source = batch.source as Source;
+    if (source !== 'edge-physics' && source !== 'supervisor') continue;
+    for (const r of batch.records) {
+      const type = (r as [number])[0];
+      if (source === 'edge-physics' && type !== GATES_EVOLVED) continue;
+      const s = fromRecord(r, runId, source);
+      if (s.type === 'RunCreated') exp = s.data.experiment as Experiment;
+      else if (s.type === 'RunFinished') status = 'finished';
+      else if (s.type === 'RunAborted') status = 'aborted';
+      else if (s.type === 'GatesEvolved' && !s.data.failed && s.meta.t_ns <= limit_ns) {
+        gates = s.data.gates;
+        applied = s.data.step + 1;
+      }
+    }
+  }
+  if (exp === null) throw new ReplayError(`run ${runId}: no RunCreated in the log (unknown run?)`);
+  const rig = buildRig(exp);
+  if (gates !== null) rig.twin.gates_V.set(decodeFloat64(gates));
+  rig.twin.resetWarmStart();
+  const out = new Float64Array(rig.outputNodes.length);
+  const outputs = rig.held_V.map((held, d) => {
+    rig.twin.selectSlot(d);
+    const r = rig.twin.infer(held, out);
+    if (r.status !== 'converged') throw new ReplayError(`run ${runId}: datapoint ${d} does not solve at the replayed gates (${r.status})`);
+    return rig.differential ? out[0] - out[1] : out[0];
+  });
+  return { run: runId, t_s: at_s ?? (applied * Math.round(exp.schedule.t_h_s * 1e9)) / 1e9, stepsApplied: applied, gates_V: Array.from(rig.twin.gates_V), outputs, labels: rig.labels_V, status };
+}
+
+export async function verifyRun(log: EventLog, runId: string): Promise<VerifyReport> {
+  const recorded = new Map<number, Float64Array>();
+  for await (const s of signalsOf(log, runId, 'edge-physics')) if (s.type === 'GatesEvolved' && !s.data.failed) recorded.set(s.data.step, decodeFloat64(s.data.gates));
+  const bus = new InProcessBus();
+  const publish = (s: Signal): void => bus.publish(s);
+  const edge = new EdgePhysicsCore(publish);
+  const clamp = new ClampingCore(publish);
+  bus.subscribe(edge.listensTo, (s) => edge.handle(s));
+  bus.subscribe(clamp.listensTo, (s) => clamp.handle(s));
+  let compared = 0;
+  let mismatched = 0;
+  let largest = 0;
+  let first: VerifyReport['first'];
+  bus.subscribe(['edge-physics'], (s) => {
+    if (s.type !== 'GatesEvolved') return;
+    const want = recorded.get(s.data.step);
+    if (!want) return;
+    const got = decodeFloat64(s.data.gates);
+    compared++;
+    let bad = false;
+    for (let e = 0; e < got.length; e++) {
+      if (got[e] !== want[e]) {
+        bad = true;
+        largest = Math.max(largest, Math.abs(got[e] - want[e]));
+        first ??= { step: s.data.step, edge: e, recorded: want[e], recomputed: got[e] };
+      }
+    }
+    if (bad) mismatched++;
+  });
+  for await (const s of signalsOf(log, runId, 'supervisor')) {
+    if (s.type === 'RunFinished' || s.type === 'RunAborted') continue;
+    bus.publish(s);
+  }
+  await bus.close();
+  if (compared === 0 && recorded.size > 0) throw new ReplayError(`run ${runId}: re-driving the recorded signals produced no steps to compare`);
+  return { run: runId, stepsCompared: compared, mismatchedSteps: mismatched, largestDifference_V: largest, ...(first ? { first } : {}) };
+}
