@@ -18,6 +18,12 @@ interface RunState {
   labelTarget: PatchTarget | null;
   readonly label_V: Float64Array;
   readonly out: Float64Array;
+  /** Training step of the supervisor signals being read (StepStarted precedes its writes). */
+  currentStep: number;
+  /** Label line value per training step: the supervisor may run ahead of the edge physics. */
+  readonly labelByStep: Map<number, number>;
+  /** Free outputs that arrived before their step's label (different sources, no common order). */
+  readonly waiting: Map<number, Signal<'FreeOutputMeasured'>[]>;
 }
 
 export class ClampingCore extends Core {
@@ -30,7 +36,7 @@ export class ClampingCore extends Core {
     if (s.type === 'RunCreated') {
       const exp = s.data.experiment as Experiment;
       const outputs = 'plus' in exp.roles.output ? 2 : 1;
-      this.runs.set(runId, { exp, dac: dacConfig(exp), circuit: clampCircuit(exp.clamp), labelChannel: -1, labelTarget: null, label_V: new Float64Array(1), out: new Float64Array(outputs) });
+      this.runs.set(runId, { exp, dac: dacConfig(exp), circuit: clampCircuit(exp.clamp), labelChannel: -1, labelTarget: null, label_V: new Float64Array(1), out: new Float64Array(outputs), currentStep: -1, labelByStep: new Map(), waiting: new Map() });
       return;
     }
     const run = this.runs.get(runId);
@@ -45,14 +51,20 @@ export class ClampingCore extends Core {
         if (law.kind === 'coupled' || law.kind === 'differential') run.circuit = clampCircuit({ ...law, eta: s.data.eta });
         return;
       }
+      case 'StepStarted':
+        run.currentStep = s.data.step;
+        return;
       case 'DacWritten':
-        if (s.data.channel === run.labelChannel && run.labelTarget) {
-          run.label_V[0] = s.data.volts ?? dacVoltage(run.dac, run.labelTarget, s.data.code);
+        if (s.data.channel === run.labelChannel && run.labelTarget && run.currentStep >= 0) {
+          const step = run.currentStep;
+          run.labelByStep.set(step, s.data.volts ?? dacVoltage(run.dac, run.labelTarget, s.data.code));
+          for (const free of run.waiting.get(step) ?? []) this.answer(runId, run, free);
+          run.waiting.delete(step);
         }
         return;
       case 'FreeOutputMeasured':
-        run.circuit.clamp(s.data.outputs_V, run.label_V, run.out);
-        this.emit(runId, 'ClampOutputSet', s.meta.t_ns, { step: s.data.step, substep: s.data.substep, drives: run.circuit.drives, values: Array.from(run.out) });
+        if (run.labelByStep.has(s.data.step)) this.answer(runId, run, s);
+        else run.waiting.set(s.data.step, [...(run.waiting.get(s.data.step) ?? []), s]);
         return;
       case 'RunFinished':
       case 'RunAborted':
@@ -61,5 +73,13 @@ export class ClampingCore extends Core {
       default:
         return;
     }
+  }
+
+  private answer(runId: string, run: RunState, s: Signal<'FreeOutputMeasured'>): void {
+    run.label_V[0] = run.labelByStep.get(s.data.step) as number;
+    run.circuit.clamp(s.data.outputs_V, run.label_V, run.out);
+    this.emit(runId, 'ClampOutputSet', s.meta.t_ns, { step: s.data.step, substep: s.data.substep, drives: run.circuit.drives, values: Array.from(run.out) });
+    // Labels of steps the edge physics has finished with are no longer needed.
+    run.labelByStep.delete(s.data.step - 1);
   }
 }

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { ExperimentError, RunAbortedError, isPresetName, parseExperimentText, planFromInput, presetInput, runExperiment, type Experiment, type FamilyResult, type Overrides, type Plan, type ResultFile, type RunResult } from '@metatwin/experiments';
 import { LogRecorder, RunFailedError, runEmbedded } from '@metatwin/services';
 import { openEventLog } from './event-log';
+import { runDistributed } from './distributed';
 import { randomBytes } from 'node:crypto';
 import { writeReport } from '@metatwin/report';
 import { UsageError } from '../usage';
@@ -70,7 +71,7 @@ export async function runCommand(argv: string[], write: (s: string) => void, io:
     throw err;
   }
   const bus = values.bus ?? (values.record ? 'in-process' : 'direct');
-  if (bus !== 'direct' && bus !== 'in-process') throw new UsageError(`--bus must be "in-process" (the four subsystems as signal-driven services on an in-process bus), got "${bus}"`);
+  if (bus !== 'direct' && bus !== 'in-process' && !/^nats:\/\//.test(bus)) throw new UsageError(`--bus must be "in-process" or a nats:// URL where the four services listen, got "${bus}"`);
   const name = plan.kind === 'run' ? plan.experiment.name : plan.name;
   const seed = plan.kind === 'run' ? plan.experiment.seed : plan.experiments[0].seed;
   const outDir = resolve(values.out ?? join('runs', `${name.replace(/[^\w.-]+/g, '_')}-seed${seed}`));
@@ -130,6 +131,7 @@ export function newRunId(exp: Experiment, now: Date = new Date()): string {
  */
 async function runOne(exp: Experiment, io: RunIo, bar: ProgressBar, bus: string, record: string | undefined): Promise<RunResult> {
   if (bus === 'direct') return runExperiment(exp, { clock: io.clock, onProgress: (p) => bar.update(p) });
+  if (bus.startsWith('nats://')) return runDistributed(exp, bus, newRunId(exp), io.clock, (p) => bar.update(p));
   // Over the bus every signal is recorded: to JetStream with --record nats://…, else to local files.
   const log = await openEventLog(record);
   const recorder = new LogRecorder(log);

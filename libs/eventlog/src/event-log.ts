@@ -1,0 +1,129 @@
+/**
+ * The event log port: signals recorded during a run, in batches, per (run, source), with
+ * contiguous per-source sequence numbers so a lost or doubled batch is detected on append
+ * rather than discovered in an analysis. Adapters: FileEventLog (one JSON-lines file per
+ * run) and JetStreamEventLog (one NATS subject per run and source).
+ *
+ * Records are stored as JSON: they must be JSON values (an `undefined` in an array reads back
+ * as null, a BigInt cannot be stored).
+ */
+import { CorruptLogError, InvalidBatchError, SequenceError } from './errors';
+
+export interface LogBatch {
+  readonly runId: string;
+  readonly source: string;
+  /** per (run, source) sequence numbers of the first and last record, contiguous across batches */
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  readonly records: ReadonlyArray<unknown>;
+}
+
+export interface EventLog {
+  /** Idempotent: a batch with the same (runId, source, firstSeq) appended twice is stored once. Rejects (EventLogError) a batch whose firstSeq is not the previous lastSeq + 1 for that (run, source) — gaps or overlaps mean lost or doubled signals. Appends to one run issued without awaiting are stored in call order. */
+  append(batch: LogBatch): Promise<void>;
+  /** Every batch of a run in append order (optionally one source only). */
+  read(runId: string, options?: { source?: string }): AsyncIterable<LogBatch>;
+  /** lastSeq of the newest batch of (run, source), 0 when none — used to resume after a crash. */
+  lastSequence(runId: string, source: string): Promise<number>;
+  /** Run ids that have any batch, oldest first. */
+  runIds(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** Run ids and sources become NATS subject tokens and file names: keep them to this set. */
+export const NAME_PATTERN = /^[A-Za-z0-9_-]+$/;
+
+export function assertName(kind: 'runId' | 'source', value: unknown): asserts value is string {
+  if (typeof value !== 'string' || !NAME_PATTERN.test(value)) {
+    throw new InvalidBatchError(`${kind}: must match ${NAME_PATTERN} (letters, digits, _ and -), got ${JSON.stringify(value)}`);
+  }
+}
+
+/**
+ * Checks what every adapter needs before storing: safe names, integer sequence numbers from
+ * 1, and exactly one record per sequence number.
+ */
+export function validateBatch(batch: LogBatch): void {
+  assertName('runId', batch.runId);
+  assertName('source', batch.source);
+  const { firstSeq, lastSeq, records } = batch;
+  const where = `batch ${batch.runId}/${batch.source}`;
+  if (!Number.isSafeInteger(firstSeq) || firstSeq < 1) throw new InvalidBatchError(`${where}: firstSeq must be an integer ≥ 1, got ${firstSeq}`);
+  if (!Number.isSafeInteger(lastSeq) || lastSeq < firstSeq) throw new InvalidBatchError(`${where}: lastSeq must be an integer ≥ firstSeq (${firstSeq}), got ${lastSeq}`);
+  if (!Array.isArray(records)) throw new InvalidBatchError(`${where}: records must be an array`);
+  if (records.length !== lastSeq - firstSeq + 1) {
+    throw new InvalidBatchError(`${where}: ${records.length} records for sequence numbers ${firstSeq}..${lastSeq} (${lastSeq - firstSeq + 1} expected)`);
+  }
+}
+
+/** The stored form of a batch: a plain object, whatever class the caller passed. */
+export function encodeBatch(batch: LogBatch): string {
+  try {
+    return JSON.stringify({ runId: batch.runId, source: batch.source, firstSeq: batch.firstSeq, lastSeq: batch.lastSeq, records: batch.records });
+  } catch (err) {
+    throw new InvalidBatchError(`batch ${batch.runId}/${batch.source} ${batch.firstSeq}..${batch.lastSeq}: records are not JSON-serialisable`, { cause: err });
+  }
+}
+
+/** Parses a stored batch, naming `where` (file and line, or stream and sequence) on failure. */
+export function decodeBatch(text: string, where: string): LogBatch {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new CorruptLogError(`${where}: not JSON`, { cause: err });
+  }
+  const b = value as Partial<LogBatch> | null;
+  if (!b || typeof b.runId !== 'string' || typeof b.source !== 'string' || !Number.isSafeInteger(b.firstSeq) || !Number.isSafeInteger(b.lastSeq) || !Array.isArray(b.records)) {
+    throw new CorruptLogError(`${where}: not a batch (runId, source, firstSeq, lastSeq, records)`);
+  }
+  return b as LogBatch;
+}
+
+export type AppendDecision = 'append' | 'duplicate';
+
+/**
+ * Whether `batch` continues a (run, source) whose newest stored record is `storedLastSeq`.
+ * A batch starting at or below it is a duplicate only if a stored batch has the same first
+ * and last sequence (`storedBatchEnd(firstSeq)` gives that batch's lastSeq, or undefined);
+ * anything else is an overlap. Throws SequenceError for gaps and overlaps.
+ */
+export async function decideAppend(batch: LogBatch, storedLastSeq: number, storedBatchEnd: (firstSeq: number) => number | undefined | Promise<number | undefined>): Promise<AppendDecision> {
+  const expected = storedLastSeq + 1;
+  const { runId, source, firstSeq, lastSeq } = batch;
+  if (firstSeq === expected) return 'append';
+  if (firstSeq > expected) {
+    throw new SequenceError(`${runId}/${source}: gap — expected firstSeq ${expected}, got ${firstSeq} (records ${expected}..${firstSeq - 1} missing)`, runId, source, expected, firstSeq);
+  }
+  const end = await storedBatchEnd(firstSeq);
+  if (end === lastSeq) return 'duplicate';
+  const what = end === undefined ? `no stored batch starts at ${firstSeq}` : `the stored batch starting at ${firstSeq} ends at ${end}, not ${lastSeq}`;
+  throw new SequenceError(`${runId}/${source}: overlap — records ${firstSeq}..${lastSeq} overlap those stored up to ${storedLastSeq} and ${what}; expected firstSeq ${expected}`, runId, source, expected, firstSeq);
+}
+
+/**
+ * Runs `task` after every task queued under the same key has settled: appends to one
+ * (run, source) must see each other's effects.
+ */
+export class KeyedQueue {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const result = previous.then(task);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return result;
+  }
+
+  /** Resolves once every task queued so far has settled. */
+  async idle(): Promise<void> {
+    while (this.tails.size > 0) await Promise.all([...this.tails.values()]);
+  }
+}

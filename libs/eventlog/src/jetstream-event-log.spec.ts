@@ -1,0 +1,104 @@
+/** What only the JetStream adapter has: several writers, the server going away, stream set-up. */
+import { connect } from 'nats';
+import { freePort, startNats, type NatsServer } from '@metatwin/test-support';
+import { EventLogError } from './errors';
+import type { EventLog, LogBatch } from './event-log';
+import { JetStreamEventLog } from './jetstream-event-log';
+
+function batch(runId: string, source: string, first: number, count: number): LogBatch {
+  return { runId, source, firstSeq: first, lastSeq: first + count - 1, records: Array.from({ length: count }, (_, i) => ({ seq: first + i })) };
+}
+
+async function spans(log: EventLog, runId: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const b of log.read(runId)) out.push(`${b.source}:${b.firstSeq}-${b.lastSeq}`);
+  return out;
+}
+
+describe('JetStreamEventLog against a real nats-server', () => {
+  let server: NatsServer;
+  let stream = 0;
+  const open = () => JetStreamEventLog.connect({ servers: server.url, stream: `JS_${stream}`, subjectPrefix: `js${stream}` });
+
+  beforeAll(async () => {
+    server = await startNats();
+  });
+  afterAll(() => server.stop());
+  beforeEach(() => {
+    stream++;
+  });
+
+  it('publishes each batch to prefix.run.source in a file-backed stream', async () => {
+    const log = await open();
+    await log.append(batch('r1', 'edges', 1, 2));
+    await log.close();
+    const nc = await connect({ servers: server.url });
+    try {
+      const jsm = await nc.jetstreamManager();
+      const info = await jsm.streams.info(`JS_${stream}`, { subjects_filter: '>' });
+      expect(info.config.storage).toBe('file');
+      expect(info.config.subjects).toEqual([`js${stream}.>`]);
+      expect(info.state.subjects).toEqual({ [`js${stream}.r1.edges`]: 1 });
+      const sm = await jsm.streams.getMessage(`JS_${stream}`, { last_by_subj: `js${stream}.r1.edges` });
+      expect(sm.header.get('Nats-Msg-Id')).toBe('r1:edges:1');
+      expect(sm.json()).toEqual(batch('r1', 'edges', 1, 2));
+    } finally {
+      await nc.close();
+    }
+  });
+
+  it('two writers on one (run, source): a stale writer re-sending is a no-op, a stale writer continuing succeeds', async () => {
+    const a = await open();
+    const b = await open();
+    await a.append(batch('r1', 'edges', 1, 10));
+    await b.append(batch('r1', 'edges', 11, 10));
+    await a.append(batch('r1', 'edges', 11, 10)); // a still believes 10 is last
+    await a.append(batch('r1', 'edges', 21, 5));
+    await b.append(batch('r1', 'edges', 26, 5)); // b believes 20 is last: the server says otherwise
+    await expect(a.append(batch('r1', 'edges', 21, 6))).rejects.toThrow(/overlap/);
+    await b.append(batch('r1', 'edges', 31, 1));
+    await a.append(batch('r1', 'edges', 32, 1)); // a's cached cursor (25) would call this a gap
+    expect(await spans(a, 'r1')).toEqual(['edges:1-10', 'edges:11-20', 'edges:21-25', 'edges:26-30', 'edges:31-31', 'edges:32-32']);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('keeps what was appended across a server crash and restart', async () => {
+    const log = await open();
+    await log.append(batch('r1', 'edges', 1, 3));
+    await log.close();
+    await server.restart({ hard: true });
+    const reopened = await open();
+    expect(await reopened.lastSequence('r1', 'edges')).toBe(3);
+    await reopened.append(batch('r1', 'edges', 4, 1));
+    expect(await spans(reopened, 'r1')).toEqual(['edges:1-3', 'edges:4-4']);
+    await reopened.close();
+  });
+
+  it('reads only what was stored when read was called', async () => {
+    const log = await open();
+    for (let i = 0; i < 5; i++) await log.append(batch('r1', 'edges', i * 2 + 1, 2));
+    const seen: string[] = [];
+    let next = 11;
+    for await (const b of log.read('r1')) {
+      seen.push(`${b.firstSeq}`);
+      await log.append(batch('r1', 'edges', next, 1));
+      next++;
+    }
+    expect(seen).toEqual(['1', '3', '5', '7', '9']);
+    await log.close();
+  });
+
+  it('refuses an existing stream that does not hold the prefix', async () => {
+    const nc = await connect({ servers: server.url });
+    await (await nc.jetstreamManager()).streams.add({ name: `JS_${stream}`, subjects: ['other.>'] });
+    await nc.close();
+    await expect(open()).rejects.toThrow(/exists with subjects \["other\.>"\], not js\d+\.>/);
+  });
+
+  it('says where it could not connect', async () => {
+    const port = await freePort();
+    const attempt = JetStreamEventLog.connect({ servers: `nats://127.0.0.1:${port}` });
+    await expect(attempt).rejects.toBeInstanceOf(EventLogError);
+    await expect(attempt).rejects.toThrow(`cannot connect to NATS at nats://127.0.0.1:${port}`);
+  });
+});

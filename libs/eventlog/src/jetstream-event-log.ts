@@ -1,0 +1,228 @@
+/**
+ * EventLog on NATS JetStream: one stream (file storage) holding `${prefix}.>`, one subject
+ * `${prefix}.${runId}.${source}` per (run, source), one message per batch (JSON).
+ *
+ * Appends carry msgID `${runId}:${source}:${firstSeq}`, so a retry inside the stream's
+ * duplicate window is dropped by the server, and expect.lastSubjectSequence, so two writers
+ * on one (run, source) cannot interleave unseen (nats.js jetstream_test.ts). Reads replay
+ * through an ordered consumer up to the stream's last sequence at call time.
+ *
+ * Keep the prefix disjoint from request/reply subjects: a stream that captures a request
+ * subject answers it with its ack instead of the handler.
+ */
+import { NatsError, StorageType, connect, nanos, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
+import { ConcurrentAppendError, EventLogClosedError, EventLogError } from './errors';
+import { KeyedQueue, assertName, decideAppend, decodeBatch, encodeBatch, validateBatch, type EventLog, type LogBatch } from './event-log';
+
+export interface JetStreamEventLogOptions {
+  /** NATS server URL(s), e.g. nats://127.0.0.1:4222 */
+  servers: string | string[];
+  /** Stream name (default METATWIN_LOG). */
+  stream?: string;
+  /** First subject token (default mtlog). */
+  subjectPrefix?: string;
+  /** How long the server remembers msgIDs for de-duplication, ms (default 2 min). */
+  duplicateWindow_ms?: number;
+}
+
+const DEFAULTS = { stream: 'METATWIN_LOG', subjectPrefix: 'mtlog', duplicateWindow_ms: 120_000 };
+/** Attempts when another writer moved the subject between our look-up and our publish. */
+const APPEND_ATTEMPTS = 3;
+const ERR_NO_MESSAGE = 10037;
+const ERR_WRONG_LAST_SEQUENCE = 10071;
+const ERR_STREAM_NOT_FOUND = 10059;
+
+/** Newest stored batch of one (run, source) and its stream sequence. */
+interface Cursor {
+  readonly lastSeq: number;
+  readonly lastBatchFirstSeq: number;
+  /** Stream sequence of the subject's newest message, 0 when it has none. */
+  readonly subjectSeq: number;
+}
+const EMPTY: Cursor = { lastSeq: 0, lastBatchFirstSeq: 0, subjectSeq: 0 };
+
+function apiErrorCode(err: unknown): number | undefined {
+  return err instanceof NatsError ? err.api_error?.err_code : undefined;
+}
+
+export class JetStreamEventLog implements EventLog {
+  private readonly cursors = new Map<string, Cursor>();
+  private readonly queue = new KeyedQueue();
+  private readonly encoder = new TextEncoder();
+  private readonly decoder = new TextDecoder();
+  private closed = false;
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly jsm: JetStreamManager,
+    private readonly js: JetStreamClient,
+    readonly stream: string,
+    readonly subjectPrefix: string,
+  ) {}
+
+  /** Connects and creates the stream when missing (an existing one must hold `${prefix}.>`). */
+  static async connect(options: JetStreamEventLogOptions): Promise<JetStreamEventLog> {
+    const { servers, stream, subjectPrefix, duplicateWindow_ms } = { ...DEFAULTS, ...options };
+    if (!/^[A-Za-z0-9_-]+$/.test(stream)) throw new EventLogError(`stream: must match [A-Za-z0-9_-]+, got ${JSON.stringify(stream)}`);
+    if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(subjectPrefix)) throw new EventLogError(`subjectPrefix: must be dot-separated [A-Za-z0-9_-]+ tokens, got ${JSON.stringify(subjectPrefix)}`);
+    let nc: NatsConnection;
+    try {
+      nc = await connect({ servers, name: 'metatwin-eventlog' });
+    } catch (err) {
+      throw new EventLogError(`cannot connect to NATS at ${String(servers)}`, { cause: err });
+    }
+    try {
+      const jsm = await nc.jetstreamManager();
+      await ensureStream(jsm, stream, `${subjectPrefix}.>`, duplicateWindow_ms);
+      return new JetStreamEventLog(nc, jsm, nc.jetstream(), stream, subjectPrefix);
+    } catch (err) {
+      await nc.close();
+      throw err instanceof EventLogError ? err : new EventLogError(`cannot set up stream ${stream} on ${String(servers)} (is JetStream enabled?)`, { cause: err });
+    }
+  }
+
+  async append(batch: LogBatch): Promise<void> {
+    this.assertOpen();
+    validateBatch(batch);
+    // Queued per run, not per subject, so call order is append order across sources too.
+    await this.queue.run(batch.runId, () => this.appendNow(batch));
+  }
+
+  async *read(runId: string, options: { source?: string } = {}): AsyncIterable<LogBatch> {
+    this.assertOpen();
+    assertName('runId', runId);
+    if (options.source !== undefined) assertName('source', options.source);
+    const filter = options.source === undefined ? `${this.subjectPrefix}.${runId}.*` : this.subject(runId, options.source);
+    const info = await this.api(`read ${filter}`, () => this.jsm.streams.info(this.stream, { subjects_filter: filter }));
+    const count = Object.values(info.state.subjects ?? {}).reduce((sum, n) => sum + n, 0);
+    if (count === 0) return;
+    // Messages appended after this point belong to a later read.
+    const lastStreamSeq = info.state.last_seq;
+    const consumer = await this.api(`read ${filter}`, () => this.js.consumers.get(this.stream, { filterSubjects: filter }));
+    const messages = await this.api(`read ${filter}`, () => consumer.consume());
+    try {
+      for await (const m of messages) {
+        if (m.seq > lastStreamSeq) break;
+        yield decodeBatch(this.decoder.decode(m.data), `stream ${this.stream} seq ${m.seq}`);
+        if (m.seq === lastStreamSeq || m.info.pending === 0) break;
+      }
+    } finally {
+      await messages.close();
+      await consumer.delete().catch(() => undefined);
+    }
+  }
+
+  async lastSequence(runId: string, source: string): Promise<number> {
+    this.assertOpen();
+    assertName('runId', runId);
+    assertName('source', source);
+    const subject = this.subject(runId, source);
+    // Always asks the server: after a crash another process may have written since.
+    return this.queue.run(runId, async () => (await this.fetchCursor(subject)).lastSeq);
+  }
+
+  async runIds(): Promise<string[]> {
+    this.assertOpen();
+    const prefix = `${this.subjectPrefix}.`;
+    const info = await this.api('runIds', () => this.jsm.streams.info(this.stream, { subjects_filter: `${prefix}>` }));
+    const runs = new Set(Object.keys(info.state.subjects ?? {}).map((s) => s.slice(prefix.length).split('.')[0]));
+    const firstSeqs = await Promise.all(
+      [...runs].map(async (run) => {
+        // The server's MSG.GET takes next_by_subj (the first message at or after seq on a
+        // subject filter) since 2.9; nats.js 2.x leaves it out of MsgRequest, hence the variable.
+        const firstOfRun = { seq: 1, next_by_subj: `${prefix}${run}.*` };
+        const first = await this.api(`runIds ${run}`, () => this.jsm.streams.getMessage(this.stream, firstOfRun));
+        return [run, first.seq] as const;
+      }),
+    );
+    return firstSeqs.sort((a, b) => a[1] - b[1]).map(([run]) => run);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue.idle();
+    await this.nc.drain();
+  }
+
+  private async appendNow(batch: LogBatch): Promise<void> {
+    const subject = this.subject(batch.runId, batch.source);
+    const payload = this.encoder.encode(encodeBatch(batch));
+    for (let attempt = 1; attempt <= APPEND_ATTEMPTS; attempt++) {
+      // A cached cursor can only be behind (stored batches never change): what it calls a
+      // duplicate or an overlap is one, but what it calls a gap may have been filled by
+      // another writer, so ask the server before rejecting.
+      let cursor = this.cursors.get(subject);
+      if (!cursor || batch.firstSeq > cursor.lastSeq + 1) cursor = await this.fetchCursor(subject);
+      const stored = cursor;
+      const decision = await decideAppend(batch, cursor.lastSeq, (first) => (first === stored.lastBatchFirstSeq ? stored.lastSeq : this.storedBatchEnd(batch.runId, batch.source, first)));
+      if (decision === 'duplicate') return;
+      try {
+        const ack = await this.js.publish(subject, payload, {
+          msgID: `${batch.runId}:${batch.source}:${batch.firstSeq}`,
+          expect: { lastSubjectSequence: stored.subjectSeq },
+        });
+        // A duplicate ack means this batch was stored before, by a retry or another writer.
+        if (ack.duplicate) this.cursors.delete(subject);
+        else this.cursors.set(subject, { lastSeq: batch.lastSeq, lastBatchFirstSeq: batch.firstSeq, subjectSeq: ack.seq });
+        return;
+      } catch (err) {
+        this.cursors.delete(subject);
+        if (apiErrorCode(err) === ERR_WRONG_LAST_SEQUENCE) continue;
+        throw new EventLogError(`append ${subject} ${batch.firstSeq}..${batch.lastSeq}: ${(err as Error).message}`, { cause: err });
+      }
+    }
+    throw new ConcurrentAppendError(`append ${subject} ${batch.firstSeq}..${batch.lastSeq}: another writer kept appending to the same run and source`);
+  }
+
+  private async fetchCursor(subject: string): Promise<Cursor> {
+    let cursor = EMPTY;
+    try {
+      const sm = await this.jsm.streams.getMessage(this.stream, { last_by_subj: subject });
+      const last = decodeBatch(this.decoder.decode(sm.data), `stream ${this.stream} seq ${sm.seq}`);
+      cursor = { lastSeq: last.lastSeq, lastBatchFirstSeq: last.firstSeq, subjectSeq: sm.seq };
+    } catch (err) {
+      if (apiErrorCode(err) !== ERR_NO_MESSAGE) throw new EventLogError(`last batch of ${subject}: ${(err as Error).message}`, { cause: err });
+    }
+    this.cursors.set(subject, cursor);
+    return cursor;
+  }
+
+  /** lastSeq of the stored batch of (run, source) starting at firstSeq; scans the subject. */
+  private async storedBatchEnd(runId: string, source: string, firstSeq: number): Promise<number | undefined> {
+    for await (const stored of this.read(runId, { source })) {
+      if (stored.firstSeq === firstSeq) return stored.lastSeq;
+      if (stored.firstSeq > firstSeq) return undefined;
+    }
+    return undefined;
+  }
+
+  private async api<T>(what: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      throw new EventLogError(`${what} on stream ${this.stream}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  private subject(runId: string, source: string): string {
+    return `${this.subjectPrefix}.${runId}.${source}`;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new EventLogClosedError();
+  }
+}
+
+async function ensureStream(jsm: JetStreamManager, name: string, subjects: string, duplicateWindow_ms: number): Promise<void> {
+  try {
+    const info = await jsm.streams.info(name);
+    if (!info.config.subjects?.includes(subjects)) {
+      throw new EventLogError(`stream ${name} exists with subjects ${JSON.stringify(info.config.subjects)}, not ${subjects}; choose another stream name or subject prefix`);
+    }
+    return;
+  } catch (err) {
+    if (apiErrorCode(err) !== ERR_STREAM_NOT_FOUND) throw err;
+  }
+  await jsm.streams.add({ name, subjects: [subjects], storage: StorageType.File, duplicate_window: nanos(duplicateWindow_ms) });
+}

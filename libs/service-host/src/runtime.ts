@@ -1,0 +1,99 @@
+/**
+ * What runs inside each service process: its core on the NATS signal bus, and a recorder
+ * appending every signal the service emits to the JetStream event log. The Nest module
+ * only creates this and exposes health and (for the supervisor) run start over
+ * request/reply.
+ */
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { NatsBus } from '@metatwin/bus';
+import type { Signal, Source } from '@metatwin/contracts';
+import { JetStreamEventLog, type EventLog } from '@metatwin/eventlog';
+import { ClampingCore, EdgePhysicsCore, LogRecorder, MeasurementCore, SupervisorCore, type Core } from '@metatwin/services';
+import type { ServiceConfig } from './config';
+
+export const SERVICE_NAME = Symbol('SERVICE_NAME');
+export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');
+
+export interface Health {
+  readonly service: Source;
+  readonly ok: boolean;
+  readonly received: number;
+  readonly deadLetters: number;
+  readonly recorded: number;
+  readonly natsReconnects: number;
+}
+
+@Injectable()
+export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger: Logger;
+  private bus: NatsBus | null = null;
+  private log: EventLog | null = null;
+  private recorder: LogRecorder | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private reconnects = 0;
+  core: Core | null = null;
+
+  constructor(
+    @Inject(SERVICE_NAME) readonly service: Source,
+    @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
+  ) {
+    this.logger = new Logger(`metatwin:${service}`);
+  }
+
+  async onModuleInit(): Promise<void> {
+    const bus = await NatsBus.connect({ servers: this.config.natsUrl, service: this.service });
+    this.bus = bus;
+    void (async () => {
+      for await (const s of bus.connection.status()) if (s.type === 'reconnect') this.reconnects++;
+    })();
+    if (this.config.record !== 'off') {
+      this.log = await JetStreamEventLog.connect({ servers: this.config.record });
+      this.recorder = new LogRecorder(this.log, [this.service], 2000);
+      this.timer = setInterval(() => void this.flush(), this.config.flushEvery_ms);
+    }
+    const publish = (s: Signal): void => {
+      bus.publish(s);
+      this.recorder?.record(s);
+    };
+    this.core = createCore(this.service, publish);
+    const core = this.core;
+    bus.subscribe(core.listensTo, (s) => core.handle(s));
+    this.logger.log(`listening on ${this.config.natsUrl}${this.log ? ', recording to JetStream' : ''}`);
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      await this.recorder?.flush();
+    } catch (err) {
+      this.logger.error(`event log append failed: ${(err as Error).message}`);
+    }
+  }
+
+  health(): Health {
+    return { service: this.service, ok: this.bus !== null && !this.bus.connection.isClosed(), received: this.bus?.received ?? 0, deadLetters: this.bus?.deadLetters ?? 0, recorded: this.recorder?.recorded ?? 0, natsReconnects: this.reconnects };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.flush();
+    await this.log?.close();
+    await this.bus?.close();
+  }
+}
+
+function createCore(service: Source, publish: (s: Signal) => void): Core {
+  switch (service) {
+    case 'supervisor':
+      return new SupervisorCore(publish, 64);
+    case 'edge-physics':
+      return new EdgePhysicsCore(publish);
+    case 'clamping':
+      return new ClampingCore(publish);
+    case 'measurement':
+      return new MeasurementCore(publish);
+    default: {
+      const never: never = service;
+      throw new Error(`unknown service ${String(never)}`);
+    }
+  }
+}

@@ -1,0 +1,3 @@
+export { startNats, startInflux } from './servers';
+export type { NatsServer, InfluxServer, StartOptions } from './servers';
+export { ServerStartError, findServerBinary, freePort, httpStatus, DEFAULT_START_TIMEOUT_MS } from './process';

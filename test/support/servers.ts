@@ -1,0 +1,163 @@
+/**
+ * Real servers for adapter tests, as the nats.js tests start a real nats-server: each call
+ * starts a private nats-server (JetStream, file storage) or influxd 1.x on loopback ports the
+ * OS reports free, with its own temporary directory, from the same configuration templates
+ * as scripts/servers.sh (deploy/nats, deploy/influxdb). A server that is missing or does not
+ * come up fails the test loudly; nothing is ever skipped, and no server already running on
+ * the machine is used or touched.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DEFAULT_START_TIMEOUT_MS, ServerStartError, findServerBinary, freePort, portTaken, spawnServer, stopServer, type ServerProcess } from './process';
+
+const DEPLOY = resolve(__dirname, '..', '..', 'deploy');
+/** Attempts when another process takes a port between freePort() and the server's bind. */
+const PORT_RACE_ATTEMPTS = 3;
+
+export interface NatsServer {
+  /** Client URL, e.g. nats://127.0.0.1:40123 */
+  readonly url: string;
+  /** Monitoring base URL (varz, jsz, healthz). */
+  readonly monitorUrl: string;
+  readonly port: number;
+  /** JetStream keeps its streams under storeDir/jetstream. */
+  readonly storeDir: string;
+  readonly pid: number;
+  /** SIGTERM, wait for exit, remove the temporary directory. Safe after kill(). */
+  stop(): Promise<void>;
+  /** SIGKILL without waiting: a crash. The directory stays until stop(). */
+  kill(): void;
+  /** Stops (a crash when hard) and starts again on the same port and store. */
+  restart(options?: { hard?: boolean }): Promise<void>;
+}
+
+export interface InfluxServer {
+  /** HTTP API URL, e.g. http://127.0.0.1:40125 */
+  readonly url: string;
+  readonly port: number;
+  /** meta/, data/ and wal/ live here. */
+  readonly dataDir: string;
+  readonly pid: number;
+  stop(): Promise<void>;
+  kill(): void;
+}
+
+export interface StartOptions {
+  /** Milliseconds to wait for the health check (default 15 s). */
+  timeoutMs?: number;
+}
+
+function render(template: string, values: Record<string, string | number>): string {
+  return readFileSync(join(DEPLOY, template), 'utf8').replace(/\{\{([A-Z_]+)\}\}/g, (whole, key: string) => {
+    const value = values[key];
+    if (value === undefined) throw new ServerStartError(`${template}: no value for ${whole}`);
+    return String(value);
+  });
+}
+
+interface Launch {
+  what: string;
+  bin: string;
+  args: string[];
+  log: string;
+  health: string;
+  status: number;
+}
+
+/**
+ * Picks `count` distinct free ports, lets `prepare` write the configuration, and starts the
+ * server; retries with fresh ports only when its log says a port was taken in the meantime.
+ */
+async function launchWithFreshPorts(count: number, prepare: (ports: number[]) => Launch, timeoutMs: number): Promise<{ proc: ServerProcess; ports: number[]; launch: Launch }> {
+  for (let attempt = 1; ; attempt++) {
+    const ports: number[] = [];
+    while (ports.length < count) {
+      const port = await freePort();
+      if (!ports.includes(port)) ports.push(port);
+    }
+    const launch = prepare(ports);
+    try {
+      const proc = await spawnServer(launch.what, launch.bin, launch.args, launch.log, launch.health, launch.status, timeoutMs);
+      return { proc, ports, launch };
+    } catch (err) {
+      if (attempt >= PORT_RACE_ATTEMPTS || !portTaken(launch.log)) throw err;
+    }
+  }
+}
+
+/** A private nats-server with JetStream on free loopback ports; stop() it in afterAll. */
+export async function startNats(options: StartOptions = {}): Promise<NatsServer> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_START_TIMEOUT_MS;
+  const bin = findServerBinary('nats-server', 'METATWIN_NATS_SERVER_BIN');
+  const dir = mkdtempSync(join(tmpdir(), 'metatwin-nats-'));
+  const storeDir = join(dir, 'store');
+  const conf = join(dir, 'nats.conf');
+  const log = join(dir, 'nats.log');
+  try {
+    const started = await launchWithFreshPorts(2, ([port, monitorPort]) => {
+      writeFileSync(conf, render('nats/nats-server.conf', { NATS_PORT: port, NATS_MONITOR_PORT: monitorPort, NATS_STORE_DIR: storeDir }));
+      return { what: 'nats-server', bin, args: ['-c', conf], log, health: `http://127.0.0.1:${monitorPort}/healthz?js-enabled-only=true`, status: 200 };
+    }, timeoutMs);
+    const [port, monitorPort] = started.ports;
+    const { launch } = started;
+    let proc = started.proc;
+    return {
+      url: `nats://127.0.0.1:${port}`,
+      monitorUrl: `http://127.0.0.1:${monitorPort}`,
+      port,
+      storeDir,
+      get pid() {
+        return proc.child.pid ?? -1;
+      },
+      async stop() {
+        await stopServer(proc);
+        rmSync(dir, { recursive: true, force: true });
+      },
+      kill() {
+        proc.child.kill('SIGKILL');
+      },
+      async restart({ hard = false } = {}) {
+        await stopServer(proc, hard ? 'SIGKILL' : 'SIGTERM');
+        proc = await spawnServer(launch.what, launch.bin, launch.args, launch.log, launch.health, launch.status, timeoutMs);
+      },
+    };
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** A private influxd 1.x on free loopback ports (HTTP and RPC); stop() it in afterAll. */
+export async function startInflux(options: StartOptions = {}): Promise<InfluxServer> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_START_TIMEOUT_MS;
+  const bin = findServerBinary('influxd', 'METATWIN_INFLUXD_BIN');
+  const dir = mkdtempSync(join(tmpdir(), 'metatwin-influx-'));
+  const dataDir = join(dir, 'influxdb');
+  mkdirSync(dataDir);
+  const conf = join(dir, 'influxdb.conf');
+  const log = join(dir, 'influxd.log');
+  try {
+    const { proc, ports } = await launchWithFreshPorts(2, ([port, rpcPort]) => {
+      writeFileSync(conf, render('influxdb/influxdb.conf', { INFLUX_PORT: port, INFLUX_RPC_PORT: rpcPort, INFLUX_DIR: dataDir }));
+      return { what: 'influxd', bin, args: ['-config', conf], log, health: `http://127.0.0.1:${port}/ping`, status: 204 };
+    }, timeoutMs);
+    const [port] = ports;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      port,
+      dataDir,
+      pid: proc.child.pid ?? -1,
+      async stop() {
+        await stopServer(proc);
+        rmSync(dir, { recursive: true, force: true });
+      },
+      kill() {
+        proc.child.kill('SIGKILL');
+      },
+    };
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
