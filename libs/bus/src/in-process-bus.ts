@@ -5,7 +5,7 @@
  * embedded and distributed runs are bit-identical. A handler that publishes does not
  * recurse: its signals join the queue.
  */
-import type { Signal, Source } from '@metatwin/contracts';
+import type { Signal, SignalType, Source } from '@metatwin/contracts';
 import type { SignalBus, SignalHandler } from './bus';
 
 export class InProcessBus implements SignalBus {
@@ -21,7 +21,7 @@ export class InProcessBus implements SignalBus {
     if (!this.draining) this.drain();
   }
 
-  subscribe(sources: ReadonlyArray<Source>, handler: SignalHandler): () => void {
+  subscribe(sources: ReadonlyArray<Source>, handler: SignalHandler, _types?: ReadonlyArray<SignalType>): () => void {
     for (const s of sources) {
       const list = this.handlers.get(s) ?? [];
       list.push(handler);

@@ -5,7 +5,7 @@
  * is validated; a bad message is answered on `mt.dead.<service>` with the reason and
  * otherwise ignored, and the service keeps running.
  */
-import { SUBJECTS, decodeSignal, encodeSignal, type DeadLetter, type Signal, type Source } from '@metatwin/contracts';
+import { EMITTER, SIGNAL_TYPES, SUBJECTS, decodeSignal, encodeSignal, type DeadLetter, type Signal, type SignalType, type Source } from '@metatwin/contracts';
 import { connect, type NatsConnection, type Subscription } from 'nats';
 import type { SignalBus, SignalHandler } from './bus';
 
@@ -33,17 +33,19 @@ export class NatsBus implements SignalBus {
   }
 
   publish(signal: Signal): void {
-    this.connection.publish(SUBJECTS.signals(signal.meta.runId, signal.meta.source), encodeSignal(signal));
+    this.connection.publish(SUBJECTS.signal(signal.meta.runId, signal.meta.source, signal.type), encodeSignal(signal));
   }
 
-  subscribe(sources: ReadonlyArray<Source>, handler: SignalHandler): () => void {
-    const subs = sources.map((source) =>
-      this.connection.subscribe(this.options.runId ? SUBJECTS.signals(this.options.runId, source) : SUBJECTS.signalsFromSource(source), {
+  subscribe(sources: ReadonlyArray<Source>, handler: SignalHandler, types?: ReadonlyArray<SignalType>): () => void {
+    const wanted = (types ?? SIGNAL_TYPES).filter((t) => sources.includes(EMITTER[t]));
+    const subs = wanted.map((type) => {
+      const source = EMITTER[type];
+      return this.connection.subscribe(SUBJECTS.signalsOfType(this.options.runId ?? '*', source, type), {
         callback: (err, msg) => {
           if (err) return;
           const checked = decodeSignal(msg.data);
           if (!checked.ok) return this.deadLetter(msg.subject, checked.reason, msg.data);
-          if (checked.signal.meta.source !== source) return this.deadLetter(msg.subject, `meta.source ${checked.signal.meta.source} arrived on the ${source} subject`, msg.data);
+          if (checked.signal.type !== type) return this.deadLetter(msg.subject, `a ${checked.signal.type} signal arrived on the ${type} subject`, msg.data);
           this.received++;
           try {
             handler(checked.signal);
@@ -51,8 +53,8 @@ export class NatsBus implements SignalBus {
             this.deadLetter(msg.subject, `handler failed: ${(e as Error).message}`, msg.data);
           }
         },
-      }),
-    );
+      });
+    });
     this.subscriptions.push(...subs);
     return () => subs.forEach((s) => s.unsubscribe());
   }

@@ -3,13 +3,17 @@
  * `mt.`; the JetStream event log under `mtlog.` — disjoint, because a stream whose subjects
  * overlap request/reply subjects swallows the requests.
  */
-import type { Source } from './signals';
+import type { SignalType, Source } from './signals';
 
 export const SUBJECTS = {
-  /** Live signals of one run from one source: each consumer subscribes to the sources it listens to. */
-  signals: (runId: string, source: Source): string => `mt.sig.${runId}.${source}`,
-  /** Every run's signals from one source (services serve all runs). */
-  signalsFromSource: (source: Source): string => `mt.sig.*.${source}`,
+  /**
+   * Live signals: one subject per run, source and type, so each service receives only the
+   * types it acts on. One publisher connection per source keeps a source's order for every
+   * subscriber, across types.
+   */
+  signal: (runId: string, source: Source, type: SignalType): string => `mt.sig.${runId}.${source}.${type}`,
+  /** Subscription: one type from one source, of one run or (runId '*') of every run. */
+  signalsOfType: (runId: string, source: Source, type: SignalType): string => `mt.sig.${runId}.${source}.${type}`,
   /** Rejected messages with the reason, per receiving service. */
   deadLetter: (service: Source): string => `mt.dead.${service}`,
   allDeadLetters: 'mt.dead.>',

@@ -57,7 +57,7 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
     };
     this.core = createCore(this.service, publish);
     const core = this.core;
-    bus.subscribe(core.listensTo, (s) => core.handle(s));
+    bus.subscribe(core.listensTo, (s) => core.handle(s), core.accepts);
     this.logger.log(`listening on ${this.config.natsUrl}${this.log ? ', recording to JetStream' : ''}`);
   }
 

@@ -29,6 +29,7 @@ interface RunState {
 export class ClampingCore extends Core {
   readonly source = 'clamping' as const;
   readonly listensTo = ['supervisor', 'edge-physics'] as const;
+  readonly accepts = ['RunCreated', 'PatchMapSet', 'PotentiometerSet', 'StepStarted', 'DacWritten', 'FreeOutputMeasured', 'RunFinished', 'RunAborted'] as const;
   private readonly runs = new Map<string, RunState>();
 
   handle(s: Signal): void {

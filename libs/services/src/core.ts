@@ -11,6 +11,8 @@ export abstract class Core {
   abstract readonly source: Source;
   /** Sources whose signals this core needs. */
   abstract readonly listensTo: ReadonlyArray<Source>;
+  /** The signal types it acts on (a transport may filter on them). */
+  abstract readonly accepts: ReadonlyArray<SignalType>;
   private readonly sequences = new Map<string, number>();
 
   constructor(protected readonly publish: Publish) {}

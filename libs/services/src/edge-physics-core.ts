@@ -29,6 +29,7 @@ interface RunState {
 export class EdgePhysicsCore extends Core {
   readonly source = 'edge-physics' as const;
   readonly listensTo = ['supervisor', 'clamping'] as const;
+  readonly accepts = ['RunCreated', 'PatchMapSet', 'DacWritten', 'StepStarted', 'LearningEnabled', 'TestDatapointApplied', 'ClampOutputSet', 'RunFinished', 'RunAborted'] as const;
   private readonly runs = new Map<string, RunState>();
 
   /** The twin of a run (for tests and replay). */

@@ -26,6 +26,7 @@ interface RunState {
 export class MeasurementCore extends Core {
   readonly source = 'measurement' as const;
   readonly listensTo = ['supervisor', 'edge-physics'] as const;
+  readonly accepts = ['RunCreated', 'DemuxSelected', 'NodesSettled', 'TestStepFinished', 'RunFinished', 'RunAborted'] as const;
   private readonly runs = new Map<string, RunState>();
 
   handle(s: Signal): void {

@@ -46,6 +46,7 @@ interface RunState {
 export class SupervisorCore extends Core {
   readonly source = 'supervisor' as const;
   readonly listensTo = ['edge-physics', 'measurement'] as const;
+  readonly accepts = ['GatesEvolved', 'AdcSampled'] as const;
   private readonly runs = new Map<string, RunState>();
 
   constructor(

@@ -10,6 +10,9 @@ import { START_RUN } from '@metatwin/service-host';
 import { RunAssembler, RunFailedError } from '@metatwin/services';
 import { JSONCodec } from 'nats';
 
+/** What the fold needs; the rest of the traffic stays between the services. */
+const OBSERVED = ['RunCreated', 'GatesEvolved', 'TestStepStarted', 'NodesSettled', 'AdcSampled', 'TestStepFinished', 'RunFinished', 'RunAborted'] as const;
+
 export async function runDistributed(exp: Experiment, natsUrl: string, runId: string, clock: () => number, onProgress: (p: Progress) => void): Promise<RunResult & { run: string; mode: 'embedded' | 'distributed' }> {
   const started = clock();
   const bus = await NatsBus.connect({ servers: natsUrl, service: 'observer', runId });
@@ -27,7 +30,7 @@ export async function runDistributed(exp: Experiment, natsUrl: string, runId: st
         const last = assembler.log[assembler.log.length - 1];
         onProgress({ step: acknowledged, steps: exp.schedule.steps, t_s: acknowledged * exp.schedule.t_h_s, mse: last ? last.mse : NaN, wall_s: now - started });
       }
-    });
+    }, OBSERVED);
   });
   try {
     await bus.settle();
