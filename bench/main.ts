@@ -4,6 +4,7 @@
  */
 import { XOR_BENCH_CARDS, benchLattice, benchXorSteps, type StepBench } from './physics.bench';
 import { runPreset, seedSweep } from './experiments.bench';
+import { benchServices } from './services.bench';
 
 const fmt = (x: number, digits = 3): string => (Math.abs(x) >= 1e4 ? Math.round(x).toLocaleString('en-US') : x.toPrecision(digits));
 
@@ -31,6 +32,9 @@ export async function main(argv: string[]): Promise<number> {
   const sweep = seedSweep('xor', Array.from({ length: quick ? 3 : 10 }, (_, i) => i + 1));
   for (const row of sweep.rows) out(`  ${row}`);
   out(`xor learned (truth table, MSE ≥ 10× lower, E00 first and E11 last) in ${sweep.learned} of ${sweep.total} seeds`);
+  out('');
+  out('## Services: distributed steps/s, recording to JetStream, replay');
+  await benchServices(out, quick);
   out('');
   out('## Physics: time per training step on L×L periodic lattices');
   for (const side of [4, 8, 16, 32, 64, 100]) {

@@ -23,7 +23,7 @@ function newestSource(dir) {
 
 function ensureBuilt() {
   const built = fs.existsSync(stamp) ? fs.statSync(stamp).mtimeMs : 0;
-  const sources = Math.max(...['apps', 'libs', 'bench'].map((d) => newestSource(path.join(root, d))), fs.statSync(path.join(root, 'tsconfig.base.json')).mtimeMs);
+  const sources = Math.max(...['apps', 'libs', 'bench', 'test'].map((d) => newestSource(path.join(root, d))), fs.statSync(path.join(root, 'tsconfig.base.json')).mtimeMs);
   if (sources <= built) return;
   const tsc = require.resolve('typescript/bin/tsc', { paths: [root] });
   try {

@@ -6,12 +6,18 @@
  * come up fails the test loudly; nothing is ever skipped, and no server already running on
  * the machine is used or touched.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_START_TIMEOUT_MS, ServerStartError, findServerBinary, freePort, portTaken, spawnServer, stopServer, type ServerProcess } from './process';
 
-const DEPLOY = resolve(__dirname, '..', '..', 'deploy');
+/** The repository's deploy/ folder, found from here whether running from sources or from dist/. */
+const DEPLOY = ((): string => {
+  for (let dir = __dirname; dir !== resolve(dir, '..'); dir = resolve(dir, '..')) {
+    if (existsSync(resolve(dir, 'deploy', 'nats', 'nats-server.conf'))) return resolve(dir, 'deploy');
+  }
+  throw new Error(`cannot find deploy/nats/nats-server.conf above ${__dirname}`);
+})();
 /** Attempts when another process takes a port between freePort() and the server's bind. */
 const PORT_RACE_ATTEMPTS = 3;
 

@@ -3,6 +3,7 @@ import { replayCommand } from './commands/replay';
 import { runCommand } from './commands/run';
 import { runsCommand } from './commands/runs';
 import { solveCommand } from './commands/solve';
+import { upCommand } from './commands/up';
 import { USAGE, UsageError } from './usage';
 
 type Command = (argv: string[], write: (s: string) => void) => number | Promise<number>;
@@ -12,6 +13,7 @@ const COMMANDS: Record<string, Command> = {
   runs: runsCommand,
   replay: replayCommand,
   solve: solveCommand,
+  up: upCommand,
 };
 
 /** Entry point: returns the process exit code. */

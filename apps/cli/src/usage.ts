@@ -11,6 +11,8 @@ Usage:
                                     rebuilt from the log; --verify re-drives the recorded
                                     inputs and reports any difference from recorded gates
   metatwin solve --network FILE     DC operating point of one network copy (JSON in, JSON out)
+  metatwin up [--nats URL]          the four services (edge-physics, supervisor, clamping,
+                                    measurement) as child processes on NATS, until Ctrl-C
   metatwin help                     this text
 
 solve reads {"nodes", "edges", "gates", "fixed", "transistor"} (see README) and prints
