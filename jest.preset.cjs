@@ -26,5 +26,8 @@ module.exports = {
   },
   moduleNameMapper,
   testMatch: ['**/*.spec.ts'],
+  // A NATS client reconnecting to a stopped test server can keep a worker alive after the
+  // last test; end the process once results are in rather than hang a CI run.
+  forceExit: true,
   reporters: ['default', path.join(__dirname, 'scripts', 'jest-tally-reporter.cjs')],
 };

@@ -37,9 +37,11 @@ export class NatsBus implements SignalBus {
   }
 
   subscribe(sources: ReadonlyArray<Source>, handler: SignalHandler, types?: ReadonlyArray<SignalType>): () => void {
-    const wanted = (types ?? SIGNAL_TYPES).filter((t) => sources.includes(EMITTER[t]));
-    const subs = wanted.map((type) => {
-      const source = EMITTER[type];
+    const wanted = (types ?? SIGNAL_TYPES).flatMap((t) => {
+      const emitter = EMITTER[t];
+      return emitter === 'any' ? sources.map((source) => [source, t] as const) : sources.includes(emitter) ? [[emitter, t] as const] : [];
+    });
+    const subs = wanted.map(([source, type]) => {
       return this.connection.subscribe(SUBJECTS.signalsOfType(this.options.runId ?? '*', source, type), {
         callback: (err, msg) => {
           if (err) return;

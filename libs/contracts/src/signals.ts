@@ -50,8 +50,12 @@ export interface SignalData {
   FreeOutputMeasured: { readonly step: number; readonly substep: number; readonly outputs_V: ReadonlyArray<number> };
   /** clamping → edge-physics: clamped output voltages (V), or injected currents (A) for EP. */
   ClampOutputSet: { readonly step: number; readonly substep: number; readonly drives: 'voltage' | 'current'; readonly values: ReadonlyArray<number> };
-  /** edge-physics: the gates after a training step (exact float64, base64). */
-  GatesEvolved: { readonly step: number; readonly gates: string; readonly failed?: string };
+  /**
+   * edge-physics: the gates after a training step (exact float64, base64), with the node
+   * voltages the step left in its datapoint's Newton warm start, so that state — including
+   * what the next solve starts from — is a fold of the log and a restart continues bit for bit.
+   */
+  GatesEvolved: { readonly step: number; readonly gates: string; readonly datapoint?: number; readonly free?: string; readonly clamped?: string; readonly failed?: string };
   /** edge-physics: Newton warm-start state (per-datapoint node voltages), so a restart continues bit for bit. */
   WarmStartSaved: { readonly step: number; readonly free: ReadonlyArray<string>; readonly clamped: ReadonlyArray<string> };
   /** supervisor: learning frozen, every datapoint will be measured. */
@@ -66,6 +70,8 @@ export interface SignalData {
   AdcSampled: { readonly step: number; readonly datapoint: number; readonly address: number; readonly nodeCode: number; readonly gateCode: number; readonly repeats: number };
   /** supervisor: the test step is complete. */
   TestStepFinished: { readonly step: number };
+  /** any service, after (re)starting and rebuilding its state from the log: what it needs next. */
+  ServiceStarted: { readonly service: Source; readonly resumeFrom: number };
 }
 
 export type SignalType = keyof SignalData;
@@ -89,10 +95,11 @@ export const SIGNAL_TYPES = [
   'DemuxSelected',
   'AdcSampled',
   'TestStepFinished',
+  'ServiceStarted',
 ] as const satisfies ReadonlyArray<SignalType>;
 
-/** Which subsystem emits each signal (a signal from anyone else is rejected). */
-export const EMITTER: { readonly [T in SignalType]: Source } = {
+/** Which subsystem emits each signal (a signal from anyone else is rejected); 'any' = each service about itself. */
+export const EMITTER: { readonly [T in SignalType]: Source | 'any' } = {
   RunCreated: 'supervisor',
   RunFinished: 'supervisor',
   RunAborted: 'supervisor',
@@ -112,6 +119,7 @@ export const EMITTER: { readonly [T in SignalType]: Source } = {
   DemuxSelected: 'supervisor',
   AdcSampled: 'measurement',
   TestStepFinished: 'supervisor',
+  ServiceStarted: 'any',
 };
 
 export type Signal<T extends SignalType = SignalType> = T extends SignalType ? { readonly type: T; readonly meta: SignalMeta; readonly data: SignalData[T] } : never;

@@ -103,6 +103,9 @@ const DATA: { readonly [T in SignalType]: (d: Obj) => void } = {
   GatesEvolved: (d) => {
     int(d, 'step', 0, STEP_MAX);
     base64(d, 'gates');
+    if (d.datapoint !== undefined) int(d, 'datapoint', 0, MAX_ARRAY);
+    if (d.free !== undefined) base64(d, 'free');
+    if (d.clamped !== undefined) base64(d, 'clamped');
     if (d.failed !== undefined && typeof d.failed !== 'string') bad('failed', d.failed, 'must be a string when present');
   },
   WarmStartSaved: (d) => {
@@ -137,6 +140,10 @@ const DATA: { readonly [T in SignalType]: (d: Obj) => void } = {
     int(d, 'repeats', 1, 1 << 20);
   },
   TestStepFinished: (d) => int(d, 'step', 0, STEP_MAX),
+  ServiceStarted: (d) => {
+    oneOf(d, 'service', SOURCES);
+    int(d, 'resumeFrom', 0, STEP_MAX);
+  },
 };
 
 /** Validate an untrusted value as a signal; never throws. */
@@ -151,11 +158,13 @@ export function checkSignal(value: unknown): Checked {
     if (m.v !== CONTRACT_VERSION) bad('meta.v', m.v, `must be contract version ${CONTRACT_VERSION}`);
     if (typeof m.runId !== 'string' || !TOKEN.test(m.runId)) bad('meta.runId', m.runId, 'must be 1–128 characters of A–Z a–z 0–9 _ -');
     if (!(SOURCES as readonly unknown[]).includes(m.source)) bad('meta.source', m.source, `must be one of ${SOURCES.join(', ')}`);
-    if (m.source !== EMITTER[type]) bad('meta.source', m.source, `must be ${EMITTER[type]} for ${type}`);
+    const emitter = EMITTER[type];
+    if (emitter !== 'any' && m.source !== emitter) bad('meta.source', m.source, `must be ${emitter} for ${type}`);
     int(m, 'seq', 1, STEP_MAX, 'meta.');
     int(m, 't_ns', 0, STEP_MAX, 'meta.');
     if (!isObj(s.data)) bad('data', s.data, 'must be an object');
     DATA[type](s.data as Obj);
+    if (type === 'ServiceStarted' && (s.data as Obj).service !== m.source) bad('data.service', (s.data as Obj).service, 'must be the emitting service');
     return { ok: true, signal: value as Signal };
   } catch (err) {
     if (err instanceof Bad) {

@@ -8,7 +8,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import { NatsBus } from '@metatwin/bus';
 import type { Signal, Source } from '@metatwin/contracts';
 import { JetStreamEventLog, type EventLog } from '@metatwin/eventlog';
-import { ClampingCore, EdgePhysicsCore, LogRecorder, MeasurementCore, SupervisorCore, type Core } from '@metatwin/services';
+import { ClampingCore, EdgePhysicsCore, LogRecorder, MeasurementCore, SupervisorCore, readRunSignals, type Core } from '@metatwin/services';
 import type { ServiceConfig } from './config';
 
 export const SERVICE_NAME = Symbol('SERVICE_NAME');
@@ -57,8 +57,31 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
     };
     this.core = createCore(this.service, publish);
     const core = this.core;
-    bus.subscribe(core.listensTo, (s) => core.handle(s), core.accepts);
+    // Live signals wait while unfinished runs are rebuilt from the log.
+    const waiting: Signal[] = [];
+    let recovering = this.log !== null;
+    bus.subscribe(core.listensTo, (s) => (recovering ? waiting.push(s) : core.handle(s)), core.accepts);
+    if (this.log) {
+      await this.recover(core, this.log);
+      recovering = false;
+      for (const s of waiting.splice(0)) core.handle(s);
+    }
     this.logger.log(`listening on ${this.config.natsUrl}${this.log ? ', recording to JetStream' : ''}`);
+  }
+
+  /** Rebuild every unfinished run from the log, continue its sequence numbers and announce this service. */
+  private async recover(core: Core, log: EventLog): Promise<void> {
+    const runIds = await log.runIds();
+    this.logger.log(`event log holds ${runIds.length} run(s); looking for unfinished ones`);
+    for (const runId of runIds) {
+      const signals = await readRunSignals(log, runId);
+      if (signals.some((s) => s.type === 'RunFinished' || s.type === 'RunAborted') || !signals.some((s) => s.type === 'RunCreated')) continue;
+      core.resumeSequence(runId, await log.lastSequence(runId, this.service));
+      const resumeFrom = core.recover(runId, signals);
+      core.announce(runId, typeof resumeFrom === 'number' ? resumeFrom : 0);
+      if (core instanceof SupervisorCore) core.pump(runId);
+      this.logger.log(`resumed run ${runId}${typeof resumeFrom === 'number' ? ` from step ${resumeFrom}` : ''}`);
+    }
   }
 
   private async flush(): Promise<void> {

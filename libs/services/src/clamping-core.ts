@@ -76,6 +76,11 @@ export class ClampingCore extends Core {
     }
   }
 
+  /** After a restart: η and the label channel from the log; labels come again with the re-sent steps. */
+  recover(runId: string, logged: ReadonlyArray<Signal>): void {
+    for (const s of logged) if (s.type === 'RunCreated' || s.type === 'PatchMapSet' || s.type === 'PotentiometerSet') this.handle(s);
+  }
+
   private answer(runId: string, run: RunState, s: Signal<'FreeOutputMeasured'>): void {
     run.label_V[0] = run.labelByStep.get(s.data.step) as number;
     run.circuit.clamp(s.data.outputs_V, run.label_V, run.out);

@@ -19,6 +19,17 @@ export abstract class Core {
 
   abstract handle(signal: Signal): void;
 
+  /**
+   * Rebuild an unfinished run's state after a restart from its logged signals (all sources,
+   * each source in order). Returns the step this service needs next, when it matters.
+   */
+  abstract recover(runId: string, logged: ReadonlyArray<Signal>): number | void;
+
+  /** Tell the others this service is back, and from where it needs signals. */
+  announce(runId: string, resumeFrom: number): void {
+    this.emit(runId, 'ServiceStarted', 0, { service: this.source, resumeFrom });
+  }
+
   /** Continue numbering after a restart from the last sequence found in the log. */
   resumeSequence(runId: string, lastSeq: number): void {
     this.sequences.set(runId, lastSeq);

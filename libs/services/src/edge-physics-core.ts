@@ -21,6 +21,10 @@ interface RunState {
   heldIndexOfChannel: number[];
   targets: PatchTarget[];
   readonly held_V: Float64Array;
+  /** Last training step applied (−1 before the first): steps at or below it are not applied again. */
+  lastApplied: number;
+  /** Ignoring a re-sent step's or an outdated test's signals, until the next step or test marker. */
+  skipping: boolean;
   /** The step in flight: waiting for ClampOutputSet(step, substep). */
   inFlight: { step: number; substep: number; duration_ns: number; t_ns: number } | null;
   readonly backlog: Signal[];
@@ -29,7 +33,7 @@ interface RunState {
 export class EdgePhysicsCore extends Core {
   readonly source = 'edge-physics' as const;
   readonly listensTo = ['supervisor', 'clamping'] as const;
-  readonly accepts = ['RunCreated', 'PatchMapSet', 'DacWritten', 'StepStarted', 'LearningEnabled', 'TestDatapointApplied', 'ClampOutputSet', 'RunFinished', 'RunAborted'] as const;
+  readonly accepts = ['RunCreated', 'PatchMapSet', 'DacWritten', 'StepStarted', 'LearningEnabled', 'TestStepStarted', 'TestDatapointApplied', 'ClampOutputSet', 'ServiceStarted', 'RunFinished', 'RunAborted'] as const;
   private readonly runs = new Map<string, RunState>();
 
   /** The twin of a run (for tests and replay). */
@@ -42,13 +46,20 @@ export class EdgePhysicsCore extends Core {
     if (s.type === 'RunCreated') {
       const exp = s.data.experiment as Experiment;
       const { twin } = buildTwin(exp);
-      this.runs.set(runId, { exp, dac: dacConfig(exp), twin, heldIndexOfChannel: [], targets: [], held_V: new Float64Array(twin.heldNodes.length), inFlight: null, backlog: [] });
+      this.runs.set(runId, { exp, dac: dacConfig(exp), twin, heldIndexOfChannel: [], targets: [], held_V: new Float64Array(twin.heldNodes.length), lastApplied: -1, skipping: false, inFlight: null, backlog: [] });
       return;
     }
     const run = this.runs.get(runId);
     if (!run) return;
     if (s.meta.source === 'clamping') {
       if (s.type === 'ClampOutputSet') this.onClamp(runId, run, s);
+      // A restarted clamp lost the step in flight; the supervisor sends it again, and since
+      // nothing was integrated yet, it is simply done again (from the same warm start).
+      if (s.type === 'ServiceStarted' && run.inFlight !== null) {
+        run.inFlight = null;
+        run.twin.learnEnabled = false;
+        run.backlog.length = 0;
+      }
       return;
     }
     if (run.inFlight !== null) {
@@ -66,14 +77,21 @@ export class EdgePhysicsCore extends Core {
         run.heldIndexOfChannel = s.data.channels.map((c) => (c.kind === 'node' ? Array.prototype.indexOf.call(twin.heldNodes, c.node) : -1));
         return;
       case 'DacWritten': {
+        if (run.skipping) return;
         const i = run.heldIndexOfChannel[s.data.channel] ?? -1;
         if (i >= 0) run.held_V[i] = s.data.volts ?? dacVoltage(run.dac, run.targets[s.data.channel], s.data.code);
         return;
       }
       case 'StepStarted':
-        twin.selectSlot(s.data.datapoint);
+        run.skipping = s.data.step <= run.lastApplied;
+        if (!run.skipping) twin.selectSlot(s.data.datapoint);
+        return;
+      case 'TestStepStarted':
+        // A test at step k sees the network after k steps; one sent again later is stale.
+        run.skipping = s.data.step !== run.lastApplied + 1;
         return;
       case 'LearningEnabled':
+        if (run.skipping || s.data.step <= run.lastApplied) return;
         twin.applyDamageDue();
         twin.applyHeld(run.held_V);
         twin.learnEnabled = true;
@@ -81,6 +99,7 @@ export class EdgePhysicsCore extends Core {
         this.solveFreeAndAsk(runId, run);
         return;
       case 'TestDatapointApplied': {
+        if (run.skipping) return;
         twin.learnEnabled = false;
         twin.selectSlot(s.data.datapoint);
         const r = twin.infer(run.held_V);
@@ -118,7 +137,8 @@ export class EdgePhysicsCore extends Core {
     twin.time_s += f.duration_ns / 1e9;
     twin.learnEnabled = false;
     run.inFlight = null;
-    this.emit(runId, 'GatesEvolved', f.t_ns + f.duration_ns, { step: f.step, gates: encodeFloat64(twin.gates_V) });
+    run.lastApplied = f.step;
+    this.emit(runId, 'GatesEvolved', f.t_ns + f.duration_ns, { step: f.step, gates: encodeFloat64(twin.gates_V), datapoint: twin.slotIndex, free: encodeFloat64(twin.freeVoltages_V), clamped: encodeFloat64(twin.clampedVoltages_V) });
     this.drainBacklog(runId, run);
   }
 
@@ -134,11 +154,42 @@ export class EdgePhysicsCore extends Core {
     while (run.backlog.length > 0 && run.inFlight === null) this.onSupervisor(runId, run, run.backlog.shift() as Signal);
   }
 
-  /** Restore gates from the log after a restart (state is a fold of GatesEvolved). */
-  restoreGates(runId: string, gatesBase64: string, time_s: number): void {
-    const run = this.runs.get(runId);
-    if (!run) return;
-    run.twin.gates_V.set(decodeFloat64(gatesBase64));
-    run.twin.time_s = time_s;
+  /**
+   * After a restart: rebuild a run from its logged signals (the supervisor's set-up and this
+   * service's own GatesEvolved and NodesSettled) — gates, learning time and every datapoint's
+   * warm start — and return the first step still to apply.
+   */
+  recover(runId: string, logged: ReadonlyArray<Signal>): number {
+    let run: RunState | undefined;
+    for (const s of logged) {
+      if (s.type === 'RunCreated') {
+        this.handle(s);
+        run = this.runs.get(runId);
+        continue;
+      }
+      if (!run) continue;
+      if (s.type === 'PatchMapSet' || s.type === 'DacWritten') {
+        // The rails as last written (inputs are written again with every step).
+        run.skipping = false;
+        this.onSupervisor(runId, run, s);
+        continue;
+      }
+      if (s.type === 'GatesEvolved' && !s.data.failed) {
+        run.twin.gates_V.set(decodeFloat64(s.data.gates));
+        if (s.data.datapoint !== undefined && s.data.free && s.data.clamped) {
+          run.twin.selectSlot(s.data.datapoint);
+          run.twin.freeVoltages_V.set(decodeFloat64(s.data.free));
+          run.twin.clampedVoltages_V.set(decodeFloat64(s.data.clamped));
+        }
+        run.lastApplied = s.data.step;
+        run.twin.time_s += Math.round(run.exp.schedule.t_h_s * 1e9) / 1e9;
+      } else if (s.type === 'NodesSettled') {
+        run.twin.selectSlot(s.data.datapoint);
+        run.twin.freeVoltages_V.set(s.data.free_V);
+      }
+    }
+    if (!run) return 0;
+    run.skipping = true; // until the supervisor's next step or test marker
+    return run.lastApplied + 1;
   }
 }

@@ -21,6 +21,12 @@ interface RunState {
   readonly adc: AdcConfig;
   readonly pending: Map<string, number[]>;
   readonly settled: Map<string, Settled>;
+  /**
+   * Samples found in the log at a restart (step:datapoint:address): the same selection
+   * arriving once more live is not read again. A selection the supervisor sends again later
+   * (it lost the answer) is answered again.
+   */
+  readonly sampled: Set<string>;
 }
 
 export class MeasurementCore extends Core {
@@ -33,7 +39,7 @@ export class MeasurementCore extends Core {
     const runId = s.meta.runId;
     if (s.type === 'RunCreated') {
       const exp = s.data.experiment as Experiment;
-      this.runs.set(runId, { seed: exp.seed, adc: adcConfig(exp), pending: new Map(), settled: new Map() });
+      this.runs.set(runId, { seed: exp.seed, adc: adcConfig(exp), pending: new Map(), settled: new Map(), sampled: new Set() });
       return;
     }
     const run = this.runs.get(runId);
@@ -56,6 +62,7 @@ export class MeasurementCore extends Core {
       }
       case 'TestStepFinished':
         for (const key of [...run.settled.keys()]) if (key.startsWith(`${s.data.step}:`)) run.settled.delete(key);
+        for (const key of [...run.sampled]) if (key.startsWith(`${s.data.step}:`)) run.sampled.delete(key);
         return;
       case 'RunFinished':
       case 'RunAborted':
@@ -66,7 +73,22 @@ export class MeasurementCore extends Core {
     }
   }
 
+  /**
+   * After a restart: fold the log (the supervisor's selections, the edge's settled nodes and
+   * this service's own samples) and read what an open test still lacks.
+   */
+  recover(runId: string, logged: ReadonlyArray<Signal>): void {
+    const created = logged.find((s) => s.type === 'RunCreated');
+    if (!created) return;
+    this.handle(created);
+    const run = this.runs.get(runId) as RunState;
+    for (const s of logged) if (s.type === 'AdcSampled') run.sampled.add(`${s.data.step}:${s.data.datapoint}:${s.data.address}`);
+    for (const s of logged) if (s.type === 'DemuxSelected' || s.type === 'NodesSettled' || s.type === 'TestStepFinished') this.handle(s);
+  }
+
   private sample(runId: string, t_ns: number, run: RunState, step: number, datapoint: number, address: number, settled: Settled): void {
+    const key = `${step}:${datapoint}:${address}`;
+    if (run.sampled.delete(key)) return;
     const nodes = settled.free_V.length;
     const node = address % nodes;
     const edge = address % settled.gates.length;

@@ -35,7 +35,7 @@ describe('event log, replay and verify', () => {
     expect(report.stepsCompared).toBe(3000);
     expect(report.mismatchedSteps).toBe(0);
     await log.close();
-  });
+  }, 60_000);
 
   it('verify notices a tampered gate', async () => {
     const log = await FileEventLog.open(dir);
@@ -64,5 +64,5 @@ describe('event log, replay and verify', () => {
     expect(report.first?.edge).toBe(4);
     await reopened.close();
     await tampered.close();
-  });
+  }, 60_000);
 });

@@ -37,16 +37,20 @@ interface RunState {
   nextTest: number;
   /** Training steps acknowledged by GatesEvolved. */
   acknowledged: number;
-  /** Test steps sent whose samples are not all in: step → samples still expected. */
-  readonly openTests: Map<number, number>;
+  /** Test steps sent whose samples are not all in: step → sample keys still expected. */
+  readonly openTests: Map<number, Set<string>>;
+  /** Tests whose every sample arrived. */
+  readonly finishedTests: Set<number>;
+  /** The datapoint each training step applied, so a step sent again applies the same one. */
+  readonly datapointOfStep: Map<number, number>;
   finished: boolean;
   failure: string | null;
 }
 
 export class SupervisorCore extends Core {
   readonly source = 'supervisor' as const;
-  readonly listensTo = ['edge-physics', 'measurement'] as const;
-  readonly accepts = ['GatesEvolved', 'AdcSampled'] as const;
+  readonly listensTo = ['edge-physics', 'measurement', 'clamping'] as const;
+  readonly accepts = ['GatesEvolved', 'AdcSampled', 'ServiceStarted'] as const;
   private readonly runs = new Map<string, RunState>();
 
   constructor(
@@ -68,6 +72,16 @@ export class SupervisorCore extends Core {
   /** Begin a run: announce it, wire the patch map, set η and the rails, then start pumping. */
   start(runId: string, exp: Experiment, mode: 'embedded' | 'distributed'): void {
     if (this.runs.has(runId)) throw new Error(`run ${runId} already exists`);
+    const run = this.startState(runId, exp);
+    this.emit(runId, 'RunCreated', 0, { experiment: exp, mode });
+    this.emit(runId, 'PatchMapSet', 0, { channels: run.targets });
+    const law = exp.clamp;
+    if (law.kind === 'coupled' || law.kind === 'differential') this.emit(runId, 'PotentiometerSet', 0, { position: Math.round(law.eta * 127), positions: 128, eta: law.eta });
+    exp.roles.rails.forEach((rail, i) => this.write(runId, run, exp.roles.inputs.length + i, rail.volts, 0));
+    if (this.autoPump) this.pump(runId);
+  }
+
+  private startState(runId: string, exp: Experiment): RunState {
     const targets = patchMap(exp);
     const nodes = exp.network.kind === 'lattice' ? exp.network.rows * exp.network.cols : exp.network.nodes;
     const run: RunState = {
@@ -83,16 +97,13 @@ export class SupervisorCore extends Core {
       nextTest: 0,
       acknowledged: 0,
       openTests: new Map(),
+      finishedTests: new Set(),
+      datapointOfStep: new Map(),
       finished: false,
       failure: null,
     };
     this.runs.set(runId, run);
-    this.emit(runId, 'RunCreated', 0, { experiment: exp, mode });
-    this.emit(runId, 'PatchMapSet', 0, { channels: targets });
-    const law = exp.clamp;
-    if (law.kind === 'coupled' || law.kind === 'differential') this.emit(runId, 'PotentiometerSet', 0, { position: Math.round(law.eta * 127), positions: 128, eta: law.eta });
-    exp.roles.rails.forEach((rail, i) => this.write(runId, run, exp.roles.inputs.length + i, rail.volts, 0));
-    if (this.autoPump) this.pump(runId);
+    return run;
   }
 
   /** Send training and test steps while the window allows. Returns false once nothing more can be sent. */
@@ -101,14 +112,23 @@ export class SupervisorCore extends Core {
     if (!run || run.finished || run.failure) return false;
     const { steps } = run.exp.schedule;
     while (run.nextStep - run.acknowledged < this.window) {
-      if (run.nextTest < run.tests.length && run.tests[run.nextTest] === run.nextStep) {
-        this.sendTest(runId, run, run.nextStep);
-        run.nextTest++;
-        continue;
+      // A test below the next step already happened: the edge physics has gone past it, and
+      // the supervisor never sends steps past an unfinished test.
+      while (run.nextTest < run.tests.length && run.tests[run.nextTest] < run.nextStep) run.finishedTests.add(run.tests[run.nextTest++]);
+      const test = run.nextTest < run.tests.length ? run.tests[run.nextTest] : -1;
+      if (test === run.nextStep) {
+        if (run.finishedTests.has(test)) {
+          run.nextTest++;
+          continue;
+        }
+        if (!run.openTests.has(test)) this.sendTest(runId, run, test);
+        // Learning stays frozen until the test is read out (measurement present).
+        break;
       }
       if (run.nextStep >= steps) break;
-      this.sendStep(runId, run, run.nextStep);
-      run.nextStep++;
+      // Advance before sending: an in-process bus delivers the acknowledgement synchronously.
+      const step = run.nextStep++;
+      this.sendStep(runId, run, step);
     }
     this.maybeFinish(runId, run);
     return !run.finished && !run.failure;
@@ -125,20 +145,68 @@ export class SupervisorCore extends Core {
         this.onProgress(this.progress(runId) as RunProgress);
         return;
       }
-      if (s.data.step !== run.acknowledged) return; // a duplicate after a restart
-      run.acknowledged++;
+      // The edge applies steps in order, each once; after a restart this supervisor may have
+      // rewound below what the edge had already applied, so take the furthest step seen.
+      if (s.data.step + 1 <= run.acknowledged) return;
+      run.acknowledged = s.data.step + 1;
+      if (run.nextStep < run.acknowledged) run.nextStep = run.acknowledged;
       if (this.autoPump) this.pump(runId);
       else this.maybeFinish(runId, run);
     } else if (s.type === 'AdcSampled') {
       const left = run.openTests.get(s.data.step);
       if (left === undefined) return;
-      if (left > 1) run.openTests.set(s.data.step, left - 1);
-      else {
+      left.delete(`${s.data.datapoint}:${s.data.address}`);
+      if (left.size === 0) {
         run.openTests.delete(s.data.step);
+        run.finishedTests.add(s.data.step);
         this.emit(runId, 'TestStepFinished', stepTime_ns(s.data.step, run.exp.schedule.t_h_s), { step: s.data.step });
-        this.maybeFinish(runId, run);
+        if (this.autoPump) this.pump(runId);
+        else this.maybeFinish(runId, run);
       }
+    } else if (s.type === 'ServiceStarted') {
+      // A restarted edge physics says which step it needs next; a restarted clamp lost the
+      // step in flight. Either way, send again from there (already applied steps are skipped).
+      if (s.data.service === 'edge-physics') this.rewind(runId, run, Math.min(s.data.resumeFrom, run.nextStep));
+      else if (s.data.service === 'clamping') this.rewind(runId, run, run.acknowledged);
     }
+  }
+
+  private rewind(runId: string, run: RunState, step: number): void {
+    run.acknowledged = step;
+    run.nextStep = step;
+    run.nextTest = run.tests.findIndex((t) => t >= step && !run.finishedTests.has(t));
+    if (run.nextTest < 0) run.nextTest = run.tests.length;
+    for (const t of [...run.openTests.keys()]) if (t >= step) run.openTests.delete(t);
+    if (this.autoPump) this.pump(runId);
+  }
+
+  /**
+   * After a restart: rebuild a run from the log (this service's own signals, the edge's
+   * acknowledgements and the measurement's samples) and carry on from the first step the
+   * edge physics has not applied.
+   */
+  recover(runId: string, logged: ReadonlyArray<Signal>): void {
+    const created = logged.find((s) => s.type === 'RunCreated');
+    if (!created || created.type !== 'RunCreated') return;
+    const exp = created.data.experiment as Experiment;
+    const run = this.startState(runId, exp);
+    let lastSent = -1;
+    for (const s of logged) {
+      if (s.type === 'StepStarted' && s.meta.source === 'supervisor') {
+        run.datapointOfStep.set(s.data.step, s.data.datapoint);
+        lastSent = Math.max(lastSent, s.data.step);
+      } else if (s.type === 'GatesEvolved' && !s.data.failed) run.acknowledged = Math.max(run.acknowledged, s.data.step + 1);
+      else if (s.type === 'TestStepFinished') run.finishedTests.add(s.data.step);
+      else if (s.type === 'RunFinished' || s.type === 'RunAborted') run.finished = true;
+    }
+    // Keep the random datapoint order in step: draw what the steps already sent drew.
+    for (let step = 0; step <= lastSent; step++) {
+      const d = datapointAt(exp.schedule, step, exp.dataset.inputs.length, run.rng);
+      if (run.datapointOfStep.get(step) !== d) throw new Error(`run ${runId}: the logged datapoint of step ${step} does not follow from the seed`);
+    }
+    run.nextStep = run.acknowledged;
+    run.nextTest = run.tests.findIndex((t) => t >= run.nextStep && !run.finishedTests.has(t));
+    if (run.nextTest < 0) run.nextTest = run.tests.length;
   }
 
   private write(runId: string, run: RunState, channel: number, v: number, t_ns: number): void {
@@ -147,7 +215,11 @@ export class SupervisorCore extends Core {
 
   private sendStep(runId: string, run: RunState, step: number): void {
     const exp = run.exp;
-    const d = datapointAt(exp.schedule, step, exp.dataset.inputs.length, run.rng);
+    let d = run.datapointOfStep.get(step);
+    if (d === undefined) {
+      d = datapointAt(exp.schedule, step, exp.dataset.inputs.length, run.rng);
+      run.datapointOfStep.set(step, d);
+    }
     const t = step * run.t_h_ns;
     this.emit(runId, 'StepStarted', t, { step, datapoint: d });
     exp.dataset.inputs[d].forEach((v, i) => this.write(runId, run, i, v, t));
@@ -160,7 +232,7 @@ export class SupervisorCore extends Core {
     const exp = run.exp;
     const t = step * run.t_h_ns;
     this.emit(runId, 'TestStepStarted', t, { step });
-    run.openTests.set(step, exp.dataset.inputs.length * run.addresses.length);
+    run.openTests.set(step, new Set(exp.dataset.inputs.flatMap((_, d) => run.addresses.map((a) => `${d}:${a}`))));
     exp.dataset.inputs.forEach((row, d) => {
       row.forEach((v, i) => this.write(runId, run, i, v, t));
       this.emit(runId, 'TestDatapointApplied', t, { step, datapoint: d });
@@ -170,7 +242,7 @@ export class SupervisorCore extends Core {
 
   private maybeFinish(runId: string, run: RunState): void {
     const steps = run.exp.schedule.steps;
-    if (run.finished || run.acknowledged < steps || run.nextTest < run.tests.length || run.openTests.size > 0) return;
+    if (run.finished || run.acknowledged < steps || run.openTests.size > 0 || !run.tests.every((t) => run.finishedTests.has(t))) return;
     run.finished = true;
     this.emit(runId, 'RunFinished', steps * run.t_h_ns, { steps });
     this.onProgress(this.progress(runId) as RunProgress);

@@ -146,6 +146,11 @@ export class TwinNetwork {
     return this.clampedSlots[this.slot];
   }
 
+  /** The warm-start slot in use. */
+  get slotIndex(): number {
+    return this.slot;
+  }
+
   /** Choose the warm-start slot (for instance the datapoint index). */
   selectSlot(slot: number): void {
     if (!(slot >= 0 && slot < this.freeSlots.length) || !Number.isInteger(slot)) {
