@@ -49,6 +49,16 @@ function fail(path: string, value: unknown, allowed: string): never {
   throw new ExperimentError(path, value, allowed);
 }
 
+/** Read a file the experiment names, failing with the field's path when it is not a readable file. */
+function readNamedFile(ctx: ParseContext, field: string, path: unknown, what: string): string {
+  if (typeof path !== 'string') fail(field, path, `must be ${what}`);
+  try {
+    return ctx.readText(path);
+  } catch (err) {
+    throw new ExperimentError(field, path, `must be a readable file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
 export function edgeCountOfLattice(n: { rows: number; cols: number; periodic: boolean }): number {
   return n.periodic ? 2 * n.rows * n.cols : (n.rows - 1) * n.cols + n.rows * (n.cols - 1);
 }
@@ -70,13 +80,7 @@ function parseNetwork(v: unknown, ctx: ParseContext): NetworkSpec {
   let where = 'network';
   if (o.file !== undefined) {
     onlyKeys(o, ['file'], 'network');
-    if (typeof o.file !== 'string') fail('network.file', o.file, 'must be a path to a JSON edge list');
-    let text: string;
-    try {
-      text = ctx.readText(o.file);
-    } catch (err) {
-      throw new ExperimentError('network.file', o.file, `must be a readable file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
+    const text = readNamedFile(ctx, 'network.file', o.file, 'a path to a JSON edge list');
     try {
       edgeList = object(JSON.parse(text), `network.file ${o.file}`);
     } catch (err) {
@@ -165,13 +169,7 @@ function parseDataset(v: unknown, roles: Roles, ctx: ParseContext): Dataset {
   let data: Dataset;
   if (o.csv !== undefined) {
     onlyKeys(o, ['csv'], 'dataset');
-    if (typeof o.csv !== 'string') fail('dataset.csv', o.csv, 'must be a path to a CSV file');
-    let text: string;
-    try {
-      text = ctx.readText(o.csv);
-    } catch (err) {
-      throw new ExperimentError('dataset.csv', o.csv, `must be a readable file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
+    const text = readNamedFile(ctx, 'dataset.csv', o.csv, 'a path to a CSV file');
     data = parseCsvDataset(text, roles.inputs.length, `dataset.csv(${o.csv})`);
   } else if (o.piecewiseLinear !== undefined) {
     onlyKeys(o, ['piecewiseLinear'], 'dataset');
