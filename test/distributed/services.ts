@@ -57,7 +57,7 @@ export async function stopAll(services: ServiceProcess[]): Promise<void> {
     services.map(
       (s) =>
         new Promise<void>((resolve) => {
-          if (s.process.exitCode !== null) return resolve();
+          if (s.process.exitCode !== null || s.process.signalCode !== null) return resolve();
           s.process.once('exit', () => resolve());
           s.process.kill('SIGTERM');
           setTimeout(() => s.process.kill('SIGKILL'), 5000).unref();

@@ -1,4 +1,4 @@
 // Contracts: one typed, versioned message per hardware signal, its validation and the subjects.
 export { CONTRACT_VERSION, EMITTER, SIGNAL_TYPES, SOURCES, decodeFloat64, encodeFloat64, fromRecord, toRecord, type SignalRecord, type PatchTargetData, type Signal, type SignalData, type SignalMeta, type SignalType, type Source } from './signals';
 export { ADC_CODE_MAX, DAC_CHANNEL_COUNT, DAC_CODE_MAX, checkSignal, decodeSignal, encodeSignal, isRunToken, type Checked } from './validate';
-export { SUBJECTS, type DeadLetter } from './subjects';
+export { PRESENCE_EVERY_MS, PRESENCE_MISSING_AFTER_MS, SUBJECTS, type DeadLetter } from './subjects';

@@ -19,9 +19,19 @@ export const SUBJECTS = {
   allDeadLetters: 'mt.dead.>',
   /** Request/reply: service health and readiness. */
   health: (service: Source): string => `mt.rpc.${service}.health`,
+  /**
+   * Presence heartbeats (not signals, never logged): each service says it is alive every
+   * PRESENCE_EVERY_MS, so the supervisor can freeze learning while one is missing.
+   */
+  presence: (service: Source): string => `mt.presence.${service}`,
+  allPresence: 'mt.presence.*',
   /** The event log stream's subjects. */
   logPrefix: 'mtlog',
 } as const;
+
+/** How often a service announces itself, and after how long without a word it counts as missing. */
+export const PRESENCE_EVERY_MS = 50;
+export const PRESENCE_MISSING_AFTER_MS = 200;
 
 export interface DeadLetter {
   readonly service: Source;

@@ -6,7 +6,7 @@
  */
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { NatsBus } from '@metatwin/bus';
-import type { Signal, Source } from '@metatwin/contracts';
+import { PRESENCE_EVERY_MS, PRESENCE_MISSING_AFTER_MS, SOURCES, SUBJECTS, type Signal, type Source } from '@metatwin/contracts';
 import { JetStreamEventLog, type EventLog } from '@metatwin/eventlog';
 import { ClampingCore, EdgePhysicsCore, LogRecorder, MeasurementCore, SupervisorCore, readRunSignals, type Core } from '@metatwin/services';
 import type { ServiceConfig } from './config';
@@ -30,6 +30,7 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
   private log: EventLog | null = null;
   private recorder: LogRecorder | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private presenceTimer: NodeJS.Timeout | null = null;
   private reconnects = 0;
   core: Core | null = null;
 
@@ -66,7 +67,31 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
       recovering = false;
       for (const s of waiting.splice(0)) core.handle(s);
     }
+    this.startPresence(bus, core);
     this.logger.log(`listening on ${this.config.natsUrl}${this.log ? ', recording to JetStream' : ''}`);
+  }
+
+  /**
+   * Heartbeats on core NATS (wall clock, outside the physics): every service says it is alive;
+   * the supervisor watches the others and holds learning frozen while any is missing, as the
+   * Arduino would stop its loop when a subsystem stopped answering.
+   */
+  private startPresence(bus: NatsBus, core: Core): void {
+    const nc = bus.connection;
+    const lastSeen = new Map<Source, number>();
+    if (core instanceof SupervisorCore) {
+      nc.subscribe(SUBJECTS.allPresence, { callback: (_err, m) => lastSeen.set(m.subject.split('.')[2] as Source, Date.now()) });
+    }
+    this.presenceTimer = setInterval(() => {
+      if (nc.isClosed()) return;
+      nc.publish(SUBJECTS.presence(this.service));
+      if (core instanceof SupervisorCore) {
+        const now = Date.now();
+        const missing = SOURCES.filter((s) => s !== this.service && now - (lastSeen.get(s) ?? -Infinity) > PRESENCE_MISSING_AFTER_MS);
+        if (missing.join() !== core.missingServices.join()) this.logger.log(missing.length ? `missing: ${missing.join(', ')} — learning frozen` : 'all services present — learning resumes');
+        core.setMissing(missing);
+      }
+    }, PRESENCE_EVERY_MS);
   }
 
   /** Rebuild every unfinished run from the log, continue its sequence numbers and announce this service. */
@@ -98,6 +123,7 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.presenceTimer) clearInterval(this.presenceTimer);
     await this.flush();
     await this.log?.close();
     await this.bus?.close();

@@ -9,7 +9,7 @@
  * acknowledged by GatesEvolved). The edge physics applies signals strictly in order, so
  * the window only bounds how far the supervisor runs ahead; results do not depend on it.
  */
-import type { Signal } from '@metatwin/contracts';
+import type { Signal, Source } from '@metatwin/contracts';
 import { channelWrite, dacConfig, datapointAt, outputNodes, patchMap, rngStreams, testSteps, type Experiment } from '@metatwin/experiments';
 import type { Rng } from '@metatwin/physics';
 import type { DacConfig, PatchTarget } from '@metatwin/supervisor';
@@ -52,6 +52,8 @@ export class SupervisorCore extends Core {
   readonly listensTo = ['edge-physics', 'measurement', 'clamping'] as const;
   readonly accepts = ['GatesEvolved', 'AdcSampled', 'ServiceStarted'] as const;
   private readonly runs = new Map<string, RunState>();
+  /** Services known to be missing: while any is, no step or test is sent (learning frozen). */
+  private missing: ReadonlyArray<Source> = [];
 
   constructor(
     publish: (s: Signal) => void,
@@ -106,10 +108,25 @@ export class SupervisorCore extends Core {
     return run;
   }
 
+  /**
+   * Which services are missing (from presence heartbeats, seen by the host). Steps already
+   * sent still complete; nothing new is sent until every service is back, then pumping resumes.
+   */
+  setMissing(missing: ReadonlyArray<Source>): void {
+    const wasHeld = this.missing.length > 0;
+    this.missing = [...missing];
+    if (wasHeld && this.missing.length === 0 && this.autoPump) for (const runId of this.runs.keys()) this.pump(runId);
+  }
+
+  get missingServices(): ReadonlyArray<Source> {
+    return this.missing;
+  }
+
   /** Send training and test steps while the window allows. Returns false once nothing more can be sent. */
   pump(runId: string): boolean {
     const run = this.runs.get(runId);
     if (!run || run.finished || run.failure) return false;
+    if (this.missing.length > 0) return true;
     const { steps } = run.exp.schedule;
     while (run.nextStep - run.acknowledged < this.window) {
       // A test below the next step already happened: the edge physics has gone past it, and
@@ -199,12 +216,21 @@ export class SupervisorCore extends Core {
       else if (s.type === 'TestStepFinished') run.finishedTests.add(s.data.step);
       else if (s.type === 'RunFinished' || s.type === 'RunAborted') run.finished = true;
     }
-    // Keep the random datapoint order in step: draw what the steps already sent drew.
-    for (let step = 0; step <= lastSent; step++) {
+    // The edge may have applied steps whose supervisor signals never reached the log (this
+    // process died before flushing them). Draw the random datapoint order through every step
+    // either side knows of, so the next new step draws what an uninterrupted run would.
+    const lastKnown = Math.max(lastSent, run.acknowledged - 1);
+    for (let step = 0; step <= lastKnown; step++) {
       const d = datapointAt(exp.schedule, step, exp.dataset.inputs.length, run.rng);
-      if (run.datapointOfStep.get(step) !== d) throw new Error(`run ${runId}: the logged datapoint of step ${step} does not follow from the seed`);
+      const logged = run.datapointOfStep.get(step);
+      if (step <= lastSent && logged !== undefined && logged !== d) throw new Error(`run ${runId}: the logged datapoint of step ${step} does not follow from the seed`);
+      run.datapointOfStep.set(step, d);
     }
-    run.nextStep = run.acknowledged;
+    // Tests below the acknowledged step are over: the edge never passes an unfinished test.
+    for (const t of run.tests) if (t < run.acknowledged) run.finishedTests.add(t);
+    // Send again from the first step whose signals are missing from the log, so the log
+    // holds every step; the edge physics skips steps it has already applied.
+    run.nextStep = Math.min(run.acknowledged, lastSent + 1);
     run.nextTest = run.tests.findIndex((t) => t >= run.nextStep && !run.finishedTests.has(t));
     if (run.nextTest < 0) run.nextTest = run.tests.length;
   }

@@ -70,8 +70,10 @@ export async function runCommand(argv: string[], write: (s: string) => void, io:
     if (err instanceof ExperimentError) throw new UsageError(`${positionals[0]}: ${err.message}`);
     throw err;
   }
-  const bus = values.bus ?? (values.record ? 'in-process' : 'direct');
-  if (bus !== 'direct' && bus !== 'in-process' && !/^nats:\/\//.test(bus)) throw new UsageError(`--bus must be "in-process" or a nats:// URL where the four services listen, got "${bus}"`);
+  // Embedded by default: the four services on an in-process bus, every signal in the event log.
+  const bus = values.bus ?? 'in-process';
+  if (bus !== 'direct' && bus !== 'in-process' && !/^nats:\/\//.test(bus)) throw new UsageError(`--bus must be "in-process" (default), "direct" (no services, no log) or a nats:// URL where the four services listen, got "${bus}"`);
+  if (bus === 'direct' && values.record) throw new UsageError('--record needs the services: use --bus in-process (the default) or nats://…, not --bus direct');
   const name = plan.kind === 'run' ? plan.experiment.name : plan.name;
   const seed = plan.kind === 'run' ? plan.experiment.seed : plan.experiments[0].seed;
   const outDir = resolve(values.out ?? join('runs', `${name.replace(/[^\w.-]+/g, '_')}-seed${seed}`));
