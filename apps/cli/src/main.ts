@@ -4,6 +4,7 @@ import { runCommand } from './commands/run';
 import { runsCommand } from './commands/runs';
 import { solveCommand } from './commands/solve';
 import { upCommand } from './commands/up';
+import { watchCommand } from './commands/watch';
 import { USAGE, UsageError } from './usage';
 
 type Command = (argv: string[], write: (s: string) => void) => number | Promise<number>;
@@ -12,6 +13,7 @@ const COMMANDS: Record<string, Command> = {
   run: runCommand,
   runs: runsCommand,
   replay: replayCommand,
+  watch: watchCommand,
   solve: solveCommand,
   up: upCommand,
 };

@@ -1,7 +1,7 @@
 export const USAGE = `metatwin — digital twin of a self-learning transistor network
 
 Usage:
-  metatwin run <preset|file> [--out DIR] [--seed N] [--steps N | --time SECONDS] [--no-report] [--bus in-process] [--record DIR|nats://…]
+  metatwin run <preset|file> [--out DIR] [--seed N] [--steps N | --time SECONDS] [--no-report] [--bus in-process|direct|nats://…] [--record DIR|nats://…] [--influx http://…]
                                     run an experiment embedded (presets: xor, regression,
                                     regression-family; files: JSON or YAML experiments)
   metatwin runs [--log DIR|nats://…] [--json]
@@ -10,6 +10,10 @@ Usage:
                                     state (gates, every datapoint's output) at a time,
                                     rebuilt from the log; --verify re-drives the recorded
                                     inputs and reports any difference from recorded gates
+  metatwin watch <run> [--log DIR|nats://…] [--every SECONDS] [--once]
+                                    follow a run: a line per test step (t, step, MSE, error
+                                    modes, steps/s), then its end; exit 0 finished, 1 aborted;
+                                    --once prints what is recorded so far and exits
   metatwin solve --network FILE     DC operating point of one network copy (JSON in, JSON out)
   metatwin up [--nats URL]          the four services (edge-physics, supervisor, clamping,
                                     measurement) as child processes on NATS, until Ctrl-C
