@@ -47,6 +47,10 @@ export interface InfluxServer {
   readonly pid: number;
   stop(): Promise<void>;
   kill(): void;
+  /** Stop the server (SIGTERM; SIGKILL when hard) and keep its data, to start() it again. */
+  halt(options?: { hard?: boolean }): Promise<void>;
+  /** Start a halted server again on the same port and data. */
+  start(): Promise<void>;
 }
 
 export interface StartOptions {
@@ -144,22 +148,34 @@ export async function startInflux(options: StartOptions = {}): Promise<InfluxSer
   const conf = join(dir, 'influxdb.conf');
   const log = join(dir, 'influxd.log');
   try {
-    const { proc, ports } = await launchWithFreshPorts(2, ([port, rpcPort]) => {
+    const started = await launchWithFreshPorts(2, ([port, rpcPort]) => {
       writeFileSync(conf, render('influxdb/influxdb.conf', { INFLUX_PORT: port, INFLUX_RPC_PORT: rpcPort, INFLUX_DIR: dataDir }));
       return { what: 'influxd', bin, args: ['-config', conf], log, health: `http://127.0.0.1:${port}/ping`, status: 204 };
     }, timeoutMs);
-    const [port] = ports;
+    const [port] = started.ports;
+    const { launch } = started;
+    let proc: ServerProcess | null = started.proc;
     return {
       url: `http://127.0.0.1:${port}`,
       port,
       dataDir,
-      pid: proc.child.pid ?? -1,
+      get pid() {
+        return proc?.child.pid ?? -1;
+      },
       async stop() {
-        await stopServer(proc);
+        if (proc) await stopServer(proc);
         rmSync(dir, { recursive: true, force: true });
       },
       kill() {
-        proc.child.kill('SIGKILL');
+        proc?.child.kill('SIGKILL');
+      },
+      async halt({ hard = false } = {}) {
+        if (proc) await stopServer(proc, hard ? 'SIGKILL' : 'SIGTERM');
+        proc = null;
+      },
+      async start() {
+        if (proc) throw new ServerStartError('influxd is already running');
+        proc = await spawnServer(launch.what, launch.bin, launch.args, launch.log, launch.health, launch.status, timeoutMs);
       },
     };
   } catch (err) {

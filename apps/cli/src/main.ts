@@ -1,4 +1,5 @@
 
+import { influxCommand } from './commands/influx';
 import { replayCommand } from './commands/replay';
 import { runCommand } from './commands/run';
 import { runsCommand } from './commands/runs';
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, Command> = {
   watch: watchCommand,
   solve: solveCommand,
   up: upCommand,
+  influx: influxCommand,
 };
 
 /** Entry point: returns the process exit code. */

@@ -14,6 +14,8 @@ Usage:
                                     follow a run: a line per test step (t, step, MSE, error
                                     modes, steps/s), then its end; exit 0 finished, 1 aborted;
                                     --once prints what is recorded so far and exits
+  metatwin influx rebuild <run> [--log DIR|nats://…] [--influx http://host:8086[/db]]
+                                    project a recorded run into InfluxDB again (idempotent)
   metatwin solve --network FILE     DC operating point of one network copy (JSON in, JSON out)
   metatwin up [--nats URL]          the four services (edge-physics, supervisor, clamping,
                                     measurement) as child processes on NATS, until Ctrl-C

@@ -26,7 +26,12 @@ export type PatchTargetData = { readonly kind: 'node'; readonly node: number } |
 /** Data of each signal type. */
 export interface SignalData {
   /** supervisor: a run begins; carries the full experiment so the log alone can rebuild it. */
-  RunCreated: { readonly experiment: unknown; readonly mode: 'embedded' | 'distributed' };
+  RunCreated: {
+    readonly experiment: unknown;
+    readonly mode: 'embedded' | 'distributed';
+    /** Wall-clock start (ms since the epoch), from the host: time series stamp start + simulated time. */
+    readonly startedAt_ms?: number;
+  };
   /** supervisor: the run ended normally after `steps` training steps. */
   RunFinished: { readonly steps: number };
   /** supervisor: the run stopped early. */

@@ -54,6 +54,7 @@ const DATA: { readonly [T in SignalType]: (d: Obj) => void } = {
   RunCreated: (d) => {
     if (!isObj(d.experiment)) bad('experiment', d.experiment, 'must be an object');
     oneOf(d, 'mode', ['embedded', 'distributed']);
+    if (d.startedAt_ms !== undefined) int(d, 'startedAt_ms', 0, Number.MAX_SAFE_INTEGER);
   },
   RunFinished: (d) => int(d, 'steps', 0, STEP_MAX),
   RunAborted: (d) => {

@@ -10,7 +10,7 @@
  * Keep the prefix disjoint from request/reply subjects: a stream that captures a request
  * subject answers it with its ack instead of the handler.
  */
-import { NatsError, StorageType, connect, nanos, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
+import { DeliverPolicy, NatsError, StorageType, connect, nanos, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
 import { ConcurrentAppendError, EventLogClosedError, EventLogError } from './errors';
 import { KeyedQueue, assertName, decideAppend, decodeBatch, encodeBatch, validateBatch, type EventLog, type LogBatch } from './event-log';
 
@@ -110,6 +110,33 @@ export class JetStreamEventLog implements EventLog {
       await messages.close();
       await consumer.delete().catch(() => undefined);
     }
+  }
+
+  /**
+   * Every batch appended from now on (or from stream sequence `fromStreamSeq`), of every run,
+   * in stream order, until `stop()`. An ordered consumer: the server pushes a bounded window
+   * and resends from the last delivered sequence after a reconnect, so a slow reader holds
+   * back the stream rather than buffering it.
+   */
+  async follow(options: { fromStreamSeq?: number } = {}): Promise<{ batches: AsyncIterable<LogBatch & { streamSeq: number }>; stop: () => Promise<void> }> {
+    this.assertOpen();
+    const from = options.fromStreamSeq;
+    const consumer = await this.api('follow', () =>
+      this.js.consumers.get(this.stream, { filterSubjects: `${this.subjectPrefix}.>`, ...(from === undefined ? { deliver_policy: DeliverPolicy.New } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from }) }),
+    );
+    const messages = await this.api('follow', () => consumer.consume({ max_messages: 16 }));
+    const decoder = this.decoder;
+    const stream = this.stream;
+    async function* batches(): AsyncIterable<LogBatch & { streamSeq: number }> {
+      for await (const m of messages) yield { ...decodeBatch(decoder.decode(m.data), `stream ${stream} seq ${m.seq}`), streamSeq: m.seq };
+    }
+    return {
+      batches: batches(),
+      stop: async () => {
+        await messages.close();
+        await consumer.delete().catch(() => undefined);
+      },
+    };
   }
 
   async lastSequence(runId: string, source: string): Promise<number> {

@@ -9,5 +9,5 @@ export { isPresetName, parseExperimentText, planFromInput, presetInput, type Ove
 export { RNG_STREAM, buildNetwork, buildRig, buildTwin, rngStreams, type Rig } from './build';
 export { adcConfig, channelWrite, dacConfig, outputNodes, patchMap } from './rig-parts';
 export { datapointAt, testSteps } from './schedule';
-export { RunAbortedError, finalState, measureOutputs, runExperiment, summarise, type Progress, type RunOptions } from './runner';
+export { RunAbortedError, finalState, freeConductances, measureOutputs, runExperiment, summarise, type Progress, type RunOptions } from './runner';
 export { runFamily } from './family';

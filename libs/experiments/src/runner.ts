@@ -127,7 +127,7 @@ export function finalState(rig: Pick<Rig, 'twin' | 'network' | 'held_V'>): Omit<
   const conductance = new Float64Array(m);
   const power_W: number[] = [];
   const drain = newDrainResult();
-  const t = twin.freeTransistors;
+  const perEdgeK = new Float64Array(m);
   // Cold starts: the final figures must not depend on the run's warm-start history, so a
   // replay or another process computes them bit for bit the same.
   twin.resetWarmStart();
@@ -135,20 +135,10 @@ export function finalState(rig: Pick<Rig, 'twin' | 'network' | 'held_V'>): Omit<
     twin.selectSlot(d);
     twin.infer(held);
     power_W.push(twin.freePower(perEdge));
-    const currents = twin.currents('free');
-    const v = twin.freeVoltages_V;
+    freeConductances(twin, network, perEdgeK, drain);
     for (let e = 0; e < m; e++) {
       powerPerEdge[e] += perEdge[e] / rig.held_V.length;
-      const dv = v[network.edgeA[e]] - v[network.edgeB[e]];
-      let k: number;
-      if (Math.abs(dv) > 1e-9) k = currents[e] / dv;
-      else {
-        // No drop across the edge: its conductance is the zero-bias slope ∂I/∂ΔV.
-        const vs = v[network.edgeA[e]];
-        level1Drain(vs, vs, twin.gates_V[e], t.vto_V[e], t.beta_AperV2[e], t.gamma_sqrtV, t.phi_V, t.lambda_perV, drain);
-        k = drain[DRAIN_GDS];
-      }
-      conductance[e] += k / rig.held_V.length;
+      conductance[e] += perEdgeK[e] / rig.held_V.length;
     }
   });
   const meanPower = power_W.reduce((s, p) => s + p, 0) / power_W.length;
@@ -159,6 +149,26 @@ export function finalState(rig: Pick<Rig, 'twin' | 'network' | 'held_V'>): Omit<
     energyPerEdge_J: (meanPower * DEFAULT_EQUILIBRATION_TIME_S) / m,
     conductance_S: Array.from(conductance),
   };
+}
+
+/**
+ * Chord conductance I/ΔV of each edge of the free copy at its current slot voltages (S);
+ * an edge with no drop gets its zero-bias slope ∂I/∂ΔV.
+ */
+export function freeConductances(twin: Rig['twin'], network: Rig['network'], out: Float64Array = new Float64Array(network.edgeCount), drain = newDrainResult()): Float64Array {
+  const t = twin.freeTransistors;
+  const currents = twin.currents('free');
+  const v = twin.freeVoltages_V;
+  for (let e = 0; e < network.edgeCount; e++) {
+    const dv = v[network.edgeA[e]] - v[network.edgeB[e]];
+    if (Math.abs(dv) > 1e-9) out[e] = currents[e] / dv;
+    else {
+      const vs = v[network.edgeA[e]];
+      level1Drain(vs, vs, twin.gates_V[e], t.vto_V[e], t.beta_AperV2[e], t.gamma_sqrtV, t.phi_V, t.lambda_perV, drain);
+      out[e] = drain[DRAIN_GDS];
+    }
+  }
+  return out;
 }
 
 export function summarise(log: LogEntry[], names: string[], inputs: number[][], labels: number[]): RunSummary {

@@ -8,6 +8,8 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import { NatsBus } from '@metatwin/bus';
 import { PRESENCE_EVERY_MS, PRESENCE_MISSING_AFTER_MS, SOURCES, SUBJECTS, type Signal, type Source } from '@metatwin/contracts';
 import { JetStreamEventLog, type EventLog } from '@metatwin/eventlog';
+import { InfluxSink, LogProjector } from '@metatwin/influx';
+import { MEASUREMENTS, type Point } from '@metatwin/projection';
 import { ClampingCore, EdgePhysicsCore, LogRecorder, MeasurementCore, SupervisorCore, readRunSignals, type Core } from '@metatwin/services';
 import type { ServiceConfig } from './config';
 
@@ -31,6 +33,13 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
   private recorder: LogRecorder | null = null;
   private timer: NodeJS.Timeout | null = null;
   private presenceTimer: NodeJS.Timeout | null = null;
+  private healthTimer: NodeJS.Timeout | null = null;
+  private sink: InfluxSink | null = null;
+  private projector: LogProjector | null = null;
+  private projectedStreamSeq = 0;
+  private stopFollowing: (() => Promise<void>) | null = null;
+  /** Handler time since the last health point (ms): sum, max, count. */
+  private latency = { sum: 0, max: 0, n: 0 };
   private reconnects = 0;
   core: Core | null = null;
 
@@ -61,14 +70,82 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
     // Live signals wait while unfinished runs are rebuilt from the log.
     const waiting: Signal[] = [];
     let recovering = this.log !== null;
-    bus.subscribe(core.listensTo, (s) => (recovering ? waiting.push(s) : core.handle(s)), core.accepts);
+    const handle = (s: Signal): void => {
+      const t0 = performance.now();
+      core.handle(s);
+      const dt = performance.now() - t0;
+      this.latency.sum += dt;
+      this.latency.n++;
+      if (dt > this.latency.max) this.latency.max = dt;
+    };
+    bus.subscribe(core.listensTo, (s) => (recovering ? waiting.push(s) : handle(s)), core.accepts);
     if (this.log) {
       await this.recover(core, this.log);
       recovering = false;
-      for (const s of waiting.splice(0)) core.handle(s);
+      for (const s of waiting.splice(0)) handle(s);
     }
+    if (this.config.influx) await this.startInflux();
     this.startPresence(bus, core);
     this.logger.log(`listening on ${this.config.natsUrl}${this.log ? ', recording to JetStream' : ''}`);
+  }
+
+  /**
+   * InfluxDB: every service writes its health once a second (wall-clock time: these are
+   * figures about the processes, not the physics); the measurement service also projects
+   * the event log — following JetStream from now, and filling each run's earlier records
+   * from the log — so InfluxDB can be rebuilt or caught up and is never the only copy.
+   */
+  private async startInflux(): Promise<void> {
+    const target = this.config.influx as NonNullable<ServiceConfig['influx']>;
+    let lastError = 0;
+    this.sink = new InfluxSink(target, {
+      onError: (err, attempt) => {
+        if (Date.now() - lastError > 5000) this.logger.warn(`InfluxDB ${target.url}: ${err.message} (attempt ${attempt}; retrying, nothing is lost: the event log holds every signal)`);
+        lastError = Date.now();
+      },
+    });
+    let handled = this.bus?.received ?? 0;
+    let at = Date.now();
+    this.healthTimer = setInterval(() => {
+      const now = Date.now();
+      const h = this.health();
+      const points: Point[] = [
+        {
+          measurement: MEASUREMENTS.service,
+          tags: { service: this.service },
+          fields: { handled: h.received, rate_per_s: ((h.received - handled) * 1000) / Math.max(1, now - at), latency_mean_ms: this.latency.n ? this.latency.sum / this.latency.n : 0, latency_max_ms: this.latency.max, dead_letters: h.deadLetters, nats_reconnects: h.natsReconnects, recorded: h.recorded },
+          time_us: now * 1000,
+        },
+      ];
+      if (this.projector && this.sink) points.push({ measurement: MEASUREMENTS.projector, tags: { projector: this.service }, fields: { stream_seq: this.projectedStreamSeq, points: this.projector.points, pending: this.sink.stats.pending }, time_us: now * 1000 });
+      handled = h.received;
+      at = now;
+      this.latency = { sum: 0, max: 0, n: 0 };
+      // Health is about now: when InfluxDB is away and the buffer is full, skip rather than wait.
+      if (this.sink && this.sink.stats.pending < 10_000) void this.sink.write(points);
+    }, 1000);
+    if (this.service !== 'measurement') return;
+    if (!(this.log instanceof JetStreamEventLog)) {
+      this.logger.warn('METATWIN_INFLUX_URL is set but recording is off: the measurement service projects the JetStream log, so nothing run-level is projected');
+      return;
+    }
+    const projector = new LogProjector({ log: this.log, sink: this.sink, onWarning: (m) => this.logger.warn(m) });
+    this.projector = projector;
+    const { batches, stop } = await this.log.follow();
+    this.stopFollowing = stop;
+    void (async () => {
+      try {
+        for await (const b of batches) {
+          // A failed batch is reported (onWarning) and left as a gap, which the next batch of
+          // that run and source fills from the log.
+          await projector.accept(b).catch(() => undefined);
+          this.projectedStreamSeq = b.streamSeq;
+        }
+      } catch (err) {
+        this.logger.error(`projection stopped: ${(err as Error).message}`);
+      }
+    })();
+    this.logger.log(`projecting the event log into InfluxDB ${target.url}`);
   }
 
   /**
@@ -124,6 +201,11 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     if (this.presenceTimer) clearInterval(this.presenceTimer);
+    if (this.healthTimer) clearInterval(this.healthTimer);
+    await this.stopFollowing?.();
+    await this.projector?.idle();
+    await this.sink?.flush(5000);
+    await this.sink?.close();
     await this.flush();
     await this.log?.close();
     await this.bus?.close();

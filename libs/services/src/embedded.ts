@@ -23,6 +23,8 @@ export interface EmbeddedOptions {
   readonly recorder?: SignalRecorder;
   readonly clock?: () => number;
   readonly onProgress?: (p: Progress) => void;
+  /** Wall-clock start of the run (ms since the epoch), recorded in RunCreated for time series. */
+  readonly startedAt_ms?: number;
   /** Training steps per pump; the recorder is flushed between pumps. */
   readonly window?: number;
 }
@@ -49,7 +51,7 @@ export async function runEmbedded(exp: Experiment, options: EmbeddedOptions): Pr
     const recorder = options.recorder;
     bus.subscribe(SOURCES, (s) => recorder.record(s));
   }
-  supervisor.start(options.runId, exp, 'embedded');
+  supervisor.start(options.runId, exp, 'embedded', options.startedAt_ms);
   let lastReported = -1;
   for (;;) {
     const more = supervisor.pump(options.runId);

@@ -20,6 +20,8 @@ export class LogRecorder implements SignalRecorder {
     private readonly sources: ReadonlyArray<Source> | null = null,
     /** Start writing once this many signals are buffered. */
     private readonly batchSize = 4096,
+    /** Called with each batch once the log has stored it (e.g. to project it into InfluxDB). */
+    private readonly onAppended: ((batch: LogBatch) => void) | null = null,
   ) {}
 
   record(signal: Signal): void {
@@ -44,7 +46,8 @@ export class LogRecorder implements SignalRecorder {
       if (signals.length === 0) continue;
       const batch: LogBatch = { runId: signals[0].meta.runId, source: signals[0].meta.source, firstSeq: signals[0].meta.seq, lastSeq: signals[signals.length - 1].meta.seq, records: signals.map(toRecord) };
       // Appends of one run are stored in call order, so they need not be awaited one by one.
-      this.pending.push(this.log.append(batch));
+      const appended = this.log.append(batch);
+      this.pending.push(this.onAppended ? appended.then(() => (this.onAppended as (b: LogBatch) => void)(batch)) : appended);
       this.recorded += signals.length;
       this.buffers.set(key, []);
     }

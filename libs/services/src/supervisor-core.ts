@@ -72,10 +72,10 @@ export class SupervisorCore extends Core {
   }
 
   /** Begin a run: announce it, wire the patch map, set η and the rails, then start pumping. */
-  start(runId: string, exp: Experiment, mode: 'embedded' | 'distributed'): void {
+  start(runId: string, exp: Experiment, mode: 'embedded' | 'distributed', startedAt_ms?: number): void {
     if (this.runs.has(runId)) throw new Error(`run ${runId} already exists`);
     const run = this.startState(runId, exp);
-    this.emit(runId, 'RunCreated', 0, { experiment: exp, mode });
+    this.emit(runId, 'RunCreated', 0, { experiment: exp, mode, ...(startedAt_ms === undefined ? {} : { startedAt_ms }) });
     this.emit(runId, 'PatchMapSet', 0, { channels: run.targets });
     const law = exp.clamp;
     if (law.kind === 'coupled' || law.kind === 'differential') this.emit(runId, 'PotentiometerSet', 0, { position: Math.round(law.eta * 127), positions: 128, eta: law.eta });

@@ -36,7 +36,7 @@ export async function runDistributed(exp: Experiment, natsUrl: string, runId: st
     await bus.settle();
     // Nest's NATS transport speaks {pattern, data, id} packets; a plain request in that shape reaches the handler.
     const codec = JSONCodec<{ response?: unknown; err?: unknown }>();
-    const reply = await bus.connection.request(START_RUN, codec.encode({ pattern: START_RUN, data: { runId, experiment: exp }, id: runId } as never), { timeout: 10_000 });
+    const reply = await bus.connection.request(START_RUN, codec.encode({ pattern: START_RUN, data: { runId, experiment: exp, startedAt_ms: Date.now() }, id: runId } as never), { timeout: 10_000 });
     const answer = codec.decode(reply.data);
     if (answer.err) throw new RunFailedError(`the supervisor refused the run: ${JSON.stringify(answer.err)}`, assembler);
     await ended;

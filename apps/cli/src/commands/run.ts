@@ -3,6 +3,8 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ExperimentError, RunAbortedError, isPresetName, parseExperimentText, planFromInput, presetInput, runExperiment, type Experiment, type FamilyResult, type Overrides, type Plan, type ResultFile, type RunResult } from '@metatwin/experiments';
 import { LogRecorder, RunFailedError, runEmbedded } from '@metatwin/services';
+import { InfluxTargetError, influxTarget, type InfluxTarget } from '@metatwin/influx';
+import { projectRecordedRun, startLiveProjection } from './influx';
 import { openEventLog } from './event-log';
 import { runDistributed } from './distributed';
 import { randomBytes } from 'node:crypto';
@@ -52,7 +54,7 @@ function positiveNumber(flag: string, v: string | undefined, integer: boolean): 
 export async function runCommand(argv: string[], write: (s: string) => void, io: RunIo = defaultIo(write)): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { out: { type: 'string' }, seed: { type: 'string' }, steps: { type: 'string' }, time: { type: 'string' }, 'no-report': { type: 'boolean' }, bus: { type: 'string' }, record: { type: 'string' } },
+    options: { out: { type: 'string' }, seed: { type: 'string' }, steps: { type: 'string' }, time: { type: 'string' }, 'no-report': { type: 'boolean' }, bus: { type: 'string' }, record: { type: 'string' }, influx: { type: 'string' } },
     strict: true,
     allowPositionals: true,
   });
@@ -74,6 +76,15 @@ export async function runCommand(argv: string[], write: (s: string) => void, io:
   const bus = values.bus ?? 'in-process';
   if (bus !== 'direct' && bus !== 'in-process' && !/^nats:\/\//.test(bus)) throw new UsageError(`--bus must be "in-process" (default), "direct" (no services, no log) or a nats:// URL where the four services listen, got "${bus}"`);
   if (bus === 'direct' && values.record) throw new UsageError('--record needs the services: use --bus in-process (the default) or nats://…, not --bus direct');
+  let influx: InfluxTarget | null;
+  try {
+    influx = influxTarget(values.influx);
+  } catch (err) {
+    if (err instanceof InfluxTargetError) throw new UsageError(err.message);
+    throw err;
+  }
+  if (bus === 'direct' && influx) throw new UsageError('InfluxDB is a projection of the event log, and --bus direct keeps no log: use --bus in-process (the default) or nats://…');
+  const sinks = { record: values.record, influx };
   const name = plan.kind === 'run' ? plan.experiment.name : plan.name;
   const seed = plan.kind === 'run' ? plan.experiment.seed : plan.experiments[0].seed;
   const outDir = resolve(values.out ?? join('runs', `${name.replace(/[^\w.-]+/g, '_')}-seed${seed}`));
@@ -83,13 +94,13 @@ export async function runCommand(argv: string[], write: (s: string) => void, io:
   let result: ResultFile;
   try {
     if (plan.kind === 'run') {
-      result = await runOne(plan.experiment, io, bar, bus, values.record);
+      result = await runOne(plan.experiment, io, bar, bus, sinks);
     } else {
       const started = io.clock();
       const tasks: RunResult[] = [];
       for (const [i, exp] of plan.experiments.entries()) {
         bar.task(i, plan.experiments.length, exp.name);
-        tasks.push(await runOne(exp, io, bar, bus, values.record));
+        tasks.push(await runOne(exp, io, bar, bus, sinks));
       }
       result = { kind: 'family', name: plan.name, seed, wall_s: io.clock() - started, tasks, inOrder: tasks.filter((t) => t.summary.modesInOrder).length } satisfies FamilyResult;
     }
@@ -131,17 +142,33 @@ export function newRunId(exp: Experiment, now: Date = new Date()): string {
  * 'in-process' runs them as the four signal-driven services on an in-process bus. Both give
  * bit-identical results (libs/services/src/embedded.spec.ts).
  */
-async function runOne(exp: Experiment, io: RunIo, bar: ProgressBar, bus: string, record: string | undefined): Promise<RunResult> {
+async function runOne(exp: Experiment, io: RunIo, bar: ProgressBar, bus: string, sinks: { record: string | undefined; influx: InfluxTarget | null }): Promise<RunResult> {
   if (bus === 'direct') return runExperiment(exp, { clock: io.clock, onProgress: (p) => bar.update(p) });
-  if (bus.startsWith('nats://')) return runDistributed(exp, bus, newRunId(exp), io.clock, (p) => bar.update(p));
+  const runId = newRunId(exp);
+  if (bus.startsWith('nats://')) {
+    const result = await runDistributed(exp, bus, runId, io.clock, (p) => bar.update(p));
+    // The services recorded the run to JetStream: make sure InfluxDB holds all of it.
+    if (sinks.influx) {
+      const log = await openEventLog(sinks.record ?? bus);
+      try {
+        await projectRecordedRun(log, runId, sinks.influx, io.write);
+      } finally {
+        await log.close();
+      }
+    }
+    return result;
+  }
   // Over the bus every signal is recorded: to JetStream with --record nats://…, else to local files.
-  const log = await openEventLog(record);
-  const recorder = new LogRecorder(log);
+  const log = await openEventLog(sinks.record);
+  const live = sinks.influx ? startLiveProjection(log, runId, sinks.influx, io.write) : null;
+  const recorder = new LogRecorder(log, null, 4096, live ? (b) => live.offer(b) : null);
   try {
-    const result = await runEmbedded(exp, { runId: newRunId(exp), clock: io.clock, onProgress: (p) => bar.update(p), recorder });
+    const result = await runEmbedded(exp, { runId, startedAt_ms: Date.now(), clock: io.clock, onProgress: (p) => bar.update(p), recorder });
     await recorder.flush();
+    await live?.finish();
     return result;
   } finally {
+    await live?.close();
     await log.close();
   }
 }

@@ -1,0 +1,95 @@
+/**
+ * The command line's side of the InfluxDB projection: project a run while it runs (embedded),
+ * after it ran (distributed, or `metatwin influx rebuild <run>`), always from the event log,
+ * so InfluxDB can be stopped, emptied or replaced and filled again.
+ */
+import { parseArgs } from 'node:util';
+import type { EventLog, LogBatch } from '@metatwin/eventlog';
+import { InfluxSink, InfluxTargetError, LogProjector, influxTarget, type InfluxTarget } from '@metatwin/influx';
+import { UsageError } from '../usage';
+import { openEventLog } from './event-log';
+
+/** How long to wait at the end of a run for InfluxDB to take the last points (METATWIN_INFLUX_WAIT_S, default 30 s). */
+function waitSeconds(): number {
+  const v = Number(process.env.METATWIN_INFLUX_WAIT_S ?? 30);
+  if (!(v >= 0)) throw new UsageError(`METATWIN_INFLUX_WAIT_S must be a number of seconds ≥ 0, got ${JSON.stringify(process.env.METATWIN_INFLUX_WAIT_S)}`);
+  return v;
+}
+
+function openSink(target: InfluxTarget, write: (s: string) => void): InfluxSink {
+  let lastWarning = 0;
+  return new InfluxSink(target, {
+    onError: (err) => {
+      if (Date.now() - lastWarning < 5000) return;
+      lastWarning = Date.now();
+      write(`InfluxDB ${target.url}: ${err.message} — retrying (the event log keeps every signal)\n`);
+    },
+  });
+}
+
+async function drained(sink: InfluxSink, projector: LogProjector, runId: string, write: (s: string) => void): Promise<boolean> {
+  const ok = await sink.flush(waitSeconds() * 1000);
+  if (!ok) write(`InfluxDB ${sink.target.url} did not take ${sink.stats.pending} points of run ${runId} in time; the event log holds the run: metatwin influx rebuild ${runId}\n`);
+  else write(`influx: ${projector.points} points of run ${runId} in ${sink.target.url}\n`);
+  return ok;
+}
+
+export interface LiveProjection {
+  /** Hand over a batch the log has stored (never waits; a batch dropped when behind is read from the log later). */
+  offer(batch: LogBatch): void;
+  /** After the run: catch up with the log and wait for InfluxDB. */
+  finish(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export function startLiveProjection(log: EventLog, runId: string, target: InfluxTarget, write: (s: string) => void): LiveProjection {
+  const sink = openSink(target, write);
+  const projector = new LogProjector({ log, sink, onWarning: (m) => write(`influx: ${m}\n`) });
+  return {
+    offer: (b) => {
+      if (b.runId === runId) projector.offer(b);
+    },
+    finish: async () => {
+      await projector.idle();
+      await projector.catchUp(runId);
+      return drained(sink, projector, runId, write);
+    },
+    close: () => sink.close(),
+  };
+}
+
+/** Project a whole recorded run (idempotent: points already in InfluxDB are written over with the same values). */
+export async function projectRecordedRun(log: EventLog, runId: string, target: InfluxTarget, write: (s: string) => void): Promise<boolean> {
+  const sink = openSink(target, write);
+  try {
+    const projector = new LogProjector({ log, sink, onWarning: (m) => write(`influx: ${m}\n`) });
+    await projector.rebuild(runId);
+    return await drained(sink, projector, runId, write);
+  } finally {
+    await sink.close();
+  }
+}
+
+/** `metatwin influx rebuild <run> [--log DIR|nats://…] [--influx http://…]` */
+export async function influxCommand(argv: string[], write: (s: string) => void): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub !== 'rebuild') throw new UsageError(`influx: unknown subcommand ${JSON.stringify(sub ?? '')}; use: metatwin influx rebuild <run> [--log DIR|nats://…] [--influx http://…]`);
+  const { values, positionals } = parseArgs({ args: rest, options: { log: { type: 'string' }, influx: { type: 'string' } }, strict: true, allowPositionals: true });
+  if (positionals.length !== 1) throw new UsageError('influx rebuild needs exactly one run id (see metatwin runs)');
+  let target: InfluxTarget | null;
+  try {
+    target = influxTarget(values.influx);
+  } catch (err) {
+    if (err instanceof InfluxTargetError) throw new UsageError(err.message);
+    throw err;
+  }
+  if (!target) throw new UsageError('influx rebuild needs a target: --influx http://host:8086[/database] or METATWIN_INFLUX_URL');
+  const runId = positionals[0];
+  const log = await openEventLog(values.log);
+  try {
+    if (!(await log.runIds()).includes(runId)) throw new UsageError(`run ${JSON.stringify(runId)} is not in the event log ${values.log ?? process.env.METATWIN_LOG ?? 'runs/log'} (see metatwin runs)`);
+    return (await projectRecordedRun(log, runId, target, write)) ? 0 : 1;
+  } finally {
+    await log.close();
+  }
+}

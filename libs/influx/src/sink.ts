@@ -1,0 +1,129 @@
+/**
+ * Batched writes to InfluxDB 1.x with bounded memory. `write` hands points over and returns
+ * at once while fewer than `maxPending` wait; beyond that it waits for room, which is how a
+ * slow or absent InfluxDB pushes back on whoever produces points (the projector, which then
+ * stops reading the log — the log, not this buffer, is what keeps every signal). A failed
+ * write is retried with back-off until it succeeds or the sink is closed; the database is
+ * created on first use (CREATE DATABASE is idempotent in 1.x).
+ */
+import { InfluxDB, type IPoint } from 'influx';
+import { PRECISION, type Point } from '@metatwin/projection';
+import type { InfluxTarget } from './target';
+
+export interface SinkOptions {
+  /** Points per HTTP write (default 5,000). */
+  readonly batchSize?: number;
+  /** Points held before `write` waits (default 50,000). */
+  readonly maxPending?: number;
+  /** Called on each failed attempt (for logs); the write is retried. */
+  readonly onError?: (err: Error, attempt: number) => void;
+  /** Back-off bounds between retries, ms (default 100 … 2,000). */
+  readonly retryMin_ms?: number;
+  readonly retryMax_ms?: number;
+}
+
+export interface SinkStats {
+  /** Points acknowledged by InfluxDB. */
+  readonly written: number;
+  /** Points waiting to be written. */
+  readonly pending: number;
+  /** Failed write attempts so far. */
+  readonly failures: number;
+}
+
+export class InfluxSink {
+  readonly client: InfluxDB;
+  private readonly batchSize: number;
+  private readonly maxPending: number;
+  private queue: Point[] = [];
+  private head = 0;
+  private written = 0;
+  private failures = 0;
+  private databaseReady = false;
+  private loop: Promise<void> | null = null;
+  private closed = false;
+  private readonly roomWaiters: Array<() => void> = [];
+  private readonly idleWaiters: Array<() => void> = [];
+
+  constructor(
+    readonly target: InfluxTarget,
+    private readonly options: SinkOptions = {},
+  ) {
+    this.client = new InfluxDB({ host: target.host, port: target.port, protocol: target.protocol, database: target.database, username: target.username, password: target.password });
+    this.batchSize = options.batchSize ?? 5000;
+    this.maxPending = options.maxPending ?? 50_000;
+  }
+
+  get stats(): SinkStats {
+    return { written: this.written, pending: this.queue.length - this.head, failures: this.failures };
+  }
+
+  /** Queue points; resolves once they are queued (waits while the queue is full). */
+  async write(points: ReadonlyArray<Point>): Promise<void> {
+    if (this.closed) throw new Error(`InfluxDB sink for ${this.target.url} is closed`);
+    if (points.length === 0) return;
+    while (this.stats.pending >= this.maxPending) await new Promise<void>((r) => this.roomWaiters.push(r));
+    for (const p of points) this.queue.push(p);
+    if (!this.loop) this.loop = this.drain().finally(() => (this.loop = null));
+  }
+
+  /** Resolves when every queued point is written, or false after `timeout_ms`. */
+  async flush(timeout_ms = Infinity): Promise<boolean> {
+    if (this.stats.pending === 0) return true;
+    const idle = new Promise<boolean>((r) => this.idleWaiters.push(() => r(true)));
+    if (!Number.isFinite(timeout_ms)) return idle;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeout_ms)));
+    try {
+      return await Promise.race([idle, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Stop retrying; points not yet written are dropped (the event log still holds them). */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const r of this.roomWaiters.splice(0)) r();
+    await this.loop;
+  }
+
+  private async drain(): Promise<void> {
+    let attempt = 0;
+    while (this.head < this.queue.length && !this.closed) {
+      const batch = this.queue.slice(this.head, this.head + this.batchSize);
+      try {
+        if (!this.databaseReady) {
+          await this.client.createDatabase(this.target.database);
+          this.databaseReady = true;
+        }
+        await this.client.writePoints(batch.map(toIPoint), { precision: PRECISION, database: this.target.database });
+        attempt = 0;
+        this.written += batch.length;
+        this.head += batch.length;
+        if (this.head > 65_536) {
+          this.queue = this.queue.slice(this.head);
+          this.head = 0;
+        }
+        while (this.roomWaiters.length > 0 && this.stats.pending < this.maxPending) (this.roomWaiters.shift() as () => void)();
+      } catch (err) {
+        this.failures++;
+        attempt++;
+        // A restarted influxd may have lost nothing, or everything: ask for the database again.
+        this.databaseReady = false;
+        this.options.onError?.(err as Error, attempt);
+        const wait = Math.min(this.options.retryMax_ms ?? 2000, (this.options.retryMin_ms ?? 100) * 2 ** Math.min(attempt - 1, 10));
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+    if (this.head >= this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+      for (const r of this.idleWaiters.splice(0)) r();
+    }
+  }
+}
+
+function toIPoint(p: Point): IPoint {
+  return { measurement: p.measurement, tags: p.tags as Record<string, string>, fields: p.fields as Record<string, number | string | boolean>, timestamp: p.time_us };
+}
