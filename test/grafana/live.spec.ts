@@ -1,0 +1,200 @@
+/**
+ * Every dashboard query against a real run: a private nats-server and influxd, the four
+ * services as OS processes writing their health to InfluxDB, and a distributed XOR run from
+ * the CLI with --influx projecting into it. Each template variable's query, then each panel
+ * target (interpolated as Grafana's InfluxDB data source would) must return rows, once over a
+ * wide window and once zoomed to the run as a person looking at it would.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SOURCES } from '@metatwin/contracts';
+import { startInflux, startNats, type InfluxServer, type NatsServer } from '@metatwin/test-support';
+import { interpolate, loadDashboards, panelTargets, roundInterval, timeFilter, variableQuery, variables, type Dashboard, type DashboardFile, type QueryContext } from './dashboards';
+import { DATABASE, influxQuery, rowCount, runCli, startServices, stopServices, tagValues, type InfluxSeries, type ServiceProcess, type StackUrls } from './stack';
+
+const STEPS = 2000;
+/** How long data may keep arriving after the CLI exits (projector flush, health reports). */
+const SETTLE_MS = 60_000;
+/** Points per panel Grafana asks for (≈ the panel's width in pixels). */
+const RESOLUTION = 1000;
+
+const dashboards: DashboardFile[] = loadDashboards();
+
+interface RunInfo {
+  readonly run: string;
+  readonly experiment: string;
+  readonly edges: number;
+  /** Earliest and latest point of the run measurement (epoch ms). */
+  readonly first_ms: number;
+  readonly last_ms: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const tail = (text: string, lines = 12): string => text.replace(/\x1b\[[0-9;]*m/g, '').trimEnd().split('\n').slice(-lines).join('\n');
+
+/** Runs `query` until it returns rows or the deadline passes; a failing statement throws at once. */
+async function rowsEventually(influxUrl: string, query: string, deadline: number): Promise<InfluxSeries[]> {
+  for (;;) {
+    const series = await influxQuery(influxUrl, query);
+    if (rowCount(series) > 0 || Date.now() > deadline) return series;
+    await sleep(500);
+  }
+}
+
+describe('dashboards on a real distributed run', () => {
+  let nats: NatsServer | undefined;
+  let influx: InfluxServer | undefined;
+  let services: ServiceProcess[] = [];
+  let urls: StackUrls;
+  let info: RunInfo;
+  let t0: number;
+  let settleDeadline: number;
+  /** Selected values per dashboard uid and variable, filled by the variables test. */
+  const selections = new Map<string, Record<string, string[]>>();
+
+  beforeAll(async () => {
+    t0 = Date.now();
+    nats = await startNats();
+    influx = await startInflux();
+    urls = { natsUrl: nats.url, influxUrl: influx.url };
+    services = await startServices(urls);
+    const out = mkdtempSync(join(tmpdir(), 'metatwin-grafana-'));
+    const args = ['run', 'xor', '--steps', String(STEPS), '--bus', nats.url, '--influx', influx.url, '--no-report', '--out', out];
+    const cli = await runCli(args, urls, 120_000);
+    if (cli.code !== 0) throw new Error(`metatwin ${args.join(' ')} exited ${cli.code}\n${cli.stdout}\n${cli.stderr}\n${services.map((s) => `--- ${s.name} (last lines)\n${tail(s.output)}`).join('\n')}`);
+    const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as { run: string; final: { gates_V: number[] } };
+    settleDeadline = Date.now() + SETTLE_MS;
+
+    // The projection is asynchronous: wait for the run's last lifecycle point.
+    const lifecycle = `SELECT "status" FROM "run" WHERE "run" = '${result.run}'`;
+    let rows: unknown[][] = [];
+    for (;;) {
+      rows = (await influxQuery(influx.url, lifecycle)).flatMap((s) => s.values);
+      if (rows.some((r) => r[1] === 'finished') || Date.now() > settleDeadline) break;
+      await sleep(500);
+    }
+    if (!rows.some((r) => r[1] === 'finished')) throw new Error(`run ${result.run} has no "finished" point in InfluxDB database ${DATABASE} ${SETTLE_MS / 1000} s after the CLI exited (${lifecycle} → ${JSON.stringify(rows)})`);
+    const experiments = tagValues(await influxQuery(influx.url, `SHOW TAG VALUES FROM "run" WITH KEY = "experiment" WHERE "run" = '${result.run}'`));
+    expect(experiments).toHaveLength(1);
+    const times = rows.map((r) => Number(r[0]));
+    info = { run: result.run, experiment: experiments[0], edges: result.final.gates_V.length, first_ms: Math.min(...times), last_ms: Math.max(...times) };
+  }, 180_000);
+
+  afterAll(async () => {
+    await stopServices(services);
+    await influx?.stop();
+    await nats?.stop();
+  });
+
+  /** Grafana's choice for each variable in this test: the run's own experiment and id, the first datapoint, every service ("All"). */
+  function choose(dashboard: Dashboard, name: string, values: string[]): string[] {
+    switch (name) {
+      case 'experiment':
+        expect([dashboard.uid, name, values]).toEqual([dashboard.uid, name, expect.arrayContaining([info.experiment])]);
+        return [info.experiment];
+      case 'run':
+        expect([dashboard.uid, name, values]).toEqual([dashboard.uid, name, expect.arrayContaining([info.run])]);
+        return [info.run];
+      case 'datapoint':
+        return values.slice(0, 1);
+      case 'service':
+        return values;
+      default:
+        throw new Error(`dashboard ${dashboard.uid}: variable $${name} has no rule in live.spec.ts`);
+    }
+  }
+
+  /** Values for a dashboard's variables, running their queries in order as Grafana does. */
+  async function select(dashboard: Dashboard): Promise<Record<string, string[]>> {
+    const cached = selections.get(dashboard.uid ?? '');
+    if (cached) return cached;
+    const values: Record<string, string[]> = {};
+    for (const variable of variables(dashboard)) {
+      const query = interpolate(variableQuery(variable), dashboard, { timeFilter: timeFilter(t0, Date.now()), from_ms: t0, to_ms: Date.now(), interval_ms: 1000, values });
+      const found = tagValues(await rowsEventually(urls.influxUrl, query, settleDeadline));
+      if (found.length === 0) throw new Error(`dashboard ${dashboard.title}: variable $${variable.name} has no values\n${query}`);
+      values[variable.name] = choose(dashboard, variable.name, found);
+    }
+    selections.set(dashboard.uid ?? '', values);
+    return values;
+  }
+
+  const isRunLevel = (dashboard: Dashboard): boolean => variables(dashboard).some((v) => v.name === 'run');
+
+  /** The whole test window: from an hour before the stack started to an hour from now. */
+  function wide(values: Record<string, string[]>): QueryContext {
+    const from_ms = t0 - 3_600_000;
+    const to_ms = Date.now() + 3_600_000;
+    return { timeFilter: `time >= ${from_ms}ms and time <= now() + 1h`, from_ms, to_ms, interval_ms: roundInterval((to_ms - from_ms) / RESOLUTION), values };
+  }
+
+  /** Zoomed as a person would: to the run's own span (run-level dashboards) or to the test's wall-clock span (services). */
+  function zoomed(dashboard: Dashboard, values: Record<string, string[]>): QueryContext {
+    const [from_ms, to_ms] = isRunLevel(dashboard) ? [info.first_ms - 1_000, info.last_ms + 1_000] : [t0, Date.now() + 1_000];
+    return { timeFilter: timeFilter(from_ms, to_ms), from_ms, to_ms, interval_ms: roundInterval((to_ms - from_ms) / RESOLUTION), values };
+  }
+
+  async function everyTargetHasRows(file: DashboardFile, context: (values: Record<string, string[]>) => QueryContext): Promise<void> {
+    const values = await select(file.json);
+    const failures: string[] = [];
+    for (const { panel, target } of panelTargets(file.json)) {
+      const query = interpolate(target.query ?? '', file.json, context(values));
+      const where = `dashboard "${file.json.title}" (${file.file}), panel "${panel.title}", target ${target.refId}`;
+      try {
+        const series = await rowsEventually(urls.influxUrl, query, settleDeadline);
+        if (rowCount(series) === 0) failures.push(`${where}: no rows\n  ${query}`);
+      } catch (err) {
+        failures.push(`${where}: ${(err as Error).message}\n  ${query}`);
+      }
+    }
+    if (failures.length > 0) throw new Error(`${failures.length} quer${failures.length === 1 ? 'y' : 'ies'} failed (database ${DATABASE}, run ${info.run}):\n${failures.join('\n')}`);
+  }
+
+  it.each(dashboards.map((d) => [d.json.title, d] as const))('%s: every template variable query returns values, including this run', async (_title, file) => {
+    const values = await select(file.json);
+    for (const variable of variables(file.json)) expect([variable.name, (values[variable.name]?.length ?? 0) > 0]).toEqual([variable.name, true]);
+  });
+
+  it.each(dashboards.map((d) => [d.json.title, d] as const))('%s: every panel query returns rows over the whole window', async (_title, file) => {
+    await everyTargetHasRows(file, wide);
+  });
+
+  it.each(dashboards.map((d) => [d.json.title, d] as const))('%s: every panel query returns rows zoomed to the run', async (_title, file) => {
+    await everyTargetHasRows(file, (values) => zoomed(file.json, values));
+  });
+
+  it('every service reports its health', async () => {
+    const series = await rowsEventually(urls.influxUrl, 'SHOW TAG VALUES FROM "service" WITH KEY = "service"', settleDeadline);
+    expect(tagValues(series)).toEqual(expect.arrayContaining([...SOURCES]));
+  });
+
+  it('Training shows every error mode the run wrote, and a truth-table row per datapoint', async () => {
+    const file = dashboards.find((d) => d.json.uid === 'metatwin-training');
+    if (!file) throw new Error('no training dashboard');
+    const values = await select(file.json);
+    const modeFields = (await influxQuery(urls.influxUrl, 'SHOW FIELD KEYS FROM "error"')).flatMap((s) => s.values.map((r) => String(r[0]))).filter((f) => /^mode_.+_V$/.test(f));
+    expect(modeFields).toEqual(expect.arrayContaining(['mode_E00_V', 'mode_E01_V', 'mode_E10_V', 'mode_E11_V']));
+    const modes = panelTargets(file.json).find(({ target }) => /FROM "error"/.test(target.query ?? '') && /\/\^mode_/.test(target.query ?? ''));
+    if (!modes) throw new Error('Training has no error-modes query');
+    const modeSeries = await influxQuery(urls.influxUrl, interpolate(modes.target.query ?? '', file.json, zoomed(file.json, values)));
+    expect(modeSeries.flatMap((s) => s.columns).filter((c) => c !== 'time').sort()).toEqual([...modeFields].sort());
+
+    const table = panelTargets(file.json).find(({ panel }) => panel.type === 'table');
+    if (!table) throw new Error('Training has no table panel');
+    const datapoints = tagValues(await influxQuery(urls.influxUrl, `SHOW TAG VALUES FROM "output" WITH KEY = "datapoint" WHERE "run" = '${info.run}'`));
+    const rows = await influxQuery(urls.influxUrl, interpolate(table.target.query ?? '', file.json, zoomed(file.json, values)));
+    expect(rows.map((s) => s.tags?.datapoint).sort()).toEqual([...datapoints].sort());
+    expect(rows.every((s) => (s.tags?.inputs ?? '').split(',').length === 2)).toBe(true);
+  });
+
+  it('Network draws one heatmap row per edge of the network', async () => {
+    const file = dashboards.find((d) => d.json.uid === 'metatwin-network');
+    if (!file) throw new Error('no network dashboard');
+    const values = await select(file.json);
+    const heatmap = panelTargets(file.json).find(({ panel }) => panel.type === 'heatmap');
+    if (!heatmap) throw new Error('Network has no heatmap panel');
+    const series = await influxQuery(urls.influxUrl, interpolate(heatmap.target.query ?? '', file.json, zoomed(file.json, values)));
+    expect(series.length).toBe(info.edges);
+  });
+});
