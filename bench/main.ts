@@ -5,6 +5,7 @@
 import { XOR_BENCH_CARDS, benchLattice, benchXorSteps, type StepBench } from './physics.bench';
 import { runPreset, seedSweep } from './experiments.bench';
 import { benchServices } from './services.bench';
+import { benchInflux } from './influx.bench';
 
 const fmt = (x: number, digits = 3): string => (Math.abs(x) >= 1e4 ? Math.round(x).toLocaleString('en-US') : x.toPrecision(digits));
 
@@ -35,6 +36,9 @@ export async function main(argv: string[]): Promise<number> {
   out('');
   out('## Services: distributed steps/s, recording to JetStream, replay');
   await benchServices(out, quick);
+  out('');
+  out('## InfluxDB: projection points/s, slowdown of a distributed run');
+  await benchInflux(out, quick);
   out('');
   out('## Physics: time per training step on L×L periodic lattices');
   for (const side of [4, 8, 16, 32, 64, 100]) {

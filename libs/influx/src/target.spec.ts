@@ -1,0 +1,21 @@
+import { influxTarget } from './target';
+
+describe('influxTarget', () => {
+  it('is off unless --influx or METATWIN_INFLUX_URL names a server', () => {
+    expect(influxTarget(undefined, {})).toBeNull();
+    expect(influxTarget(undefined, { METATWIN_INFLUX_URL: '' })).toBeNull();
+  });
+
+  it('reads host, port, database (path, METATWIN_INFLUX_DB or metatwin) and credentials', () => {
+    expect(influxTarget('http://127.0.0.1:18086', {})).toMatchObject({ protocol: 'http', host: '127.0.0.1', port: 18086, database: 'metatwin' });
+    expect(influxTarget('http://127.0.0.1:18086/lab_a', { METATWIN_INFLUX_DB: 'ignored' })).toMatchObject({ database: 'lab_a' });
+    expect(influxTarget(undefined, { METATWIN_INFLUX_URL: 'https://db.example:8443', METATWIN_INFLUX_DB: 'runs', METATWIN_INFLUX_USER: 'u', METATWIN_INFLUX_PASSWORD: 'p' })).toMatchObject({ protocol: 'https', port: 8443, database: 'runs', username: 'u', password: 'p' });
+    expect(influxTarget('http://me:secret@h:1/db', {})).toMatchObject({ username: 'me', password: 'secret', url: 'http://h:1/db' });
+  });
+
+  it('names the flag or variable and the value when they are wrong', () => {
+    expect(() => influxTarget('ftp://h:1', {})).toThrow(/--influx must use http:\/\/ or https:\/\/, got "ftp:\/\/h:1"/);
+    expect(() => influxTarget(undefined, { METATWIN_INFLUX_URL: 'not a url' })).toThrow(/METATWIN_INFLUX_URL must be an http/);
+    expect(() => influxTarget('http://h:1', { METATWIN_INFLUX_DB: 'bad name;' })).toThrow(/database name .* "bad name;" \(from METATWIN_INFLUX_DB\)/);
+  });
+});
