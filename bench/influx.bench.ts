@@ -90,7 +90,7 @@ export async function benchInflux(out: (s: string) => void, quick: boolean): Pro
     const dsteps = quick ? 4000 : 10_000;
     const walls: Record<'off' | 'on', number[]> = { off: [], on: [] };
     let last = { run: '', start: 0, end: 0 };
-    for (const round of quick ? [0] : [0, 1]) {
+    for (const round of quick ? [0] : [0, 1, 2, 3]) {
       for (const mode of ['off', 'on'] as const) {
         const children = await startServices(nats.url, mode === 'on' ? `${influx.url}/bench_distributed` : null);
         try {
@@ -116,9 +116,11 @@ export async function benchInflux(out: (s: string) => void, quick: boolean): Pro
         }
       }
     }
-    const best = (xs: number[]): number => Math.min(...xs);
-    const slow = best(walls.on) / best(walls.off) - 1;
-    out(`distributed xor, ${dsteps.toLocaleString('en-US')} steps: ${walls.off.map((w) => w.toFixed(2)).join(' / ')} s without InfluxDB, ${walls.on.map((w) => w.toFixed(2)).join(' / ')} s projecting into InfluxDB; best of each: ${(slow * 100).toFixed(1)} % slower; goal < 20 %`);
+    // Two cores carry four services, nats-server, influxd and the client: single runs vary by
+    // ±10 %, so compare medians of alternating runs.
+    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+    const slow = median(walls.on) / median(walls.off) - 1;
+    out(`distributed xor, ${dsteps.toLocaleString('en-US')} steps: ${walls.off.map((w) => w.toFixed(2)).join(' / ')} s without InfluxDB, ${walls.on.map((w) => w.toFixed(2)).join(' / ')} s projecting into InfluxDB; medians ${median(walls.off).toFixed(2)} s vs ${median(walls.on).toFixed(2)} s = ${(slow * 100).toFixed(1)} % slower; goal < 20 %`);
   } finally {
     await influx.stop();
     await nats.stop();

@@ -12,6 +12,8 @@ const stamp = path.join(dist, '.tsbuildinfo');
 
 function newestSource(dir) {
   let newest = 0;
+  // A deployed image carries no test/ (and may leave out bench/).
+  if (!fs.existsSync(dir)) return newest;
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
     const full = path.join(dir, entry.name);

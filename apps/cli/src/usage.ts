@@ -2,8 +2,10 @@ export const USAGE = `metatwin — digital twin of a self-learning transistor ne
 
 Usage:
   metatwin run <preset|file> [--out DIR] [--seed N] [--steps N | --time SECONDS] [--no-report] [--bus in-process|direct|nats://…] [--record DIR|nats://…] [--influx http://…]
-                                    run an experiment embedded (presets: xor, regression,
-                                    regression-family; files: JSON or YAML experiments)
+                                    run an experiment: embedded services by default (event log
+                                    in runs/log), distributed with --bus nats://…, bare loop with
+                                    --bus direct; --influx projects it into InfluxDB (presets:
+                                    xor, regression, regression-family; or a JSON/YAML file)
   metatwin runs [--log DIR|nats://…] [--json]
                                     recorded runs: experiment, mode, status, length
   metatwin replay <run> [--at SECONDS] [--verify] [--log DIR|nats://…]
@@ -17,7 +19,8 @@ Usage:
   metatwin influx rebuild <run> [--log DIR|nats://…] [--influx http://host:8086[/db]]
                                     project a recorded run into InfluxDB again (idempotent)
   metatwin solve --network FILE     DC operating point of one network copy (JSON in, JSON out)
-  metatwin up [--nats URL]          the four services (edge-physics, supervisor, clamping,
+  metatwin up [--nats URL] [--influx URL]
+                                    the four services (edge-physics, supervisor, clamping,
                                     measurement) as child processes on NATS, until Ctrl-C
   metatwin help                     this text
 
