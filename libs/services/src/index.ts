@@ -6,5 +6,5 @@ export { ClampingCore } from './clamping-core';
 export { MeasurementCore } from './measurement-core';
 export { RunAssembler } from './assemble';
 export { RunFailedError, runEmbedded, type EmbeddedOptions, type SignalRecorder } from './embedded';
-export { LogRecorder, readRunSignals } from './recorder';
+export { CAUSAL_RANK, LogRecorder, readRunSignals } from './recorder';
 export { ReplayError, replayAt, verifyRun, type ReplayState, type VerifyReport } from './replay';

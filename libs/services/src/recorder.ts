@@ -68,13 +68,16 @@ export async function readRunSignals(log: EventLog, runId: string): Promise<Sign
   return mergeCausal(bySource);
 }
 
+/** At equal simulated time, what causes what: the supervisor's step before the edge's answer, samples before the test closes. */
+export const CAUSAL_RANK: Readonly<Record<string, number>> = { RunCreated: 0, PatchMapSet: 1, PotentiometerSet: 1, StepStarted: 2, DacWritten: 2, LearningEnabled: 3, FreeOutputMeasured: 4, ClampOutputSet: 5, GatesEvolved: 6, LearningDisabled: 7, TestStepStarted: 8, TestDatapointApplied: 9, DemuxSelected: 9, NodesSettled: 10, AdcSampled: 11, TestStepFinished: 12, RunFinished: 13, RunAborted: 13 };
+
 /**
  * Merge per-source streams into one order that respects causality for the fold: by
  * simulated time, and at equal times by a fixed rank of what causes what (the supervisor's
  * step before the edge's answer, samples before the test closes).
  */
 function mergeCausal(streams: Signal[][]): Signal[] {
-  const rank: Record<string, number> = { RunCreated: 0, PatchMapSet: 1, PotentiometerSet: 1, StepStarted: 2, DacWritten: 2, LearningEnabled: 3, FreeOutputMeasured: 4, ClampOutputSet: 5, GatesEvolved: 6, LearningDisabled: 7, TestStepStarted: 8, TestDatapointApplied: 9, DemuxSelected: 9, NodesSettled: 10, AdcSampled: 11, TestStepFinished: 12, RunFinished: 13, RunAborted: 13 };
+  const rank = CAUSAL_RANK;
   const all: Array<{ s: Signal; i: number }> = [];
   let n = 0;
   for (const stream of streams) for (const s of stream) all.push({ s, i: n++ });

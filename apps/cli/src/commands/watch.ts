@@ -20,16 +20,16 @@ import { parseArgs } from 'node:util';
 import { fromRecord, type Signal, type SignalType, type Source } from '@metatwin/contracts';
 import type { LogBatch } from '@metatwin/eventlog';
 import type { Experiment, LogEntry } from '@metatwin/experiments';
-import { RunAssembler } from '@metatwin/services';
+import { CAUSAL_RANK, RunAssembler } from '@metatwin/services';
 import { UsageError } from '../usage';
 import { defaultLogDir, openEventLog } from './event-log';
 
 /**
- * Causal rank at equal simulated time of the signals RunAssembler acts on — the ranks of
- * mergeCausal in libs/services/src/recorder.ts, restricted to the types distributed.ts
- * observes. Other types change nothing in the fold, so they are not kept.
+ * The signals RunAssembler acts on (the types distributed.ts observes), ordered at equal
+ * simulated time by readRunSignals's causal rank. Other types change nothing in the fold.
  */
-const RANK: Partial<Record<SignalType, number>> = { RunCreated: 0, GatesEvolved: 6, TestStepStarted: 8, NodesSettled: 10, AdcSampled: 11, TestStepFinished: 12, RunFinished: 13, RunAborted: 13 };
+const FOLDED: ReadonlySet<SignalType> = new Set<SignalType>(['RunCreated', 'GatesEvolved', 'TestStepStarted', 'NodesSettled', 'AdcSampled', 'TestStepFinished', 'RunFinished', 'RunAborted']);
+const RANK: Partial<Record<SignalType, number>> = Object.fromEntries([...FOLDED].map((t) => [t, CAUSAL_RANK[t]]));
 
 /** Trailing wall-clock span over which the step rate is measured (s). */
 const RATE_WINDOW_s = 5;
