@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JSONCodec, connect } from 'nats';
 import { SOURCES, SUBJECTS } from '@metatwin/contracts';
-import { JetStreamEventLog } from '@metatwin/eventlog';
+import { ThreadedJetStreamEventLog } from '@metatwin/eventlog';
 import { planFromInput, presetInput, type Experiment } from '@metatwin/experiments';
 import { LogRecorder, replayAt, runEmbedded } from '@metatwin/services';
 import { startNats } from '@metatwin/test-support';
@@ -61,7 +61,8 @@ export async function benchServices(out: (s: string) => void, quick: boolean): P
   const exp = xor(recSteps);
   const clock = (): number => performance.now() / 1000;
   const plain = await runEmbedded(exp, { runId: 'bench-plain', clock });
-  const log = await JetStreamEventLog.connect({ servers: nats.url });
+  // As `metatwin run --record nats://…` records: appends on a worker thread.
+  const log = await ThreadedJetStreamEventLog.connect({ servers: nats.url });
   const recorder = new LogRecorder(log, null, 4096);
   const t0 = clock();
   const recorded = await runEmbedded(exp, { runId: 'bench-recorded', clock, recorder });

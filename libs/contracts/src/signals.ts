@@ -56,9 +56,11 @@ export interface SignalData {
   /** clamping → edge-physics: clamped output voltages (V), or injected currents (A) for EP. */
   ClampOutputSet: { readonly step: number; readonly substep: number; readonly drives: 'voltage' | 'current'; readonly values: ReadonlyArray<number> };
   /**
-   * edge-physics: the gates after a training step (exact float64, base64), with the node
-   * voltages the step left in its datapoint's Newton warm start, so that state — including
-   * what the next solve starts from — is a fold of the log and a restart continues bit for bit.
+   * edge-physics: the gates after a training step (exact float64, base64) and the datapoint it
+   * trained. State is a fold of the log: a restarted edge re-drives the logged supervisor
+   * signals to rebuild its Newton warm starts bit for bit and checks each step against these
+   * gates. (`free`/`clamped` warm starts were carried by contract-1 logs before that; they are
+   * still accepted and ignored.)
    */
   GatesEvolved: { readonly step: number; readonly gates: string; readonly datapoint?: number; readonly free?: string; readonly clamped?: string; readonly failed?: string };
   /** edge-physics: Newton warm-start state (per-datapoint node voltages), so a restart continues bit for bit. */

@@ -11,6 +11,7 @@ import { EventLogClosedError, EventLogError, InvalidBatchError, SequenceError } 
 import type { EventLog, LogBatch } from './event-log';
 import { FileEventLog } from './file-event-log';
 import { JetStreamEventLog } from './jetstream-event-log';
+import { ThreadedJetStreamEventLog } from './threaded-jetstream-event-log';
 
 interface Harness {
   readonly name: string;
@@ -54,6 +55,22 @@ const jetStreamHarness: Harness = {
   open: (name) => JetStreamEventLog.connect({ servers: nats!.url, stream: `LOG_${name}`, subjectPrefix: `log${name}` }),
 };
 
+let threadedNats: NatsServer | undefined;
+const threadedHarness: Harness = {
+  name: 'ThreadedJetStreamEventLog',
+  async beforeAll() {
+    threadedNats = await startNats();
+  },
+  async afterAll() {
+    await threadedNats?.stop();
+  },
+  async store() {
+    streams++;
+    return `T${streams}`;
+  },
+  open: (name) => ThreadedJetStreamEventLog.connect({ servers: threadedNats!.url, stream: `LOG_${name}`, subjectPrefix: `log${name}` }),
+};
+
 /** `count` records for (run, source) starting at `first`. */
 function batch(runId: string, source: string, first: number, count: number): LogBatch {
   const records = Array.from({ length: count }, (_, i) => ({ seq: first + i, gate_V: 2.5 + (first + i) * 1e-3 }));
@@ -68,7 +85,7 @@ async function collect(log: EventLog, runId: string, source?: string): Promise<L
 
 const spans = (batches: LogBatch[]) => batches.map((b) => `${b.source}:${b.firstSeq}-${b.lastSeq}`);
 
-describe.each([fileHarness, jetStreamHarness])('EventLog contract: $name', (harness) => {
+describe.each([fileHarness, jetStreamHarness, threadedHarness])('EventLog contract: $name', (harness) => {
   let log: EventLog;
   let store: string;
 

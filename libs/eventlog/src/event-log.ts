@@ -18,6 +18,9 @@ export interface LogBatch {
   readonly records: ReadonlyArray<unknown>;
 }
 
+/** A batch without its records: what sequence checks need. */
+export type BatchHeader = Pick<LogBatch, 'runId' | 'source' | 'firstSeq' | 'lastSeq'>;
+
 export interface EventLog {
   /** Idempotent: a batch with the same (runId, source, firstSeq) appended twice is stored once. Rejects (EventLogError) a batch whose firstSeq is not the previous lastSeq + 1 for that (run, source) — gaps or overlaps mean lost or doubled signals. Appends to one run issued without awaiting are stored in call order. */
   append(batch: LogBatch): Promise<void>;
@@ -44,16 +47,23 @@ export function assertName(kind: 'runId' | 'source', value: unknown): asserts va
  * 1, and exactly one record per sequence number.
  */
 export function validateBatch(batch: LogBatch): void {
-  assertName('runId', batch.runId);
-  assertName('source', batch.source);
+  validateHeader(batch);
   const { firstSeq, lastSeq, records } = batch;
   const where = `batch ${batch.runId}/${batch.source}`;
-  if (!Number.isSafeInteger(firstSeq) || firstSeq < 1) throw new InvalidBatchError(`${where}: firstSeq must be an integer ≥ 1, got ${firstSeq}`);
-  if (!Number.isSafeInteger(lastSeq) || lastSeq < firstSeq) throw new InvalidBatchError(`${where}: lastSeq must be an integer ≥ firstSeq (${firstSeq}), got ${lastSeq}`);
   if (!Array.isArray(records)) throw new InvalidBatchError(`${where}: records must be an array`);
   if (records.length !== lastSeq - firstSeq + 1) {
     throw new InvalidBatchError(`${where}: ${records.length} records for sequence numbers ${firstSeq}..${lastSeq} (${lastSeq - firstSeq + 1} expected)`);
   }
+}
+
+/** Safe names and integer sequence numbers from 1 (validateBatch without the records). */
+export function validateHeader(batch: BatchHeader): void {
+  assertName('runId', batch.runId);
+  assertName('source', batch.source);
+  const { firstSeq, lastSeq } = batch;
+  const where = `batch ${batch.runId}/${batch.source}`;
+  if (!Number.isSafeInteger(firstSeq) || firstSeq < 1) throw new InvalidBatchError(`${where}: firstSeq must be an integer ≥ 1, got ${firstSeq}`);
+  if (!Number.isSafeInteger(lastSeq) || lastSeq < firstSeq) throw new InvalidBatchError(`${where}: lastSeq must be an integer ≥ firstSeq (${firstSeq}), got ${lastSeq}`);
 }
 
 /** The stored form of a batch: a plain object, whatever class the caller passed. */
@@ -88,7 +98,7 @@ export type AppendDecision = 'append' | 'duplicate';
  * and last sequence (`storedBatchEnd(firstSeq)` gives that batch's lastSeq, or undefined);
  * anything else is an overlap. Throws SequenceError for gaps and overlaps.
  */
-export async function decideAppend(batch: LogBatch, storedLastSeq: number, storedBatchEnd: (firstSeq: number) => number | undefined | Promise<number | undefined>): Promise<AppendDecision> {
+export async function decideAppend(batch: BatchHeader, storedLastSeq: number, storedBatchEnd: (firstSeq: number) => number | undefined | Promise<number | undefined>): Promise<AppendDecision> {
   const expected = storedLastSeq + 1;
   const { runId, source, firstSeq, lastSeq } = batch;
   if (firstSeq === expected) return 'append';

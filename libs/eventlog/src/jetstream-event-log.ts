@@ -12,7 +12,7 @@
  */
 import { DeliverPolicy, NatsError, StorageType, connect, nanos, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
 import { ConcurrentAppendError, EventLogClosedError, EventLogError } from './errors';
-import { KeyedQueue, assertName, decideAppend, decodeBatch, encodeBatch, validateBatch, type EventLog, type LogBatch } from './event-log';
+import { KeyedQueue, assertName, decideAppend, decodeBatch, encodeBatch, validateBatch, validateHeader, type BatchHeader, type EventLog, type LogBatch } from './event-log';
 
 export interface JetStreamEventLogOptions {
   /** NATS server URL(s), e.g. nats://127.0.0.1:4222 */
@@ -85,7 +85,17 @@ export class JetStreamEventLog implements EventLog {
     this.assertOpen();
     validateBatch(batch);
     // Queued per run, not per subject, so call order is append order across sources too.
-    await this.queue.run(batch.runId, () => this.appendNow(batch));
+    await this.queue.run(batch.runId, () => this.appendNow(batch, this.encoder.encode(encodeBatch(batch))));
+  }
+
+  /**
+   * Append a batch already encoded (UTF-8 JSON of `encodeBatch`), e.g. by another thread;
+   * `header` is the batch without its records, for the sequence checks.
+   */
+  async appendEncoded(header: BatchHeader, payload: Uint8Array): Promise<void> {
+    this.assertOpen();
+    validateHeader(header);
+    await this.queue.run(header.runId, () => this.appendNow(header, payload));
   }
 
   async *read(runId: string, options: { source?: string } = {}): AsyncIterable<LogBatch> {
@@ -172,9 +182,8 @@ export class JetStreamEventLog implements EventLog {
     await this.nc.drain();
   }
 
-  private async appendNow(batch: LogBatch): Promise<void> {
+  private async appendNow(batch: BatchHeader, payload: Uint8Array): Promise<void> {
     const subject = this.subject(batch.runId, batch.source);
-    const payload = this.encoder.encode(encodeBatch(batch));
     for (let attempt = 1; attempt <= APPEND_ATTEMPTS; attempt++) {
       // A cached cursor can only be behind (stored batches never change): what it calls a
       // duplicate or an overlap is one, but what it calls a gap may have been filled by

@@ -43,7 +43,7 @@ export function measureOutputs(rig: Rig, step: number): number[] {
   const out = new Float64Array(rig.outputNodes.length);
   return rig.held_V.map((held, d) => {
     twin.selectSlot(d);
-    const r = twin.infer(held, out);
+    const r = twin.measure(held, out);
     if (r.status !== 'converged') throw new RunAbortedError(`test at step ${step}: datapoint ${d}: free solve ${r.status} (residual ${r.residual_A.toExponential(2)} A)`, step, []);
     const plus = readNode(rig.adc, out[0], rig.measurementRng).volts;
     return rig.differential ? plus - readNode(rig.adc, out[1], rig.measurementRng).volts : plus;

@@ -11,6 +11,7 @@ import type { TwinNetwork } from '@metatwin/edge-physics';
 import { buildTwin, dacConfig, type Experiment } from '@metatwin/experiments';
 import type { DacConfig } from '@metatwin/supervisor';
 import { dacVoltage, type PatchTarget } from '@metatwin/supervisor';
+import { ClampingCore } from './clamping-core';
 import { Core } from './core';
 
 interface RunState {
@@ -102,9 +103,10 @@ export class EdgePhysicsCore extends Core {
         if (run.skipping) return;
         twin.learnEnabled = false;
         twin.selectSlot(s.data.datapoint);
-        const r = twin.infer(run.held_V);
+        const nodes_V = new Float64Array(twin.freeVoltages_V.length);
+        const r = twin.measure(run.held_V, undefined, nodes_V);
         if (r.status !== 'converged') throw new Error(`run ${runId} test ${s.data.step} datapoint ${s.data.datapoint}: free solve ${r.status}`);
-        this.emit(runId, 'NodesSettled', s.meta.t_ns, { step: s.data.step, datapoint: s.data.datapoint, free_V: Array.from(twin.freeVoltages_V), gates: encodeFloat64(twin.gates_V) });
+        this.emit(runId, 'NodesSettled', s.meta.t_ns, { step: s.data.step, datapoint: s.data.datapoint, free_V: Array.from(nodes_V), gates: encodeFloat64(twin.gates_V) });
         return;
       }
       case 'RunFinished':
@@ -138,7 +140,7 @@ export class EdgePhysicsCore extends Core {
     twin.learnEnabled = false;
     run.inFlight = null;
     run.lastApplied = f.step;
-    this.emit(runId, 'GatesEvolved', f.t_ns + f.duration_ns, { step: f.step, gates: encodeFloat64(twin.gates_V), datapoint: twin.slotIndex, free: encodeFloat64(twin.freeVoltages_V), clamped: encodeFloat64(twin.clampedVoltages_V) });
+    this.emit(runId, 'GatesEvolved', f.t_ns + f.duration_ns, { step: f.step, gates: encodeFloat64(twin.gates_V), datapoint: twin.slotIndex });
     this.drainBacklog(runId, run);
   }
 
@@ -154,42 +156,60 @@ export class EdgePhysicsCore extends Core {
     while (run.backlog.length > 0 && run.inFlight === null) this.onSupervisor(runId, run, run.backlog.shift() as Signal);
   }
 
+  /** Steps whose re-driven gates differed from the logged ones at the last recovery (0 for a simulated run). */
+  recoveryMismatches = 0;
+
   /**
-   * After a restart: rebuild a run from its logged signals (the supervisor's set-up and this
-   * service's own GatesEvolved and NodesSettled) — gates, learning time and every datapoint's
-   * warm start — and return the first step still to apply.
+   * After a restart: rebuild a run from the log by re-driving the supervisor's logged signals
+   * through a private edge physics and clamp — the same handlers, so gates, learning time,
+   * damage and every datapoint's Newton warm start come out bit for bit as the live ones were —
+   * up to the last step this service logged as applied, and check each re-driven step against
+   * its logged GatesEvolved. Returns the first step still to apply.
    */
   recover(runId: string, logged: ReadonlyArray<Signal>): number {
-    let run: RunState | undefined;
-    for (const s of logged) {
-      if (s.type === 'RunCreated') {
-        this.handle(s);
-        run = this.runs.get(runId);
-        continue;
-      }
-      if (!run) continue;
-      if (s.type === 'PatchMapSet' || s.type === 'DacWritten') {
-        // The rails as last written (inputs are written again with every step).
-        run.skipping = false;
-        this.onSupervisor(runId, run, s);
-        continue;
-      }
-      if (s.type === 'GatesEvolved' && !s.data.failed) {
-        run.twin.gates_V.set(decodeFloat64(s.data.gates));
-        if (s.data.datapoint !== undefined && s.data.free && s.data.clamped) {
-          run.twin.selectSlot(s.data.datapoint);
-          run.twin.freeVoltages_V.set(decodeFloat64(s.data.free));
-          run.twin.clampedVoltages_V.set(decodeFloat64(s.data.clamped));
+    const recorded = new Map<number, string>();
+    for (const s of logged) if (s.type === 'GatesEvolved' && s.meta.source === 'edge-physics' && !s.data.failed) recorded.set(s.data.step, s.data.gates);
+    const lastApplied = recorded.size > 0 ? Math.max(...recorded.keys()) : -1;
+    // Private wiring: each core's answer goes straight to the other, in order (FIFO, as a bus).
+    const queue: Signal[] = [];
+    const sim = new EdgePhysicsCore((s) => deliver(s));
+    const clamp = new ClampingCore((s) => deliver(s));
+    const deliver = (s: Signal): void => {
+      queue.push(s);
+      if (queue.length > 1) return;
+      while (queue.length > 0) {
+        const next = queue[0];
+        if (next.meta.source === 'edge-physics') {
+          if (next.type === 'GatesEvolved') this.checkRecovered(runId, next, recorded, sim);
+          else clamp.handle(next);
+        } else if (next.meta.source === 'clamping') sim.handle(next);
+        else {
+          sim.handle(next);
+          clamp.handle(next);
         }
-        run.lastApplied = s.data.step;
-        run.twin.time_s += Math.round(run.exp.schedule.t_h_s * 1e9) / 1e9;
-      } else if (s.type === 'NodesSettled') {
-        run.twin.selectSlot(s.data.datapoint);
-        run.twin.freeVoltages_V.set(s.data.free_V);
+        queue.shift();
       }
+    };
+    // The supervisor's own order (its sequence numbers), not the log's merge by time.
+    const supervisor = logged.filter((s) => s.meta.source === 'supervisor').sort((a, b) => a.meta.seq - b.meta.seq);
+    for (const s of supervisor) {
+      // Stop where the dead process stopped: the first step it had not applied.
+      if ((s.type === 'StepStarted' || s.type === 'TestStepStarted') && s.data.step > lastApplied) break;
+      if (s.type === 'RunFinished' || s.type === 'RunAborted') break;
+      deliver(s);
     }
+    const run = sim.runs.get(runId);
     if (!run) return 0;
+    this.runs.set(runId, run);
     run.skipping = true; // until the supervisor's next step or test marker
     return run.lastApplied + 1;
+  }
+
+  private checkRecovered(runId: string, s: Signal<'GatesEvolved'>, recorded: Map<number, string>, sim: EdgePhysicsCore): void {
+    const want = recorded.get(s.data.step);
+    if (want === undefined || want === s.data.gates) return;
+    // Should not happen for a simulated edge; keep the logged gates, which are what was applied.
+    this.recoveryMismatches++;
+    sim.runs.get(runId)?.twin.gates_V.set(decodeFloat64(want));
   }
 }

@@ -14,8 +14,12 @@ import { SupervisorCore } from './supervisor-core';
 
 export interface SignalRecorder {
   record(signal: Signal): void;
-  /** Write what is buffered; awaited between windows so memory stays bounded. */
-  flush(): Promise<void>;
+  /**
+   * Write what is buffered and wait until at most `maxInFlight` writes are outstanding (all
+   * of them by default). Awaited between windows, so memory stays bounded while the log's
+   * server stores earlier windows in parallel with the simulation.
+   */
+  flush(options?: { maxInFlight?: number }): Promise<void>;
 }
 
 export interface EmbeddedOptions {
@@ -56,7 +60,7 @@ export async function runEmbedded(exp: Experiment, options: EmbeddedOptions): Pr
   for (;;) {
     const more = supervisor.pump(options.runId);
     const p = supervisor.progress(options.runId);
-    if (options.recorder) await options.recorder.flush();
+    if (options.recorder) await options.recorder.flush({ maxInFlight: 32 });
     if (p?.failure) throw new RunFailedError(p.failure, assembler);
     if (options.onProgress && p && p.stepsAcknowledged !== lastReported) {
       lastReported = p.stepsAcknowledged;
@@ -66,6 +70,7 @@ export async function runEmbedded(exp: Experiment, options: EmbeddedOptions): Pr
     if (!more) break;
   }
   await bus.close();
+  await options.recorder?.flush();
   if (assembler.status !== 'finished') throw new RunFailedError(`run ${options.runId} did not finish (${assembler.abortReason ?? 'no RunFinished'})`, assembler);
   return assembler.result(options.runId, clock() - started);
 }

@@ -9,7 +9,8 @@ import type { EventLog, LogBatch } from '@metatwin/eventlog';
 import type { SignalRecorder } from './embedded';
 
 export class LogRecorder implements SignalRecorder {
-  private readonly buffers = new Map<string, Signal[]>();
+  /** Per run, per source: signals not yet handed to the log (no per-signal key strings on this hot path). */
+  private readonly buffers = new Map<string, Map<string, Signal[]>>();
   private pending: Promise<void>[] = [];
   private buffered = 0;
   recorded = 0;
@@ -26,31 +27,34 @@ export class LogRecorder implements SignalRecorder {
 
   record(signal: Signal): void {
     if (this.sources !== null && !this.sources.includes(signal.meta.source)) return;
-    const key = `${signal.meta.runId}\u0000${signal.meta.source}`;
-    let buffer = this.buffers.get(key);
-    if (!buffer) this.buffers.set(key, (buffer = []));
+    let perRun = this.buffers.get(signal.meta.runId);
+    if (!perRun) this.buffers.set(signal.meta.runId, (perRun = new Map()));
+    let buffer = perRun.get(signal.meta.source);
+    if (!buffer) perRun.set(signal.meta.source, (buffer = []));
     buffer.push(signal);
     this.buffered++;
     if (this.buffered >= this.batchSize) this.writeBuffered();
   }
 
-  async flush(): Promise<void> {
+  async flush(options: { maxInFlight?: number } = {}): Promise<void> {
     this.writeBuffered();
-    const pending = this.pending;
-    this.pending = [];
-    await Promise.all(pending);
+    const keep = options.maxInFlight ?? 0;
+    // Appends of one run complete in call order, so waiting on the oldest frees the most.
+    while (this.pending.length > keep) await this.pending.shift();
   }
 
   private writeBuffered(): void {
-    for (const [key, signals] of this.buffers) {
-      if (signals.length === 0) continue;
-      const batch: LogBatch = { runId: signals[0].meta.runId, source: signals[0].meta.source, firstSeq: signals[0].meta.seq, lastSeq: signals[signals.length - 1].meta.seq, records: signals.map(toRecord) };
-      // Appends of one run are stored in call order, so they need not be awaited one by one.
-      const appended = this.log.append(batch);
-      this.pending.push(this.onAppended ? appended.then(() => (this.onAppended as (b: LogBatch) => void)(batch)) : appended);
-      this.recorded += signals.length;
-      this.buffers.set(key, []);
+    for (const perRun of this.buffers.values()) {
+      for (const [source, signals] of perRun) {
+        if (signals.length === 0) continue;
+        const batch: LogBatch = { runId: signals[0].meta.runId, source, firstSeq: signals[0].meta.seq, lastSeq: signals[signals.length - 1].meta.seq, records: signals.map(toRecord) };
+        // Appends of one run are stored in call order, so they need not be awaited one by one.
+        const appended = this.log.append(batch);
+        this.pending.push(this.onAppended ? appended.then(() => (this.onAppended as (b: LogBatch) => void)(batch)) : appended);
+        this.recorded += signals.length;
+      }
     }
+    this.buffers.clear();
     this.buffered = 0;
   }
 }

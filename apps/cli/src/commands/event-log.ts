@@ -1,14 +1,18 @@
 import { join, resolve } from 'node:path';
-import { FileEventLog, JetStreamEventLog, type EventLog } from '@metatwin/eventlog';
+import { FileEventLog, JetStreamEventLog, ThreadedJetStreamEventLog, type EventLog } from '@metatwin/eventlog';
 
 /** Where run logs go when no NATS is named: METATWIN_LOG_DIR, or runs/log under the working directory. */
 export function defaultLogDir(): string {
   return resolve(process.env.METATWIN_LOG_DIR ?? join('runs', 'log'));
 }
 
-/** Open the event log named by --log / --record: a nats:// URL (JetStream) or a directory (local files). */
-export async function openEventLog(target: string | undefined): Promise<EventLog> {
+/**
+ * Open the event log named by --log / --record: a nats:// URL (JetStream) or a directory
+ * (local files). A run's recording (`forRecording`) appends to JetStream from a worker thread,
+ * off the simulation's thread.
+ */
+export async function openEventLog(target: string | undefined, options: { forRecording?: boolean } = {}): Promise<EventLog> {
   const t = target ?? process.env.METATWIN_LOG ?? defaultLogDir();
-  if (/^(nats|tls|wss?):\/\//.test(t)) return JetStreamEventLog.connect({ servers: t });
+  if (/^(nats|tls|wss?):\/\//.test(t)) return options.forRecording ? ThreadedJetStreamEventLog.connect({ servers: t }) : JetStreamEventLog.connect({ servers: t });
   return FileEventLog.open(t);
 }

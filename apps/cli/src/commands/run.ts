@@ -159,7 +159,7 @@ async function runOne(exp: Experiment, io: RunIo, bar: ProgressBar, bus: string,
     return result;
   }
   // Over the bus every signal is recorded: to JetStream with --record nats://…, else to local files.
-  const log = await openEventLog(sinks.record);
+  const log = await openEventLog(sinks.record, { forRecording: true });
   const live = sinks.influx ? startLiveProjection(log, runId, sinks.influx, io.write) : null;
   const recorder = new LogRecorder(log, null, 4096, live ? (b) => live.offer(b) : null);
   try {

@@ -78,6 +78,9 @@ export class TwinNetwork {
   private readonly offset_V2: Float64Array | null;
   private readonly rates_Vps: Float64Array;
   private readonly freeOut: Float64Array;
+  /** Scratch for measure(): the slot's warm start, put back after the measurement. */
+  private readonly savedFree: Float64Array;
+  private readonly savedClamped: Float64Array;
   private readonly clampOut: Float64Array;
   private readonly pendingDamage: DamageEvent[];
 
@@ -132,6 +135,8 @@ export class TwinNetwork {
     this.clampedSlots = Array.from({ length: slots }, () => new Float64Array(network.nodeCount).fill(NaN));
     this.rates_Vps = new Float64Array(m);
     this.freeOut = new Float64Array(this.outputNodes.length);
+    this.savedFree = new Float64Array(network.nodeCount);
+    this.savedClamped = new Float64Array(network.nodeCount);
     this.clampOut = new Float64Array(this.outputNodes.length);
     this.applyDamageDue();
   }
@@ -263,6 +268,25 @@ export class TwinNetwork {
     this.applyHeld(held_V);
     const r = this.solveFree();
     this.freeOutputs(out);
+    return r;
+  }
+
+  /**
+   * A test-step measurement: the free network's outputs (and, into `nodes_V`, every node's
+   * voltage) for the given held voltages, with learning untouched and the slot's Newton warm
+   * start put back as it was. Measuring twice, or not at all, therefore never changes what
+   * the next training step solves from — so a test a restarted supervisor sends again leaves
+   * the run bit for bit where an uninterrupted one would be.
+   */
+  measure(held_V: ArrayLike<number>, out: Float64Array = new Float64Array(this.outputNodes.length), nodes_V?: Float64Array): SolveResult {
+    const free = this.freeSlots[this.slot];
+    const clamped = this.clampedSlots[this.slot];
+    this.savedFree.set(free);
+    this.savedClamped.set(clamped);
+    const r = this.infer(held_V, out);
+    nodes_V?.set(free);
+    free.set(this.savedFree);
+    clamped.set(this.savedClamped);
     return r;
   }
 
