@@ -4,7 +4,7 @@
  * frozen while the service is missing, and the log holds every step exactly once with
  * contiguous sequence numbers.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,9 +18,14 @@ import { startAll, startService, stopAll, type ServiceProcess } from './services
 const root = join(__dirname, '..', '..');
 const STEPS = 4000;
 
+/** CLI processes still running: a failed test must not leave one behind. */
+const clis = new Set<ChildProcess>();
+
 function runCli(args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(root, 'bin', 'metatwin.js'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    clis.add(child);
+    child.on('exit', () => clis.delete(child));
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
@@ -45,6 +50,7 @@ describe('kill -9 and resume', () => {
   });
 
   afterAll(async () => {
+    for (const c of clis) c.kill('SIGKILL');
     await stopAll(services ?? []);
     await nats?.stop();
   });

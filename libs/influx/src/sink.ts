@@ -14,7 +14,7 @@ export interface SinkOptions {
   /** Points per HTTP write (default 5,000). */
   readonly batchSize?: number;
   /**
-   * How long a part-filled batch waits for more points before it is written (default 250 ms):
+   * How long a part-filled batch waits for more points before it is written (default 1 s):
    * every InfluxDB write syncs its WAL, so a few large writes cost far less than many small ones.
    */
   readonly linger_ms?: number;
@@ -106,7 +106,7 @@ export class InfluxSink {
   private async drain(): Promise<void> {
     let attempt = 0;
     while (this.head < this.queue.length && !this.closed) {
-      const linger = this.options.linger_ms ?? 250;
+      const linger = this.options.linger_ms ?? 1000;
       if (linger > 0 && this.flushing === 0 && this.stats.pending < this.batchSize) {
         await new Promise((r) => setTimeout(r, linger));
         if (this.closed) break;
