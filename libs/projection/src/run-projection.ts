@@ -103,7 +103,7 @@ export class RunProjection {
       case 'clamping':
         if (s.type === 'ClampOutputSet' && s.data.step % this.every === 0) {
           const dt = Math.round((s.data.substep * this.t_h_ns) / this.experiment.schedule.substeps);
-          s.data.values.forEach((value, o) => out.push(this.point(MEASUREMENTS.clamp, { output: String(o) }, { value, drives: s.data.drives, substep: s.data.substep }, s.meta.t_ns + dt, s.data.step)));
+          s.data.values.forEach((value, o) => out.push(this.point(MEASUREMENTS.clamp, { copy: 'clamped', output: String(o) }, { value, drives: s.data.drives, substep: s.data.substep }, s.meta.t_ns + dt, s.data.step)));
         }
         return;
       case 'measurement':

@@ -46,7 +46,7 @@ export const MEASUREMENTS = {
   learnEnable: 'learn_enable',
   /** DAC writes of projected training steps and of test steps. tags: run, experiment, task, channel, target ("node 3" | "label"), phase (train|test), datapoint. fields: code (0..255), volts (V, decoded through the patch map), t_s, step. */
   dac: 'dac',
-  /** Clamp outputs of projected training steps. tags: run, experiment, task, output (0|1). fields: value (V or A), drives ("voltage"|"current"), substep, t_s, step. */
+  /** Clamp outputs of projected training steps: what the clamping circuit holds the clamped copy's output(s) at. tags: run, experiment, task, copy=clamped, output (0|1). fields: value (V or A), drives ("voltage"|"current"), substep, t_s, step. */
   clamp: 'clamp',
   /** Every ADC sample. tags: run, experiment, task, copy=free, datapoint, address, node, edge. fields: node_code, gate_code (0..255), node_V, gate_V (decoded), repeats, t_s, step. */
   adc: 'adc',
