@@ -5,7 +5,7 @@ import { ExperimentError, RunAbortedError, isPresetName, parseExperimentText, pl
 import { LogRecorder, RunFailedError, runEmbedded } from '@metatwin/services';
 import { InfluxTargetError, influxTarget, type InfluxTarget } from '@metatwin/influx';
 import { projectRecordedRun, startLiveProjection } from './influx';
-import { openEventLog } from './event-log';
+import { defaultLogDir, openEventLog } from './event-log';
 import { runDistributed } from './distributed';
 import { randomBytes } from 'node:crypto';
 import { writeReport } from '@metatwin/report';
@@ -124,6 +124,8 @@ export async function runCommand(argv: string[], write: (s: string) => void, io:
   writeFileSync(resultPath, JSON.stringify(result) + '\n');
   io.write(result.kind === 'run' ? runSummary(result) : familySummary(result));
   io.write(`\nresult: ${resultPath}\n`);
+  const recorded = result.kind === 'run' ? (result as RunResult & { run?: string }).run : undefined;
+  if (recorded) io.write(`run: ${recorded} in the event log ${bus.startsWith('nats://') ? (values.record ?? bus) : (values.record ?? process.env.METATWIN_LOG ?? defaultLogDir())} (metatwin runs, replay, watch)\n`);
   if (!values['no-report']) {
     const report = await writeReport(result, outDir);
     io.write(`report: ${report.html}\n`);
