@@ -3,47 +3,13 @@
  * much projecting into InfluxDB slows a distributed run (goal: under 20 %). Real nats-server
  * and influxd; the four services as separate processes, with and without METATWIN_INFLUX_URL.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JSONCodec, connect } from 'nats';
-import { SOURCES, SUBJECTS } from '@metatwin/contracts';
 import { InfluxSink, influxTarget } from '@metatwin/influx';
 import type { Point } from '@metatwin/projection';
-import { startInflux, startNats, type InfluxServer } from '@metatwin/test-support';
-
-const root = join(__dirname, '..', '..');
-
-async function waitHealthy(url: string, name: string): Promise<void> {
-  const nc = await connect({ servers: url });
-  const codec = JSONCodec();
-  try {
-    for (let i = 0; i < 300; i++) {
-      try {
-        const subject = SUBJECTS.health(name as never);
-        await nc.request(subject, codec.encode({ pattern: subject, data: {}, id: 'bench' }), { timeout: 500 });
-        return;
-      } catch {
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
-    throw new Error(`${name} did not come up`);
-  } finally {
-    await nc.close();
-  }
-}
-
-async function startServices(natsUrl: string, influxUrl: string | null): Promise<ChildProcess[]> {
-  const env = { ...process.env, METATWIN_NATS_URL: natsUrl, METATWIN_INFLUX_URL: influxUrl ?? '' };
-  const children = SOURCES.map((name) => spawn(process.execPath, [join(root, 'bin', 'serve.js'), name], { env, stdio: 'ignore' }));
-  for (const name of SOURCES) await waitHealthy(natsUrl, name);
-  return children;
-}
-
-async function stopServices(children: ChildProcess[]): Promise<void> {
-  await Promise.all(children.map((c) => new Promise<void>((r) => (c.exitCode !== null ? r() : (c.once('exit', () => r()), c.kill('SIGTERM'))))));
-}
+import { REPO_ROOT as root, startInflux, startNats, startServices, stopServices, type InfluxServer } from '@metatwin/test-support';
 
 function runXor(args: string[], env: NodeJS.ProcessEnv = {}): { run: string; wall_s: number; out: string } {
   const dir = mkdtempSync(join(tmpdir(), 'mt-bench-influx-'));
@@ -92,7 +58,7 @@ export async function benchInflux(out: (s: string) => void, quick: boolean): Pro
     let last = { run: '', start: 0, end: 0 };
     for (const round of quick ? [0] : [0, 1, 2, 3, 4, 5]) {
       for (const mode of ['off', 'on'] as const) {
-        const children = await startServices(nats.url, mode === 'on' ? `${influx.url}/bench_distributed` : null);
+        const children = await startServices({ natsUrl: nats.url, influxUrl: mode === 'on' ? `${influx.url}/bench_distributed` : undefined });
         try {
           const start = Date.now();
           const r = runXor(['--steps', String(dsteps), '--bus', nats.url]);

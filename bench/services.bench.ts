@@ -3,18 +3,14 @@
  * embedded steps/s with every signal recorded to JetStream against the same run unrecorded,
  * and replay of a 100,000-step run from the JetStream log.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JSONCodec, connect } from 'nats';
-import { SOURCES, SUBJECTS } from '@metatwin/contracts';
 import { ThreadedJetStreamEventLog } from '@metatwin/eventlog';
 import { planFromInput, presetInput, type Experiment } from '@metatwin/experiments';
 import { LogRecorder, replayAt, runEmbedded } from '@metatwin/services';
-import { startNats } from '@metatwin/test-support';
-
-const root = join(__dirname, '..', '..');
+import { REPO_ROOT as root, startNats, startServices, stopServices, type ServiceProcess } from '@metatwin/test-support';
 
 function xor(steps: number): Experiment {
   const plan = planFromInput(presetInput('xor'), { steps }, { readText: () => '' });
@@ -22,31 +18,11 @@ function xor(steps: number): Experiment {
   return plan.experiment;
 }
 
-async function waitHealthy(url: string, name: string): Promise<void> {
-  const nc = await connect({ servers: url });
-  const codec = JSONCodec();
-  try {
-    for (let i = 0; i < 300; i++) {
-      try {
-        const subject = SUBJECTS.health(name as never);
-        await nc.request(subject, codec.encode({ pattern: subject, data: {}, id: 'bench' }), { timeout: 500 });
-        return;
-      } catch {
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
-    throw new Error(`${name} did not come up`);
-  } finally {
-    await nc.close();
-  }
-}
-
 export async function benchServices(out: (s: string) => void, quick: boolean): Promise<void> {
   const nats = await startNats();
-  const children: ChildProcess[] = [];
+  let services: ServiceProcess[] = [];
   try {
-    for (const name of SOURCES) children.push(spawn(process.execPath, [join(root, 'bin', 'serve.js'), name], { env: { ...process.env, METATWIN_NATS_URL: nats.url }, stdio: 'ignore' }));
-    for (const name of SOURCES) await waitHealthy(nats.url, name);
+    services = await startServices({ natsUrl: nats.url });
     const steps = quick ? 3000 : 10_000;
     const dir = mkdtempSync(join(tmpdir(), 'mt-bench-'));
     const r = spawnSync(process.execPath, [join(root, 'bin', 'metatwin.js'), 'run', 'xor', '--steps', String(steps), '--bus', nats.url, '--out', dir, '--no-report'], { encoding: 'utf8' });
@@ -54,7 +30,7 @@ export async function benchServices(out: (s: string) => void, quick: boolean): P
     const wall = (JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as { wall_s: number }).wall_s;
     out(`distributed xor (4 service processes + nats-server + client, one machine): ${steps} steps in ${wall.toFixed(2)} s = ${Math.round(steps / wall).toLocaleString('en-US')} steps/s; goal ≥ 1,000: ×${(steps / wall / 1000).toFixed(2)}`);
   } finally {
-    for (const c of children) c.kill('SIGTERM');
+    await stopServices(services);
   }
 
   const recSteps = quick ? 20_000 : 100_000;

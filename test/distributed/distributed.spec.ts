@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import { connect, JSONCodec } from 'nats';
 import { SUBJECTS, type DeadLetter } from '@metatwin/contracts';
 import type { RunResult } from '@metatwin/experiments';
-import { startNats, type NatsServer } from '@metatwin/test-support';
-import { health, startAll, stopAll, type ServiceProcess } from './services';
+import { serviceHealth, startNats, startServices, stopServices, type NatsServer, type ServiceProcess } from '@metatwin/test-support';
 
 const root = join(__dirname, '..', '..');
 
@@ -27,11 +26,11 @@ describe('distributed: four services over NATS', () => {
 
   beforeAll(async () => {
     nats = await startNats();
-    services = await startAll(nats.url);
+    services = await startServices({ natsUrl: nats.url });
   });
 
   afterAll(async () => {
-    await stopAll(services ?? []);
+    await stopServices(services ?? []);
     await nats?.stop();
   });
 
@@ -88,9 +87,9 @@ describe('distributed: four services over NATS', () => {
     expect(reasons.some((r) => r.startsWith('edge-physics: not JSON'))).toBe(true);
     expect(reasons).toContain('measurement: DemuxSelected: address must be an integer in 0..1048576, got null');
     for (const name of ['edge-physics', 'clamping', 'measurement', 'supervisor'] as const) {
-      const h = await health(nats.url, name);
+      const h = await serviceHealth(nats.url, name);
       expect(h.ok).toBe(true);
     }
-    expect((await health(nats.url, 'edge-physics')).deadLetters).toBeGreaterThanOrEqual(3);
+    expect((await serviceHealth(nats.url, 'edge-physics')).deadLetters).toBeGreaterThanOrEqual(3);
   });
 });

@@ -12,8 +12,7 @@ import { connect } from 'nats';
 import { SIGNAL_TYPES, SOURCES, fromRecord, type Source } from '@metatwin/contracts';
 import { JetStreamEventLog } from '@metatwin/eventlog';
 import type { RunResult } from '@metatwin/experiments';
-import { startNats, type NatsServer } from '@metatwin/test-support';
-import { startAll, startService, stopAll, type ServiceProcess } from './services';
+import { startNats, startService, startServices, stopServices, type NatsServer, type ServiceProcess } from '@metatwin/test-support';
 
 const root = join(__dirname, '..', '..');
 const STEPS = 4000;
@@ -42,7 +41,7 @@ describe('kill -9 and resume', () => {
 
   beforeAll(async () => {
     nats = await startNats();
-    services = await startAll(nats.url);
+    services = await startServices({ natsUrl: nats.url });
     const dir = mkdtempSync(join(tmpdir(), 'mt-ref-'));
     const r = await runCli(['run', 'xor', '--steps', String(STEPS), '--out', dir, '--no-report']);
     if (r.code !== 0) throw new Error(r.out);
@@ -51,7 +50,7 @@ describe('kill -9 and resume', () => {
 
   afterAll(async () => {
     for (const c of clis) c.kill('SIGKILL');
-    await stopAll(services ?? []);
+    await stopServices(services ?? []);
     await nats?.stop();
   });
 
@@ -80,7 +79,7 @@ describe('kill -9 and resume', () => {
     expect(lastStep).toBe(frozenAt);
     expect(frozenAt - killedAt).toBeLessThan(800);
     expect(frozenAt).toBeLessThan(STEPS - 1);
-    services[index] = startService(victim, nats.url);
+    services[index] = startService(victim, { natsUrl: nats.url });
     const result = await run;
     await nc.close();
     expect(result.code).toBe(0);

@@ -9,9 +9,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SOURCES } from '@metatwin/contracts';
-import { startInflux, startNats, type InfluxServer, type NatsServer } from '@metatwin/test-support';
+import { startInflux, startNats, startServices, stopServices, type InfluxServer, type NatsServer, type ServiceProcess } from '@metatwin/test-support';
 import { interpolate, loadDashboards, panelTargets, roundInterval, timeFilter, variableQuery, variables, type Dashboard, type DashboardFile, type QueryContext } from './dashboards';
-import { DATABASE, influxQuery, rowCount, runCli, startServices, stopServices, tagValues, type InfluxSeries, type ServiceProcess, type StackUrls } from './stack';
+import { DATABASE, influxQuery, rowCount, runCli, tagValues, type InfluxSeries, type StackUrls } from './stack';
 
 const STEPS = 2000;
 /** How long data may keep arriving after the CLI exits (projector flush, health reports). */

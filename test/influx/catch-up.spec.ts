@@ -9,8 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileEventLog, JetStreamEventLog, type EventLog } from '@metatwin/eventlog';
-import { startInflux, startNats, type InfluxServer, type NatsServer } from '@metatwin/test-support';
-import { ROOT, startServices, stopServices, type ServiceProcess } from '../grafana/stack';
+import { REPO_ROOT as ROOT, startInflux, startNats, startServices, stopServices, type InfluxServer, type NatsServer, type ServiceProcess } from '@metatwin/test-support';
 import { expectedPoints, type Expected } from './expected';
 
 interface Cli {

@@ -1,7 +1,8 @@
 /**
- * The EventLog contract, run against every adapter: FileEventLog in a temporary directory and
- * JetStreamEventLog against a real nats-server started for this file. Each test opens its own
- * store (a directory, or a stream with its own subject prefix) so runIds() sees only its runs.
+ * The EventLog contract, run against every adapter: FileEventLog in a temporary directory,
+ * and JetStreamEventLog and ThreadedJetStreamEventLog (appends on a worker thread) against
+ * real nats-servers started for this file. Each test opens its own store (a directory, or a
+ * stream with its own subject prefix) so runIds() sees only its runs.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -38,38 +39,28 @@ const fileHarness: Harness = {
   open: (dir) => FileEventLog.open(dir),
 };
 
-let nats: NatsServer | undefined;
-let streams = 0;
-const jetStreamHarness: Harness = {
-  name: 'JetStreamEventLog',
-  async beforeAll() {
-    nats = await startNats();
-  },
-  async afterAll() {
-    await nats?.stop();
-  },
-  async store() {
-    streams++;
-    return `C${streams}`;
-  },
-  open: (name) => JetStreamEventLog.connect({ servers: nats!.url, stream: `LOG_${name}`, subjectPrefix: `log${name}` }),
-};
+/** A JetStream-backed adapter on its own nats-server; each store is a stream with its own subject prefix. */
+function natsHarness(name: string, tag: string, connect: (servers: string, stream: string, subjectPrefix: string) => Promise<EventLog>): Harness {
+  let nats: NatsServer | undefined;
+  let streams = 0;
+  return {
+    name,
+    async beforeAll() {
+      nats = await startNats();
+    },
+    async afterAll() {
+      await nats?.stop();
+    },
+    async store() {
+      streams++;
+      return `${tag}${streams}`;
+    },
+    open: (store) => connect(nats!.url, `LOG_${store}`, `log${store}`),
+  };
+}
 
-let threadedNats: NatsServer | undefined;
-const threadedHarness: Harness = {
-  name: 'ThreadedJetStreamEventLog',
-  async beforeAll() {
-    threadedNats = await startNats();
-  },
-  async afterAll() {
-    await threadedNats?.stop();
-  },
-  async store() {
-    streams++;
-    return `T${streams}`;
-  },
-  open: (name) => ThreadedJetStreamEventLog.connect({ servers: threadedNats!.url, stream: `LOG_${name}`, subjectPrefix: `log${name}` }),
-};
+const jetStreamHarness = natsHarness('JetStreamEventLog', 'C', (servers, stream, subjectPrefix) => JetStreamEventLog.connect({ servers, stream, subjectPrefix }));
+const threadedHarness = natsHarness('ThreadedJetStreamEventLog', 'T', (servers, stream, subjectPrefix) => ThreadedJetStreamEventLog.connect({ servers, stream, subjectPrefix }));
 
 /** `count` records for (run, source) starting at `first`. */
 function batch(runId: string, source: string, first: number, count: number): LogBatch {

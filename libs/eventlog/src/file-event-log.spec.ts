@@ -3,18 +3,9 @@ import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CorruptLogError } from './errors';
-import type { EventLog, LogBatch } from './event-log';
+import { batch, spans } from './spec-helpers';
 import { FileEventLog } from './file-event-log';
 
-function batch(runId: string, source: string, first: number, count: number): LogBatch {
-  return { runId, source, firstSeq: first, lastSeq: first + count - 1, records: Array.from({ length: count }, (_, i) => ({ seq: first + i })) };
-}
-
-async function spans(log: EventLog, runId: string): Promise<string[]> {
-  const out: string[] = [];
-  for await (const b of log.read(runId)) out.push(`${b.source}:${b.firstSeq}-${b.lastSeq}`);
-  return out;
-}
 
 describe('FileEventLog on disk', () => {
   let dir: string;

@@ -2,18 +2,9 @@
 import { connect } from 'nats';
 import { freePort, startNats, type NatsServer } from '@metatwin/test-support';
 import { EventLogError } from './errors';
-import type { EventLog, LogBatch } from './event-log';
+import { batch, spans } from './spec-helpers';
 import { JetStreamEventLog } from './jetstream-event-log';
 
-function batch(runId: string, source: string, first: number, count: number): LogBatch {
-  return { runId, source, firstSeq: first, lastSeq: first + count - 1, records: Array.from({ length: count }, (_, i) => ({ seq: first + i })) };
-}
-
-async function spans(log: EventLog, runId: string): Promise<string[]> {
-  const out: string[] = [];
-  for await (const b of log.read(runId)) out.push(`${b.source}:${b.firstSeq}-${b.lastSeq}`);
-  return out;
-}
 
 describe('JetStreamEventLog against a real nats-server', () => {
   let server: NatsServer;

@@ -9,6 +9,16 @@ import { InfluxSink, InfluxTargetError, LogProjector, influxTarget, type InfluxT
 import { UsageError } from '../usage';
 import { openEventLog } from './event-log';
 
+/** The InfluxDB target from `--influx` or METATWIN_INFLUX_URL (null: none); a bad value is a usage error. */
+export function influxTargetArg(flag: string | undefined): InfluxTarget | null {
+  try {
+    return influxTarget(flag);
+  } catch (err) {
+    if (err instanceof InfluxTargetError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
 /** How long to wait at the end of a run for InfluxDB to take the last points (METATWIN_INFLUX_WAIT_S, default 30 s). */
 function waitSeconds(): number {
   const v = Number(process.env.METATWIN_INFLUX_WAIT_S ?? 30);
@@ -76,13 +86,7 @@ export async function influxCommand(argv: string[], write: (s: string) => void):
   if (sub !== 'rebuild') throw new UsageError(`influx: unknown subcommand ${JSON.stringify(sub ?? '')}; use: metatwin influx rebuild <run> [--log DIR|nats://…] [--influx http://…]`);
   const { values, positionals } = parseArgs({ args: rest, options: { log: { type: 'string' }, influx: { type: 'string' } }, strict: true, allowPositionals: true });
   if (positionals.length !== 1) throw new UsageError('influx rebuild needs exactly one run id (see metatwin runs)');
-  let target: InfluxTarget | null;
-  try {
-    target = influxTarget(values.influx);
-  } catch (err) {
-    if (err instanceof InfluxTargetError) throw new UsageError(err.message);
-    throw err;
-  }
+  const target = influxTargetArg(values.influx);
   if (!target) throw new UsageError('influx rebuild needs a target: --influx http://host:8086[/database] or METATWIN_INFLUX_URL');
   const runId = positionals[0];
   const log = await openEventLog(values.log);

@@ -3,8 +3,8 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ExperimentError, RunAbortedError, isPresetName, parseExperimentText, planFromInput, presetInput, runExperiment, type Experiment, type FamilyResult, type Overrides, type Plan, type ResultFile, type RunResult } from '@metatwin/experiments';
 import { LogRecorder, RunFailedError, runEmbedded } from '@metatwin/services';
-import { InfluxTargetError, influxTarget, type InfluxTarget } from '@metatwin/influx';
-import { projectRecordedRun, startLiveProjection } from './influx';
+import type { InfluxTarget } from '@metatwin/influx';
+import { influxTargetArg, projectRecordedRun, startLiveProjection } from './influx';
 import { defaultLogDir, openEventLog } from './event-log';
 import { runDistributed } from './distributed';
 import { randomBytes } from 'node:crypto';
@@ -76,13 +76,7 @@ export async function runCommand(argv: string[], write: (s: string) => void, io:
   const bus = values.bus ?? 'in-process';
   if (bus !== 'direct' && bus !== 'in-process' && !/^nats:\/\//.test(bus)) throw new UsageError(`--bus must be "in-process" (default), "direct" (no services, no log) or a nats:// URL where the four services listen, got "${bus}"`);
   if (bus === 'direct' && values.record) throw new UsageError('--record needs the services: use --bus in-process (the default) or nats://…, not --bus direct');
-  let influx: InfluxTarget | null;
-  try {
-    influx = influxTarget(values.influx);
-  } catch (err) {
-    if (err instanceof InfluxTargetError) throw new UsageError(err.message);
-    throw err;
-  }
+  const influx = influxTargetArg(values.influx);
   if (bus === 'direct' && influx) throw new UsageError('InfluxDB is a projection of the event log, and --bus direct keeps no log: use --bus in-process (the default) or nats://…');
   const sinks = { record: values.record, influx };
   const name = plan.kind === 'run' ? plan.experiment.name : plan.name;

@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SOURCES } from '@metatwin/contracts';
-import { InfluxTargetError, influxTarget } from '@metatwin/influx';
 import { UsageError } from '../usage';
+import { influxTargetArg } from './influx';
 
 /**
  * `metatwin up [--nats URL] [--influx URL]`: the four services as child processes on one NATS
@@ -12,14 +12,8 @@ import { UsageError } from '../usage';
  */
 export async function upCommand(argv: string[], write: (s: string) => void): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { nats: { type: 'string' }, influx: { type: 'string' } }, strict: true });
-  let influxUrl = '';
-  try {
-    // Checked here so a bad value is one clear error, not four failing services.
-    if (influxTarget(values.influx)) influxUrl = values.influx ?? process.env.METATWIN_INFLUX_URL ?? '';
-  } catch (err) {
-    if (err instanceof InfluxTargetError) throw new UsageError(err.message);
-    throw err;
-  }
+  // Checked here so a bad value is one clear error, not four failing services.
+  const influxUrl = influxTargetArg(values.influx) ? (values.influx ?? process.env.METATWIN_INFLUX_URL ?? '') : '';
   const natsUrl = values.nats ?? process.env.METATWIN_NATS_URL ?? 'nats://127.0.0.1:4222';
   if (!/^nats:\/\//.test(natsUrl)) throw new UsageError(`--nats must be a nats:// URL, got "${natsUrl}"`);
   const serve = join(__dirname, '..', '..', '..', '..', '..', 'bin', 'serve.js');
