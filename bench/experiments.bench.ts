@@ -1,15 +1,46 @@
 /**
- * Experiment benchmarks (issue 3): wall time of the full `xor` preset (100,000 steps,
- * with its test steps and logging) and how many of seeds 1–10 learn by the task's criterion.
+ * Experiment benchmarks: the full `xor` preset (100,000 steps with its test steps) through
+ * the four subsystems' deciders and simulation adapters on the in-process bus, recording off
+ * (`--bus direct`), against the bare physics step loop of the same experiment — the twin's
+ * trainStep in a tight loop, no signals — measured in the same process; and how many of
+ * seeds 1–10 learn by the task's criterion.
  */
-import { planFromInput, presetInput, runExperiment, type RunResult } from '@metatwin/experiments';
+import { clampCircuit } from '@metatwin/clamping';
+import { twinOf } from '@metatwin/edge-physics';
+import { buildRig, planFromInput, presetInput, type Experiment, type RunResult } from '@metatwin/experiments';
+import { runEmbedded } from '@metatwin/services';
+import { datapointAt } from '@metatwin/supervisor';
 
 const ctx = { readText: (): string => { throw new Error('presets read no files'); } };
 
-export function runPreset(name: 'xor' | 'regression', seed?: number): RunResult {
+export function presetExperiment(name: 'xor' | 'regression', seed?: number): Experiment {
   const plan = planFromInput(presetInput(name), seed === undefined ? {} : { seed }, ctx);
   if (plan.kind !== 'run') throw new Error(`${name} is not a single run`);
-  return runExperiment(plan.experiment, { clock: () => performance.now() / 1000 });
+  return plan.experiment;
+}
+
+export async function runPreset(name: 'xor' | 'regression', seed?: number): Promise<RunResult> {
+  const exp = presetExperiment(name, seed);
+  return runEmbedded(exp, { runId: `bench-${name}-${seed ?? exp.seed}`, clock: () => performance.now() / 1000 });
+}
+
+/** The physics alone: every training step of the experiment as trainStep calls on its twin (no tests, no signals). */
+export function bareStepLoop(exp: Experiment): { readonly steps: number; readonly wall_s: number } {
+  const twin = twinOf(exp);
+  const rig = buildRig(exp);
+  const clamp = clampCircuit(exp.clamp);
+  const label = new Float64Array(1);
+  const { steps, t_h_s, substeps } = exp.schedule;
+  const t0 = performance.now();
+  for (let step = 0; step < steps; step++) {
+    const d = datapointAt(exp.schedule, exp.seed, step, rig.held_V.length);
+    twin.selectSlot(d);
+    label[0] = rig.labels_V[d];
+    twin.learnEnabled = true;
+    const r = twin.trainStep(rig.held_V[d], label, clamp, t_h_s, substeps);
+    if (!r.ok) throw new Error(`bare loop step ${step}: ${r.failed?.copy} solve ${r.failed?.result.status}`);
+  }
+  return { steps, wall_s: (performance.now() - t0) / 1000 };
 }
 
 export interface SeedSweep {
@@ -18,11 +49,11 @@ export interface SeedSweep {
   readonly rows: string[];
 }
 
-export function seedSweep(name: 'xor' | 'regression', seeds: number[]): SeedSweep {
+export async function seedSweep(name: 'xor' | 'regression', seeds: number[]): Promise<SeedSweep> {
   const rows: string[] = [];
   let learned = 0;
   for (const seed of seeds) {
-    const r = runPreset(name, seed);
+    const r = await runPreset(name, seed);
     const s = r.summary;
     if (s.learned) learned++;
     const halves = r.modeNames.map((n) => `${n} ${s.modeHalfTimes_s[n] === null ? '—' : (s.modeHalfTimes_s[n] as number).toFixed(2)}`).join(' ');

@@ -3,14 +3,19 @@
  * Options: --quick (fewer steps, for a smoke run).
  */
 import { XOR_BENCH_CARDS, benchLattice, benchXorSteps, type StepBench } from './physics.bench';
-import { runPreset, seedSweep } from './experiments.bench';
+import { bareStepLoop, presetExperiment, runPreset, seedSweep } from './experiments.bench';
 import { benchServices } from './services.bench';
 import { benchInflux } from './influx.bench';
+import { testSteps } from '@metatwin/supervisor';
 
 const fmt = (x: number, digits = 3): string => (Math.abs(x) >= 1e4 ? Math.round(x).toLocaleString('en-US') : x.toPrecision(digits));
 
 function row(b: StepBench): string {
   return `${b.label.padEnd(26)} ${String(b.edges).padStart(6)} edges  ${fmt(b.stepsPerSecond).padStart(9)} steps/s  ${fmt(b.microsecondsPerStep).padStart(8)} µs/step  ${b.newtonPerSolve.toFixed(2)} Newton/solve  (${b.steps} steps in ${b.wall_s.toFixed(3)} s)`;
+}
+
+function presetTests(exp: ReturnType<typeof presetExperiment>): number {
+  return testSteps(exp.schedule).length;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -26,11 +31,26 @@ export async function main(argv: string[]): Promise<number> {
     out(`${row(b)}  goal ≥ ${goal.toLocaleString('en-US')} steps/s: ×${(b.stepsPerSecond / goal).toFixed(2)}`);
   }
   out('');
-  out('## Experiments: the full xor preset (10 s of learning, 100,000 steps, test steps and logging included)');
-  runPreset('xor'); // warm the JIT
-  const xor = runPreset('xor');
-  out(`xor preset: ${xor.steps.toLocaleString('en-US')} steps in ${xor.wall_s.toFixed(3)} s wall = ${Math.round(xor.steps / xor.wall_s).toLocaleString('en-US')} steps/s, ${xor.log.length} test steps; goal < 1 s: ×${(1 / xor.wall_s).toFixed(2)} faster than needed`);
-  const sweep = seedSweep('xor', Array.from({ length: quick ? 3 : 10 }, (_, i) => i + 1));
+  out('## One run path: the xor preset through the four deciders (in-process bus, recording off) against the bare physics step loop');
+  const exp = presetExperiment('xor');
+  await runPreset('xor'); // warm the JIT
+  bareStepLoop(exp);
+  // Alternate the two, three rounds, and compare medians: single passes on this VM vary.
+  const viaDeciders: number[] = [];
+  const bare: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    const r = await runPreset('xor');
+    viaDeciders.push(r.steps / r.wall_s);
+    const b = bareStepLoop(exp);
+    bare.push(b.steps / b.wall_s);
+  }
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const deciders = median(viaDeciders);
+  const loop = median(bare);
+  out(`xor preset via deciders: ${viaDeciders.map((x) => fmt(x)).join(' / ')} steps/s (median ${fmt(deciders)}; 100,000 steps and ${presetTests(exp)} test steps); goal ≥ 100,000: ×${(deciders / 100_000).toFixed(2)}`);
+  out(`bare step loop (same experiment, trainStep only): ${bare.map((x) => fmt(x)).join(' / ')} steps/s (median ${fmt(loop)})`);
+  out(`deciders cost ×${(loop / deciders).toFixed(2)} of the bare loop; goal ≤ ×1.5`);
+  const sweep = await seedSweep('xor', Array.from({ length: quick ? 3 : 10 }, (_, i) => i + 1));
   for (const row of sweep.rows) out(`  ${row}`);
   out(`xor learned (truth table, MSE ≥ 10× lower, E00 first and E11 last) in ${sweep.learned} of ${sweep.total} seeds`);
   out('');

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, JSONCodec } from 'nats';
-import { SUBJECTS, type DeadLetter } from '@metatwin/contracts';
+import { CONTRACT_VERSION, SUBJECTS, type DeadLetter } from '@metatwin/contracts';
 import type { RunResult } from '@metatwin/experiments';
 import { serviceHealth, startNats, startServices, stopServices, type NatsServer, type ServiceProcess } from '@metatwin/test-support';
 
@@ -70,10 +70,10 @@ describe('distributed: four services over NATS', () => {
     const letters: DeadLetter[] = [];
     const sub = nc.subscribe(SUBJECTS.allDeadLetters, { callback: (_e, m) => letters.push(codec.decode(m.data)) });
     await nc.flush();
-    const meta = { v: 1, runId: 'bad-run', source: 'supervisor', seq: 1, t_ns: 0 };
+    const meta = { v: CONTRACT_VERSION, runId: 'bad-run', source: 'supervisor', seq: 1, t_ns: 0 };
     const bad = (type: string, data: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify({ type, meta, data }));
-    nc.publish('mt.sig.bad-run.supervisor.DacWritten', bad('DacWritten', { channel: 0, code: 300 }));
-    nc.publish('mt.sig.bad-run.supervisor.DacWritten', bad('DacWritten', { channel: 11, code: 3 }));
+    nc.publish('mt.sig.bad-run.supervisor.DacWritten', bad('DacWritten', { writes: [{ channel: 0, code: 300 }] }));
+    nc.publish('mt.sig.bad-run.supervisor.DacWritten', bad('DacWritten', { writes: [{ channel: 11, code: 3 }] }));
     nc.publish('mt.sig.bad-run.supervisor.StepStarted', new TextEncoder().encode('{"type":"StepStarted","meta":'));
     nc.publish('mt.sig.bad-run.supervisor.DemuxSelected', bad('DemuxSelected', { step: 0, datapoint: 0, address: Number.NaN }));
     const deadline = Date.now() + 5000;
@@ -81,9 +81,9 @@ describe('distributed: four services over NATS', () => {
     sub.unsubscribe();
     await nc.close();
     const reasons = letters.map((l) => `${l.service}: ${l.reason}`);
-    expect(reasons).toContain('edge-physics: DacWritten: code must be an integer in 0..255, got 300');
-    expect(reasons).toContain('clamping: DacWritten: code must be an integer in 0..255, got 300');
-    expect(reasons).toContain('edge-physics: DacWritten: channel must be an integer in 0..7, got 11');
+    expect(reasons).toContain('edge-physics: DacWritten: writes[0].code must be an integer in 0..255, got 300');
+    expect(reasons).toContain('clamping: DacWritten: writes[0].code must be an integer in 0..255, got 300');
+    expect(reasons).toContain('edge-physics: DacWritten: writes[0].channel must be an integer in 0..7, got 11');
     expect(reasons.some((r) => r.startsWith('edge-physics: not JSON'))).toBe(true);
     expect(reasons).toContain('measurement: DemuxSelected: address must be an integer in 0..1048576, got null');
     for (const name of ['edge-physics', 'clamping', 'measurement', 'supervisor'] as const) {

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
-import { ServerStartError, findServerBinary, httpStatus, startInflux, startNats, type InfluxServer, type NatsServer } from '@metatwin/test-support';
+import { ServerStartError, findServerBinary, httpStatus, startInflux, startNats, type InfluxServer, type NatsServer } from './index';
 
 describe('startNats', () => {
   let server: NatsServer;

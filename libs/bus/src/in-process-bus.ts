@@ -9,7 +9,10 @@ import type { Signal, SignalType, Source } from '@metatwin/contracts';
 import type { SignalBus, SignalHandler } from './bus';
 
 export class InProcessBus implements SignalBus {
-  private readonly handlers = new Map<Source, SignalHandler[]>();
+  /** Per source, per signal type ('*': every type), the handlers: filtering here keeps a handler off types it ignores. */
+  private readonly handlers = new Map<Source, Map<SignalType | '*', SignalHandler[]>>();
+  /** Per source, per type: the type's handlers then every-type handlers, built on first delivery. */
+  private readonly routes = new Map<Source, Map<SignalType, SignalHandler[]>>();
   private queue: Signal[] = [];
   private head = 0;
   private draining = false;
@@ -21,14 +24,20 @@ export class InProcessBus implements SignalBus {
     if (!this.draining) this.drain();
   }
 
-  subscribe(sources: ReadonlyArray<Source>, handler: SignalHandler, _types?: ReadonlyArray<SignalType>): () => void {
+  subscribe(sources: ReadonlyArray<Source>, handler: SignalHandler, types?: ReadonlyArray<SignalType>): () => void {
+    const keys: ReadonlyArray<SignalType | '*'> = types ?? ['*'];
     for (const s of sources) {
-      const list = this.handlers.get(s) ?? [];
-      list.push(handler);
-      this.handlers.set(s, list);
+      let byType = this.handlers.get(s);
+      if (!byType) this.handlers.set(s, (byType = new Map()));
+      for (const t of keys) byType.set(t, [...(byType.get(t) ?? []), handler]);
     }
+    this.routes.clear();
     return () => {
-      for (const s of sources) this.handlers.set(s, (this.handlers.get(s) ?? []).filter((h) => h !== handler));
+      this.routes.clear();
+      for (const s of sources) {
+        const byType = this.handlers.get(s);
+        for (const t of keys) byType?.set(t, (byType.get(t) ?? []).filter((h) => h !== handler));
+      }
     };
   }
 
@@ -41,14 +50,31 @@ export class InProcessBus implements SignalBus {
     this.handlers.clear();
   }
 
+  /** Handlers of the type, then those of every type: each set in subscription order. */
+  private route(source: Source, type: SignalType): SignalHandler[] {
+    let bySource = this.routes.get(source);
+    if (!bySource) this.routes.set(source, (bySource = new Map()));
+    let list = bySource.get(type);
+    if (!list) {
+      const byType = this.handlers.get(source);
+      bySource.set(type, (list = [...(byType?.get(type) ?? []), ...(byType?.get('*') ?? [])]));
+    }
+    return list;
+  }
+
   private drain(): void {
     this.draining = true;
     try {
       while (this.head < this.queue.length) {
-        const signal = this.queue[this.head++];
-        const list = this.handlers.get(signal.meta.source);
-        if (list) for (let i = 0; i < list.length; i++) list[i](signal);
-        if (this.head > 4096 && this.head * 2 > this.queue.length) {
+        const signal = this.queue[this.head];
+        // Drop the reference at once: a delivered signal must not outlive the young generation.
+        this.queue[this.head++] = undefined as unknown as Signal;
+        const list = this.route(signal.meta.source, signal.type);
+        for (let i = 0; i < list.length; i++) list[i](signal);
+        if (this.head === this.queue.length) {
+          this.queue.length = 0;
+          this.head = 0;
+        } else if (this.head > 4096 && this.head * 2 > this.queue.length) {
           this.queue = this.queue.slice(this.head);
           this.head = 0;
         }

@@ -5,8 +5,14 @@
  * learning time so far: t_h per training step, frozen during tests) and a per-run,
  * per-source sequence number, so a log proves nothing was lost or applied twice.
  */
+import type { AdapterChoice, Experiment } from './experiment';
 
-export const CONTRACT_VERSION = 1;
+/**
+ * 2: RunCreated carries the typed experiment (with its rig) and this number; PortBound;
+ * NodesSettled may report a failed solve; DacWritten carries one latch of several channels; WarmStartSaved and GatesEvolved's warm starts are gone.
+ * Log records store a type's index, so a log is read only by the contract that wrote it.
+ */
+export const CONTRACT_VERSION = 2;
 
 export const SOURCES = ['supervisor', 'edge-physics', 'clamping', 'measurement'] as const;
 export type Source = (typeof SOURCES)[number];
@@ -21,13 +27,22 @@ export interface SignalMeta {
   readonly t_ns: number;
 }
 
+/** One DAC channel set to a code. */
+export interface DacChannelWrite {
+  readonly channel: number;
+  readonly code: number;
+  readonly volts?: number;
+}
+
 export type PatchTargetData = { readonly kind: 'node'; readonly node: number } | { readonly kind: 'label'; readonly output: number };
 
 /** Data of each signal type. */
 export interface SignalData {
   /** supervisor: a run begins; carries the full experiment so the log alone can rebuild it. */
   RunCreated: {
-    readonly experiment: unknown;
+    /** The contract version the run's log is written in (CONTRACT_VERSION). */
+    readonly contract: number;
+    readonly experiment: Experiment;
     readonly mode: 'embedded' | 'distributed';
     /** Wall-clock start (ms since the epoch), from the host: time series stamp start + simulated time. */
     readonly startedAt_ms?: number;
@@ -43,10 +58,11 @@ export interface SignalData {
   /** supervisor: training step `step` (0-based) applies datapoint `datapoint`. */
   StepStarted: { readonly step: number; readonly datapoint: number };
   /**
-   * supervisor → DAC: an 8-bit code on one of the 8 channels. `volts` is present only when
-   * the experiment turns DAC quantisation off (an ideal DAC, a simulation idealisation).
+   * supervisor → DAC: one latch of the shift registers, setting one or more of the 8
+   * channels to 8-bit codes. `volts` is present only when the experiment turns DAC
+   * quantisation off (an ideal DAC, a simulation idealisation).
    */
-  DacWritten: { readonly channel: number; readonly code: number; readonly volts?: number };
+  DacWritten: { readonly writes: ReadonlyArray<DacChannelWrite> };
   /** supervisor → every twin edge: gates may evolve for duration_ns. */
   LearningEnabled: { readonly step: number; readonly duration_ns: number };
   /** supervisor → every twin edge: learning frozen. */
@@ -57,20 +73,17 @@ export interface SignalData {
   ClampOutputSet: { readonly step: number; readonly substep: number; readonly drives: 'voltage' | 'current'; readonly values: ReadonlyArray<number> };
   /**
    * edge-physics: the gates after a training step (exact float64, base64) and the datapoint it
-   * trained. State is a fold of the log: a restarted edge re-drives the logged supervisor
-   * signals to rebuild its Newton warm starts bit for bit and checks each step against these
-   * gates. (`free`/`clamped` warm starts were carried by contract-1 logs before that; they are
-   * still accepted and ignored.)
+   * trained, or why the step failed. State is a fold of the log: a restarted edge re-drives
+   * the logged supervisor and clamp signals to rebuild its Newton warm starts bit for bit and
+   * checks each step against these gates.
    */
-  GatesEvolved: { readonly step: number; readonly gates: string; readonly datapoint?: number; readonly free?: string; readonly clamped?: string; readonly failed?: string };
-  /** edge-physics: Newton warm-start state (per-datapoint node voltages), so a restart continues bit for bit. */
-  WarmStartSaved: { readonly step: number; readonly free: ReadonlyArray<string>; readonly clamped: ReadonlyArray<string> };
+  GatesEvolved: { readonly step: number; readonly gates: string; readonly datapoint?: number; readonly failed?: string };
   /** supervisor: learning frozen, every datapoint will be measured. */
   TestStepStarted: { readonly step: number };
   /** supervisor: during a test step, datapoint `datapoint`'s inputs are on the DAC; the network settles. */
   TestDatapointApplied: { readonly step: number; readonly datapoint: number };
   /** edge-physics: node voltages of the free network with a test datapoint applied (what the buffers see). */
-  NodesSettled: { readonly step: number; readonly datapoint: number; readonly free_V: ReadonlyArray<number>; readonly gates: string };
+  NodesSettled: { readonly step: number; readonly datapoint: number; readonly free_V: ReadonlyArray<number>; readonly gates: string; readonly failed?: string };
   /** supervisor → demux: 5-bit address selecting one node and one gate. */
   DemuxSelected: { readonly step: number; readonly datapoint: number; readonly address: number };
   /** measurement → supervisor: ADC codes of the selected node and gate, averaged over repeats. */
@@ -79,6 +92,8 @@ export interface SignalData {
   TestStepFinished: { readonly step: number };
   /** any service, after (re)starting and rebuilding its state from the log: what it needs next. */
   ServiceStarted: { readonly service: Source; readonly resumeFrom: number };
+  /** any service, when it takes on a run: the adapter its port runs on for that run (sim, mirror, bridge:…). */
+  PortBound: { readonly service: Source; readonly adapter: AdapterChoice };
 }
 
 export type SignalType = keyof SignalData;
@@ -95,7 +110,6 @@ export const SIGNAL_TYPES = [
   'FreeOutputMeasured',
   'ClampOutputSet',
   'GatesEvolved',
-  'WarmStartSaved',
   'TestStepStarted',
   'TestDatapointApplied',
   'NodesSettled',
@@ -103,6 +117,7 @@ export const SIGNAL_TYPES = [
   'AdcSampled',
   'TestStepFinished',
   'ServiceStarted',
+  'PortBound',
 ] as const satisfies ReadonlyArray<SignalType>;
 
 /** Which subsystem emits each signal (a signal from anyone else is rejected); 'any' = each service about itself. */
@@ -119,7 +134,6 @@ export const EMITTER: { readonly [T in SignalType]: Source | 'any' } = {
   FreeOutputMeasured: 'edge-physics',
   ClampOutputSet: 'clamping',
   GatesEvolved: 'edge-physics',
-  WarmStartSaved: 'edge-physics',
   TestStepStarted: 'supervisor',
   TestDatapointApplied: 'supervisor',
   NodesSettled: 'edge-physics',
@@ -127,6 +141,7 @@ export const EMITTER: { readonly [T in SignalType]: Source | 'any' } = {
   AdcSampled: 'measurement',
   TestStepFinished: 'supervisor',
   ServiceStarted: 'any',
+  PortBound: 'any',
 };
 
 export type Signal<T extends SignalType = SignalType> = T extends SignalType ? { readonly type: T; readonly meta: SignalMeta; readonly data: SignalData[T] } : never;

@@ -52,6 +52,7 @@ const STEP_MAX = Number.MAX_SAFE_INTEGER;
 
 const DATA: { readonly [T in SignalType]: (d: Obj) => void } = {
   RunCreated: (d) => {
+    if (d.contract !== CONTRACT_VERSION) bad('contract', d.contract, `must be ${CONTRACT_VERSION} (this metatwin's contract version)`);
     if (!isObj(d.experiment)) bad('experiment', d.experiment, 'must be an object');
     oneOf(d, 'mode', ['embedded', 'distributed']);
     if (d.startedAt_ms !== undefined) int(d, 'startedAt_ms', 0, Number.MAX_SAFE_INTEGER);
@@ -81,9 +82,17 @@ const DATA: { readonly [T in SignalType]: (d: Obj) => void } = {
     int(d, 'datapoint', 0, MAX_ARRAY);
   },
   DacWritten: (d) => {
-    int(d, 'channel', 0, DAC_CHANNEL_COUNT - 1);
-    int(d, 'code', 0, DAC_CODE_MAX);
-    if (d.volts !== undefined) finite(d, 'volts', -1, 1);
+    if (!Array.isArray(d.writes) || d.writes.length < 1 || d.writes.length > DAC_CHANNEL_COUNT) bad('writes', d.writes, `must be an array of 1..${DAC_CHANNEL_COUNT} channel writes`);
+    const seen = new Set<unknown>();
+    (d.writes as unknown[]).forEach((w, i) => {
+      if (!isObj(w)) bad(`writes[${i}]`, w, 'must be an object');
+      const o = w as Obj;
+      int(o, 'channel', 0, DAC_CHANNEL_COUNT - 1, `writes[${i}].`);
+      int(o, 'code', 0, DAC_CODE_MAX, `writes[${i}].`);
+      if (o.volts !== undefined && (typeof o.volts !== 'number' || !Number.isFinite(o.volts) || o.volts < -1 || o.volts > 1)) bad(`writes[${i}].volts`, o.volts, 'must be a number in -1..1');
+      if (seen.has(o.channel)) bad(`writes[${i}].channel`, o.channel, 'must not repeat a channel of the same latch');
+      seen.add(o.channel);
+    });
   },
   LearningEnabled: (d) => {
     int(d, 'step', 0, STEP_MAX);
@@ -105,16 +114,7 @@ const DATA: { readonly [T in SignalType]: (d: Obj) => void } = {
     int(d, 'step', 0, STEP_MAX);
     base64(d, 'gates');
     if (d.datapoint !== undefined) int(d, 'datapoint', 0, MAX_ARRAY);
-    if (d.free !== undefined) base64(d, 'free');
-    if (d.clamped !== undefined) base64(d, 'clamped');
     if (d.failed !== undefined && typeof d.failed !== 'string') bad('failed', d.failed, 'must be a string when present');
-  },
-  WarmStartSaved: (d) => {
-    int(d, 'step', 0, STEP_MAX);
-    for (const k of ['free', 'clamped']) {
-      if (!Array.isArray(d[k])) bad(k, d[k], 'must be an array of base64 float64 data');
-      (d[k] as unknown[]).forEach((_, i) => base64(d[k] as unknown as Obj, String(i)));
-    }
   },
   TestStepStarted: (d) => int(d, 'step', 0, STEP_MAX),
   TestDatapointApplied: (d) => {
@@ -126,6 +126,7 @@ const DATA: { readonly [T in SignalType]: (d: Obj) => void } = {
     int(d, 'datapoint', 0, MAX_ARRAY);
     finiteArray(d, 'free_V');
     base64(d, 'gates');
+    if (d.failed !== undefined && typeof d.failed !== 'string') bad('failed', d.failed, 'must be a string when present');
   },
   DemuxSelected: (d) => {
     int(d, 'step', 0, STEP_MAX);
@@ -144,6 +145,10 @@ const DATA: { readonly [T in SignalType]: (d: Obj) => void } = {
   ServiceStarted: (d) => {
     oneOf(d, 'service', SOURCES);
     int(d, 'resumeFrom', 0, STEP_MAX);
+  },
+  PortBound: (d) => {
+    oneOf(d, 'service', SOURCES);
+    if (typeof d.adapter !== 'string' || !/^(sim|mirror|bridge:.+)$/.test(d.adapter)) bad('adapter', d.adapter, 'must be sim, mirror or bridge:<address>');
   },
 };
 
@@ -165,7 +170,7 @@ export function checkSignal(value: unknown): Checked {
     int(m, 't_ns', 0, STEP_MAX, 'meta.');
     if (!isObj(s.data)) bad('data', s.data, 'must be an object');
     DATA[type](s.data as Obj);
-    if (type === 'ServiceStarted' && (s.data as Obj).service !== m.source) bad('data.service', (s.data as Obj).service, 'must be the emitting service');
+    if ((type === 'ServiceStarted' || type === 'PortBound') && (s.data as Obj).service !== m.source) bad('data.service', (s.data as Obj).service, 'must be the emitting service');
     return { ok: true, signal: value as Signal };
   } catch (err) {
     if (err instanceof Bad) {

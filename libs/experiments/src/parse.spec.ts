@@ -1,7 +1,7 @@
 import { mergeExperimentInput, parseExperiment } from './parse';
 import { planFromInput, presetInput } from './load';
 import { regressionFamilyTasks, xorPreset } from './presets';
-import { testSteps } from './schedule';
+import { testSteps } from '@metatwin/supervisor';
 import { ExperimentError } from './validate';
 
 const ctx = { readText: (p: string): string => {
@@ -89,5 +89,25 @@ describe('experiment files', () => {
 
   it('tests at 0, on a 1-2-5 grid early, every testEvery steps and at the end', () => {
     expect(testSteps({ t_h_s: 1e-4, steps: 3500, order: 'random', testEvery: 1000, substeps: 1 })).toEqual([0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 3000, 3500]);
+  });
+});
+
+describe('a resolved experiment (as RunCreated carries it) parses to itself', () => {
+  const noFiles = { readText: (): string => { throw new Error('no files'); } };
+  it.each([
+    ['xor', { preset: 'xor' }],
+    ['regression with every imperfection and a rig', { preset: 'regression', rig: { measurement: 'mirror' }, imperfections: { mismatch: { vtoSigma_V: 0.01, kpRelSigma: 0.005 }, learningOffsetSigma_V2: 1e-4, readoutNoiseSigma_V: 0.002, damage: [{ edge: 1, kind: 'open', at_s: 0.1 }] } }],
+    ['an edge list', { preset: 'regression', network: { nodes: 4, edges: [[0, 1], [1, 2], [2, 3], [3, 0], [0, 2]] }, initialGates_V: 3 }],
+  ])('%s', (_name, input) => {
+    const plan = planFromInput(input, {}, noFiles);
+    if (plan.kind !== 'run') throw new Error('not a run');
+    const wire = JSON.parse(JSON.stringify(plan.experiment));
+    expect(parseExperiment(wire, noFiles)).toEqual(plan.experiment);
+  });
+
+  it('names an unknown resolved network kind', () => {
+    const plan = planFromInput({ preset: 'xor' }, {}, noFiles);
+    if (plan.kind !== 'run') throw new Error('not a run');
+    expect(() => parseExperiment({ ...plan.experiment, network: { kind: 'torus', rows: 4 } }, noFiles)).toThrow(/^network\.kind: must be "lattice" or "edges"/);
   });
 });

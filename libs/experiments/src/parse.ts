@@ -5,7 +5,8 @@
  */
 import { validateClampLaw, type ClampLaw } from '@metatwin/clamping';
 import { PAPER_LEARNING_CIRCUIT, validateDamage, validateLearningCircuit, type DamageEvent } from '@metatwin/edge-physics';
-import { ALD1106_FITTED, DEFAULT_LEVEL1 } from '@metatwin/physics';
+import { ALD1106_FITTED, DEFAULT_LEVEL1, GATE_ADC, NODE_ADC, NODE_DAC, lsb_V, quantise, type Converter } from '@metatwin/physics';
+import { ADC_CODE_MAX, DAC_CHANNEL_COUNT, SOURCES, type AdapterChoice, type RigChoice } from '@metatwin/contracts';
 import type { Dataset, Experiment, Imperfections, NetworkSpec, OutputSpec, Quantisation, Roles, Schedule, TransistorSpec } from './experiment';
 import { parseCsvDataset } from './csv';
 import { piecewiseLinearDataset } from './datasets';
@@ -19,7 +20,16 @@ export interface ParseContext {
 /** Largest voltage the DAC can apply to a node (V). */
 export const V_MAX = 0.45;
 
-const TOP_KEYS = ['name', 'description', 'seed', 'network', 'transistor', 'initialGates_V', 'roles', 'dataset', 'clamp', 'schedule', 'learning', 'quantisation', 'imperfections'] as const;
+// The signal contract's limits (libs/contracts validate.ts) are checked here, once: an
+// experiment that parses must never dead-letter later on a limit it could be told of now.
+/** Longest array a signal carries, and the largest datapoint index or demux address (the contract's MAX_ARRAY). */
+export const SIGNAL_ARRAY_MAX = 2 ** 20;
+/** Most edges: gates travel as base64 float64 of at most 8·SIGNAL_ARRAY_MAX bytes, which base64 padding overruns at 2^20 gates. */
+export const EDGES_MAX = SIGNAL_ARRAY_MAX - 1;
+/** Most training steps (schedule.steps). */
+const STEPS_MAX = 1e9;
+
+const TOP_KEYS = ['name', 'description', 'seed', 'network', 'transistor', 'initialGates_V', 'roles', 'dataset', 'clamp', 'schedule', 'learning', 'quantisation', 'imperfections', 'rig'] as const;
 
 export function parseExperiment(input: unknown, ctx: ParseContext): Experiment {
   const o = object(input, '(experiment)');
@@ -39,10 +49,11 @@ export function parseExperiment(input: unknown, ctx: ParseContext): Experiment {
   const learning = parseLearning(o.learning);
   const quantisation = parseQuantisation(o.quantisation);
   const imperfections = parseImperfections(o.imperfections, edgeCount);
+  const rig = parseRig(o.rig);
   for (const g of initialGates_V) {
     if (g < learning.gMin_V || g > learning.gMax_V) throw new ExperimentError('initialGates_V', g, `must lie within the gate range ${learning.gMin_V}..${learning.gMax_V} V`);
   }
-  return { name, description, seed, network, transistor, initialGates_V, roles, dataset, clamp, schedule, learning, quantisation, imperfections };
+  return { name, description, seed, network, transistor, initialGates_V, roles, dataset, clamp, schedule, learning, quantisation, imperfections, rig };
 }
 
 function fail(path: string, value: unknown, allowed: string): never {
@@ -64,7 +75,7 @@ export function edgeCountOfLattice(n: { rows: number; cols: number; periodic: bo
 }
 
 function parseNetwork(v: unknown, ctx: ParseContext): NetworkSpec {
-  const o = object(v, 'network');
+  const o = resolvedNetwork(object(v, 'network'));
   if (o.lattice !== undefined) {
     onlyKeys(o, ['lattice'], 'network');
     const l = object(o.lattice, 'network.lattice');
@@ -74,6 +85,8 @@ function parseNetwork(v: unknown, ctx: ParseContext): NetworkSpec {
     const rows = int(l.rows, 'network.lattice.rows', min, 1000);
     const cols = int(l.cols, 'network.lattice.cols', min, 1000);
     if (rows * cols < 2) fail('network.lattice', l, 'must have at least 2 nodes');
+    const edges = edgeCountOfLattice({ rows, cols, periodic });
+    if (edges > EDGES_MAX) fail('network.lattice', l, `must have at most ${EDGES_MAX} edges (a signal carries every gate as float64, at most ${8 * SIGNAL_ARRAY_MAX} bytes), has ${edges}`);
     return { kind: 'lattice', rows, cols, periodic };
   }
   let edgeList: Json = o;
@@ -91,7 +104,10 @@ function parseNetwork(v: unknown, ctx: ParseContext): NetworkSpec {
   }
   onlyKeys(edgeList, ['nodes', 'edges'], where);
   const nodes = int(edgeList.nodes, `${where}.nodes`, 2);
-  const edges = array(edgeList.edges, `${where}.edges`, 1).map((pair, e) => {
+  if (nodes > SIGNAL_ARRAY_MAX) fail(`${where}.nodes`, nodes, `must be at most ${SIGNAL_ARRAY_MAX} (a signal carries one voltage per node, at most ${SIGNAL_ARRAY_MAX})`);
+  const edgeArray = array(edgeList.edges, `${where}.edges`, 1);
+  if (edgeArray.length > EDGES_MAX) fail(`${where}.edges`, edgeArray.length, `must hold at most ${EDGES_MAX} edges (a signal carries every gate as float64, at most ${8 * SIGNAL_ARRAY_MAX} bytes)`);
+  const edges = edgeArray.map((pair, e) => {
     const p = array(pair, `${where}.edges[${e}]`, 2);
     if (p.length !== 2) fail(`${where}.edges[${e}]`, pair, 'must be a pair [a, b]');
     const a = int(p[0], `${where}.edges[${e}][0]`, 0, nodes - 1);
@@ -100,6 +116,18 @@ function parseNetwork(v: unknown, ctx: ParseContext): NetworkSpec {
     return [a, b] as const;
   });
   return { kind: 'edges', nodes, edges };
+}
+
+/**
+ * A resolved experiment (RunCreated's, result.json's) parses to itself: its network is
+ * `{kind: 'lattice', rows, cols, periodic}` or `{kind: 'edges', nodes, edges}`.
+ */
+function resolvedNetwork(o: Json): Json {
+  if (o.kind === undefined) return o;
+  const { kind, ...rest } = o;
+  if (kind === 'lattice') return { lattice: rest };
+  if (kind === 'edges') return rest;
+  return fail('network.kind', kind, 'must be "lattice" or "edges" (a resolved network), or absent');
 }
 
 function parseTransistor(v: unknown): TransistorSpec {
@@ -114,6 +142,8 @@ function parseTransistor(v: unknown): TransistorSpec {
   if (o.kp_AperV2 !== undefined || o.w_m !== undefined || o.l_m !== undefined) {
     const pos = (x: number): boolean => x > 0;
     k = (num(o.kp_AperV2, 'transistor.kp_AperV2', pos, 'must be a positive number of A/V²') * num(o.w_m, 'transistor.w_m', pos, 'must be a positive width in metres')) / num(o.l_m, 'transistor.l_m', pos, 'must be a positive length in metres');
+    // The resolved k travels in RunCreated as JSON, where an overflow would arrive as null.
+    if (!(k > 0) || !Number.isFinite(k)) fail('transistor', o, `must give kp_AperV2·w_m/l_m as a finite positive number of A/V², has ${k}`);
   }
   return {
     card,
@@ -152,6 +182,11 @@ function parseRoles(v: unknown, nodeCount: number): Roles {
     onlyKeys(ro, ['node', 'volts'], `roles.rails[${i}]`);
     return { node: node(ro.node, `roles.rails[${i}].node`), volts: num(ro.volts, `roles.rails[${i}].volts`, (x) => x >= 0 && x <= V_MAX, `must be within the DAC range 0..${V_MAX} V`) };
   });
+  // The patch map: one DAC channel per input node, one per rail, then the label line.
+  const channels = inputs.length + rails.length + 1;
+  if (channels > DAC_CHANNEL_COUNT) {
+    fail('roles', channels, `needs one DAC channel per input node, one per rail and one for the label line, at most the DAC's ${DAC_CHANNEL_COUNT} channels (here ${inputs.length} inputs + ${rails.length} rails + 1 label line)`);
+  }
   const out = object(o.output, 'roles.output');
   let output: OutputSpec;
   if (out.node !== undefined) {
@@ -194,6 +229,7 @@ function parseDataset(v: unknown, roles: Roles, ctx: ParseContext): Dataset {
     if (labels.length !== inputs.length) fail('dataset.labels', o.labels, `must hold ${inputs.length} labels (one per datapoint)`);
     data = { inputs, labels };
   }
+  if (data.inputs.length > SIGNAL_ARRAY_MAX + 1) fail('dataset', data.inputs.length, `must hold at most ${SIGNAL_ARRAY_MAX + 1} datapoints (signals number them 0..${SIGNAL_ARRAY_MAX})`);
   data.inputs.forEach((row, d) =>
     row.forEach((x, i) => {
       if (x < 0 || x > V_MAX) fail(`dataset.inputs[${d}][${i}]`, x, `must be within the DAC range 0..${V_MAX} V`);
@@ -230,15 +266,21 @@ function parseClamp(v: unknown, output: OutputSpec): ClampLaw {
 function parseSchedule(v: unknown): Schedule {
   const o = v === undefined ? {} : object(v, 'schedule');
   onlyKeys(o, ['t_h_s', 'steps', 'time_s', 'order', 'testEvery', 'substeps'], 'schedule');
-  const t_h_s = optNum(o.t_h_s, 'schedule.t_h_s', 100e-6, (x) => x > 0 && x <= 1, 'must be a step time in (0, 1] s');
+  const t_h_s = optNum(o.t_h_s, 'schedule.t_h_s', 100e-6, (x) => x >= 1e-9 && x <= 1, 'must be a step time in [1e-9, 1] s (signals count time in whole nanoseconds)');
   if (o.steps !== undefined && o.time_s !== undefined) fail('schedule', o, 'must give steps or time_s, not both');
   let steps: number;
   if (o.time_s !== undefined) {
     const t = num(o.time_s, 'schedule.time_s', (x) => x > 0, 'must be a positive learning time in seconds');
     steps = Math.round(t / t_h_s);
     if (steps < 1) fail('schedule.time_s', o.time_s, `must be at least one step of ${t_h_s} s`);
+    if (steps > STEPS_MAX) fail('schedule.time_s', o.time_s, `must be at most ${STEPS_MAX} steps of ${t_h_s} s`);
   } else {
-    steps = o.steps === undefined ? 100_000 : int(o.steps, 'schedule.steps', 1, 1e9);
+    steps = o.steps === undefined ? 100_000 : int(o.steps, 'schedule.steps', 1, STEPS_MAX);
+  }
+  // Signals stamp learning time in integer nanoseconds, steps × round(t_h) at the end.
+  const end_ns = steps * Math.round(t_h_s * 1e9);
+  if (end_ns > Number.MAX_SAFE_INTEGER) {
+    fail(o.time_s !== undefined ? 'schedule.time_s' : 'schedule.steps', o.time_s ?? o.steps, `must end by ${Number.MAX_SAFE_INTEGER / 1e9} s of learning time (signals stamp it in whole nanoseconds, at most 2^53 − 1), but ${steps} steps of ${t_h_s} s end at ${end_ns / 1e9} s`);
   }
   const order = str(o.order, 'schedule.order', ['random', 'ordered'] as const, 'random');
   const testEvery = o.testEvery === undefined ? Math.max(1, Math.round(steps / 100)) : int(o.testEvery, 'schedule.testEvery', 1);
@@ -321,3 +363,18 @@ export function mergeExperimentInput(base: unknown, override: unknown, key = '')
 }
 
 export { show };
+
+/** `rig: {measurement: mirror, …}`: each subsystem's adapter, sim unless named. */
+export function parseRig(v: unknown, path = 'rig'): RigChoice {
+  const o = v === undefined ? {} : object(v, path);
+  onlyKeys(o, SOURCES, path);
+  const choice = (s: (typeof SOURCES)[number]): AdapterChoice => (o[s] === undefined ? 'sim' : parseAdapterChoice(o[s], `${path}.${s}`));
+  return { supervisor: choice('supervisor'), 'edge-physics': choice('edge-physics'), clamping: choice('clamping'), measurement: choice('measurement') };
+}
+
+/** `sim`, `mirror` or `bridge:<address>` (the address is the hardware bridge's: a serial device or tcp://host:port). */
+export function parseAdapterChoice(v: unknown, path: string): AdapterChoice {
+  if (v === 'sim' || v === 'mirror') return v;
+  if (typeof v === 'string' && /^bridge:\S+$/.test(v)) return v as AdapterChoice;
+  return fail(path, v, 'must be "sim", "mirror" or "bridge:<address>" (e.g. bridge:/dev/ttyACM0)');
+}

@@ -85,3 +85,12 @@ export interface FamilyResult {
 }
 
 export type ResultFile = RunResult | FamilyResult;
+
+/** A run's progress, as reported while it runs. */
+export interface Progress {
+  readonly step: number;
+  readonly steps: number;
+  readonly t_s: number;
+  readonly mse: number;
+  readonly wall_s: number;
+}

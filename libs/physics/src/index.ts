@@ -1,6 +1,6 @@
 // Numeric core of metatwin: topology, the Level-1 transistor, the DC solver, power and
 // converter arithmetic. Plain TypeScript on typed arrays; imports no framework.
-export { Rng } from './rng';
+export { RNG_STREAM, Rng, counterUniform, rngStreams, type RngStreamName } from './rng';
 export { NetworkError, networkFromEdges, nodeDegrees, paperLattice, squareLattice, type Network } from './network';
 export {
   ALD1106_FITTED,
@@ -25,5 +25,5 @@ export {
 export { analysePattern, entryOffset, luFactor, luSolve, type LuPattern } from './sparse-lu';
 export { DcSolver, edgeCurrents, junctionLeak, type SolveResult, type SolveStatus, type SolverOptions } from './dc-solver';
 export { DEFAULT_EQUILIBRATION_TIME_S, edgePowers, energyPerInference } from './power';
-export { GATE_ADC, NODE_ADC, NODE_DAC, fromCode, lsb_V, quantise, toCode, validateConverter, type Converter } from './quantisation';
+export { GATE_ADC, NODE_ADC, NODE_DAC, fromCode, labelLineConverter, lsb_V, quantise, toCode, validateConverter, type Converter } from './quantisation';
 export { parseCircuit, solveCircuit, CircuitFileError, type CircuitSpec, type CircuitSolution } from './circuit-file';

@@ -20,8 +20,17 @@ export const NODE_ADC: Converter = Object.freeze({ fullScale_V: 0.45, bits: 8, o
 /** Gate ADC path: ×½ into the 5 V ADC, LSB = 10 V / 256 ≈ 39 mV over 0 … 10 V. */
 export const GATE_ADC: Converter = Object.freeze({ fullScale_V: 10, bits: 8, offset_V: 0 });
 
+/**
+ * A differential label line's converter (paper Fig. 9B): the label circuit takes X + L with
+ * X = V_max/2, so the same bits and LSB span −V_max/2 … +V_max/2.
+ */
+export function labelLineConverter(c: Converter): Converter {
+  const x = c.fullScale_V / 2;
+  return { fullScale_V: c.fullScale_V - x, offset_V: -x, bits: c.bits };
+}
+
 export function lsb_V(c: Converter): number {
-  return (c.fullScale_V - c.offset_V) / 2 ** c.bits;
+  return (c.fullScale_V - c.offset_V) / (1 << c.bits);
 }
 
 export function validateConverter(c: Converter, where: string): void {
@@ -35,7 +44,7 @@ export function validateConverter(c: Converter, where: string): void {
 
 /** Nearest code for a voltage, saturating at 0 and 2^bits − 1. */
 export function toCode(c: Converter, v_V: number): number {
-  const max = 2 ** c.bits - 1;
+  const max = (1 << c.bits) - 1;
   const code = Math.round((v_V - c.offset_V) / lsb_V(c));
   if (!(code > 0)) return 0; // also maps NaN to 0 rather than propagating it
   return code > max ? max : code;

@@ -69,3 +69,33 @@ export class Rng {
     return new Rng((this.nextUint32() ^ Math.imul(stream + 1, 0x27d4eb2d)) >>> 0);
   }
 }
+
+/** Streams forked from a run's seed, by purpose, so turning one imperfection on never reshuffles another. */
+export const RNG_STREAM = { schedule: 1, mismatchFree: 2, mismatchClamped: 3, offsets: 4, measurement: 5 } as const;
+export type RngStreamName = keyof typeof RNG_STREAM;
+
+/** The seeded random streams of a run, one per purpose, derived the same way everywhere. */
+export function rngStreams(seed: number): Record<RngStreamName, Rng> {
+  const root = new Rng(seed);
+  return Object.fromEntries(Object.entries(RNG_STREAM).map(([k, s]) => [k, root.fork(s)])) as Record<RngStreamName, Rng>;
+}
+
+/**
+ * A uniform number in [0, 1) that depends only on (seed, stream, counter): a counter-based
+ * draw (splitmix32 finaliser over the mixed words). Draws that must not depend on the order
+ * they happen in — the datapoint of step k, the read-out noise of one sample — use this, so
+ * a step sent again after a restart draws what it drew the first time.
+ */
+export function counterUniform(seed: number, stream: number, counter: number): number {
+  const lo = counter >>> 0;
+  const hi = Math.floor(counter / 4294967296) >>> 0;
+  const z = mix32((mix32((lo + Math.imul(stream + 1, 0x27d4eb2d)) >>> 0) + (seed ^ 0x9e3779b9)) >>> 0);
+  return mix32((z ^ hi) >>> 0) / 4294967296;
+}
+
+/** splitmix32's finaliser: a bijective 32-bit mix. */
+function mix32(x: number): number {
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b) >>> 0;
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35) >>> 0;
+  return (x ^ (x >>> 16)) >>> 0;
+}

@@ -10,11 +10,11 @@
  * InfluxDB keeps one.
  */
 import { errorModes, meanSquaredError, modeBasis, type ModeBasis } from '@metatwin/analysis';
-import { decodeFloat64, type Signal } from '@metatwin/contracts';
-import { adcConfig, buildRig, dacConfig, freeConductances, outputNodes, patchMap, testSteps, type Experiment, type Rig } from '@metatwin/experiments';
+import { decodeFloat64, type Experiment, type Signal } from '@metatwin/contracts';
+import { buildRig, freeConductances, type Rig } from '@metatwin/experiments';
 import { fromCode } from '@metatwin/physics';
-import { dacVoltage, type DacConfig, type PatchTarget } from '@metatwin/supervisor';
-import type { AdcConfig } from '@metatwin/measurement';
+import { dacConfig, dacVoltage, outputAddresses, patchMap, testSteps, type DacConfig, type PatchTarget } from '@metatwin/supervisor';
+import { adcConfig, type AdcConfig } from '@metatwin/measurement';
 import { MEASUREMENTS, modeField, pointTime_us, projectEvery, type FieldSet, type MeasurementName, type Point, type TagSet } from './schema';
 
 /** Experiment tag: a family's name, or the experiment's; task tag: the family member, or the experiment again. */
@@ -73,7 +73,7 @@ export class RunProjection {
     readonly runId: string,
     created: Signal<'RunCreated'>,
   ) {
-    const exp = created.data.experiment as Experiment;
+    const exp = created.data.experiment;
     this.experiment = exp;
     this.start_ms = runStart_ms(runId, created.data.startedAt_ms);
     this.mode = created.data.mode;
@@ -86,8 +86,7 @@ export class RunProjection {
     this.adc = adcConfig(exp);
     this.dac = dacConfig(exp);
     this.targets = patchMap(exp);
-    const nodes = this.rig.network.nodeCount;
-    this.addresses = outputNodes(exp).filter((n) => n < nodes);
+    this.addresses = outputAddresses(exp);
     this.inputsTag = exp.dataset.inputs.map((row) => row.map((v) => String(v)).join(','));
     this.kScratch = new Float64Array(this.rig.network.edgeCount);
     this.pScratch = new Float64Array(this.rig.network.edgeCount);
@@ -139,12 +138,14 @@ export class RunProjection {
       case 'DacWritten': {
         const projected = this.phase === 'setup' || this.phase === 'test' || this.step % this.every === 0;
         if (!projected) return;
-        const target = this.targets[s.data.channel];
-        const volts = s.data.volts ?? (target ? dacVoltage(this.dac, target, s.data.code) : NaN);
         const datapoint = this.phase === 'train' ? this.stepDatapoint : this.phase === 'test' ? this.testDatapoint : -1;
-        out.push(
-          this.point(MEASUREMENTS.dac, { channel: String(s.data.channel), target: target?.kind === 'node' ? `node ${target.node}` : 'label', phase: this.phase, datapoint: String(datapoint) }, { code: s.data.code, volts }, s.meta.t_ns, Math.max(this.step, 0)),
-        );
+        for (const w of s.data.writes) {
+          const target = this.targets[w.channel];
+          const volts = w.volts ?? (target ? dacVoltage(this.dac, target, w.code) : NaN);
+          out.push(
+            this.point(MEASUREMENTS.dac, { channel: String(w.channel), target: target?.kind === 'node' ? `node ${target.node}` : 'label', phase: this.phase, datapoint: String(datapoint) }, { code: w.code, volts }, s.meta.t_ns, Math.max(this.step, 0)),
+          );
+        }
         return;
       }
       case 'LearningEnabled':
@@ -189,11 +190,8 @@ export class RunProjection {
       // The gates after step k are those the test at k + 1 reports; leave those to the test.
       if (s.data.failed || s.data.step % this.every !== 0 || this.tests.has(s.data.step + 1)) return;
       twin.gates_V.set(decodeFloat64(s.data.gates));
-      if (s.data.free !== undefined && s.data.datapoint !== undefined) {
-        twin.selectSlot(s.data.datapoint);
-        twin.freeVoltages_V.set(decodeFloat64(s.data.free));
-        freeConductances(twin, network, this.kScratch);
-      } else this.kScratch.fill(NaN);
+      // Training-step conductances need node voltages the log does not carry; tests have them.
+      this.kScratch.fill(NaN);
       for (let e = 0; e < network.edgeCount; e++) out.push(this.gatePoint(e, twin.gates_V[e], this.kScratch[e], s.meta.t_ns, s.data.step + 1));
       return;
     }

@@ -1,9 +1,9 @@
 /** Request/reply over Nest's NATS transport: health for every service, run start for the supervisor. */
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload, RpcException } from '@nestjs/microservices';
-import { SUBJECTS, isRunToken } from '@metatwin/contracts';
-import type { Experiment } from '@metatwin/experiments';
-import { SupervisorCore } from '@metatwin/services';
+import { CONTRACT_VERSION, SUBJECTS, isRunToken, type Experiment } from '@metatwin/contracts';
+import { ExperimentError, parseExperiment } from '@metatwin/experiments';
+import { AdapterError, resolveRig, type SupervisorHost } from '@metatwin/services';
 import { ServiceRuntime, type Health } from './runtime';
 
 export const START_RUN = 'mt.rpc.supervisor.start';
@@ -34,13 +34,26 @@ export class SupervisorController {
   start(@Payload() request: { runId?: unknown; experiment?: unknown; startedAt_ms?: unknown }): { runId: string } {
     const runId = request?.runId;
     if (typeof runId !== 'string' || !isRunToken(runId)) throw new RpcException(`runId must be 1–128 characters of A–Z a–z 0–9 _ -, got ${JSON.stringify(runId)}`);
-    const exp = request.experiment as Experiment | undefined;
-    if (!exp || typeof exp !== 'object' || !exp.schedule || !exp.dataset || !exp.roles) throw new RpcException('experiment must be a resolved experiment (as in result.json)');
-    const core = this.runtime.core;
-    if (!(core instanceof SupervisorCore)) throw new RpcException('this service is not the supervisor');
+    // The experiment enters here: parsed and typed once (a resolved experiment parses to itself).
+    let exp: Experiment;
+    try {
+      exp = parseExperiment(request.experiment, { readText: () => { throw new Error('an experiment sent over NATS names no files: send it resolved'); } });
+      resolveRig(exp, {});
+    } catch (err) {
+      if (err instanceof ExperimentError || err instanceof AdapterError) throw new RpcException(`experiment: ${err.message}`);
+      throw err;
+    }
+    const host = this.runtime.host;
+    if (host?.source !== 'supervisor') throw new RpcException('this service is not the supervisor');
     const startedAt_ms = request.startedAt_ms ?? Date.now();
     if (typeof startedAt_ms !== 'number' || !Number.isSafeInteger(startedAt_ms) || startedAt_ms < 0) throw new RpcException(`startedAt_ms must be a non-negative integer (ms since the epoch), got ${JSON.stringify(startedAt_ms)}`);
-    core.start(runId, exp, 'distributed', startedAt_ms);
+    const supervisor = host as SupervisorHost;
+    try {
+      supervisor.create(runId, { contract: CONTRACT_VERSION, experiment: exp, mode: 'distributed', startedAt_ms });
+    } catch (err) {
+      throw new RpcException((err as Error).message);
+    }
+    supervisor.command(runId, { type: 'Pump' });
     return { runId };
   }
 }

@@ -10,7 +10,8 @@ import { PRESENCE_EVERY_MS, PRESENCE_MISSING_AFTER_MS, SOURCES, SUBJECTS, type S
 import { JetStreamEventLog, type EventLog } from '@metatwin/eventlog';
 import { InfluxSink, LogProjector } from '@metatwin/influx';
 import { MEASUREMENTS, type Point } from '@metatwin/projection';
-import { ClampingCore, EdgePhysicsCore, LogRecorder, MeasurementCore, SupervisorCore, readRunSignals, type Core } from '@metatwin/services';
+import { LogRecorder, assertPinnedBuildable, createHost, readRunSignals, recoverRun, type AnyHost, type SupervisorHost } from '@metatwin/services';
+import { withMissing } from '@metatwin/supervisor';
 import type { ServiceConfig } from './config';
 
 export const SERVICE_NAME = Symbol('SERVICE_NAME');
@@ -41,7 +42,7 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
   /** Handler time since the last health point (ms): sum, max, count. */
   private latency = { sum: 0, max: 0, n: 0 };
   private reconnects = 0;
-  core: Core | null = null;
+  host: AnyHost | null = null;
 
   constructor(
     @Inject(SERVICE_NAME) readonly service: Source,
@@ -65,27 +66,29 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
       bus.publish(s);
       this.recorder?.record(s);
     };
-    this.core = createCore(this.service, publish);
-    const core = this.core;
+    // A pinned adapter (METATWIN_<SUBSYSTEM>) that cannot be built stops the service here, not mid-run.
+    assertPinnedBuildable(this.service, process.env);
+    const host = createHost(this.service, { publish, env: process.env, supervisor: { window: 64, autoPump: true }, onError: (runId, err) => this.logger.error(`run ${runId}: ${(err as Error).message}`) });
+    this.host = host;
     // Live signals wait while unfinished runs are rebuilt from the log.
     const waiting: Signal[] = [];
     let recovering = this.log !== null;
     const handle = (s: Signal): void => {
       const t0 = performance.now();
-      core.handle(s);
+      host.handle(s);
       const dt = performance.now() - t0;
       this.latency.sum += dt;
       this.latency.n++;
       if (dt > this.latency.max) this.latency.max = dt;
     };
-    bus.subscribe(core.listensTo, (s) => (recovering ? waiting.push(s) : handle(s)), core.accepts);
+    bus.subscribe(host.decider.listensTo, (s) => (recovering ? waiting.push(s) : handle(s)), host.decider.accepts);
     if (this.log) {
-      await this.recover(core, this.log);
+      await this.recover(host, this.log);
       recovering = false;
       for (const s of waiting.splice(0)) handle(s);
     }
     if (this.config.influx) await this.startInflux();
-    this.startPresence(bus, core);
+    this.startPresence(bus, host);
     this.logger.log(`listening on ${this.config.natsUrl}${this.log ? ', recording to JetStream' : ''}`);
   }
 
@@ -153,36 +156,44 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
    * the supervisor watches the others and holds learning frozen while any is missing, as the
    * Arduino would stop its loop when a subsystem stopped answering.
    */
-  private startPresence(bus: NatsBus, core: Core): void {
+  private startPresence(bus: NatsBus, host: AnyHost): void {
     const nc = bus.connection;
     const lastSeen = new Map<Source, number>();
-    if (core instanceof SupervisorCore) {
+    const supervisor = host.source === 'supervisor' ? (host as SupervisorHost) : null;
+    let missingNow: ReadonlyArray<Source> = [];
+    if (supervisor) {
       nc.subscribe(SUBJECTS.allPresence, { callback: (_err, m) => lastSeen.set(m.subject.split('.')[2] as Source, Date.now()) });
     }
     this.presenceTimer = setInterval(() => {
       if (nc.isClosed()) return;
       nc.publish(SUBJECTS.presence(this.service));
-      if (core instanceof SupervisorCore) {
+      if (supervisor) {
         const now = Date.now();
         const missing = SOURCES.filter((s) => s !== this.service && now - (lastSeen.get(s) ?? -Infinity) > PRESENCE_MISSING_AFTER_MS);
-        if (missing.join() !== core.missingServices.join()) this.logger.log(missing.length ? `missing: ${missing.join(', ')} — learning frozen` : 'all services present — learning resumes');
-        core.setMissing(missing);
+        if (missing.join() === missingNow.join()) return;
+        this.logger.log(missing.length ? `missing: ${missing.join(', ')} — learning frozen` : 'all services present — learning resumes');
+        const released = missingNow.length > 0 && missing.length === 0;
+        missingNow = missing;
+        for (const runId of supervisor.runIds()) {
+          supervisor.adjust(runId, (st) => withMissing(st, missing));
+          if (released) supervisor.command(runId, { type: 'Pump' });
+        }
       }
     }, PRESENCE_EVERY_MS);
   }
 
   /** Rebuild every unfinished run from the log, continue its sequence numbers and announce this service. */
-  private async recover(core: Core, log: EventLog): Promise<void> {
+  private async recover(host: AnyHost, log: EventLog): Promise<void> {
     const runIds = await log.runIds();
     this.logger.log(`event log holds ${runIds.length} run(s); looking for unfinished ones`);
     for (const runId of runIds) {
       const signals = await readRunSignals(log, runId);
       if (signals.some((s) => s.type === 'RunFinished' || s.type === 'RunAborted') || !signals.some((s) => s.type === 'RunCreated')) continue;
-      core.resumeSequence(runId, await log.lastSequence(runId, this.service));
-      const resumeFrom = core.recover(runId, signals);
-      core.announce(runId, typeof resumeFrom === 'number' ? resumeFrom : 0);
-      if (core instanceof SupervisorCore) core.pump(runId);
-      this.logger.log(`resumed run ${runId}${typeof resumeFrom === 'number' ? ` from step ${resumeFrom}` : ''}`);
+      const { resumeFrom, mismatchedSteps } = recoverRun(host, signals, await log.lastSequence(runId, this.service));
+      if (mismatchedSteps > 0) this.logger.warn(`run ${runId}: ${mismatchedSteps} re-driven step(s) differ from the logged gates`);
+      host.announce(runId, 'ServiceStarted', { service: this.service, resumeFrom });
+      if (host.source === 'supervisor') (host as SupervisorHost).command(runId, { type: 'Pump' });
+      this.logger.log(`resumed run ${runId} from step ${resumeFrom}`);
     }
   }
 
@@ -209,22 +220,5 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
     await this.flush();
     await this.log?.close();
     await this.bus?.close();
-  }
-}
-
-function createCore(service: Source, publish: (s: Signal) => void): Core {
-  switch (service) {
-    case 'supervisor':
-      return new SupervisorCore(publish, 64);
-    case 'edge-physics':
-      return new EdgePhysicsCore(publish);
-    case 'clamping':
-      return new ClampingCore(publish);
-    case 'measurement':
-      return new MeasurementCore(publish);
-    default: {
-      const never: never = service;
-      throw new Error(`unknown service ${String(never)}`);
-    }
   }
 }

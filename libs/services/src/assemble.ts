@@ -2,13 +2,14 @@
  * A run's result as a fold of its signals: the same code turns a live embedded run, a
  * distributed run or a replayed log into result.json. Gates at a test step are those of
  * the last GatesEvolved before it; outputs are the ADC readings (O+ − O− when differential);
- * the final power and conductances are recomputed from the experiment at the final gates.
+ * the final power and conductances are the model's at the final gates and learning time.
  */
 import { errorModes, meanSquaredError, modeBasis, type ModeBasis } from '@metatwin/analysis';
-import { decodeFloat64, type Signal } from '@metatwin/contracts';
-import { buildRig, finalState, outputNodes, summarise, type Experiment, type LogEntry, type RunResult } from '@metatwin/experiments';
+import { decodeFloat64, type Experiment, type Signal } from '@metatwin/contracts';
+import { buildRig, finalState, rigAt, summarise, type LogEntry, type RunResult } from '@metatwin/experiments';
+import { adcConfig } from '@metatwin/measurement';
 import { fromCode } from '@metatwin/physics';
-import { adcConfig } from '@metatwin/experiments';
+import { outputAddresses } from '@metatwin/supervisor';
 
 export class RunAssembler {
   experiment: Experiment | null = null;
@@ -39,13 +40,13 @@ export class RunAssembler {
   fold(s: Signal): void {
     switch (s.type) {
       case 'RunCreated': {
-        const exp = s.data.experiment as Experiment;
+        const exp = s.data.experiment;
         this.experiment = exp;
         this.mode = s.data.mode;
         const rig = buildRig(exp);
         this.basis = modeBasis(rig.inputs_V);
         this.labels = rig.labels_V;
-        this.addresses = outputNodes(exp);
+        this.addresses = outputAddresses(exp);
         this.initialGates = Float64Array.from(exp.initialGates_V);
         return;
       }
@@ -110,8 +111,9 @@ export class RunAssembler {
     const exp = this.experiment;
     if (!exp || !this.basis) throw new Error(`run ${runId}: no RunCreated in the log`);
     if (this.log.length === 0) throw new Error(`run ${runId}: no test step was completed`);
-    const rig = buildRig(exp);
-    rig.twin.gates_V.set(this.gates);
+    // The network as it ended: final gates, and any damage due by the final learning time.
+    const steps = this.steps || this.lastStep + 1;
+    const rig = rigAt(exp, this.gates, steps);
     const final = finalState(rig);
     return {
       kind: 'run',
@@ -119,7 +121,7 @@ export class RunAssembler {
       mode: this.mode,
       name: exp.name,
       seed: exp.seed,
-      steps: this.steps || this.lastStep + 1,
+      steps,
       wall_s,
       experiment: exp,
       network: { nodeCount: rig.network.nodeCount, edges: Array.from({ length: rig.network.edgeCount }, (_, e) => [rig.network.edgeA[e], rig.network.edgeB[e]] as const), lattice: rig.network.lattice },

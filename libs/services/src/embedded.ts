@@ -1,16 +1,14 @@
 /**
- * An embedded run: the four cores on one in-process bus, the supervisor pumped in windows,
- * every signal optionally handed to a recorder (the event log), and the result folded from
- * the signals — the same fold a distributed run or a replay uses.
+ * A run in one process: the four subsystems' hosts on one in-process bus, the supervisor
+ * pumped in windows, every signal optionally handed to a recorder (the event log), and the
+ * result folded from the signals — the same hosts, adapters and fold as a distributed run
+ * or a replay. With no recorder this is the fast path for sweeps (`--bus direct`).
  */
 import { InProcessBus } from '@metatwin/bus';
-import { SOURCES, type Signal } from '@metatwin/contracts';
-import type { Experiment, Progress } from '@metatwin/experiments';
+import { CONTRACT_VERSION, SOURCES, type Experiment, type Signal } from '@metatwin/contracts';
+import type { Progress } from '@metatwin/experiments';
 import { RunAssembler } from './assemble';
-import { ClampingCore } from './clamping-core';
-import { EdgePhysicsCore } from './edge-physics-core';
-import { MeasurementCore } from './measurement-core';
-import { SupervisorCore } from './supervisor-core';
+import { createClampingHost, createEdgePhysicsHost, createMeasurementHost, createSupervisorHost, type AnyHost, type Env } from './factory';
 
 export interface SignalRecorder {
   record(signal: Signal): void;
@@ -31,10 +29,19 @@ export interface EmbeddedOptions {
   readonly startedAt_ms?: number;
   /** Training steps per pump; the recorder is flushed between pumps. */
   readonly window?: number;
+  /** Pinned adapters (METATWIN_<SUBSYSTEM>), as a service reads them from its environment. */
+  readonly env?: Env;
+  /** Every signal, as it is published (tests). */
+  readonly onSignal?: (signal: Signal) => void;
+  /** The hosts, once built (tests look at their ports). */
+  readonly onHosts?: (hosts: ReadonlyArray<AnyHost>) => void;
 }
 
 export class RunFailedError extends Error {
-  constructor(message: string, readonly assembler: RunAssembler) {
+  constructor(
+    message: string,
+    readonly assembler: RunAssembler,
+  ) {
     super(message);
     this.name = 'RunFailedError';
   }
@@ -45,32 +52,34 @@ export async function runEmbedded(exp: Experiment, options: EmbeddedOptions): Pr
   const started = clock();
   const bus = new InProcessBus();
   const publish = (s: Signal): void => bus.publish(s);
-  const window = options.window ?? 1000;
-  const supervisor = new SupervisorCore(publish, window, () => undefined, false);
-  const cores = [new EdgePhysicsCore(publish), new ClampingCore(publish), new MeasurementCore(publish), supervisor];
-  for (const core of cores) bus.subscribe(core.listensTo, (s) => core.handle(s));
+  const env = options.env ?? {};
+  const supervisor = createSupervisorHost({ publish, env, supervisor: { window: options.window ?? 64, autoPump: false } });
+  const hosts: AnyHost[] = [createEdgePhysicsHost({ publish, env }), createClampingHost({ publish, env }), createMeasurementHost({ publish, env }), supervisor];
+  for (const host of hosts) bus.subscribe(host.decider.listensTo, (s) => host.handle(s), host.decider.accepts);
+  options.onHosts?.(hosts);
   const assembler = new RunAssembler();
   bus.subscribe(SOURCES, (s) => assembler.fold(s));
   if (options.recorder) {
     const recorder = options.recorder;
     bus.subscribe(SOURCES, (s) => recorder.record(s));
   }
-  supervisor.start(options.runId, exp, 'embedded', options.startedAt_ms);
+  if (options.onSignal) bus.subscribe(SOURCES, options.onSignal);
+  const { runId } = options;
+  supervisor.create(runId, { contract: CONTRACT_VERSION, experiment: exp, mode: 'embedded', ...(options.startedAt_ms === undefined ? {} : { startedAt_ms: options.startedAt_ms }) });
   let lastReported = -1;
-  for (;;) {
-    const more = supervisor.pump(options.runId);
-    const p = supervisor.progress(options.runId);
+  while (assembler.status === 'running') {
+    supervisor.command(runId, { type: 'Pump' });
     if (options.recorder) await options.recorder.flush({ maxInFlight: 32 });
-    if (p?.failure) throw new RunFailedError(p.failure, assembler);
-    if (options.onProgress && p && p.stepsAcknowledged !== lastReported) {
-      lastReported = p.stepsAcknowledged;
+    const done = assembler.lastStep + 1;
+    if (options.onProgress && done !== lastReported) {
+      lastReported = done;
       const last = assembler.log[assembler.log.length - 1];
-      options.onProgress({ step: p.stepsAcknowledged, steps: p.steps, t_s: (p.stepsAcknowledged * exp.schedule.t_h_s), mse: last ? last.mse : NaN, wall_s: clock() - started });
+      options.onProgress({ step: done, steps: exp.schedule.steps, t_s: done * exp.schedule.t_h_s, mse: last ? last.mse : NaN, wall_s: clock() - started });
     }
-    if (!more) break;
+    if (supervisor.stateOf(runId) === undefined && assembler.status === 'running') throw new RunFailedError(`run ${runId}: the supervisor stopped without RunFinished or RunAborted`, assembler);
   }
   await bus.close();
   await options.recorder?.flush();
-  if (assembler.status !== 'finished') throw new RunFailedError(`run ${options.runId} did not finish (${assembler.abortReason ?? 'no RunFinished'})`, assembler);
-  return assembler.result(options.runId, clock() - started);
+  if (assembler.status !== 'finished') throw new RunFailedError(`run ${runId} aborted: ${assembler.abortReason ?? 'no RunFinished'}`, assembler);
+  return assembler.result(runId, clock() - started);
 }

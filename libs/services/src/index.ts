@@ -1,10 +1,9 @@
-// The four subsystems as signal-driven cores, the run fold, and the embedded runner.
-export { Core, stepTime_ns, type Publish } from './core';
-export { SupervisorCore, type RunProgress } from './supervisor-core';
-export { EdgePhysicsCore } from './edge-physics-core';
-export { ClampingCore } from './clamping-core';
-export { MeasurementCore } from './measurement-core';
+// The four subsystems hosted on a bus: the adapter factory, the decider host, the embedded runner, recovery, the run fold and replay.
+export { DeciderHost, type Binding, type HostOptions, type Subsystem } from './host';
+export { ADAPTER_ENV, AdapterError, assertPinnedBuildable, bindPort, createClampingHost, createEdgePhysicsHost, createHost, createMeasurementHost, createSupervisorHost, resolveAdapter, resolveRig, type AnyHost, type ClampingHost, type EdgePhysicsHost, type Env, type HostConfig, type MeasurementHost, type SupervisorHost } from './factory';
 export { RunAssembler } from './assemble';
 export { RunFailedError, runEmbedded, type EmbeddedOptions, type SignalRecorder } from './embedded';
 export { CAUSAL_RANK, LogRecorder, readRunSignals } from './recorder';
+export { recoverRun, type Recovered } from './recovery';
+export { loggedAdapter, redriveEdge, type RedriveOptions, type Redriven } from './redrive';
 export { ReplayError, replayAt, verifyRun, type ReplayState, type VerifyReport } from './replay';

@@ -1,19 +1,17 @@
 /**
  * Replay from the event log alone. State at a time is a fold: the gates are those of the
  * last GatesEvolved at or before it, and the outputs of every datapoint follow from the
- * recorded experiment at those gates (a cold DC solve, so the answer does not depend on
- * history). Verification re-drives the recorded supervisor signals through fresh
- * edge-physics and clamping cores and compares every step's gates with the recorded ones.
+ * recorded experiment at those gates and that learning time (a cold DC solve, so the answer
+ * does not depend on history). Verification re-drives the recorded inputs through a fresh
+ * edge physics on the run's adapter (redrive.ts) and compares every step's gates with the
+ * recorded ones.
  */
-import { InProcessBus } from '@metatwin/bus';
-import { decodeFloat64, fromRecord, type Signal, type Source } from '@metatwin/contracts';
+import { decodeFloat64, fromRecord, SIGNAL_TYPES, type Experiment, type Signal, type Source } from '@metatwin/contracts';
 import type { EventLog } from '@metatwin/eventlog';
-import { SIGNAL_TYPES } from '@metatwin/contracts';
-import { buildRig, type Experiment } from '@metatwin/experiments';
+import { rigAt } from '@metatwin/experiments';
+import { redriveEdge } from './redrive';
 
 const GATES_EVOLVED = SIGNAL_TYPES.indexOf('GatesEvolved');
-import { ClampingCore } from './clamping-core';
-import { EdgePhysicsCore } from './edge-physics-core';
 
 export interface ReplayState {
   readonly run: string;
@@ -33,6 +31,9 @@ export interface VerifyReport {
   readonly mismatchedSteps: number;
   readonly largestDifference_V: number;
   readonly first?: { readonly step: number; readonly edge: number; readonly recorded: number; readonly recomputed: number };
+  /** Clamp answers taken from the log, and those a private clamp had to give because the log lacked them. */
+  readonly clampAnswersFromLog: number;
+  readonly clampAnswersReconstructed: number;
 }
 
 export class ReplayError extends Error {
@@ -42,8 +43,10 @@ export class ReplayError extends Error {
   }
 }
 
-async function* signalsOf(log: EventLog, runId: string, source?: string): AsyncGenerator<Signal> {
-  for await (const batch of log.read(runId, source ? { source } : undefined)) for (const r of batch.records) yield fromRecord(r, runId, batch.source as Source);
+async function signalsOf(log: EventLog, runId: string): Promise<Signal[]> {
+  const out: Signal[] = [];
+  for await (const batch of log.read(runId)) for (const r of batch.records) out.push(fromRecord(r, runId, batch.source as Source));
+  return out;
 }
 
 export async function replayAt(log: EventLog, runId: string, at_s?: number): Promise<ReplayState> {
@@ -61,7 +64,7 @@ export async function replayAt(log: EventLog, runId: string, at_s?: number): Pro
       const type = (r as [number])[0];
       if (source === 'edge-physics' && type !== GATES_EVOLVED) continue;
       const s = fromRecord(r, runId, source);
-      if (s.type === 'RunCreated') exp = s.data.experiment as Experiment;
+      if (s.type === 'RunCreated') exp = s.data.experiment;
       else if (s.type === 'RunFinished') status = 'finished';
       else if (s.type === 'RunAborted') status = 'aborted';
       else if (s.type === 'GatesEvolved' && !s.data.failed && s.meta.t_ns <= limit_ns) {
@@ -71,9 +74,7 @@ export async function replayAt(log: EventLog, runId: string, at_s?: number): Pro
     }
   }
   if (exp === null) throw new ReplayError(`run ${runId}: no RunCreated in the log (unknown run?)`);
-  const rig = buildRig(exp);
-  if (gates !== null) rig.twin.gates_V.set(decodeFloat64(gates));
-  rig.twin.resetWarmStart();
+  const rig = rigAt(exp, gates === null ? exp.initialGates_V : decodeFloat64(gates), applied);
   const out = new Float64Array(rig.outputNodes.length);
   const outputs = rig.held_V.map((held, d) => {
     rig.twin.selectSlot(d);
@@ -85,39 +86,31 @@ export async function replayAt(log: EventLog, runId: string, at_s?: number): Pro
 }
 
 export async function verifyRun(log: EventLog, runId: string): Promise<VerifyReport> {
+  const logged = await signalsOf(log, runId);
+  if (!logged.some((s) => s.type === 'RunCreated')) throw new ReplayError(`run ${runId}: no RunCreated in the log (unknown run?)`);
   const recorded = new Map<number, Float64Array>();
-  for await (const s of signalsOf(log, runId, 'edge-physics')) if (s.type === 'GatesEvolved' && !s.data.failed) recorded.set(s.data.step, decodeFloat64(s.data.gates));
-  const bus = new InProcessBus();
-  const publish = (s: Signal): void => bus.publish(s);
-  const edge = new EdgePhysicsCore(publish);
-  const clamp = new ClampingCore(publish);
-  bus.subscribe(edge.listensTo, (s) => edge.handle(s));
-  bus.subscribe(clamp.listensTo, (s) => clamp.handle(s));
+  for (const s of logged) if (s.type === 'GatesEvolved' && s.meta.source === 'edge-physics' && !s.data.failed) recorded.set(s.data.step, decodeFloat64(s.data.gates));
   let compared = 0;
   let mismatched = 0;
   let largest = 0;
   let first: VerifyReport['first'];
-  bus.subscribe(['edge-physics'], (s) => {
-    if (s.type !== 'GatesEvolved') return;
-    const want = recorded.get(s.data.step);
-    if (!want) return;
-    const got = decodeFloat64(s.data.gates);
-    compared++;
-    let bad = false;
-    for (let e = 0; e < got.length; e++) {
-      if (got[e] !== want[e]) {
-        bad = true;
-        largest = Math.max(largest, Math.abs(got[e] - want[e]));
-        first ??= { step: s.data.step, edge: e, recorded: want[e], recomputed: got[e] };
+  const redriven = redriveEdge(logged, {
+    onGates: (s) => {
+      const want = recorded.get(s.data.step);
+      if (!want || s.data.failed) return;
+      const got = decodeFloat64(s.data.gates);
+      compared++;
+      let bad = false;
+      for (let e = 0; e < got.length; e++) {
+        if (got[e] !== want[e]) {
+          bad = true;
+          largest = Math.max(largest, Math.abs(got[e] - want[e]));
+          first ??= { step: s.data.step, edge: e, recorded: want[e], recomputed: got[e] };
+        }
       }
-    }
-    if (bad) mismatched++;
+      if (bad) mismatched++;
+    },
   });
-  for await (const s of signalsOf(log, runId, 'supervisor')) {
-    if (s.type === 'RunFinished' || s.type === 'RunAborted') continue;
-    bus.publish(s);
-  }
-  await bus.close();
   if (compared === 0 && recorded.size > 0) throw new ReplayError(`run ${runId}: re-driving the recorded signals produced no steps to compare`);
-  return { run: runId, stepsCompared: compared, mismatchedSteps: mismatched, largestDifference_V: largest, ...(first ? { first } : {}) };
+  return { run: runId, stepsCompared: compared, mismatchedSteps: mismatched, largestDifference_V: largest, ...(first ? { first } : {}), clampAnswersFromLog: redriven.clampAnswersFromLog, clampAnswersReconstructed: redriven.clampAnswersReconstructed };
 }

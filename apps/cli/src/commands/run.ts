@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ExperimentError, RunAbortedError, isPresetName, parseExperimentText, planFromInput, presetInput, runExperiment, type Experiment, type FamilyResult, type Overrides, type Plan, type ResultFile, type RunResult } from '@metatwin/experiments';
-import { LogRecorder, RunFailedError, runEmbedded } from '@metatwin/services';
+import { ExperimentError, isPresetName, parseExperimentText, planFromInput, presetInput, type Experiment, type FamilyResult, type Overrides, type Plan, type ResultFile, type RunResult } from '@metatwin/experiments';
+import { AdapterError, LogRecorder, RunFailedError, resolveRig, runEmbedded } from '@metatwin/services';
 import type { InfluxTarget } from '@metatwin/influx';
 import { influxTargetArg, projectRecordedRun, startLiveProjection } from './influx';
 import { defaultLogDir, openEventLog } from './event-log';
@@ -76,6 +76,16 @@ export async function runCommand(argv: string[], write: (s: string) => void, io:
   const bus = values.bus ?? 'in-process';
   if (bus !== 'direct' && bus !== 'in-process' && !/^nats:\/\//.test(bus)) throw new UsageError(`--bus must be "in-process" (default), "direct" (no services, no log) or a nats:// URL where the four services listen, got "${bus}"`);
   if (bus === 'direct' && values.record) throw new UsageError('--record needs the services: use --bus in-process (the default) or nats://…, not --bus direct');
+  // Embedded runs read pinned adapters (METATWIN_<SUBSYSTEM>) here, as each service reads its own;
+  // RunCreated then records what ran. A service process applies its own pins (PortBound says).
+  try {
+    const env = bus.startsWith('nats://') ? {} : process.env;
+    const withRig = (exp: Experiment): Experiment => ({ ...exp, rig: resolveRig(exp, env) });
+    plan = plan.kind === 'run' ? { ...plan, experiment: withRig(plan.experiment) } : { ...plan, experiments: plan.experiments.map(withRig) };
+  } catch (err) {
+    if (err instanceof AdapterError) throw new UsageError(`${positionals[0]}: ${err.message}`);
+    throw err;
+  }
   const influx = influxTargetArg(values.influx);
   if (bus === 'direct' && influx) throw new UsageError('InfluxDB is a projection of the event log, and --bus direct keeps no log: use --bus in-process (the default) or nats://…');
   const sinks = { record: values.record, influx };
@@ -100,11 +110,6 @@ export async function runCommand(argv: string[], write: (s: string) => void, io:
     }
   } catch (err) {
     bar.done();
-    if (err instanceof RunAbortedError) {
-      writeFileSync(join(outDir, 'aborted.json'), JSON.stringify({ status: 'aborted', reason: err.message, step: err.step, log: err.partial }) + '\n');
-      io.write(`run aborted: ${err.message}\npartial log written to ${join(outDir, 'aborted.json')}\n`);
-      return 1;
-    }
     if (err instanceof RunFailedError) {
       // Keep what was measured before the failure.
       writeFileSync(join(outDir, 'aborted.json'), JSON.stringify({ status: 'aborted', reason: err.message, log: err.assembler.log }) + '\n');
@@ -134,12 +139,12 @@ export function newRunId(exp: Experiment, now: Date = new Date()): string {
 }
 
 /**
- * One run. 'direct' calls the subsystems' libraries in a tight loop (the fast path);
- * 'in-process' runs them as the four signal-driven services on an in-process bus. Both give
- * bit-identical results (libs/services/src/embedded.spec.ts).
+ * One run, always through the four subsystems' hosts: on an in-process bus ('in-process',
+ * every signal recorded; 'direct', nothing recorded — the fast path for sweeps), or on the
+ * four service processes over NATS. All give bit-identical results.
  */
 async function runOne(exp: Experiment, io: RunIo, bar: ProgressBar, bus: string, sinks: { record: string | undefined; influx: InfluxTarget | null }): Promise<RunResult> {
-  if (bus === 'direct') return runExperiment(exp, { clock: io.clock, onProgress: (p) => bar.update(p) });
+  if (bus === 'direct') return runEmbedded(exp, { runId: newRunId(exp), startedAt_ms: Date.now(), clock: io.clock, onProgress: (p) => bar.update(p) });
   const runId = newRunId(exp);
   if (bus.startsWith('nats://')) {
     const result = await runDistributed(exp, bus, runId, io.clock, (p) => bar.update(p));

@@ -58,6 +58,7 @@ function experiment(name: string, network: NetworkJson, roles: Roles, inputs: nu
     clamp,
     schedule: { t_h_s: 1e-4, steps, order: 'random', testEvery: steps / 20, substeps: 4 },
     learning: { v0_V: 0.33, r0_Ohm: 100, c0_F: 22e-6, gMin_V: 1.1, gMax_V: 10 },
+    rig: { supervisor: 'sim', 'edge-physics': 'sim', clamping: 'sim', measurement: 'sim' },
     quantisation: { dac: true, adc: true, adcRepeats: 1 },
     imperfections: { mismatch: null, learningOffsetSigma_V2: 0, readoutNoiseSigma_V: 0, damage: [] },
   };

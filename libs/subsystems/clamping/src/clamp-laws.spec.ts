@@ -1,4 +1,4 @@
-import { clampCircuit, coupledOutput, etaOfWiper, wiperPosition } from './clamp-laws';
+import { clampCircuit, coupledOutput, etaOfWiper } from './clamp-laws';
 
 describe('clamping laws', () => {
   it('Coupled Learning holds O^C = ηL + (1 − η)O (Eq. 6); η = 1 clamps the label', () => {
@@ -39,8 +39,8 @@ describe('clamping laws', () => {
     expect(() => clampCircuit({ kind: 'nope' } as never)).toThrow(/clamp\.kind/);
   });
 
-  it('maps η to the AD5220 wiper and back', () => {
-    expect(wiperPosition(0.5)).toBe(64);
+  it('realises η from the AD5220 wiper position', () => {
+    expect(etaOfWiper(64)).toBe(64 / 127);
     expect(etaOfWiper(127)).toBe(1);
     expect(() => etaOfWiper(128)).toThrow(/wiper position/);
   });

@@ -4,16 +4,9 @@
  * (or, for Equilibrium Propagation, what current is pushed into them). Pure functions of
  * their inputs, evaluated again whenever the free outputs move, as the analog feedback does.
  */
+import type { ClampLaw } from '@metatwin/contracts';
 
-export type ClampLaw =
-  /** Coupled Learning, Eq. 6: O^C = ηL + (1 − η)O per output node. η = 1 is Contrastive Hebbian. */
-  | { readonly kind: 'coupled'; readonly eta: number }
-  /** Differential Coupled Learning, Eq. 7: O = O+ − O−, O±^C = O± ± (η/2)(L − O). Output nodes come in (+, −) pairs. */
-  | { readonly kind: 'differential'; readonly eta: number }
-  /** Equilibrium Propagation, Eq. F2: a current β(L − O) injected at each output node (β in siemens). */
-  | { readonly kind: 'equilibrium-propagation'; readonly beta_S: number }
-  /** Differential Equilibrium Propagation: ±(β/2)(L − (O+ − O−)) into the (+, −) pair, mirroring Eq. 7. */
-  | { readonly kind: 'differential-equilibrium-propagation'; readonly beta_S: number };
+export type { ClampLaw };
 
 export type ClampLawKind = ClampLaw['kind'];
 
@@ -125,12 +118,6 @@ export function clampCircuit(law: ClampLaw): ClampCircuit {
       throw new ClampLawError(`unknown clamp law ${JSON.stringify(never)}`);
     }
   }
-}
-
-/** Potentiometer wiper position (0 … positions−1) that realises η on the AD5220 (128 positions). */
-export function wiperPosition(eta: number, positions = 128): number {
-  if (!(eta >= 0 && eta <= 1)) throw new ClampLawError(`eta must be in [0, 1], got ${eta}`);
-  return Math.round(eta * (positions - 1));
 }
 
 /** η realised by a wiper position. */

@@ -3,21 +3,10 @@
  * independently for the free and clamped copies and fixed per "chip"), per-edge learning
  * rule offsets, and damage (an edge cut open or shorted from a chosen time on).
  */
+import type { DamageEvent, Mismatch } from '@metatwin/contracts';
 import { EDGE_OPEN, EDGE_SHORT, Rng, uniformTransistors, type Level1Params, type TransistorSet } from '@metatwin/physics';
 
-export interface Mismatch {
-  /** σ of VTO per transistor (V); the published reproduction used 10 mV. */
-  readonly vtoSigma_V: number;
-  /** Relative σ of KP per transistor; the published reproduction used 0.5 %. */
-  readonly kpRelSigma: number;
-}
-
-export interface DamageEvent {
-  readonly edge: number;
-  readonly kind: 'open' | 'short';
-  /** Learning time from which the edge is damaged (s). */
-  readonly at_s: number;
-}
+export type { DamageEvent, Mismatch };
 
 /** One copy's transistors with mismatch drawn from `rng` (no mismatch when sigmas are 0). */
 export function mismatchedTransistors(edgeCount: number, card: Level1Params, mismatch: Mismatch | null, rng: Rng): TransistorSet {

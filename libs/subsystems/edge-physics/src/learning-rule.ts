@@ -6,20 +6,10 @@
  * A per-edge offset (V²) models the small bias of each physical circuit that the paper
  * identifies as the source of its error floor.
  */
+import type { LearningCircuit } from '@metatwin/contracts';
 import type { Network } from '@metatwin/physics';
 
-export interface LearningCircuit {
-  /** Amalgamated gain constant V0 (V), Eq. B2: (10k/(10k+100k)·2)²·10 V ≈ 0.33 V. */
-  readonly v0_V: number;
-  /** Charging resistor R0 (Ω). */
-  readonly r0_Ohm: number;
-  /** Gate capacitor C0 (F). */
-  readonly c0_F: number;
-  /** Diode floor of the gate voltage (V). */
-  readonly gMin_V: number;
-  /** Upper rail of the gate voltage (V): the multiplier's 10 V scale, the gate ADC's full scale. */
-  readonly gMax_V: number;
-}
+export type { LearningCircuit };
 
 export const PAPER_LEARNING_CIRCUIT: LearningCircuit = Object.freeze({
   v0_V: 0.33,

@@ -1,9 +1,23 @@
 import { ALD1106_FITTED, DEFAULT_LEVEL1, paperLattice, uniformTransistors, type Level1Params } from '@metatwin/physics';
-import { clampCircuit } from '@metatwin/clamping';
-import { TwinNetwork, type TwinConfig } from './twin';
+import { TwinNetwork, type ClampPort, type TwinConfig } from './twin';
 import { PAPER_LEARNING_CIRCUIT, chargingPowers, tau0_s } from './learning-rule';
 import { learningOffsets, mismatchedTransistors } from './imperfections';
 import { Rng } from '@metatwin/physics';
+
+// The clamp laws the twin is driven with here (Eq. 6 and App. F), written out: a subsystem's
+// specs do not import another subsystem; the clamping subsystem tests its own laws.
+const coupledClamp = (eta: number): ClampPort => ({
+  drives: 'voltage',
+  clamp: (o, l, out) => {
+    for (let i = 0; i < l.length; i++) out[i] = eta * l[i] + (1 - eta) * o[i];
+  },
+});
+const epClamp = (beta_S: number): ClampPort => ({
+  drives: 'current',
+  clamp: (o, l, out) => {
+    for (let i = 0; i < l.length; i++) out[i] = beta_S * (l[i] - o[i]);
+  },
+});
 
 // Regression placement: V− at 0, V+ at 2, input at 5, output at 10.
 const HELD = [0, 2, 5];
@@ -26,7 +40,7 @@ function regressionTwin(card: Level1Params = DEFAULT_LEVEL1, extra: Partial<Twin
 }
 
 const held = [0, 0.45, 0.3];
-const cl = clampCircuit({ kind: 'coupled', eta: 1 });
+const cl = coupledClamp(1);
 
 describe('twin network learning rule', () => {
   it('leaves the gates still when the label equals the free output', () => {
@@ -101,7 +115,7 @@ describe('twin network learning rule', () => {
     const run = (substeps: number): Float64Array => {
       const twin = regressionTwin(ALD1106_FITTED);
       twin.learnEnabled = true;
-      twin.trainStep(held, [0.05], clampCircuit({ kind: 'coupled', eta: 0.5 }), 5e-3, substeps);
+      twin.trainStep(held, [0.05], coupledClamp(0.5), 5e-3, substeps);
       return twin.gates_V;
     };
     const reference = run(512);
@@ -178,7 +192,7 @@ describe('equilibrium propagation clamp', () => {
       { network, freeTransistors: uniformTransistors(32, DEFAULT_LEVEL1), clampedTransistors: uniformTransistors(32, DEFAULT_LEVEL1), heldNodes: HELD, outputNodes: OUTPUT, clampDrives: 'current' },
       new Array(32).fill(2.5),
     );
-    const ep = clampCircuit({ kind: 'equilibrium-propagation', beta_S: 1e-3 });
+    const ep = epClamp(1e-3);
     const out = new Float64Array(1);
     twin.infer(held, out);
     const o0 = out[0];

@@ -1,6 +1,6 @@
 import { Rng } from '@metatwin/physics';
 import { PAPER_ADC, readGate, readNode } from './adc';
-import { decodeDemux, encodeDemux } from './demux';
+import { decodeDemux, encodeDemux } from '@metatwin/contracts';
 
 describe('ADC and demux', () => {
   it('reads nodes with a 0.45/256 V LSB and gates with 10/256 V', () => {

@@ -39,10 +39,13 @@ export function validateAdc(c: AdcConfig): void {
 export function readVoltage(config: AdcConfig, converter: Converter, v_V: number, rng: Rng | null): AdcReading {
   const lsb = lsb_V(converter);
   const sigma = converter === config.node ? config.noiseSigma_V : config.noiseSigma_V * (converter.fullScale_V / config.node.fullScale_V);
+  // Unrounded readings still saturate at the converter's ends, as the ADC does.
+  const top = 2 ** converter.bits - 1;
   let sum = 0;
   for (let r = 0; r < config.repeats; r++) {
     const noisy = sigma > 0 && rng !== null ? v_V + sigma * rng.normal() : v_V;
-    sum += config.quantise ? toCode(converter, noisy) : (noisy - converter.offset_V) / lsb;
+    const raw = (noisy - converter.offset_V) / lsb;
+    sum += config.quantise ? toCode(converter, noisy) : raw < 0 ? 0 : raw > top ? top : raw;
   }
   const code = sum / config.repeats;
   return { code, volts: converter.offset_V + code * lsb, repeats: config.repeats };

@@ -6,7 +6,7 @@
  * X = V_max/2, so that channel's code c means L = c·LSB − V_max/2 (−0.225 … +0.223 V),
  * still 8 bits with the same LSB.
  */
-import { NODE_DAC, fromCode, toCode, type Converter } from '@metatwin/physics';
+import { NODE_DAC, fromCode, labelLineConverter, toCode, type Converter } from '@metatwin/physics';
 
 export const DAC_CHANNELS = 8;
 
@@ -23,14 +23,9 @@ export interface DacConfig {
 
 export const PAPER_DAC: DacConfig = Object.freeze({ quantise: true, converter: NODE_DAC });
 
-/** A differential label line's converter: same bits and LSB, shifted down by X = V_max/2. */
-export function labelConverter(c: Converter): Converter {
-  const x = c.fullScale_V / 2;
-  return { fullScale_V: c.fullScale_V - x, offset_V: -x, bits: c.bits };
-}
-
-function converterFor(config: DacConfig, target: PatchTarget): Converter {
-  return target.kind === 'label' && target.differential ? labelConverter(config.converter) : config.converter;
+/** The converter a channel wired to `target` uses. */
+export function dacConverter(config: DacConfig, target: PatchTarget): Converter {
+  return target.kind === 'label' && target.differential ? labelLineConverter(config.converter) : config.converter;
 }
 
 export function validatePatchMap(map: PatchMap, nodeCount: number, outputs: number): void {
@@ -52,12 +47,12 @@ export function validatePatchMap(map: PatchMap, nodeCount: number, outputs: numb
 
 /** Code written to a channel for a wanted voltage. */
 export function dacCode(config: DacConfig, target: PatchTarget, v_V: number): number {
-  return toCode(converterFor(config, target), v_V);
+  return toCode(dacConverter(config, target), v_V);
 }
 
 /** Voltage a channel produces for a code. */
 export function dacVoltage(config: DacConfig, target: PatchTarget, code: number): number {
-  const c = converterFor(config, target);
+  const c = dacConverter(config, target);
   const max = 2 ** c.bits - 1;
   if (!Number.isInteger(code) || code < 0 || code > max) throw new RangeError(`DAC code must be an integer in 0..${max}, got ${code}`);
   return fromCode(c, code);

@@ -1,0 +1,152 @@
+/**
+ * An experiment, fully resolved: every default filled in, files (network, CSV dataset)
+ * loaded, so the object in RunCreated and result.json is exactly what ran. The types live
+ * with the contracts because RunCreated carries one: every service, the log and any bridge
+ * firmware read the same shape. `parseExperiment` (libs/experiments) is the only way in.
+ */
+import type { Source } from './signals';
+
+/** Coupled Learning (Eq. 6), differential (Eq. 7), Equilibrium Propagation (App. F). */
+export type ClampLaw =
+  /** Coupled Learning, Eq. 6: O^C = ηL + (1 − η)O per output node. η = 1 is Contrastive Hebbian. */
+  | { readonly kind: 'coupled'; readonly eta: number }
+  /** Differential Coupled Learning, Eq. 7: O = O+ − O−, O±^C = O± ± (η/2)(L − O). Output nodes come in (+, −) pairs. */
+  | { readonly kind: 'differential'; readonly eta: number }
+  /** Equilibrium Propagation, Eq. F2: a current β(L − O) injected at each output node (β in siemens). */
+  | { readonly kind: 'equilibrium-propagation'; readonly beta_S: number }
+  /** Differential Equilibrium Propagation: ±(β/2)(L − (O+ − O−)) into the (+, −) pair, mirroring Eq. 7. */
+  | { readonly kind: 'differential-equilibrium-propagation'; readonly beta_S: number };
+
+export interface Mismatch {
+  /** σ of VTO per transistor (V); the published reproduction used 10 mV. */
+  readonly vtoSigma_V: number;
+  /** Relative σ of KP per transistor; the published reproduction used 0.5 %. */
+  readonly kpRelSigma: number;
+}
+
+export interface DamageEvent {
+  readonly edge: number;
+  readonly kind: 'open' | 'short';
+  /** Learning time from which the edge is damaged (s). */
+  readonly at_s: number;
+}
+
+export interface LearningCircuit {
+  /** Amalgamated gain constant V0 (V), Eq. B2: (10k/(10k+100k)·2)²·10 V ≈ 0.33 V. */
+  readonly v0_V: number;
+  /** Charging resistor R0 (Ω). */
+  readonly r0_Ohm: number;
+  /** Gate capacitor C0 (F). */
+  readonly c0_F: number;
+  /** Diode floor of the gate voltage (V). */
+  readonly gMin_V: number;
+  /** Upper rail of the gate voltage (V): the multiplier's 10 V scale, the gate ADC's full scale. */
+  readonly gMax_V: number;
+}
+
+/**
+ * Which adapter drives a subsystem's port: `sim` (the physics model), `mirror` (echoes
+ * commands with fixed answers, for plumbing tests) or `bridge:<address>` (real hardware
+ * through the I/O controller, e.g. `bridge:/dev/ttyACM0` or `bridge:tcp://host:port`).
+ */
+export type AdapterChoice = 'sim' | 'mirror' | `bridge:${string}`;
+
+/** The adapter of every subsystem for one run. */
+export type RigChoice = { readonly [S in Source]: AdapterChoice };
+
+export type NetworkSpec =
+  | { readonly kind: 'lattice'; readonly rows: number; readonly cols: number; readonly periodic: boolean }
+  | { readonly kind: 'edges'; readonly nodes: number; readonly edges: ReadonlyArray<readonly [number, number]> };
+
+export interface TransistorSpec {
+  /** The card the values below started from ('default' or 'ald1106-fitted'). */
+  readonly card: 'default' | 'ald1106-fitted';
+  readonly vto_V: number;
+  /** beta = KP·W/L (A/V²). */
+  readonly k_AperV2: number;
+  readonly gamma_sqrtV: number;
+  readonly phi_V: number;
+  readonly lambda_perV: number;
+}
+
+export type OutputSpec = { readonly node: number } | { readonly plus: number; readonly minus: number };
+
+export interface Roles {
+  /** Variable input nodes, in dataset column order. */
+  readonly inputs: number[];
+  /** Constant rails. */
+  readonly rails: ReadonlyArray<{ readonly node: number; readonly volts: number }>;
+  readonly output: OutputSpec;
+}
+
+export interface Dataset {
+  /** Per datapoint, one voltage per input node (V). */
+  readonly inputs: number[][];
+  /** Per datapoint, the label (V). */
+  readonly labels: number[];
+}
+
+export interface Schedule {
+  /** Learning time per step (s); the paper's t_h = 100 µs. */
+  readonly t_h_s: number;
+  readonly steps: number;
+  /** 'random': a seeded random datapoint each step (XOR); 'ordered': cycle in order (regression). */
+  readonly order: 'random' | 'ordered';
+  /** A test step (learning frozen, every datapoint measured) every this many steps; also at 0 and at the end. */
+  readonly testEvery: number;
+  /** Euler substeps per t_h in which voltages and the clamp follow the gates. */
+  readonly substeps: number;
+}
+
+export interface Quantisation {
+  /** Apply inputs, rails and labels through the 8-bit DAC. */
+  readonly dac: boolean;
+  /** Measure through the 8-bit ADC. */
+  readonly adc: boolean;
+  /** ADC repeats averaged per reading. */
+  readonly adcRepeats: number;
+}
+
+export interface Imperfections {
+  readonly mismatch: Mismatch | null;
+  /** σ of the per-edge learning-rule offset (V², added to V_F² − V_C²). */
+  readonly learningOffsetSigma_V2: number;
+  /** σ of ADC read-out noise per repeat (V). */
+  readonly readoutNoiseSigma_V: number;
+  readonly damage: ReadonlyArray<DamageEvent>;
+}
+
+export interface Experiment {
+  readonly name: string;
+  readonly description: string;
+  readonly seed: number;
+  readonly network: NetworkSpec;
+  readonly transistor: TransistorSpec;
+  /** Initial gate per edge (V). */
+  readonly initialGates_V: number[];
+  readonly roles: Roles;
+  readonly dataset: Dataset;
+  readonly clamp: ClampLaw;
+  readonly schedule: Schedule;
+  readonly learning: LearningCircuit;
+  readonly quantisation: Quantisation;
+  readonly imperfections: Imperfections;
+  /** Which adapter each subsystem runs on (default sim everywhere). */
+  readonly rig: RigChoice;
+}
+
+/** Output nodes in the twin: [node] or [plus, minus]. */
+export function outputNodes(exp: Pick<Experiment, 'roles'>): number[] {
+  const o = exp.roles.output;
+  return 'plus' in o ? [o.plus, o.minus] : [o.node];
+}
+
+/** Nodes per copy of the network. */
+export function nodeCount(spec: NetworkSpec): number {
+  return spec.kind === 'lattice' ? spec.rows * spec.cols : spec.nodes;
+}
+
+/** Whether the clamp holds voltages (Coupled Learning) or injects currents (EP). */
+export function clampDrives(law: ClampLaw): 'voltage' | 'current' {
+  return law.kind === 'coupled' || law.kind === 'differential' ? 'voltage' : 'current';
+}

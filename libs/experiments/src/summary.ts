@@ -1,0 +1,23 @@
+/** The summary of a run's test log: MSE fall, mode half-times and order, truth table, learned. */
+import { fallOrder, fellFirstAndLast, fellInSequence, modeHalfTimes, presentModes } from '@metatwin/analysis';
+import type { LogEntry, RunSummary } from './result';
+
+export function summarise(log: LogEntry[], names: string[], inputs: number[][], labels: number[]): RunSummary {
+  const mseStart = log[0].mse;
+  const mseEnd = log[log.length - 1].mse;
+  const halfTimes = modeHalfTimes(log, names);
+  const present = presentModes(log, names);
+  const twoInputs = inputs[0].length === 2;
+  const modesInOrder = twoInputs ? fellFirstAndLast(halfTimes, 'E00', 'E11', present) : fellInSequence(halfTimes, names.slice(0, 3), present);
+  const fall = mseEnd > 0 ? mseStart / mseEnd : Infinity;
+  let truthTableCorrect: boolean | undefined;
+  const classes = [...new Set(labels)];
+  if (twoInputs && classes.length === 2) {
+    // Each output must sit on its own label's side of the midpoint between the two labels.
+    const mid = (classes[0] + classes[1]) / 2;
+    const outputs = log[log.length - 1].outputs;
+    truthTableCorrect = outputs.every((o, d) => Math.sign(o - mid) === Math.sign(labels[d] - mid));
+  }
+  const learned = fall >= 10 && modesInOrder && truthTableCorrect !== false;
+  return { mseStart, mseEnd, mseFall: fall, modeHalfTimes_s: halfTimes, modeOrder: fallOrder(halfTimes, names), modesInOrder, ...(truthTableCorrect === undefined ? {} : { truthTableCorrect }), learned };
+}

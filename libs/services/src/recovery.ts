@@ -1,0 +1,74 @@
+/**
+ * Taking an unfinished run on again after a restart, from its log alone. Every service's
+ * state is the fold of the logged signals through its decider's evolve; what a port holds
+ * is rebuilt by what that port needs: the edge physics re-drives its logged inputs
+ * (redrive.ts), the clamp's wiper is set again from the last logged PotentiometerSet, the
+ * measurement reads what an open test still lacks, and the supervisor sends again from the
+ * first step missing from the log. Returns the step the service needs next.
+ */
+import type { Signal } from '@metatwin/contracts';
+import { resumeSupervisor } from '@metatwin/supervisor';
+import type { AnyHost, ClampingHost, EdgePhysicsHost, MeasurementHost, SupervisorHost } from './factory';
+import { redriveEdge } from './redrive';
+
+export interface Recovered {
+  readonly resumeFrom: number;
+  /** Edge physics: re-driven steps whose gates differ from the logged ones (0 for a simulated edge). */
+  readonly mismatchedSteps: number;
+}
+
+export function recoverRun(host: AnyHost, logged: ReadonlyArray<Signal>, lastSeq: number): Recovered {
+  const created = logged.find((s): s is Signal<'RunCreated'> => s.type === 'RunCreated');
+  if (!created) throw new Error('the log holds no RunCreated');
+  switch (host.source) {
+    case 'edge-physics':
+      return recoverEdge(host as EdgePhysicsHost, logged, lastSeq);
+    case 'supervisor': {
+      const h = host as SupervisorHost;
+      h.restore(created, logged, lastSeq);
+      const lastLogged = Math.max(-1, ...logged.filter((s): s is Signal<'StepStarted'> => s.type === 'StepStarted').map((s) => s.data.step));
+      h.adjust(created.meta.runId, (s) => resumeSupervisor(s, lastLogged));
+      return { resumeFrom: h.stateOf(created.meta.runId)?.nextStep ?? 0, mismatchedSteps: 0 };
+    }
+    case 'clamping': {
+      const h = host as ClampingHost;
+      h.restore(created, logged, lastSeq);
+      const wiper = logged.filter((s) => s.type === 'PotentiometerSet').pop();
+      if (wiper) h.handle(wiper);
+      return { resumeFrom: 0, mismatchedSteps: 0 };
+    }
+    case 'measurement': {
+      const h = host as MeasurementHost;
+      h.restore(created, logged, lastSeq);
+      h.command(created.meta.runId, { type: 'Resume' });
+      return { resumeFrom: 0, mismatchedSteps: 0 };
+    }
+    default: {
+      const never: never = host.source;
+      throw new Error(`unknown service ${String(never)}`);
+    }
+  }
+}
+
+/**
+ * Re-drive up to the last step this service logged as applied, check each re-driven step
+ * against its logged GatesEvolved, and take the run over; signals are skipped until the
+ * supervisor's next step or test marker.
+ */
+function recoverEdge(host: EdgePhysicsHost, logged: ReadonlyArray<Signal>, lastSeq: number): Recovered {
+  const recorded = new Map<number, string>();
+  for (const s of logged) if (s.type === 'GatesEvolved' && s.meta.source === 'edge-physics' && !s.data.failed) recorded.set(s.data.step, s.data.gates);
+  const lastApplied = recorded.size > 0 ? Math.max(...recorded.keys()) : -1;
+  let mismatchedSteps = 0;
+  const redriven = redriveEdge(logged, {
+    lastStep: lastApplied,
+    onGates: (s) => {
+      const want = recorded.get(s.data.step);
+      if (want !== undefined && want !== s.data.gates) mismatchedSteps++;
+    },
+  });
+  const taken = redriven.host.detach(redriven.runId);
+  if (!taken) throw new Error(`run ${redriven.runId}: the re-drive ended the run`);
+  host.adopt(redriven.runId, { ...taken.state, skipping: true }, taken.binding, lastSeq);
+  return { resumeFrom: lastApplied + 1, mismatchedSteps };
+}

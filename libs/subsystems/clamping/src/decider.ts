@@ -1,0 +1,91 @@
+/**
+ * The clamping circuit's logic, pure: it follows the potentiometer and the label line (the
+ * DAC channel the patch map names), and answers every free-output reading with the clamped
+ * outputs its port computes. The supervisor may run ahead of the edge physics, so labels
+ * are kept per training step; a free output that arrives before its step's label (the two
+ * come from different services, with no common order) waits for it.
+ */
+import { LATER, NO_OUTPUT, call, emit, type Decider, type Output, type Signal } from '@metatwin/contracts';
+import { fromCode, labelLineConverter, NODE_DAC, type Converter } from '@metatwin/physics';
+import type { ClampingCall, ClampingResult } from './port';
+
+export interface ClampingState {
+  /** The DAC channel of the label line (from the patch map; −1 before it). */
+  readonly labelChannel: number;
+  /** How the label line's codes map to volts: bipolar for a differential label (Fig. 9B). */
+  readonly labelConverter: Converter;
+  /** Training step of the supervisor signals being read (StepStarted precedes its writes). */
+  readonly currentStep: number;
+  /** Label line value per training step still needed, oldest first. */
+  readonly labels: ReadonlyArray<readonly [step: number, label_V: number]>;
+}
+
+type Out = Output<ClampingCall>;
+
+function labelOf(s: ClampingState, step: number): number | undefined {
+  for (const [k, v] of s.labels) if (k === step) return v;
+  return undefined;
+}
+
+export const clampingDecider: Decider<ClampingState, ClampingResult, ClampingCall> = {
+  source: 'clamping',
+  listensTo: ['supervisor', 'edge-physics'],
+  accepts: ['RunCreated', 'PatchMapSet', 'PotentiometerSet', 'StepStarted', 'DacWritten', 'FreeOutputMeasured', 'RunFinished', 'RunAborted'],
+
+  start(created) {
+    const differential = 'plus' in created.data.experiment.roles.output;
+    return { labelChannel: -1, labelConverter: differential ? labelLineConverter(NODE_DAC) : NODE_DAC, currentStep: -1, labels: [] };
+  },
+
+  decide(s, input): ReadonlyArray<Out> | typeof LATER {
+    switch (input.type) {
+      case 'PotentiometerSet':
+        return [call({ op: 'setWiper', t_ns: input.meta.t_ns, position: input.data.position, positions: input.data.positions })];
+      case 'FreeOutputMeasured': {
+        const label_V = labelOf(s, input.data.step);
+        if (label_V === undefined) return LATER;
+        return [call({ op: 'clamp', t_ns: input.meta.t_ns, step: input.data.step, substep: input.data.substep, label_V, freeOutputs_V: input.data.outputs_V })];
+      }
+      case 'Clamped':
+        return [emit('ClampOutputSet', input.t_ns, { step: input.step, substep: input.substep, drives: input.drives, values: input.values })];
+      default:
+        return NO_OUTPUT;
+    }
+  },
+
+  evolve(s, sig: Signal): ClampingState {
+    switch (sig.type) {
+      case 'PatchMapSet':
+        return next(s, sig.data.channels.findIndex((c) => c.kind === 'label'), s.currentStep, s.labels);
+      case 'StepStarted':
+        return next(s, s.labelChannel, sig.data.step, s.labels);
+      case 'DacWritten': {
+        if (s.currentStep < 0) return s;
+        const { writes } = sig.data;
+        let w = -1;
+        for (let i = 0; i < writes.length; i++) if (writes[i].channel === s.labelChannel) w = i;
+        if (w < 0) return s;
+        const step = s.currentStep;
+        const volts = writes[w].volts ?? fromCode(s.labelConverter, writes[w].code);
+        // A step sent again (after a restart) replaces what was kept from it on.
+        let keep = s.labels.length;
+        while (keep > 0 && s.labels[keep - 1][0] >= step) keep--;
+        const labels = s.labels.slice(0, keep);
+        labels.push([step, volts]);
+        return next(s, s.labelChannel, s.currentStep, labels);
+      }
+      case 'ClampOutputSet': {
+        // Labels of steps before this one are no longer needed: the edge applies steps in order.
+        let first = 0;
+        while (first < s.labels.length && s.labels[first][0] < sig.data.step) first++;
+        return first === 0 ? s : next(s, s.labelChannel, s.currentStep, s.labels.slice(first));
+      }
+      default:
+        return s;
+    }
+  },
+};
+
+function next(s: ClampingState, labelChannel: number, currentStep: number, labels: ReadonlyArray<readonly [number, number]>): ClampingState {
+  return { labelChannel, labelConverter: s.labelConverter, currentStep, labels };
+}

@@ -1,0 +1,126 @@
+/**
+ * The twin network's logic, pure. It holds the voltages the DAC drives on the held nodes,
+ * and on learn-enable runs one training step through its port: settle the free copy, tell
+ * the clamp the outputs, wait for the clamped outputs, let the gates charge — `substeps`
+ * times — then report the gates. Supervisor signals that arrive while a step waits for the
+ * clamp are held back (LATER) and applied in order afterwards, so the DAC never changes
+ * under a step in flight. Steps are applied in order, each once: a step that is not the next
+ * one (sent again after a restart, or sent ahead of a step that was lost) is skipped.
+ */
+import { LATER, NO_OUTPUT, call, emit, encodeFloat64, type Decider, type Output, type Signal } from '@metatwin/contracts';
+import { NODE_DAC, fromCode } from '@metatwin/physics';
+import type { EdgePhysicsCall, EdgePhysicsResult } from './port';
+
+export interface InFlight {
+  readonly step: number;
+  /** The substep whose clamp output is awaited (or whose learning is under way). */
+  readonly substep: number;
+  readonly duration_ns: number;
+  readonly t_ns: number;
+}
+
+export interface EdgePhysicsState {
+  readonly heldNodes: ReadonlyArray<number>;
+  readonly substeps: number;
+  /** DAC channel → index into held_V, or −1 for channels that drive no held node (the label line). */
+  readonly heldIndexOfChannel: ReadonlyArray<number>;
+  /** Voltages on the held nodes (inputs then rails), as the DAC last set them. */
+  readonly held_V: ReadonlyArray<number>;
+  /** Last training step applied (−1 before the first). */
+  readonly lastApplied: number;
+  /** Ignoring a step's or test's signals (not the next one), until the next step or test marker. */
+  readonly skipping: boolean;
+  /** The datapoint of the step being set up. */
+  readonly datapoint: number;
+  readonly inFlight: InFlight | null;
+}
+
+type Out = Output<EdgePhysicsCall>;
+
+export const edgePhysicsDecider: Decider<EdgePhysicsState, EdgePhysicsResult, EdgePhysicsCall> = {
+  source: 'edge-physics',
+  listensTo: ['supervisor', 'clamping'],
+  accepts: ['RunCreated', 'PatchMapSet', 'DacWritten', 'StepStarted', 'LearningEnabled', 'TestStepStarted', 'TestDatapointApplied', 'ClampOutputSet', 'ServiceStarted', 'RunFinished', 'RunAborted'],
+
+  start(created) {
+    const exp = created.data.experiment;
+    const heldNodes = [...exp.roles.inputs, ...exp.roles.rails.map((r) => r.node)];
+    return { heldNodes, substeps: exp.schedule.substeps, heldIndexOfChannel: [], held_V: heldNodes.map(() => 0), lastApplied: -1, skipping: false, datapoint: 0, inFlight: null };
+  },
+
+  decide(s, input): ReadonlyArray<Out> | typeof LATER {
+    if (s.inFlight !== null && 'meta' in input && input.meta.source === 'supervisor') return LATER;
+    switch (input.type) {
+      case 'LearningEnabled':
+        if (s.skipping || input.data.step !== s.lastApplied + 1) return NO_OUTPUT;
+        return [call({ op: 'beginStep', t_ns: input.meta.t_ns, step: input.data.step, datapoint: s.datapoint, held_V: s.held_V })];
+      case 'FreeSettled':
+        if (!input.settle.ok) return [emit('GatesEvolved', input.t_ns, { step: input.step, gates: '', failed: `training step ${input.step}: ${input.settle.reason}` })];
+        return [emit('FreeOutputMeasured', input.t_ns, { step: input.step, substep: input.substep, outputs_V: input.settle.outputs_V })];
+      case 'ClampOutputSet': {
+        const f = s.inFlight;
+        if (f === null || input.data.step !== f.step || input.data.substep !== f.substep) return NO_OUTPUT; // stale or duplicate
+        const last = f.substep + 1 === s.substeps;
+        return [call({ op: 'learn', t_ns: f.t_ns, step: f.step, substep: f.substep, clamp: input.data.values, dt_s: f.duration_ns / 1e9 / s.substeps, last, duration_ns: f.duration_ns })];
+      }
+      case 'StepLearned':
+        return [emit('GatesEvolved', input.t_ns, { step: input.step, gates: encodeFloat64(input.gates_V), datapoint: s.datapoint })];
+      case 'StepFailed':
+        return [emit('GatesEvolved', input.t_ns, { step: input.step, gates: '', failed: input.reason })];
+      case 'TestDatapointApplied':
+        if (s.skipping) return NO_OUTPUT;
+        return [call({ op: 'measure', t_ns: input.meta.t_ns, step: input.data.step, datapoint: input.data.datapoint, held_V: s.held_V })];
+      case 'NodesRead': {
+        const r = input.reading;
+        if (!r.ok) return [emit('NodesSettled', input.t_ns, { step: input.step, datapoint: input.datapoint, free_V: [], gates: '', failed: `test at step ${input.step}: datapoint ${input.datapoint}: ${r.reason}` })];
+        return [emit('NodesSettled', input.t_ns, { step: input.step, datapoint: input.datapoint, free_V: r.nodes_V, gates: encodeFloat64(r.gates_V) })];
+      }
+      default:
+        return NO_OUTPUT;
+    }
+  },
+
+  evolve(s, sig: Signal): EdgePhysicsState {
+    switch (sig.type) {
+      case 'PatchMapSet':
+        return next(s, sig.data.channels.map((c) => (c.kind === 'node' ? s.heldNodes.indexOf(c.node) : -1)), s.held_V, s.lastApplied, s.skipping, s.datapoint, s.inFlight);
+      case 'DacWritten': {
+        if (s.skipping) return s;
+        let held_V: number[] | null = null;
+        for (const w of sig.data.writes) {
+          const i = s.heldIndexOfChannel[w.channel] ?? -1;
+          if (i < 0) continue;
+          held_V ??= s.held_V.slice();
+          held_V[i] = w.volts ?? fromCode(NODE_DAC, w.code);
+        }
+        return held_V === null ? s : next(s, s.heldIndexOfChannel, held_V, s.lastApplied, s.skipping, s.datapoint, s.inFlight);
+      }
+      case 'StepStarted':
+        return next(s, s.heldIndexOfChannel, s.held_V, s.lastApplied, sig.data.step !== s.lastApplied + 1, sig.data.datapoint, s.inFlight);
+      case 'TestStepStarted':
+        // A test at step k sees the network after k steps; one sent again later is stale.
+        return next(s, s.heldIndexOfChannel, s.held_V, s.lastApplied, sig.data.step !== s.lastApplied + 1, s.datapoint, s.inFlight);
+      case 'LearningEnabled':
+        if (s.skipping || sig.data.step !== s.lastApplied + 1 || s.inFlight !== null) return s;
+        return next(s, s.heldIndexOfChannel, s.held_V, s.lastApplied, s.skipping, s.datapoint, { step: sig.data.step, substep: 0, duration_ns: sig.data.duration_ns, t_ns: sig.meta.t_ns });
+      case 'ClampOutputSet': {
+        const f = s.inFlight;
+        if (f === null || sig.data.step !== f.step || sig.data.substep !== f.substep) return s;
+        return next(s, s.heldIndexOfChannel, s.held_V, s.lastApplied, s.skipping, s.datapoint, { step: f.step, substep: f.substep + 1, duration_ns: f.duration_ns, t_ns: f.t_ns });
+      }
+      case 'GatesEvolved':
+        if (sig.meta.source !== 'edge-physics') return s;
+        return next(s, s.heldIndexOfChannel, s.held_V, sig.data.failed ? s.lastApplied : sig.data.step, s.skipping, s.datapoint, null);
+      case 'ServiceStarted':
+        // A restarted clamp lost the step in flight; the supervisor sends it again, and it is done again.
+        return sig.data.service === 'clamping' && s.inFlight !== null ? next(s, s.heldIndexOfChannel, s.held_V, s.lastApplied, s.skipping, s.datapoint, null) : s;
+      default:
+        return s;
+    }
+  },
+};
+
+/** A new state with every field written out (an object literal of one shape: the hot path of every step). */
+function next(s: EdgePhysicsState, heldIndexOfChannel: ReadonlyArray<number>, held_V: ReadonlyArray<number>, lastApplied: number, skipping: boolean, datapoint: number, inFlight: InFlight | null): EdgePhysicsState {
+  return { heldNodes: s.heldNodes, substeps: s.substeps, heldIndexOfChannel, held_V, lastApplied, skipping, datapoint, inFlight };
+}

@@ -1,0 +1,84 @@
+/**
+ * The twin network's hardware (paper Fig. 1B, Appendix B): both copies' held nodes driven by
+ * the DAC, the free copy's outputs read by the clamp, the clamped copy's outputs driven by
+ * it, every gate capacitor charging through its learning circuit while learn-enable is on,
+ * and buffers on every node for the measurement. Time is passed in; a call may complete later.
+ */
+import { isPending, type Completion } from '@metatwin/contracts';
+
+export type Settle = { readonly ok: true; readonly outputs_V: ReadonlyArray<number> } | { readonly ok: false; readonly reason: string };
+export type Learned = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+export type NodesReading = { readonly ok: true; readonly nodes_V: ReadonlyArray<number>; readonly gates_V: Float64Array } | { readonly ok: false; readonly reason: string };
+
+export interface EdgePhysicsPort {
+  /**
+   * The DAC's voltages on the held nodes (inputs then rails) of both copies, for a training
+   * step of datapoint `datapoint` (a hint the simulation uses for its Newton warm start).
+   */
+  hold(t_ns: number, datapoint: number, held_V: ReadonlyArray<number>): Completion<void>;
+  /** The free copy settled at the held voltages: its output node voltages. */
+  settleFree(t_ns: number): Completion<Settle>;
+  /** The clamp drives the clamped copy's outputs; with learn-enable on, every gate charges for dt_s. */
+  learn(t_ns: number, clamp: ReadonlyArray<number>, dt_s: number): Completion<Learned>;
+  /** Learn-enable off after `duration_s` of learning: the gates now (V). */
+  endLearning(t_ns: number, duration_s: number): Completion<Float64Array>;
+  /** A test datapoint, learning frozen: every free-copy node's voltage and the gates, leaving learning untouched. */
+  measure(t_ns: number, datapoint: number, held_V: ReadonlyArray<number>): Completion<NodesReading>;
+}
+
+export type EdgePhysicsCall =
+  | { readonly op: 'beginStep'; readonly t_ns: number; readonly step: number; readonly datapoint: number; readonly held_V: ReadonlyArray<number> }
+  | { readonly op: 'learn'; readonly t_ns: number; readonly step: number; readonly substep: number; readonly clamp: ReadonlyArray<number>; readonly dt_s: number; readonly last: boolean; readonly duration_ns: number }
+  | { readonly op: 'measure'; readonly t_ns: number; readonly step: number; readonly datapoint: number; readonly held_V: ReadonlyArray<number> };
+
+export type EdgePhysicsResult =
+  | { readonly type: 'FreeSettled'; readonly t_ns: number; readonly step: number; readonly substep: number; readonly settle: Settle }
+  | { readonly type: 'StepLearned'; readonly t_ns: number; readonly step: number; readonly gates_V: Float64Array }
+  | { readonly type: 'StepFailed'; readonly t_ns: number; readonly step: number; readonly reason: string }
+  | { readonly type: 'NodesRead'; readonly t_ns: number; readonly step: number; readonly datapoint: number; readonly reading: NodesReading };
+
+/** Carry out one call on the port; the result (now or later) is the decider's next input. No closure on the synchronous path. */
+export function executeEdgePhysicsCall(port: EdgePhysicsPort, c: EdgePhysicsCall): Completion<EdgePhysicsResult> {
+  switch (c.op) {
+    case 'beginStep': {
+      const held = port.hold(c.t_ns, c.datapoint, c.held_V);
+      return isPending(held) ? held.then(() => settle(port, c.t_ns, c.step, 0)) : settle(port, c.t_ns, c.step, 0);
+    }
+    case 'learn': {
+      const learned = port.learn(c.t_ns, c.clamp, c.dt_s);
+      return isPending(learned) ? learned.then((r) => afterLearning(port, c, r)) : afterLearning(port, c, learned);
+    }
+    case 'measure': {
+      const reading = port.measure(c.t_ns, c.datapoint, c.held_V);
+      return isPending(reading) ? reading.then((r) => nodesRead(c, r)) : nodesRead(c, reading);
+    }
+    default: {
+      const never: never = c;
+      throw new Error(`unknown edge-physics call ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+function settle(port: EdgePhysicsPort, t_ns: number, step: number, substep: number): Completion<EdgePhysicsResult> {
+  const r = port.settleFree(t_ns);
+  return isPending(r) ? r.then((x) => freeSettled(t_ns, step, substep, x)) : freeSettled(t_ns, step, substep, r);
+}
+
+function freeSettled(t_ns: number, step: number, substep: number, settle: Settle): EdgePhysicsResult {
+  return { type: 'FreeSettled', t_ns, step, substep, settle };
+}
+
+function afterLearning(port: EdgePhysicsPort, c: EdgePhysicsCall & { op: 'learn' }, r: Learned): Completion<EdgePhysicsResult> {
+  if (!r.ok) return { type: 'StepFailed', t_ns: c.t_ns, step: c.step, reason: `training step ${c.step}: ${r.reason}` };
+  if (!c.last) return settle(port, c.t_ns, c.step, c.substep + 1);
+  const gates = port.endLearning(c.t_ns, c.duration_ns / 1e9);
+  return isPending(gates) ? gates.then((g) => stepLearned(c, g)) : stepLearned(c, gates);
+}
+
+function stepLearned(c: EdgePhysicsCall & { op: 'learn' }, gates_V: Float64Array): EdgePhysicsResult {
+  return { type: 'StepLearned', t_ns: c.t_ns + c.duration_ns, step: c.step, gates_V };
+}
+
+function nodesRead(c: EdgePhysicsCall & { op: 'measure' }, reading: NodesReading): EdgePhysicsResult {
+  return { type: 'NodesRead', t_ns: c.t_ns, step: c.step, datapoint: c.datapoint, reading };
+}

@@ -1,0 +1,38 @@
+/**
+ * From an experiment to its simulated twin network: the lattice or edge list, each copy's
+ * transistors with their mismatch, the learning offsets and the damage schedule. Random
+ * draws come from forks of the seed, one per purpose, so turning one imperfection on never
+ * reshuffles another.
+ */
+import { clampDrives, outputNodes, type Experiment, type NetworkSpec } from '@metatwin/contracts';
+import { networkFromEdges, rngStreams, squareLattice, type Level1Params, type Network } from '@metatwin/physics';
+import { learningOffsets, mismatchedTransistors } from '../imperfections';
+import { TwinNetwork } from '../twin';
+
+export function networkOf(spec: NetworkSpec): Network {
+  return spec.kind === 'lattice' ? squareLattice(spec.rows, spec.cols, spec.periodic) : networkFromEdges(spec.nodes, spec.edges.map(([a, b]) => [a, b] as [number, number]));
+}
+
+/** The twin network of an experiment, with its mismatch, offsets and damage, at the initial gates. */
+export function twinOf(exp: Experiment): TwinNetwork {
+  const network = networkOf(exp.network);
+  const streams = rngStreams(exp.seed);
+  const card: Level1Params = { vto_V: exp.transistor.vto_V, beta_AperV2: exp.transistor.k_AperV2, gamma_sqrtV: exp.transistor.gamma_sqrtV, phi_V: exp.transistor.phi_V, lambda_perV: exp.transistor.lambda_perV };
+  const m = network.edgeCount;
+  const { mismatch, learningOffsetSigma_V2, damage } = exp.imperfections;
+  return new TwinNetwork(
+    {
+      network,
+      freeTransistors: mismatchedTransistors(m, card, mismatch, streams.mismatchFree),
+      clampedTransistors: mismatchedTransistors(m, card, mismatch, streams.mismatchClamped),
+      heldNodes: [...exp.roles.inputs, ...exp.roles.rails.map((r) => r.node)],
+      outputNodes: outputNodes(exp),
+      clampDrives: clampDrives(exp.clamp),
+      learning: exp.learning,
+      learningOffset_V2: learningOffsetSigma_V2 > 0 ? learningOffsets(m, learningOffsetSigma_V2, streams.offsets) : null,
+      damage,
+      warmStartSlots: exp.dataset.inputs.length,
+    },
+    exp.initialGates_V,
+  );
+}

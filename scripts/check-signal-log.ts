@@ -1,0 +1,45 @@
+/**
+ * Validates a recorded run against the published schema (docs/signals.schema.json):
+ *
+ *   npx tsx scripts/check-signal-log.ts [--log DIR] [--schema FILE] [runId …]
+ *
+ * DIR is a file event log (default METATWIN_LOG_DIR or runs/log): one `<runId>.jsonl` per run,
+ * one batch per line (libs/eventlog/src/file-event-log.ts). Every batch is checked against
+ * $defs/LogBatch (the stored form) and every record, turned back into its wire form
+ * {type, meta, data} (fromRecord, then the JSON encodeSignal sends), against the root.
+ * Prints the count per signal type and the first failures; exits 1 on any failure.
+ * libs/contracts/src/schema.spec.ts runs the same check on a fresh run.
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { checkLogBatches, formatFailures, readLogBatches, signalValidators } from '../libs/contracts/src/testing/schema-validation';
+
+const DEFAULT_SCHEMA_FILE = join(__dirname, '..', 'docs', 'signals.schema.json');
+
+function main(argv: string[]): number {
+  let dir = process.env.METATWIN_LOG_DIR ?? join('runs', 'log');
+  let schemaFile = DEFAULT_SCHEMA_FILE;
+  const runs: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--log') dir = argv[++i];
+    else if (argv[i] === '--schema') schemaFile = argv[++i];
+    else runs.push(argv[i]);
+  }
+  const started = process.hrtime.bigint();
+  const validators = signalValidators(JSON.parse(readFileSync(schemaFile, 'utf8')) as Record<string, unknown>);
+  const check = checkLogBatches(readLogBatches(resolve(dir), runs), validators);
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  process.stdout.write(
+    `${check.runIds.join(', ') || '(no runs)'}: ${check.batches} batches, ${check.signals} signals (${Object.entries(check.byType)
+      .map(([t, n]) => `${t} ${n}`)
+      .join(', ')}) in ${ms.toFixed(0)} ms\n`,
+  );
+  if (check.failureCount === 0) {
+    process.stdout.write('every batch and every signal matches the schema\n');
+    return 0;
+  }
+  process.stdout.write(`${check.failureCount} failures; the first:\n${formatFailures(check)}\n`);
+  return 1;
+}
+
+if (require.main === module) process.exitCode = main(process.argv.slice(2));
