@@ -19,8 +19,9 @@ import type { Signal, SignalData, SignalType, Source } from './signals';
 /** A port call that may complete later: a value now (a simulation) or a promise (a serial bridge). */
 export type Completion<T> = T | Promise<T>;
 
+/** A completion still to come. (An instanceof test: a missing `then` looked up on every result is slower.) */
 export function isPending<T>(c: Completion<T>): c is Promise<T> {
-  return typeof (c as { then?: unknown } | null)?.then === 'function';
+  return c instanceof Promise;
 }
 
 /** A signal the decider wants sent; the host adds run id, source and sequence number. */

@@ -10,7 +10,11 @@
  * later (a bridge) holds every further input of that run until it has; the simulation's
  * calls complete at once, so the simulated path never creates a promise.
  */
-import { CONTRACT_VERSION, LATER, isPending, type AdapterChoice, type Completion, type Decider, type Output, type Signal, type SignalData, type Source } from '@metatwin/contracts';
+import { CONTRACT_VERSION, LATER, type AdapterChoice, type Completion, type Decider, type Output, type Signal, type SignalData, type Source } from '@metatwin/contracts';
+
+// Read once: the hot path below runs tens of times per training step.
+const VERSION = CONTRACT_VERSION;
+const HELD: typeof LATER = LATER;
 
 /** A decider and the code that turns its calls into calls on its port. */
 export interface Subsystem<S, I, C, P> {
@@ -55,11 +59,21 @@ export class DeciderHost<S, I extends object, C, P> {
   private readonly pending = new Set<Promise<void>>();
   private last: Slot<S, I, P> | undefined;
 
+  private readonly decide: Decider<S, I, C>['decide'];
+  private readonly evolve: Decider<S, I, C>['evolve'];
+  private readonly execute: Subsystem<S, I, C, P>['execute'];
+  private readonly publish: (signal: Signal) => void;
+
   constructor(
     private readonly subsystem: Subsystem<S, I, C, P>,
     private readonly options: HostOptions<P>,
   ) {
     this.source = subsystem.decider.source;
+    const { decider } = subsystem;
+    this.decide = (state, input) => decider.decide(state, input);
+    this.evolve = (state, signal) => decider.evolve(state, signal);
+    this.execute = subsystem.execute;
+    this.publish = options.publish;
   }
 
   get decider(): Decider<S, I, C> {
@@ -186,7 +200,7 @@ export class DeciderHost<S, I extends object, C, P> {
     // The common case — nothing waiting — without touching the inbox.
     slot.busy = true;
     const r = this.apply(slot, input);
-    if (r === LATER) slot.deferred.push(input);
+    if (r === HELD) slot.deferred.push(input);
     else {
       slot.changed = true;
       if (r !== undefined) this.await(slot, r);
@@ -215,7 +229,7 @@ export class DeciderHost<S, I extends object, C, P> {
       }
       if (input === undefined) break;
       const r = this.apply(slot, input);
-      if (r === LATER) {
+      if (r === HELD) {
         if (held) slot.changed = false; // the first held input still waits: so do those behind it
         else slot.deferred.push(input);
         continue;
@@ -248,12 +262,11 @@ export class DeciderHost<S, I extends object, C, P> {
 
   /** decide, evolve, then the outputs in order. LATER, nothing, or a promise while a port call is outstanding. */
   private apply(slot: Slot<S, I, P>, input: Signal | I): typeof LATER | Promise<void> | undefined {
-    const { decider } = this.subsystem;
-    const out = decider.decide(slot.state, input);
-    if (out === LATER) return LATER;
+    const out = this.decide(slot.state, input);
+    if (out === HELD) return HELD;
     if ((input as { meta?: unknown }).meta !== undefined) {
       const signal = input as Signal;
-      slot.state = decider.evolve(slot.state, signal);
+      slot.state = this.evolve(slot.state, signal);
       if (signal.type === 'RunFinished' || signal.type === 'RunAborted') slot.ended = true;
     }
     return out.length === 0 ? undefined : this.run(slot, out, 0);
@@ -266,8 +279,8 @@ export class DeciderHost<S, I extends object, C, P> {
         this.send(slot, o);
         continue;
       }
-      const result = this.subsystem.execute(slot.port, o.call);
-      if (isPending(result)) return result.then((r) => this.continueWith(slot, r, out, i + 1));
+      const result = this.execute(slot.port, o.call);
+      if (result instanceof Promise) return result.then((r) => this.continueWith(slot, r, out, i + 1));
       const nested = this.apply(slot, result);
       if (nested instanceof Promise) return nested.then(() => this.run(slot, out, i + 1));
     }
@@ -281,9 +294,9 @@ export class DeciderHost<S, I extends object, C, P> {
   }
 
   private send(slot: Slot<S, I, P>, o: Output<C> & { kind: 'emit' }): void {
-    const signal = { type: o.type, meta: { v: CONTRACT_VERSION, runId: slot.runId, source: this.source, seq: ++slot.seq, t_ns: o.t_ns }, data: o.data } as Signal;
-    slot.state = this.subsystem.decider.evolve(slot.state, signal);
+    const signal = { type: o.type, meta: { v: VERSION, runId: slot.runId, source: this.source, seq: ++slot.seq, t_ns: o.t_ns }, data: o.data } as Signal;
+    slot.state = this.evolve(slot.state, signal);
     if (signal.type === 'RunFinished' || signal.type === 'RunAborted') slot.ended = true;
-    this.options.publish(signal);
+    this.publish(signal);
   }
 }

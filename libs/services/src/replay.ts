@@ -6,12 +6,14 @@
  * edge physics on the run's adapter (redrive.ts) and compares every step's gates with the
  * recorded ones.
  */
-import { decodeFloat64, fromRecord, SIGNAL_TYPES, type Experiment, type Signal, type Source } from '@metatwin/contracts';
+import { decodeFloat64, fromRecord, SIGNAL_TYPES, type Signal, type Source } from '@metatwin/contracts';
 import type { EventLog } from '@metatwin/eventlog';
 import { rigAt } from '@metatwin/experiments';
+import { RunAssembler } from './assemble';
 import { redriveEdge } from './redrive';
 
 const GATES_EVOLVED = SIGNAL_TYPES.indexOf('GatesEvolved');
+const RUN_MARKERS = new Set((['RunCreated', 'RunFinished', 'RunAborted'] as const).map((t) => SIGNAL_TYPES.indexOf(t)));
 
 export interface ReplayState {
   readonly run: string;
@@ -52,29 +54,23 @@ async function signalsOf(log: EventLog, runId: string): Promise<Signal[]> {
 export async function replayAt(log: EventLog, runId: string, at_s?: number): Promise<ReplayState> {
   const limit_ns = at_s === undefined ? Infinity : Math.round(at_s * 1e9);
   if (!(limit_ns >= 0)) throw new ReplayError(`--at must be a time ≥ 0 s, got ${at_s}`);
-  let exp: Experiment | null = null;
-  let gates: string | null = null;
-  let applied = 0;
-  let status: ReplayState['status'] = 'running';
-  // One pass over the log: only a few signal types matter to the state.
+  // The run's fold (the one result.json comes from), over what matters to the state then:
+  // only a few signal types, so the records of the others are not even decoded.
+  const view = new RunAssembler();
   for await (const batch of log.read(runId)) {
     const source = batch.source as Source;
     if (source !== 'edge-physics' && source !== 'supervisor') continue;
     for (const r of batch.records) {
       const type = (r as [number])[0];
-      if (source === 'edge-physics' && type !== GATES_EVOLVED) continue;
+      if (source === 'edge-physics' ? type !== GATES_EVOLVED : !RUN_MARKERS.has(type)) continue;
       const s = fromRecord(r, runId, source);
-      if (s.type === 'RunCreated') exp = s.data.experiment;
-      else if (s.type === 'RunFinished') status = 'finished';
-      else if (s.type === 'RunAborted') status = 'aborted';
-      else if (s.type === 'GatesEvolved' && !s.data.failed && s.meta.t_ns <= limit_ns) {
-        gates = s.data.gates;
-        applied = s.data.step + 1;
-      }
+      if (s.type !== 'GatesEvolved' || s.meta.t_ns <= limit_ns) view.fold(s);
     }
   }
+  const exp = view.experiment;
   if (exp === null) throw new ReplayError(`run ${runId}: no RunCreated in the log (unknown run?)`);
-  const rig = rigAt(exp, gates === null ? exp.initialGates_V : decodeFloat64(gates), applied);
+  const applied = view.lastStep + 1;
+  const rig = rigAt(exp, view.gates, applied);
   const out = new Float64Array(rig.outputNodes.length);
   const outputs = rig.held_V.map((held, d) => {
     rig.twin.selectSlot(d);
@@ -82,7 +78,7 @@ export async function replayAt(log: EventLog, runId: string, at_s?: number): Pro
     if (r.status !== 'converged') throw new ReplayError(`run ${runId}: datapoint ${d} does not solve at the replayed gates (${r.status})`);
     return rig.differential ? out[0] - out[1] : out[0];
   });
-  return { run: runId, t_s: at_s ?? (applied * Math.round(exp.schedule.t_h_s * 1e9)) / 1e9, stepsApplied: applied, gates_V: Array.from(rig.twin.gates_V), outputs, labels: rig.labels_V, status };
+  return { run: runId, t_s: at_s ?? (applied * Math.round(exp.schedule.t_h_s * 1e9)) / 1e9, stepsApplied: applied, gates_V: Array.from(rig.twin.gates_V), outputs, labels: rig.labels_V, status: view.status };
 }
 
 export async function verifyRun(log: EventLog, runId: string): Promise<VerifyReport> {

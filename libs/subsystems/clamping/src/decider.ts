@@ -5,9 +5,17 @@
  * are kept per training step; a free output that arrives before its step's label (the two
  * come from different services, with no common order) waits for it.
  */
-import { LATER, NO_OUTPUT, call, emit, type Decider, type Output, type Signal } from '@metatwin/contracts';
-import { fromCode, labelLineConverter, NODE_DAC, type Converter } from '@metatwin/physics';
+import { LATER as LATER_, NO_OUTPUT as NO_OUTPUT_, call as call_, emit as emit_, type Decider, type Output, type Signal } from '@metatwin/contracts';
+import { fromCode as fromCode_, labelLineConverter, NODE_DAC as NODE_DAC_, type Converter } from '@metatwin/physics';
 import type { ClampingCall, ClampingResult } from './port';
+
+// Bound once: compiled re-exports are getters, and these run on every training step.
+const LATER: typeof LATER_ = LATER_;
+const NO_OUTPUT = NO_OUTPUT_;
+const call = call_;
+const emit = emit_;
+const fromCode = fromCode_;
+const NODE_DAC = NODE_DAC_;
 
 export interface ClampingState {
   /** The DAC channel of the label line (from the patch map; −1 before it). */

@@ -4,7 +4,7 @@
  * that holds the clamped copy's outputs (or, for Equilibrium Propagation, injects currents)
  * from the free outputs it reads. Time is passed in; a call may complete later.
  */
-import { isPending, type Completion } from '@metatwin/contracts';
+import type { Completion } from '@metatwin/contracts';
 
 export interface ClampingPort {
   /** 'voltage': outputs are held at the returned values; 'current': the returned currents (A) are injected. */
@@ -31,11 +31,11 @@ export function executeClampingCall(port: ClampingPort, c: ClampingCall): Comple
   switch (c.op) {
     case 'setWiper': {
       const moved = port.setWiper(c.t_ns, c.position, c.positions);
-      return isPending(moved) ? moved.then(() => WIPER_SET) : WIPER_SET;
+      return moved instanceof Promise ? moved.then(() => WIPER_SET) : WIPER_SET;
     }
     case 'clamp': {
       const labelled = port.setLabel(c.t_ns, [c.label_V]);
-      return isPending(labelled) ? labelled.then(() => clamp(port, c)) : clamp(port, c);
+      return labelled instanceof Promise ? labelled.then(() => clamp(port, c)) : clamp(port, c);
     }
     default: {
       const never: never = c;
@@ -46,7 +46,7 @@ export function executeClampingCall(port: ClampingPort, c: ClampingCall): Comple
 
 function clamp(port: ClampingPort, c: ClampingCall & { op: 'clamp' }): Completion<ClampingResult> {
   const values = port.clamp(c.t_ns, c.freeOutputs_V);
-  return isPending(values) ? values.then((v) => clamped(port, c, v)) : clamped(port, c, values);
+  return values instanceof Promise ? values.then((v) => clamped(port, c, v)) : clamped(port, c, values);
 }
 
 function clamped(port: ClampingPort, c: ClampingCall & { op: 'clamp' }, values: ReadonlyArray<number>): ClampingResult {

@@ -7,9 +7,18 @@
  * under a step in flight. Steps are applied in order, each once: a step that is not the next
  * one (sent again after a restart, or sent ahead of a step that was lost) is skipped.
  */
-import { LATER, NO_OUTPUT, call, emit, encodeFloat64, type Decider, type Output, type Signal } from '@metatwin/contracts';
-import { NODE_DAC, fromCode } from '@metatwin/physics';
+import { LATER as LATER_, NO_OUTPUT as NO_OUTPUT_, call as call_, emit as emit_, encodeFloat64 as encodeFloat64_, type Decider, type Output, type Signal } from '@metatwin/contracts';
+import { NODE_DAC as NODE_DAC_, fromCode as fromCode_ } from '@metatwin/physics';
 import type { EdgePhysicsCall, EdgePhysicsResult } from './port';
+
+// Bound once: compiled re-exports are getters, and these run on every training step.
+const LATER: typeof LATER_ = LATER_;
+const NO_OUTPUT = NO_OUTPUT_;
+const call = call_;
+const emit = emit_;
+const encodeFloat64 = encodeFloat64_;
+const NODE_DAC = NODE_DAC_;
+const fromCode = fromCode_;
 
 export interface InFlight {
   readonly step: number;

@@ -4,7 +4,7 @@
  * it, every gate capacitor charging through its learning circuit while learn-enable is on,
  * and buffers on every node for the measurement. Time is passed in; a call may complete later.
  */
-import { isPending, type Completion } from '@metatwin/contracts';
+import type { Completion } from '@metatwin/contracts';
 
 export type Settle = { readonly ok: true; readonly outputs_V: ReadonlyArray<number> } | { readonly ok: false; readonly reason: string };
 export type Learned = { readonly ok: true } | { readonly ok: false; readonly reason: string };
@@ -42,15 +42,15 @@ export function executeEdgePhysicsCall(port: EdgePhysicsPort, c: EdgePhysicsCall
   switch (c.op) {
     case 'beginStep': {
       const held = port.hold(c.t_ns, c.datapoint, c.held_V);
-      return isPending(held) ? held.then(() => settle(port, c.t_ns, c.step, 0)) : settle(port, c.t_ns, c.step, 0);
+      return held instanceof Promise ? held.then(() => settle(port, c.t_ns, c.step, 0)) : settle(port, c.t_ns, c.step, 0);
     }
     case 'learn': {
       const learned = port.learn(c.t_ns, c.clamp, c.dt_s);
-      return isPending(learned) ? learned.then((r) => afterLearning(port, c, r)) : afterLearning(port, c, learned);
+      return learned instanceof Promise ? learned.then((r) => afterLearning(port, c, r)) : afterLearning(port, c, learned);
     }
     case 'measure': {
       const reading = port.measure(c.t_ns, c.datapoint, c.held_V);
-      return isPending(reading) ? reading.then((r) => nodesRead(c, r)) : nodesRead(c, reading);
+      return reading instanceof Promise ? reading.then((r) => nodesRead(c, r)) : nodesRead(c, reading);
     }
     default: {
       const never: never = c;
@@ -61,7 +61,7 @@ export function executeEdgePhysicsCall(port: EdgePhysicsPort, c: EdgePhysicsCall
 
 function settle(port: EdgePhysicsPort, t_ns: number, step: number, substep: number): Completion<EdgePhysicsResult> {
   const r = port.settleFree(t_ns);
-  return isPending(r) ? r.then((x) => freeSettled(t_ns, step, substep, x)) : freeSettled(t_ns, step, substep, r);
+  return r instanceof Promise ? r.then((x) => freeSettled(t_ns, step, substep, x)) : freeSettled(t_ns, step, substep, r);
 }
 
 function freeSettled(t_ns: number, step: number, substep: number, settle: Settle): EdgePhysicsResult {
@@ -72,7 +72,7 @@ function afterLearning(port: EdgePhysicsPort, c: EdgePhysicsCall & { op: 'learn'
   if (!r.ok) return { type: 'StepFailed', t_ns: c.t_ns, step: c.step, reason: `training step ${c.step}: ${r.reason}` };
   if (!c.last) return settle(port, c.t_ns, c.step, c.substep + 1);
   const gates = port.endLearning(c.t_ns, c.duration_ns / 1e9);
-  return isPending(gates) ? gates.then((g) => stepLearned(c, g)) : stepLearned(c, gates);
+  return gates instanceof Promise ? gates.then((g) => stepLearned(c, g)) : stepLearned(c, gates);
 }
 
 function stepLearned(c: EdgePhysicsCall & { op: 'learn' }, gates_V: Float64Array): EdgePhysicsResult {

@@ -3,8 +3,14 @@
  * address during a test step and the edge physics has reported what the buffers see for
  * that datapoint — in either order, since they come from different services.
  */
-import { NO_OUTPUT, call, decodeDemux, decodeFloat64, emit, nodeCount, type Decider, type Output, type Signal } from '@metatwin/contracts';
+import { NO_OUTPUT as NO_OUTPUT_, call as call_, decodeDemux, decodeFloat64 as decodeFloat64_, emit as emit_, nodeCount, type Decider, type Output, type Signal } from '@metatwin/contracts';
 import type { MeasurementCall, MeasurementResult } from './port';
+
+// Bound once: compiled re-exports are getters, and these run on every training step.
+const NO_OUTPUT = NO_OUTPUT_;
+const call = call_;
+const decodeFloat64 = decodeFloat64_;
+const emit = emit_;
 
 /** Ask for the samples an open test still lacks (after a restart). */
 export type MeasurementCommand = { readonly type: 'Resume' };

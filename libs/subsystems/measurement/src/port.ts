@@ -3,7 +3,7 @@
  * demultiplexers chosen by a 5-bit address, and an 8-bit ADC that reads the selected node
  * and gate, averaging a number of repeats. Time is passed in; a call may complete later.
  */
-import { isPending, type Completion } from '@metatwin/contracts';
+import type { Completion } from '@metatwin/contracts';
 
 /** Which sample this is: the test step, the datapoint on the DAC, the demux address. */
 export interface SampleAt {
@@ -44,7 +44,7 @@ export function executeMeasurementCall(port: MeasurementPort, c: MeasurementCall
   switch (c.op) {
     case 'sample': {
       const selected = port.select(c.t_ns, c.at.address);
-      return isPending(selected) ? selected.then(() => sample(port, c)) : sample(port, c);
+      return selected instanceof Promise ? selected.then(() => sample(port, c)) : sample(port, c);
     }
     default: {
       const never: never = c.op;
@@ -55,7 +55,7 @@ export function executeMeasurementCall(port: MeasurementPort, c: MeasurementCall
 
 function sample(port: MeasurementPort, c: MeasurementCall): Completion<MeasurementResult> {
   const codes = port.sample(c.t_ns, c.at, c.analog);
-  return isPending(codes) ? codes.then((x) => sampled(c, x)) : sampled(c, codes);
+  return codes instanceof Promise ? codes.then((x) => sampled(c, x)) : sampled(c, codes);
 }
 
 const sampled = (c: MeasurementCall, codes: AdcCodes): MeasurementResult => ({ type: 'Sampled', t_ns: c.t_ns, at: c.at, codes });

@@ -10,11 +10,17 @@
  * the window only bounds how far the supervisor runs ahead; results do not depend on it.
  * The supervisor never sends a step past a test that is not read out yet.
  */
-import { LATER, NO_OUTPUT, call, emit, stepTime_ns, type Decider, type Experiment, type Output, type Signal, type Source } from '@metatwin/contracts';
+import { LATER as LATER_, NO_OUTPUT as NO_OUTPUT_, call as call_, emit as emit_, stepTime_ns, type Decider, type Experiment, type Output, type Signal, type Source } from '@metatwin/contracts';
 import type { PatchTarget } from './dac';
 import type { DacRequest, SupervisorCall, SupervisorResult } from './port';
 import { datapointAt, lowerBound, testSteps } from './schedule';
 import { outputAddresses, patchMap } from './wiring';
+
+// Bound once: compiled re-exports are getters, and these run on every training step.
+const LATER: typeof LATER_ = LATER_;
+const NO_OUTPUT = NO_OUTPUT_;
+const call = call_;
+const emit = emit_;
 
 export interface SupervisorOptions {
   /** Training steps sent ahead of the edge's acknowledgements. */

@@ -4,7 +4,7 @@
  * lines. Time is passed in (simulated ns); a call may complete later, as a serial bridge
  * answers in milliseconds — the simulation answers at once, with no promise.
  */
-import { isPending, type Completion } from '@metatwin/contracts';
+import type { Completion } from '@metatwin/contracts';
 
 /** A voltage wanted on a DAC channel. */
 export interface DacRequest {
@@ -57,19 +57,19 @@ export function executeSupervisorCall(port: SupervisorPort, c: SupervisorCall): 
   switch (c.op) {
     case 'writeDac': {
       const writes = port.writeDac(c.t_ns, c.writes);
-      return isPending(writes) ? writes.then((w) => dacWrote(c, w)) : dacWrote(c, writes);
+      return writes instanceof Promise ? writes.then((w) => dacWrote(c, w)) : dacWrote(c, writes);
     }
     case 'driveStep': {
       const writes = port.writeDac(c.t_ns, c.writes);
-      return isPending(writes) ? writes.then((w) => pulse(port, c, w)) : pulse(port, c, writes);
+      return writes instanceof Promise ? writes.then((w) => pulse(port, c, w)) : pulse(port, c, writes);
     }
     case 'setPotentiometer': {
       const setting = port.setPotentiometer(c.t_ns, c.eta);
-      return isPending(setting) ? setting.then((x) => wiperMoved(c, x)) : wiperMoved(c, setting);
+      return setting instanceof Promise ? setting.then((x) => wiperMoved(c, x)) : wiperMoved(c, setting);
     }
     case 'selectDemux': {
       const selected = port.selectDemux(c.t_ns, c.address);
-      return isPending(selected) ? selected.then(() => demuxSet(c)) : demuxSet(c);
+      return selected instanceof Promise ? selected.then(() => demuxSet(c)) : demuxSet(c);
     }
     default: {
       const never: never = c;
@@ -82,7 +82,7 @@ type CallOf<K extends SupervisorCall['op']> = SupervisorCall & { op: K };
 const dacWrote = (c: CallOf<'writeDac'>, writes: ReadonlyArray<DacWrite>): SupervisorResult => ({ type: 'DacWrote', t_ns: c.t_ns, writes, purpose: c.purpose });
 function pulse(port: SupervisorPort, c: CallOf<'driveStep'>, writes: ReadonlyArray<DacWrite>): Completion<SupervisorResult> {
   const pulsed = port.pulseLearnEnable(c.t_ns, c.duration_ns);
-  return isPending(pulsed) ? pulsed.then(() => stepDriven(c, writes)) : stepDriven(c, writes);
+  return pulsed instanceof Promise ? pulsed.then(() => stepDriven(c, writes)) : stepDriven(c, writes);
 }
 const stepDriven = (c: CallOf<'driveStep'>, writes: ReadonlyArray<DacWrite>): SupervisorResult => ({ type: 'StepDriven', t_ns: c.t_ns, step: c.step, writes, duration_ns: c.duration_ns });
 const wiperMoved = (c: CallOf<'setPotentiometer'>, setting: WiperSetting): SupervisorResult => ({ type: 'WiperMoved', t_ns: c.t_ns, setting, eta: c.eta });

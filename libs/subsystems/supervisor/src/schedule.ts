@@ -5,7 +5,11 @@
  * (seed, k), so a step sent again after a restart applies the datapoint it applied before.
  */
 import type { Schedule } from '@metatwin/contracts';
-import { RNG_STREAM, counterUniform } from '@metatwin/physics';
+import { RNG_STREAM, counterUniform as counterUniform_ } from '@metatwin/physics';
+
+// Bound once: compiled re-exports are getters, and this runs on every training step.
+const counterUniform = counterUniform_;
+const SCHEDULE_STREAM = RNG_STREAM.schedule;
 
 /**
  * Step indices (number of training steps done) at which a test happens: 0, a 1-2-5
@@ -23,7 +27,7 @@ export function testSteps(schedule: Schedule): number[] {
 
 /** The datapoint training step `step` (0-based) applies: in order, or a seeded uniform draw. */
 export function datapointAt(schedule: Pick<Schedule, 'order'>, seed: number, step: number, datapoints: number): number {
-  return schedule.order === 'ordered' ? step % datapoints : Math.floor(counterUniform(seed, RNG_STREAM.schedule, step) * datapoints);
+  return schedule.order === 'ordered' ? step % datapoints : Math.floor(counterUniform(seed, SCHEDULE_STREAM, step) * datapoints);
 }
 
 /** Index of the first entry of sorted `values` that is ≥ x. */
