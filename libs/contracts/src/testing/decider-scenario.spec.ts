@@ -69,7 +69,11 @@ describe('decider scenario helper', () => {
     const o = given(toy, created).when({ type: 'Go' });
     expect(() => o.thenLater()).toThrow();
     expect(() => o.thenNothing()).toThrow();
-    expect(() => given(toy, created).when(signal('TestStepStarted', { step: 0 })).thenNothing()).toThrow();
+    expect(() =>
+      given(toy, created)
+        .when(signal('TestStepStarted', { step: 0 }))
+        .thenNothing(),
+    ).toThrow();
   });
 
   it('signals are stamped with the emitter, or the service an "any" signal names, and numbered per source', () => {
@@ -85,7 +89,22 @@ describe('decider scenario helper', () => {
     const e = xorExperiment({ seed: 7, schedule: { substeps: 3 }, quantisation: { dac: false } });
     expect(e).toMatchObject({ seed: 7, schedule: { ...XOR_EXPERIMENT.schedule, substeps: 3 }, quantisation: { dac: false, adc: true, adcRepeats: 1 } });
     expect(Object.keys(XOR_EXPERIMENT).sort()).toEqual(
-      ['clamp', 'dataset', 'description', 'imperfections', 'initialGates_V', 'learning', 'name', 'network', 'quantisation', 'rig', 'roles', 'schedule', 'seed', 'transistor'].sort(),
+      [
+        'clamp',
+        'dataset',
+        'description',
+        'imperfections',
+        'initialGates_V',
+        'learning',
+        'name',
+        'network',
+        'quantisation',
+        'rig',
+        'roles',
+        'schedule',
+        'seed',
+        'transistor',
+      ].sort(),
     );
     expect(XOR_EXPERIMENT.initialGates_V).toHaveLength(32);
   });

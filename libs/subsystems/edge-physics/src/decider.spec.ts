@@ -18,7 +18,16 @@ const created = runCreated(exp);
 const d = edgePhysicsDecider;
 const { signal } = new SignalStamper();
 
-const patchMapSet = (): Signal => signal('PatchMapSet', { channels: [{ kind: 'node', node: 0 }, { kind: 'node', node: 2 }, { kind: 'node', node: 3 }, { kind: 'node', node: 7 }, { kind: 'label', output: 0 }] });
+const patchMapSet = (): Signal =>
+  signal('PatchMapSet', {
+    channels: [
+      { kind: 'node', node: 0 },
+      { kind: 'node', node: 2 },
+      { kind: 'node', node: 3 },
+      { kind: 'node', node: 7 },
+      { kind: 'label', output: 0 },
+    ],
+  });
 const rails = (): Signal =>
   signal('DacWritten', {
     writes: [
@@ -44,9 +53,17 @@ const stepStarted = (k: number, datapoint: number): Signal => signal('StepStarte
 const learningEnabled = (k: number): Signal => signal('LearningEnabled', { step: k, duration_ns: T_H }, { t_ns: k * T_H });
 const learningDisabled = (k: number): Signal => signal('LearningDisabled', { step: k }, { t_ns: (k + 1) * T_H });
 const clampOutputSet = (k: number, substep: number, values = [0.2, 0.19]): Signal => signal('ClampOutputSet', { step: k, substep, drives: 'voltage', values }, { t_ns: k * T_H });
-const gatesEvolved = (k: number, datapoint: number): Signal => signal('GatesEvolved', { step: k, gates: encodeFloat64(new Float64Array([3.5, 3.6])), datapoint }, { t_ns: (k + 1) * T_H });
+const gatesEvolved = (k: number, datapoint: number): Signal =>
+  signal('GatesEvolved', { step: k, gates: encodeFloat64(new Float64Array([3.5, 3.6])), datapoint }, { t_ns: (k + 1) * T_H });
 /** A whole training step k as the log holds it (supervisor, clamp and edge signals). */
-const appliedStep = (k: number, datapoint: number): Signal[] => [stepStarted(k, datapoint), stepWrites(k, 0, 255), learningEnabled(k), clampOutputSet(k, 0), gatesEvolved(k, datapoint), learningDisabled(k)];
+const appliedStep = (k: number, datapoint: number): Signal[] => [
+  stepStarted(k, datapoint),
+  stepWrites(k, 0, 255),
+  learningEnabled(k),
+  clampOutputSet(k, 0),
+  gatesEvolved(k, datapoint),
+  learningDisabled(k),
+];
 
 /** Set up: patch map and rails; step 0 (datapoint 1, inputs 0 V and 255 codes) latched. */
 const setUp = (): Signal[] => [patchMapSet(), rails(), stepStarted(0, 1), stepWrites(0, 0, 255)];
@@ -97,7 +114,13 @@ describe('edge-physics decider', () => {
     const three = runCreated(xorExperiment({ schedule: { substeps: 3 } }));
     const dt_s = T_H / 1e9 / 3;
     const learn = (substep: number, last: boolean) => call<EdgePhysicsCall>({ op: 'learn', t_ns: 3 * T_H, step: 3, substep, clamp: [0.2, 0.19], dt_s, last, duration_ns: T_H });
-    const settled = (substep: number): EdgePhysicsResult => ({ type: 'FreeSettled', t_ns: 3 * T_H, step: 3, substep, settle: { ok: true, outputs_V: [[0.2, 0.21, 0.22][substep], 0.18] } });
+    const settled = (substep: number): EdgePhysicsResult => ({
+      type: 'FreeSettled',
+      t_ns: 3 * T_H,
+      step: 3,
+      substep,
+      settle: { ok: true, outputs_V: [[0.2, 0.21, 0.22][substep], 0.18] },
+    });
     given(d, three, [patchMapSet(), rails(), ...appliedStep(0, 1), ...appliedStep(1, 2), ...appliedStep(2, 0), stepStarted(3, 3), stepWrites(3, 255, 255)])
       .when(learningEnabled(3))
       .then([call({ op: 'beginStep', t_ns: 3 * T_H, step: 3, datapoint: 3, held_V: [255 * LSB, 255 * LSB, ...RAILS_V] })])
@@ -121,7 +144,7 @@ describe('edge-physics decider', () => {
       .when({ type: 'StepLearned', t_ns: T_H, step: 0, gates_V: gates })
       .then([emit('GatesEvolved', T_H, { step: 0, gates: encodeFloat64(gates), datapoint: 1 })])
       .thenState({ lastApplied: 0, inFlight: null });
-    const sent = outcome.emits[0];
+    const sent = outcome.emitted[0];
     expect(sent.type === 'GatesEvolved' && decodeFloat64(sent.data.gates)).toEqual(gates);
   });
 
@@ -236,7 +259,10 @@ describe('edge-physics decider', () => {
   });
 
   it('ServiceStarted from clamping with no step in flight changes nothing', () => {
-    given(d, created, setUp()).when(signal('ServiceStarted', { service: 'clamping', resumeFrom: 0 })).thenNothing().thenStateUnchanged();
+    given(d, created, setUp())
+      .when(signal('ServiceStarted', { service: 'clamping', resumeFrom: 0 }))
+      .thenNothing()
+      .thenStateUnchanged();
   });
 
   it('executeEdgePhysicsCall drives the port stub, and returns a promise only when the port does', async () => {
@@ -272,11 +298,21 @@ describe('edge-physics decider', () => {
     };
     const learn = (last: boolean): EdgePhysicsCall => ({ op: 'learn', t_ns: 5, step: 2, substep: 0, clamp: [0.2, 0.19], dt_s: 1e-4, last, duration_ns: T_H });
     const cases: Array<[EdgePhysicsCall, boolean, EdgePhysicsResult, string[]]> = [
-      [{ op: 'beginStep', t_ns: 5, step: 2, datapoint: 1, held_V: HELD_0 }, true, { type: 'FreeSettled', t_ns: 5, step: 2, substep: 0, settle: { ok: true, outputs_V: [0.2, 0.1] } }, ['hold 5 1 4', 'settle 5']],
+      [
+        { op: 'beginStep', t_ns: 5, step: 2, datapoint: 1, held_V: HELD_0 },
+        true,
+        { type: 'FreeSettled', t_ns: 5, step: 2, substep: 0, settle: { ok: true, outputs_V: [0.2, 0.1] } },
+        ['hold 5 1 4', 'settle 5'],
+      ],
       [learn(false), true, { type: 'FreeSettled', t_ns: 5, step: 2, substep: 1, settle: { ok: true, outputs_V: [0.2, 0.1] } }, ['learn 5 2 0.0001', 'settle 5']],
       [learn(true), true, { type: 'StepLearned', t_ns: 5 + T_H, step: 2, gates_V: gates }, ['learn 5 2 0.0001', 'end 5 0.0001']],
       [learn(true), false, { type: 'StepFailed', t_ns: 5, step: 2, reason: 'training step 2: diverged' }, ['learn 5 2 0.0001']],
-      [{ op: 'measure', t_ns: 5, step: 2, datapoint: 3, held_V: HELD_0 }, true, { type: 'NodesRead', t_ns: 5, step: 2, datapoint: 3, reading: { ok: true, nodes_V: [0.1], gates_V: gates } }, ['measure 5 3']],
+      [
+        { op: 'measure', t_ns: 5, step: 2, datapoint: 3, held_V: HELD_0 },
+        true,
+        { type: 'NodesRead', t_ns: 5, step: 2, datapoint: 3, reading: { ok: true, nodes_V: [0.1], gates_V: gates } },
+        ['measure 5 3'],
+      ],
     ];
     for (const [c, ok, expected, calls] of cases) {
       learnOk = ok;

@@ -20,7 +20,8 @@ const GATES = Float64Array.from({ length: 32 }, (_, i) => 1 + i / 8);
 
 const selected = (step: number, datapoint: number, address: number): Signal => signal('DemuxSelected', { step, datapoint, address }, { t_ns: step * T_H });
 const settled = (step: number, datapoint: number): Signal => signal('NodesSettled', { step, datapoint, free_V: FREE_V, gates: encodeFloat64(GATES) }, { t_ns: step * T_H });
-const sampledSignal = (step: number, datapoint: number, address: number): Signal => signal('AdcSampled', { step, datapoint, address, nodeCode: 10, gateCode: 20, repeats: 1 }, { t_ns: step * T_H });
+const sampledSignal = (step: number, datapoint: number, address: number): Signal =>
+  signal('AdcSampled', { step, datapoint, address, nodeCode: 10, gateCode: 20, repeats: 1 }, { t_ns: step * T_H });
 const sample = (t_ns: number, step: number, datapoint: number, address: number, node: number, edge: number) =>
   call<MeasurementCall>({ op: 'sample', t_ns, at: { step, datapoint, address }, analog: { node_V: FREE_V[node], gate_V: GATES[edge] } });
 const RESUME: MeasurementInput = { type: 'Resume' };
@@ -88,9 +89,23 @@ describe('measurement decider', () => {
       selected(5, 1, 1), // not settled
       settled(5, 2), // not selected
     ];
-    given(d, created, past)
+    // Which samples (the time they carry is the next spec's concern).
+    const resumed = given(d, created, past).when(RESUME);
+    expect(resumed.calls.map((c) => ({ at: c.at, analog: c.analog }))).toEqual([{ at: { step: 5, datapoint: 0, address: 13 }, analog: { node_V: FREE_V[13], gate_V: GATES[13] } }]);
+  });
+
+  // FAILS (decider bug): Resume stamps its sample calls t_ns 0, so the AdcSampled a restarted
+  // measurement sends carry simulated time 0 instead of the test's k·t_h that every other path
+  // gives them (DemuxSelected and NodesSettled of a test at step k both carry k·t_h). The
+  // projection then puts those ADC points, and the test's output/error points when such a sample
+  // is the test's first, at the start of the run. Cause: decider.ts, case 'Resume':
+  // `sampleCall(s, 0, …)`, because MeasurementState.settled keeps no time. Fix: keep the
+  // NodesSettled's meta.t_ns in Settled (evolve: `{ free_V, gates, t_ns: sig.meta.t_ns }`) and
+  // use it in Resume: `sampleCall(s, settled.t_ns, step, datapoint, a, settled)`.
+  it("Resume samples at the test's simulated time (its NodesSettled's t_ns), as the uninterrupted path does", () => {
+    given(d, created, [selected(5, 0, 1), selected(5, 0, 13), settled(5, 0), sampledSignal(5, 0, 1)])
       .when(RESUME)
-      .then([sample(0, 5, 0, 13, 13, 13)]);
+      .then([sample(5 * T_H, 5, 0, 13, 13, 13)]);
   });
 
   it('Resume with everything sampled calls nothing', () => {

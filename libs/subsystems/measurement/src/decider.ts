@@ -19,6 +19,8 @@ export type MeasurementInput = MeasurementResult | MeasurementCommand;
 interface Settled {
   readonly free_V: ReadonlyArray<number>;
   readonly gates: string;
+  /** The test's simulated time: a sample taken later (after a restart) still carries it. */
+  readonly t_ns: number;
 }
 
 export interface MeasurementState {
@@ -67,7 +69,8 @@ export const measurementDecider: Decider<MeasurementState, MeasurementInput, Mea
       case 'NodesSettled': {
         if (input.data.failed) return NO_OUTPUT;
         const addresses = s.selected.get(keyOf(input.data.step, input.data.datapoint)) ?? [];
-        return addresses.map((a) => sampleCall(s, input.meta.t_ns, input.data.step, input.data.datapoint, a, input.data));
+        const settled = { free_V: input.data.free_V, gates: input.data.gates, t_ns: input.meta.t_ns };
+        return addresses.map((a) => sampleCall(s, input.meta.t_ns, input.data.step, input.data.datapoint, a, settled));
       }
       case 'Sampled':
         return [emit('AdcSampled', input.t_ns, { ...input.at, ...input.codes })];
@@ -77,7 +80,7 @@ export const measurementDecider: Decider<MeasurementState, MeasurementInput, Mea
           const settled = s.settled.get(key);
           if (!settled) continue;
           const [step, datapoint] = key.split(':').map(Number);
-          for (const a of addresses) if (!s.sampled.has(`${key}:${a}`)) out.push(sampleCall(s, 0, step, datapoint, a, settled));
+          for (const a of addresses) if (!s.sampled.has(`${key}:${a}`)) out.push(sampleCall(s, settled.t_ns, step, datapoint, a, settled));
         }
         return out;
       }
@@ -93,7 +96,7 @@ export const measurementDecider: Decider<MeasurementState, MeasurementInput, Mea
         return { ...s, selected: new Map(s.selected).set(key, [...(s.selected.get(key) ?? []), sig.data.address]) };
       }
       case 'NodesSettled':
-        return sig.data.failed ? s : { ...s, settled: new Map(s.settled).set(keyOf(sig.data.step, sig.data.datapoint), { free_V: sig.data.free_V, gates: sig.data.gates }) };
+        return sig.data.failed ? s : { ...s, settled: new Map(s.settled).set(keyOf(sig.data.step, sig.data.datapoint), { free_V: sig.data.free_V, gates: sig.data.gates, t_ns: sig.meta.t_ns }) };
       case 'AdcSampled':
         return { ...s, sampled: new Set(s.sampled).add(`${keyOf(sig.data.step, sig.data.datapoint)}:${sig.data.address}`) };
       case 'TestStepFinished': {

@@ -25,7 +25,10 @@ const testWrites = (d: number): DacRequest[] => exp.dataset.inputs[d].map((volts
 const trainWrites = (d: number): DacRequest[] => [...testWrites(d), { channel: 4, volts: exp.dataset.labels[d] }];
 
 /** What the supervisor sends for training step k. */
-const stepOut = (k: number) => [emit('StepStarted', k * T_H, { step: k, datapoint: dp(k) }), call<SupervisorCall>({ op: 'driveStep', t_ns: k * T_H, step: k, writes: trainWrites(dp(k)), duration_ns: T_H })];
+const stepOut = (k: number) => [
+  emit('StepStarted', k * T_H, { step: k, datapoint: dp(k) }),
+  call<SupervisorCall>({ op: 'driveStep', t_ns: k * T_H, step: k, writes: trainWrites(dp(k)), duration_ns: T_H }),
+];
 /** What the supervisor sends for a test at step k. */
 const testOut = (k: number) => [
   emit('TestStepStarted', k * T_H, { step: k }),
@@ -33,7 +36,16 @@ const testOut = (k: number) => [
 ];
 
 // Past signals, as they appear in a run's log.
-const patchMapSet = (): Signal => signal('PatchMapSet', { channels: [{ kind: 'node', node: 0 }, { kind: 'node', node: 2 }, { kind: 'node', node: 3 }, { kind: 'node', node: 7 }, { kind: 'label', output: 0 }] });
+const patchMapSet = (): Signal =>
+  signal('PatchMapSet', {
+    channels: [
+      { kind: 'node', node: 0 },
+      { kind: 'node', node: 2 },
+      { kind: 'node', node: 3 },
+      { kind: 'node', node: 7 },
+      { kind: 'label', output: 0 },
+    ],
+  });
 const stepStarted = (k: number): Signal => signal('StepStarted', { step: k, datapoint: dp(k) }, { t_ns: k * T_H });
 const gatesEvolved = (k: number): Signal => signal('GatesEvolved', { step: k, gates: 'AAAAAAAAAAA=', datapoint: dp(k) }, { t_ns: (k + 1) * T_H });
 const testStarted = (k: number): Signal => signal('TestStepStarted', { step: k }, { t_ns: k * T_H });
@@ -53,7 +65,15 @@ describe('supervisor decider', () => {
     given(manual, created)
       .when(PUMP)
       .then([
-        emit('PatchMapSet', 0, { channels: [{ kind: 'node', node: 0 }, { kind: 'node', node: 2 }, { kind: 'node', node: 3 }, { kind: 'node', node: 7 }, { kind: 'label', output: 0 }] }),
+        emit('PatchMapSet', 0, {
+          channels: [
+            { kind: 'node', node: 0 },
+            { kind: 'node', node: 2 },
+            { kind: 'node', node: 3 },
+            { kind: 'node', node: 7 },
+            { kind: 'label', output: 0 },
+          ],
+        }),
         call({ op: 'setPotentiometer', t_ns: 0, eta: 0.5 }),
         call({
           op: 'writeDac',
@@ -252,7 +272,10 @@ describe('supervisor decider', () => {
     const first = given(manual, created, throughStep2()).when(PUMP);
     const datapoints = (o: { emits: ReadonlyArray<{ type: string; data: unknown }> }): unknown[] => o.emits.filter((e) => e.type === 'StepStarted').map((e) => e.data);
     expect(datapoints(first)).toEqual([2, 3, 4].map((step) => ({ step, datapoint: dp(step) })));
-    const again = first.given(gatesEvolved(2)).when(signal('ServiceStarted', { service: 'edge-physics', resumeFrom: 2 })).when(PUMP);
+    const again = first
+      .given(gatesEvolved(2))
+      .when(signal('ServiceStarted', { service: 'edge-physics', resumeFrom: 2 }))
+      .when(PUMP);
     expect(datapoints(again)).toEqual(datapoints(first));
     // A decider built anew for the same experiment draws the same datapoints.
     expect(datapoints(given(supervisorDecider({ window: 8, autoPump: false }), runCreated(xorExperiment()), throughStep2()).when(PUMP))).toEqual(datapoints(first));

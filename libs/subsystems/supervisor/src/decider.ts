@@ -163,6 +163,7 @@ export function supervisorDecider(options: SupervisorOptions): Decider<Superviso
   const decide = (s: SupervisorState, input: Signal | SupervisorInput): ReadonlyArray<Out> | typeof LATER => {
     switch (input.type) {
       case 'Pump': {
+        if (s.missing.length > 0) return NO_OUTPUT; // nothing new, not even the set-up, while a service is missing
         const out: Out[] = [];
         if (s.phase === 'created') setup(s, out);
         return pump(s.phase === 'created' ? { ...s, phase: 'running' } : s, out);

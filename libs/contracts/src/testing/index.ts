@@ -1,0 +1,4 @@
+// Testing helpers for specs of deciders (import as @metatwin/contracts/testing; never from production code).
+export { Outcome, Scenario, given, type StatePattern } from './decider-scenario';
+export { XOR_EXPERIMENT, xorExperiment, type ExperimentPatch } from './experiment-fixture';
+export { SignalStamper, TEST_RUN_ID, runCreated, signal, type Stamp } from './signal-builder';
