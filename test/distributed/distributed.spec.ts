@@ -5,7 +5,7 @@
  * services keep running.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, JSONCodec } from 'nats';
@@ -15,10 +15,26 @@ import { serviceHealth, startNats, startServices, stopServices, type NatsServer,
 
 const root = join(__dirname, '..', '..');
 
-function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(root, 'bin', 'metatwin.js'), ...args], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+function cli(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(root, 'bin', 'metatwin.js'), ...args], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** result.json without wall time, run id and mode: the numbers every path must agree on. */
+function numbers(r: RunResult & { run?: string; mode?: string }): string {
+  return JSON.stringify({ ...r, wall_s: 0, run: undefined, mode: undefined });
+}
+
+/**
+ * All four imperfections at once (as in test/experiments/determinism.spec.ts): XOR for 6,000
+ * steps of 100 µs with mismatch, learning offsets, read-out noise, and edge 5 cut open at 0.5 s.
+ */
+const ALL_FOUR = {
+  mismatch: { vtoSigma_V: 0.01, kpRelSigma: 0.005 },
+  learningOffsetSigma_V2: 1e-4,
+  readoutNoiseSigma_V: 0.002,
+  damage: [{ edge: 5, kind: 'open', at_s: 0.5 }],
+};
 
 describe('distributed: four services over NATS', () => {
   let nats: NatsServer;
@@ -62,6 +78,35 @@ describe('distributed: four services over NATS', () => {
     const verify = cli(['replay', distributed.run, '--verify', '--log', nats.url]);
     expect(verify.status).toBe(0);
     expect(JSON.parse(verify.stdout).verify).toMatchObject({ stepsCompared: 2000, mismatchedSteps: 0 });
+  });
+
+  it('runs XOR with mismatch, learning offsets, read-out noise and damage all on with the embedded run’s result.json numbers, and the log verifies', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'mt-exp-')), 'all-four.json');
+    writeFileSync(file, JSON.stringify({ preset: 'xor', schedule: { steps: 6000 }, imperfections: ALL_FOUR }));
+    const dist = mkdtempSync(join(tmpdir(), 'mt-dist-'));
+    const emb = mkdtempSync(join(tmpdir(), 'mt-emb-'));
+    const d = cli(['run', file, '--bus', nats.url, '--out', dist, '--no-report']);
+    expect(d.status).toBe(0);
+    const e = cli(['run', file, '--out', emb, '--no-report'], { METATWIN_LOG_DIR: join(emb, 'log') });
+    expect(e.status).toBe(0);
+    const distributed = JSON.parse(readFileSync(join(dist, 'result.json'), 'utf8')) as RunResult & { run: string; mode: string };
+    const embedded = JSON.parse(readFileSync(join(emb, 'result.json'), 'utf8')) as RunResult & { run: string; mode: string };
+    expect(distributed.mode).toBe('distributed');
+    expect(embedded.mode).toBe('embedded');
+    expect(distributed.experiment.imperfections).toEqual(ALL_FOUR);
+    // Field by field first, for a readable failure; then every number, bit for bit.
+    expect(distributed.log).toEqual(embedded.log);
+    expect(distributed.final).toEqual(embedded.final);
+    expect(numbers(distributed)).toBe(numbers(embedded));
+    // The damage is in the final figures of the service processes too.
+    expect(distributed.final.conductance_S[5]).toBe(0);
+    expect(distributed.final.powerPerEdge_W[5]).toBe(0);
+
+    // Re-driving the recorded inputs through a fresh edge physics gives every step's gates.
+    const verify = cli(['replay', distributed.run, '--verify', '--log', nats.url]);
+    expect(verify.stderr).toBe('');
+    expect(JSON.parse(verify.stdout).verify).toMatchObject({ stepsCompared: 6000, mismatchedSteps: 0, largestDifference_V: 0 });
+    expect(verify.status).toBe(0);
   });
 
   it('answers malformed signals on the dead-letter subject and keeps running', async () => {

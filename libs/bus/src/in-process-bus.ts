@@ -5,14 +5,21 @@
  * embedded and distributed runs are bit-identical. A handler that publishes does not
  * recurse: its signals join the queue.
  */
-import type { Signal, SignalType, Source } from '@metatwin/contracts';
+import { EMITTER as EMITTER_, type Signal, type SignalType, type Source } from '@metatwin/contracts';
 import type { SignalBus, SignalHandler } from './bus';
+
+// Bound once: compiled re-exports are getters, and this is read for every signal.
+const EMITTER = EMITTER_;
 
 export class InProcessBus implements SignalBus {
   /** Per source, per signal type ('*': every type), the handlers: filtering here keeps a handler off types it ignores. */
   private readonly handlers = new Map<Source, Map<SignalType | '*', SignalHandler[]>>();
-  /** Per source, per type: the type's handlers then every-type handlers, built on first delivery. */
-  private readonly routes = new Map<Source, Map<SignalType, SignalHandler[]>>();
+  /**
+   * Per route, the type's handlers then every-type handlers, built on first delivery. A
+   * signal type has one emitter, so the type alone is the route; types any service emits
+   * (EMITTER 'any') are routed by source and type.
+   */
+  private readonly routes = new Map<string, SignalHandler[]>();
   private queue: Signal[] = [];
   private head = 0;
   private draining = false;
@@ -52,12 +59,11 @@ export class InProcessBus implements SignalBus {
 
   /** Handlers of the type, then those of every type: each set in subscription order. */
   private route(source: Source, type: SignalType): SignalHandler[] {
-    let bySource = this.routes.get(source);
-    if (!bySource) this.routes.set(source, (bySource = new Map()));
-    let list = bySource.get(type);
-    if (!list) {
+    const key = EMITTER[type] === 'any' ? `${source}:${type}` : type;
+    let list = this.routes.get(key);
+    if (list === undefined) {
       const byType = this.handlers.get(source);
-      bySource.set(type, (list = [...(byType?.get(type) ?? []), ...(byType?.get('*') ?? [])]));
+      this.routes.set(key, (list = [...(byType?.get(type) ?? []), ...(byType?.get('*') ?? [])]));
     }
     return list;
   }
@@ -71,10 +77,7 @@ export class InProcessBus implements SignalBus {
         this.queue[this.head++] = undefined as unknown as Signal;
         const list = this.route(signal.meta.source, signal.type);
         for (let i = 0; i < list.length; i++) list[i](signal);
-        if (this.head === this.queue.length) {
-          this.queue.length = 0;
-          this.head = 0;
-        } else if (this.head > 4096 && this.head * 2 > this.queue.length) {
+        if (this.head > 4096 && this.head * 2 > this.queue.length) {
           this.queue = this.queue.slice(this.head);
           this.head = 0;
         }

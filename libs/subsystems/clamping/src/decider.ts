@@ -56,8 +56,30 @@ export const clampingDecider: Decider<ClampingState, ClampingResult, ClampingCal
       }
       case 'Clamped':
         return [emit('ClampOutputSet', input.t_ns, { step: input.step, substep: input.substep, drives: input.drives, values: input.values })];
-      default:
+      case 'RunCreated':
+      case 'RunFinished':
+      case 'RunAborted':
+      case 'PatchMapSet':
+      case 'StepStarted':
+      case 'DacWritten':
+      case 'LearningEnabled':
+      case 'LearningDisabled':
+      case 'ClampOutputSet':
+      case 'GatesEvolved':
+      case 'TestStepStarted':
+      case 'TestDatapointApplied':
+      case 'NodesSettled':
+      case 'DemuxSelected':
+      case 'AdcSampled':
+      case 'TestStepFinished':
+      case 'ServiceStarted':
+      case 'PortBound':
+      case 'WiperSet':
         return NO_OUTPUT;
+      default: {
+        const never: never = input;
+        return never;
+      }
     }
   },
 
@@ -88,8 +110,27 @@ export const clampingDecider: Decider<ClampingState, ClampingResult, ClampingCal
         while (first < s.labels.length && s.labels[first][0] < sig.data.step) first++;
         return first === 0 ? s : next(s, s.labelChannel, s.currentStep, s.labels.slice(first));
       }
-      default:
+      case 'RunCreated':
+      case 'RunFinished':
+      case 'RunAborted':
+      case 'PotentiometerSet':
+      case 'LearningEnabled':
+      case 'LearningDisabled':
+      case 'FreeOutputMeasured':
+      case 'GatesEvolved':
+      case 'TestStepStarted':
+      case 'TestDatapointApplied':
+      case 'NodesSettled':
+      case 'DemuxSelected':
+      case 'AdcSampled':
+      case 'TestStepFinished':
+      case 'ServiceStarted':
+      case 'PortBound':
         return s;
+      default: {
+        const never: never = sig;
+        return never;
+      }
     }
   },
 };

@@ -84,8 +84,28 @@ export const edgePhysicsDecider: Decider<EdgePhysicsState, EdgePhysicsResult, Ed
         if (!r.ok) return [emit('NodesSettled', input.t_ns, { step: input.step, datapoint: input.datapoint, free_V: [], gates: '', failed: `test at step ${input.step}: datapoint ${input.datapoint}: ${r.reason}` })];
         return [emit('NodesSettled', input.t_ns, { step: input.step, datapoint: input.datapoint, free_V: r.nodes_V, gates: encodeFloat64(r.gates_V) })];
       }
-      default:
+      case 'RunCreated':
+      case 'RunFinished':
+      case 'RunAborted':
+      case 'PotentiometerSet':
+      case 'PatchMapSet':
+      case 'StepStarted':
+      case 'DacWritten':
+      case 'LearningDisabled':
+      case 'FreeOutputMeasured':
+      case 'GatesEvolved':
+      case 'TestStepStarted':
+      case 'NodesSettled':
+      case 'DemuxSelected':
+      case 'AdcSampled':
+      case 'TestStepFinished':
+      case 'ServiceStarted':
+      case 'PortBound':
         return NO_OUTPUT;
+      default: {
+        const never: never = input;
+        return never;
+      }
     }
   },
 
@@ -123,8 +143,23 @@ export const edgePhysicsDecider: Decider<EdgePhysicsState, EdgePhysicsResult, Ed
       case 'ServiceStarted':
         // A restarted clamp lost the step in flight; the supervisor sends it again, and it is done again.
         return sig.data.service === 'clamping' && s.inFlight !== null ? next(s, s.heldIndexOfChannel, s.held_V, s.lastApplied, s.skipping, s.datapoint, null) : s;
-      default:
+      case 'RunCreated':
+      case 'RunFinished':
+      case 'RunAborted':
+      case 'PotentiometerSet':
+      case 'LearningDisabled':
+      case 'FreeOutputMeasured':
+      case 'TestDatapointApplied':
+      case 'NodesSettled':
+      case 'DemuxSelected':
+      case 'AdcSampled':
+      case 'TestStepFinished':
+      case 'PortBound':
         return s;
+      default: {
+        const never: never = sig;
+        return never;
+      }
     }
   },
 };

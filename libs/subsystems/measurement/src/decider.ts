@@ -84,8 +84,29 @@ export const measurementDecider: Decider<MeasurementState, MeasurementInput, Mea
         }
         return out;
       }
-      default:
+      case 'RunCreated':
+      case 'RunFinished':
+      case 'RunAborted':
+      case 'PotentiometerSet':
+      case 'PatchMapSet':
+      case 'StepStarted':
+      case 'DacWritten':
+      case 'LearningEnabled':
+      case 'LearningDisabled':
+      case 'FreeOutputMeasured':
+      case 'ClampOutputSet':
+      case 'GatesEvolved':
+      case 'TestStepStarted':
+      case 'TestDatapointApplied':
+      case 'AdcSampled':
+      case 'TestStepFinished':
+      case 'ServiceStarted':
+      case 'PortBound':
         return NO_OUTPUT;
+      default: {
+        const never: never = input;
+        return never;
+      }
     }
   },
 
@@ -103,8 +124,27 @@ export const measurementDecider: Decider<MeasurementState, MeasurementInput, Mea
         const prefix = `${sig.data.step}:`;
         return { ...s, selected: withoutStep(s.selected, sig.data.step), settled: withoutStep(s.settled, sig.data.step), sampled: new Set([...s.sampled].filter((k) => !k.startsWith(prefix))) };
       }
-      default:
+      case 'RunCreated':
+      case 'RunFinished':
+      case 'RunAborted':
+      case 'PotentiometerSet':
+      case 'PatchMapSet':
+      case 'StepStarted':
+      case 'DacWritten':
+      case 'LearningEnabled':
+      case 'LearningDisabled':
+      case 'FreeOutputMeasured':
+      case 'ClampOutputSet':
+      case 'GatesEvolved':
+      case 'TestStepStarted':
+      case 'TestDatapointApplied':
+      case 'ServiceStarted':
+      case 'PortBound':
         return s;
+      default: {
+        const never: never = sig;
+        return never;
+      }
     }
   },
 };

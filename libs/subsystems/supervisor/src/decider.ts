@@ -155,8 +155,22 @@ export function supervisorDecider(options: SupervisorOptions): Decider<Superviso
         return { ...s, phase: 'ended', failure: sig.data.reason };
       case 'RunFinished':
         return { ...s, phase: 'ended' };
-      default:
+      case 'RunCreated':
+      case 'PotentiometerSet':
+      case 'DacWritten':
+      case 'LearningEnabled':
+      case 'LearningDisabled':
+      case 'FreeOutputMeasured':
+      case 'ClampOutputSet':
+      case 'TestDatapointApplied':
+      case 'NodesSettled':
+      case 'DemuxSelected':
+      case 'PortBound':
         return s;
+      default: {
+        const never: never = sig;
+        return never;
+      }
     }
   };
 
@@ -205,8 +219,27 @@ export function supervisorDecider(options: SupervisorOptions): Decider<Superviso
       }
       case 'ServiceStarted':
         return autoPump ? pump(evolve(s, input), []) : NO_OUTPUT;
-      default:
+      case 'RunCreated':
+      case 'RunFinished':
+      case 'RunAborted':
+      case 'PotentiometerSet':
+      case 'PatchMapSet':
+      case 'StepStarted':
+      case 'DacWritten':
+      case 'LearningEnabled':
+      case 'LearningDisabled':
+      case 'FreeOutputMeasured':
+      case 'ClampOutputSet':
+      case 'TestStepStarted':
+      case 'TestDatapointApplied':
+      case 'DemuxSelected':
+      case 'TestStepFinished':
+      case 'PortBound':
         return NO_OUTPUT;
+      default: {
+        const never: never = input;
+        return never;
+      }
     }
   };
 
