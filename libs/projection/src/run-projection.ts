@@ -171,8 +171,22 @@ export class RunProjection {
       case 'RunAborted':
         out.push(this.point(MEASUREMENTS.run, { mode: this.mode }, { status: 'aborted', steps: s.data.step, reason: s.data.reason }, s.meta.t_ns, s.data.step));
         return;
-      default:
+      case 'PotentiometerSet':
+      case 'PatchMapSet':
+      case 'LearningDisabled':
+      case 'FreeOutputMeasured':
+      case 'ClampOutputSet':
+      case 'GatesEvolved':
+      case 'NodesSettled':
+      case 'DemuxSelected':
+      case 'AdcSampled':
+      case 'ServiceStarted':
+      case 'PortBound':
         return;
+      default: {
+        const never: never = s;
+        throw new Error(`unknown signal type ${JSON.stringify((never as { type: unknown }).type)}`);
+      }
     }
   }
 

@@ -77,8 +77,23 @@ export class RunAssembler {
         this.status = 'aborted';
         this.abortReason = s.data.reason;
         return;
-      default:
+      case 'PotentiometerSet':
+      case 'PatchMapSet':
+      case 'StepStarted':
+      case 'DacWritten':
+      case 'LearningEnabled':
+      case 'LearningDisabled':
+      case 'FreeOutputMeasured':
+      case 'ClampOutputSet':
+      case 'TestDatapointApplied':
+      case 'DemuxSelected':
+      case 'ServiceStarted':
+      case 'PortBound':
         return;
+      default: {
+        const never: never = s;
+        throw new Error(`unknown signal type ${JSON.stringify((never as { type: unknown }).type)}`);
+      }
     }
   }
 

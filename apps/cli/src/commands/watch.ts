@@ -163,8 +163,22 @@ export class RunWatcher {
       case 'RunAborted':
         this.terminal ??= s;
         break;
-      default:
+      case 'PotentiometerSet':
+      case 'PatchMapSet':
+      case 'StepStarted':
+      case 'DacWritten':
+      case 'LearningEnabled':
+      case 'LearningDisabled':
+      case 'FreeOutputMeasured':
+      case 'ClampOutputSet':
+      case 'TestStepStarted':
+      case 'ServiceStarted':
+      case 'PortBound':
         break;
+      default: {
+        const never: never = s;
+        throw new Error(`unknown signal type ${JSON.stringify((never as { type: unknown }).type)}`);
+      }
     }
     if (RANK[s.type] !== undefined) this.pending.push(s);
   }
