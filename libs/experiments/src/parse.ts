@@ -5,8 +5,8 @@
  */
 import { validateClampLaw, type ClampLaw } from '@metatwin/clamping';
 import { PAPER_LEARNING_CIRCUIT, validateDamage, validateLearningCircuit, type DamageEvent } from '@metatwin/edge-physics';
-import { ALD1106_FITTED, DEFAULT_LEVEL1, GATE_ADC, NODE_ADC, NODE_DAC, lsb_V, quantise, type Converter } from '@metatwin/physics';
-import { ADC_CODE_MAX, DAC_CHANNEL_COUNT, SOURCES, type AdapterChoice, type RigChoice } from '@metatwin/contracts';
+import { ALD1106_FITTED, DEFAULT_LEVEL1 } from '@metatwin/physics';
+import { DAC_CHANNEL_COUNT, SOURCES, type AdapterChoice, type RigChoice } from '@metatwin/contracts';
 import type { Dataset, Experiment, Imperfections, NetworkSpec, OutputSpec, Quantisation, Roles, Schedule, TransistorSpec } from './experiment';
 import { parseCsvDataset } from './csv';
 import { piecewiseLinearDataset } from './datasets';

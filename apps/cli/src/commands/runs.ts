@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import { fromRecord } from '@metatwin/contracts';
 import type { EventLog } from '@metatwin/eventlog';
-import type { Experiment } from '@metatwin/experiments';
 import { openEventLog } from './event-log';
 
 interface RunRow {
@@ -23,7 +22,7 @@ async function describeRun(log: EventLog, runId: string): Promise<RunRow> {
     for (const r of batch.records) {
       const s = fromRecord(r, runId, 'supervisor');
       if (s.type === 'RunCreated') {
-        const exp = s.data.experiment as Experiment;
+        const exp = s.data.experiment;
         experiment = exp.name;
         mode = s.data.mode;
         t_h = exp.schedule.t_h_s;

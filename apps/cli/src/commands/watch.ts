@@ -139,7 +139,7 @@ export class RunWatcher {
     this.latest_ns.set(s.meta.source, Math.max(this.latest_ns.get(s.meta.source) ?? 0, s.meta.t_ns));
     switch (s.type) {
       case 'RunCreated':
-        this.experiment = s.data.experiment as Experiment;
+        this.experiment = s.data.experiment;
         break;
       case 'GatesEvolved':
         if (!s.data.failed) this.acknowledged = Math.max(this.acknowledged, s.data.step + 1);

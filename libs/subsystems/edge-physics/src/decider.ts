@@ -58,7 +58,7 @@ export const edgePhysicsDecider: Decider<EdgePhysicsState, EdgePhysicsResult, Ed
   },
 
   decide(s, input): ReadonlyArray<Out> | typeof LATER {
-    if (s.inFlight !== null && 'meta' in input && input.meta.source === 'supervisor') return LATER;
+    if (s.inFlight !== null && (input as Partial<Signal>).meta?.source === 'supervisor') return LATER;
     switch (input.type) {
       case 'LearningEnabled':
         if (s.skipping || input.data.step !== s.lastApplied + 1) return NO_OUTPUT;
