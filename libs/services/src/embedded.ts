@@ -27,7 +27,7 @@ export interface EmbeddedOptions {
   readonly onProgress?: (p: Progress) => void;
   /** Wall-clock start of the run (ms since the epoch), recorded in RunCreated for time series. */
   readonly startedAt_ms?: number;
-  /** Training steps per pump; the recorder is flushed between pumps. */
+  /** Training steps per pump (the supervisor's window); progress is reported between pumps. */
   readonly window?: number;
   /** Pinned adapters (METATWIN_<SUBSYSTEM>), as a service reads them from its environment. */
   readonly env?: Env;
@@ -36,6 +36,8 @@ export interface EmbeddedOptions {
   /** The hosts, once built (tests look at their ports). */
   readonly onHosts?: (hosts: ReadonlyArray<AnyHost>) => void;
 }
+
+const FLUSH_EVERY_STEPS = 1000;
 
 export class RunFailedError extends Error {
   constructor(
@@ -67,9 +69,15 @@ export async function runEmbedded(exp: Experiment, options: EmbeddedOptions): Pr
   const { runId } = options;
   supervisor.create(runId, { contract: CONTRACT_VERSION, experiment: exp, mode: 'embedded', ...(options.startedAt_ms === undefined ? {} : { startedAt_ms: options.startedAt_ms }) });
   let lastReported = -1;
+  let lastFlushed = 0;
   while (assembler.status === 'running') {
     supervisor.command(runId, { type: 'Pump' });
-    if (options.recorder) await options.recorder.flush({ maxInFlight: 32 });
+    // Hand the log what is buffered about every 1,000 steps (fewer, fuller batches), and wait
+    // while too many writes are outstanding, so memory stays bounded.
+    if (options.recorder && assembler.lastStep + 1 - lastFlushed >= FLUSH_EVERY_STEPS) {
+      lastFlushed = assembler.lastStep + 1;
+      await options.recorder.flush({ maxInFlight: 32 });
+    }
     const done = assembler.lastStep + 1;
     if (options.onProgress && done !== lastReported) {
       lastReported = done;

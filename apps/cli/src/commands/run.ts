@@ -123,7 +123,7 @@ export async function runCommand(argv: string[], write: (s: string) => void, io:
   writeFileSync(resultPath, JSON.stringify(result) + '\n');
   io.write(result.kind === 'run' ? runSummary(result) : familySummary(result));
   io.write(`\nresult: ${resultPath}\n`);
-  const recorded = result.kind === 'run' ? (result as RunResult & { run?: string }).run : undefined;
+  const recorded = result.kind === 'run' && bus !== 'direct' ? (result as RunResult & { run?: string }).run : undefined;
   if (recorded) io.write(`run: ${recorded} in the event log ${bus.startsWith('nats://') ? (values.record ?? bus) : (values.record ?? process.env.METATWIN_LOG ?? defaultLogDir())} (metatwin runs, replay, watch)\n`);
   if (!values['no-report']) {
     const report = await writeReport(result, outDir);
