@@ -51,15 +51,20 @@ export class EdgePhysicsSim implements EdgePhysicsPort {
     return OK;
   }
 
-  endLearning(_t_ns: number, duration_s: number): Float64Array {
-    this.twin.time_s += duration_s;
-    this.twin.learnEnabled = false;
-    return this.twin.gates_V;
+  endLearning(t_ns: number, duration_s: number): Float64Array {
+    const { twin } = this;
+    // Learning time in whole nanoseconds, as the signals count it (a sum of 1e-4 s drifts:
+    // 5,000 of them make 0.49999999999996 s), and damage due by the end of the step applies.
+    twin.time_s = (t_ns + Math.round(duration_s * 1e9)) / 1e9;
+    twin.learnEnabled = false;
+    twin.applyDamageDue();
+    return twin.gates_V;
   }
 
   measure(_t_ns: number, datapoint: number, held_V: ReadonlyArray<number>): NodesReading {
     const { twin } = this;
     twin.learnEnabled = false;
+    twin.applyDamageDue(); // a test at the damage time sees the damaged network
     twin.selectSlot(datapoint);
     const nodes = new Float64Array(twin.network.nodeCount);
     const r = twin.measure(held_V, undefined, nodes);
