@@ -34,16 +34,16 @@ describe('NATS bus (real nats-server)', () => {
     const pub = await NatsBus.connect({ servers: nats.url, service: 'supervisor' });
     const sub = await NatsBus.connect({ servers: nats.url, service: 'edge-physics', runId: 'bus-run' });
     const got: string[] = [];
-    sub.subscribe(['supervisor'], (s) => got.push(`${s.type}:${s.meta.seq}`), ['StepStarted', 'LearningDisabled']);
+    sub.subscribe(['supervisor'], (s) => got.push(`${s.type}:${s.meta.seq}`), ['StepStarted', 'TestStepStarted']);
     await sub.settle();
     for (let i = 1; i <= 300; i++) {
-      pub.publish(i % 2 ? step(i) : { type: 'LearningDisabled', meta: { ...step(i).meta }, data: { step: i } });
+      pub.publish(i % 2 ? step(i) : { type: 'TestStepStarted', meta: { ...step(i).meta }, data: { step: i } });
       pub.publish({ ...step(i, 'other-run') });
     }
     pub.publish({ type: 'LearningEnabled', meta: { ...step(301).meta }, data: { step: 1, duration_ns: 1 } });
     await pub.settle();
     for (let i = 0; i < 100 && got.length < 300; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(got).toEqual(Array.from({ length: 300 }, (_, k) => `${(k + 1) % 2 ? 'StepStarted' : 'LearningDisabled'}:${k + 1}`));
+    expect(got).toEqual(Array.from({ length: 300 }, (_, k) => `${(k + 1) % 2 ? 'StepStarted' : 'TestStepStarted'}:${k + 1}`));
     await pub.close();
     await sub.close();
   });

@@ -78,7 +78,6 @@ export const DATA_CONSTRAINTS: { readonly [T in SignalType]: { readonly [K in ke
     },
   },
   LearningEnabled: { step, duration_ns: count(1, SAFE_INTEGER_MAX) },
-  LearningDisabled: { step },
   FreeOutputMeasured: { step, substep, outputs_V: samples },
   ClampOutputSet: { step, substep, values: samples },
   GatesEvolved: { step, gates: float64Base64, datapoint },

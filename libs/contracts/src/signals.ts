@@ -9,7 +9,8 @@ import type { AdapterChoice, Experiment } from './experiment';
 
 /**
  * 2: RunCreated carries the typed experiment (with its rig) and this number; PortBound;
- * NodesSettled may report a failed solve; DacWritten carries one latch of several channels; WarmStartSaved and GatesEvolved's warm starts are gone.
+ * NodesSettled may report a failed solve; DacWritten carries one latch of several channels;
+ * LearningEnabled is the whole learn-enable pulse (LearningDisabled is gone); WarmStartSaved and GatesEvolved's warm starts are gone.
  * Log records store a type's index, so a log is read only by the contract that wrote it.
  */
 export const CONTRACT_VERSION = 2;
@@ -63,10 +64,12 @@ export interface SignalData {
    * quantisation off (an ideal DAC, a simulation idealisation).
    */
   DacWritten: { readonly writes: ReadonlyArray<DacChannelWrite> };
-  /** supervisor → every twin edge: gates may evolve for duration_ns. */
+  /**
+   * supervisor → every twin edge: one pulse of the global learn-enable line — on at the
+   * signal's time, off again `duration_ns` later (timed by the controller) — while which the
+   * gates may evolve; learning is frozen outside pulses.
+   */
   LearningEnabled: { readonly step: number; readonly duration_ns: number };
-  /** supervisor → every twin edge: learning frozen. */
-  LearningDisabled: { readonly step: number };
   /** edge-physics → clamping: the free network's output node voltages. */
   FreeOutputMeasured: { readonly step: number; readonly substep: number; readonly outputs_V: ReadonlyArray<number> };
   /** clamping → edge-physics: clamped output voltages (V), or injected currents (A) for EP. */
@@ -106,7 +109,6 @@ export const SIGNAL_TYPES = [
   'StepStarted',
   'DacWritten',
   'LearningEnabled',
-  'LearningDisabled',
   'FreeOutputMeasured',
   'ClampOutputSet',
   'GatesEvolved',
@@ -130,7 +132,6 @@ export const EMITTER: { readonly [T in SignalType]: Source | 'any' } = {
   StepStarted: 'supervisor',
   DacWritten: 'supervisor',
   LearningEnabled: 'supervisor',
-  LearningDisabled: 'supervisor',
   FreeOutputMeasured: 'edge-physics',
   ClampOutputSet: 'clamping',
   GatesEvolved: 'edge-physics',

@@ -98,7 +98,6 @@ const DATA: { readonly [T in SignalType]: (d: Obj) => void } = {
     int(d, 'step', 0, STEP_MAX);
     int(d, 'duration_ns', 1, STEP_MAX);
   },
-  LearningDisabled: (d) => int(d, 'step', 0, STEP_MAX),
   FreeOutputMeasured: (d) => {
     int(d, 'step', 0, STEP_MAX);
     int(d, 'substep', 0, 1 << 20);

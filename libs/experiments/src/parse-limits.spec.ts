@@ -66,7 +66,6 @@ function expectRunnable(exp: Experiment): void {
   const t_h_ns = Math.round(exp.schedule.t_h_s * 1e9);
   const last = exp.schedule.steps - 1;
   expectAccepted(signal('LearningEnabled', 'supervisor', { step: last, duration_ns: t_h_ns }, last * t_h_ns));
-  expectAccepted(signal('LearningDisabled', 'supervisor', { step: last }, exp.schedule.steps * t_h_ns));
   expectAccepted(signal('RunFinished', 'supervisor', { steps: exp.schedule.steps }, exp.schedule.steps * t_h_ns));
   const lastDatapoint = exp.dataset.inputs.length - 1;
   expectAccepted(signal('StepStarted', 'supervisor', { step: last, datapoint: lastDatapoint }));

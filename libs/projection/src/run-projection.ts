@@ -173,7 +173,6 @@ export class RunProjection {
         return;
       case 'PotentiometerSet':
       case 'PatchMapSet':
-      case 'LearningDisabled':
       case 'FreeOutputMeasured':
       case 'ClampOutputSet':
       case 'GatesEvolved':

@@ -82,7 +82,6 @@ export class RunAssembler {
       case 'StepStarted':
       case 'DacWritten':
       case 'LearningEnabled':
-      case 'LearningDisabled':
       case 'FreeOutputMeasured':
       case 'ClampOutputSet':
       case 'TestDatapointApplied':

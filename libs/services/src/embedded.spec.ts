@@ -22,7 +22,7 @@ describe('embedded run over the in-process bus', () => {
       last.set(s.meta.source, s.meta.seq);
     }
     const types = new Set(seen.map((s) => s.type));
-    for (const t of ['RunCreated', 'PortBound', 'PatchMapSet', 'PotentiometerSet', 'StepStarted', 'DacWritten', 'LearningEnabled', 'LearningDisabled', 'FreeOutputMeasured', 'ClampOutputSet', 'GatesEvolved', 'TestStepStarted', 'TestDatapointApplied', 'NodesSettled', 'DemuxSelected', 'AdcSampled', 'TestStepFinished', 'RunFinished']) {
+    for (const t of ['RunCreated', 'PortBound', 'PatchMapSet', 'PotentiometerSet', 'StepStarted', 'DacWritten', 'LearningEnabled', 'FreeOutputMeasured', 'ClampOutputSet', 'GatesEvolved', 'TestStepStarted', 'TestDatapointApplied', 'NodesSettled', 'DemuxSelected', 'AdcSampled', 'TestStepFinished', 'RunFinished']) {
       expect(types).toContain(t);
     }
     expect(seen.filter((s) => s.type === 'GatesEvolved')).toHaveLength(300);

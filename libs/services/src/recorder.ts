@@ -73,7 +73,7 @@ export async function readRunSignals(log: EventLog, runId: string): Promise<Sign
 }
 
 /** At equal simulated time, what causes what: the supervisor's step before the edge's answer, samples before the test closes. */
-export const CAUSAL_RANK: Readonly<Record<string, number>> = { RunCreated: 0, PortBound: 1, PatchMapSet: 1, PotentiometerSet: 1, StepStarted: 2, DacWritten: 2, LearningEnabled: 3, FreeOutputMeasured: 4, ClampOutputSet: 5, GatesEvolved: 6, LearningDisabled: 7, TestStepStarted: 8, TestDatapointApplied: 9, DemuxSelected: 9, NodesSettled: 10, AdcSampled: 11, TestStepFinished: 12, RunFinished: 13, RunAborted: 13 };
+export const CAUSAL_RANK: Readonly<Record<string, number>> = { RunCreated: 0, PortBound: 1, PatchMapSet: 1, PotentiometerSet: 1, StepStarted: 2, DacWritten: 2, LearningEnabled: 3, FreeOutputMeasured: 4, ClampOutputSet: 5, GatesEvolved: 6, TestStepStarted: 8, TestDatapointApplied: 9, DemuxSelected: 9, NodesSettled: 10, AdcSampled: 11, TestStepFinished: 12, RunFinished: 13, RunAborted: 13 };
 
 /**
  * Merge per-source streams into one order that respects causality for the fold: by

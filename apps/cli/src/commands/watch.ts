@@ -168,7 +168,6 @@ export class RunWatcher {
       case 'StepStarted':
       case 'DacWritten':
       case 'LearningEnabled':
-      case 'LearningDisabled':
       case 'FreeOutputMeasured':
       case 'ClampOutputSet':
       case 'TestStepStarted':

@@ -63,7 +63,6 @@ export const clampingDecider: Decider<ClampingState, ClampingResult, ClampingCal
       case 'StepStarted':
       case 'DacWritten':
       case 'LearningEnabled':
-      case 'LearningDisabled':
       case 'ClampOutputSet':
       case 'GatesEvolved':
       case 'TestStepStarted':
@@ -115,7 +114,6 @@ export const clampingDecider: Decider<ClampingState, ClampingResult, ClampingCal
       case 'RunAborted':
       case 'PotentiometerSet':
       case 'LearningEnabled':
-      case 'LearningDisabled':
       case 'FreeOutputMeasured':
       case 'GatesEvolved':
       case 'TestStepStarted':

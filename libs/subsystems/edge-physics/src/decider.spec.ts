@@ -51,7 +51,6 @@ const stepWrites = (k: number, a: number, b: number): Signal =>
   );
 const stepStarted = (k: number, datapoint: number): Signal => signal('StepStarted', { step: k, datapoint }, { t_ns: k * T_H });
 const learningEnabled = (k: number): Signal => signal('LearningEnabled', { step: k, duration_ns: T_H }, { t_ns: k * T_H });
-const learningDisabled = (k: number): Signal => signal('LearningDisabled', { step: k }, { t_ns: (k + 1) * T_H });
 const clampOutputSet = (k: number, substep: number, values = [0.2, 0.19]): Signal => signal('ClampOutputSet', { step: k, substep, drives: 'voltage', values }, { t_ns: k * T_H });
 const gatesEvolved = (k: number, datapoint: number): Signal =>
   signal('GatesEvolved', { step: k, gates: encodeFloat64(new Float64Array([3.5, 3.6])), datapoint }, { t_ns: (k + 1) * T_H });
@@ -62,7 +61,6 @@ const appliedStep = (k: number, datapoint: number): Signal[] => [
   learningEnabled(k),
   clampOutputSet(k, 0),
   gatesEvolved(k, datapoint),
-  learningDisabled(k),
 ];
 
 /** Set up: patch map and rails; step 0 (datapoint 1, inputs 0 V and 255 codes) latched. */
@@ -164,7 +162,7 @@ describe('edge-physics decider', () => {
 
   it('supervisor signals while a step is in flight are held (LATER) and answered once it is done', () => {
     const inFlight = given(d, created, [...setUp(), learningEnabled(0)]);
-    inFlight.when(learningDisabled(0)).thenLater();
+    inFlight.when(signal('DacWritten', { writes: [{ channel: 0, code: 7 }] }, { t_ns: T_H })).thenLater();
     inFlight.when(stepStarted(1, 2)).thenLater();
     inFlight.when(signal('TestStepStarted', { step: 1 }, { t_ns: T_H })).thenLater();
     inFlight.when(signal('TestDatapointApplied', { step: 1, datapoint: 0 }, { t_ns: T_H })).thenLater();

@@ -91,7 +91,6 @@ export const edgePhysicsDecider: Decider<EdgePhysicsState, EdgePhysicsResult, Ed
       case 'PatchMapSet':
       case 'StepStarted':
       case 'DacWritten':
-      case 'LearningDisabled':
       case 'FreeOutputMeasured':
       case 'GatesEvolved':
       case 'TestStepStarted':
@@ -147,7 +146,6 @@ export const edgePhysicsDecider: Decider<EdgePhysicsState, EdgePhysicsResult, Ed
       case 'RunFinished':
       case 'RunAborted':
       case 'PotentiometerSet':
-      case 'LearningDisabled':
       case 'FreeOutputMeasured':
       case 'TestDatapointApplied':
       case 'NodesSettled':

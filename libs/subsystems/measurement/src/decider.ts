@@ -92,7 +92,6 @@ export const measurementDecider: Decider<MeasurementState, MeasurementInput, Mea
       case 'StepStarted':
       case 'DacWritten':
       case 'LearningEnabled':
-      case 'LearningDisabled':
       case 'FreeOutputMeasured':
       case 'ClampOutputSet':
       case 'GatesEvolved':
@@ -132,7 +131,6 @@ export const measurementDecider: Decider<MeasurementState, MeasurementInput, Mea
       case 'StepStarted':
       case 'DacWritten':
       case 'LearningEnabled':
-      case 'LearningDisabled':
       case 'FreeOutputMeasured':
       case 'ClampOutputSet':
       case 'GatesEvolved':

@@ -137,7 +137,7 @@ describe('supervisor decider', () => {
       .then([emit('DacWritten', 0, { writes })]);
   });
 
-  it('StepDriven emits DacWritten, LearningEnabled, and LearningDisabled at t + duration', () => {
+  it('StepDriven emits DacWritten and the learn-enable pulse (LearningEnabled with its duration)', () => {
     const writes: DacWrite[] = [
       { channel: 0, code: 0 },
       { channel: 1, code: 255 },
@@ -145,7 +145,7 @@ describe('supervisor decider', () => {
     ];
     given(manual, created, [...throughStep2(), stepStarted(2)])
       .when({ type: 'StepDriven', t_ns: 2 * T_H, step: 2, writes, duration_ns: T_H })
-      .then([emit('DacWritten', 2 * T_H, { writes }), emit('LearningEnabled', 2 * T_H, { step: 2, duration_ns: T_H }), emit('LearningDisabled', 3 * T_H, { step: 2 })]);
+      .then([emit('DacWritten', 2 * T_H, { writes }), emit('LearningEnabled', 2 * T_H, { step: 2, duration_ns: T_H })]);
   });
 
   it('WiperMoved emits PotentiometerSet with the η the wiper realises', () => {

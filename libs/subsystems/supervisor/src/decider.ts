@@ -159,7 +159,6 @@ export function supervisorDecider(options: SupervisorOptions): Decider<Superviso
       case 'PotentiometerSet':
       case 'DacWritten':
       case 'LearningEnabled':
-      case 'LearningDisabled':
       case 'FreeOutputMeasured':
       case 'ClampOutputSet':
       case 'TestDatapointApplied':
@@ -192,11 +191,7 @@ export function supervisorDecider(options: SupervisorOptions): Decider<Superviso
         return out;
       }
       case 'StepDriven':
-        return [
-          emit('DacWritten', input.t_ns, { writes: input.writes }),
-          emit('LearningEnabled', input.t_ns, { step: input.step, duration_ns: input.duration_ns }),
-          emit('LearningDisabled', input.t_ns + input.duration_ns, { step: input.step }),
-        ];
+        return [emit('DacWritten', input.t_ns, { writes: input.writes }), emit('LearningEnabled', input.t_ns, { step: input.step, duration_ns: input.duration_ns })];
       case 'WiperMoved':
         return [emit('PotentiometerSet', input.t_ns, { position: input.setting.position, positions: input.setting.positions, eta: input.setting.position / (input.setting.positions - 1) })];
       case 'DemuxSet':
@@ -227,7 +222,6 @@ export function supervisorDecider(options: SupervisorOptions): Decider<Superviso
       case 'StepStarted':
       case 'DacWritten':
       case 'LearningEnabled':
-      case 'LearningDisabled':
       case 'FreeOutputMeasured':
       case 'ClampOutputSet':
       case 'TestStepStarted':
