@@ -147,9 +147,17 @@ export const EMITTER: { readonly [T in SignalType]: Source | 'any' } = {
 
 export type Signal<T extends SignalType = SignalType> = T extends SignalType ? { readonly type: T; readonly meta: SignalMeta; readonly data: SignalData[T] } : never;
 
+/** Byte views of arrays encoded before: the edge physics encodes its same gate array every step. */
+const byteViews = new WeakMap<Float64Array, Buffer>();
+
 /** Encode a Float64Array exactly as base64 (little-endian IEEE 754). */
 export function encodeFloat64(values: Float64Array): string {
-  return Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
+  let bytes = byteViews.get(values);
+  if (bytes === undefined || bytes.buffer !== values.buffer) {
+    bytes = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+    byteViews.set(values, bytes);
+  }
+  return bytes.toString('base64');
 }
 
 export function decodeFloat64(text: string): Float64Array {

@@ -55,7 +55,7 @@ export async function runEmbedded(exp: Experiment, options: EmbeddedOptions): Pr
   const bus = new InProcessBus();
   const publish = (s: Signal): void => bus.publish(s);
   const env = options.env ?? {};
-  const supervisor = createSupervisorHost({ publish, env, supervisor: { window: options.window ?? 64, autoPump: false } });
+  const supervisor = createSupervisorHost({ publish, env, supervisor: { window: options.window ?? 16, autoPump: false } });
   const hosts: AnyHost[] = [createEdgePhysicsHost({ publish, env }), createClampingHost({ publish, env }), createMeasurementHost({ publish, env }), supervisor];
   for (const host of hosts) bus.subscribe(host.decider.listensTo, (s) => host.handle(s), host.decider.accepts);
   options.onHosts?.(hosts);

@@ -59,8 +59,7 @@ export class DeciderHost<S, I extends object, C, P> {
   private readonly pending = new Set<Promise<void>>();
   private last: Slot<S, I, P> | undefined;
 
-  private readonly decide: Decider<S, I, C>['decide'];
-  private readonly evolve: Decider<S, I, C>['evolve'];
+  private readonly logic: Decider<S, I, C>;
   private readonly execute: Subsystem<S, I, C, P>['execute'];
   private readonly publish: (signal: Signal) => void;
 
@@ -69,9 +68,7 @@ export class DeciderHost<S, I extends object, C, P> {
     private readonly options: HostOptions<P>,
   ) {
     this.source = subsystem.decider.source;
-    const { decider } = subsystem;
-    this.decide = (state, input) => decider.decide(state, input);
-    this.evolve = (state, signal) => decider.evolve(state, signal);
+    this.logic = subsystem.decider;
     this.execute = subsystem.execute;
     this.publish = options.publish;
   }
@@ -262,11 +259,11 @@ export class DeciderHost<S, I extends object, C, P> {
 
   /** decide, evolve, then the outputs in order. LATER, nothing, or a promise while a port call is outstanding. */
   private apply(slot: Slot<S, I, P>, input: Signal | I): typeof LATER | Promise<void> | undefined {
-    const out = this.decide(slot.state, input);
+    const out = this.logic.decide(slot.state, input);
     if (out === HELD) return HELD;
     if ((input as { meta?: unknown }).meta !== undefined) {
       const signal = input as Signal;
-      slot.state = this.evolve(slot.state, signal);
+      slot.state = this.logic.evolve(slot.state, signal);
       if (signal.type === 'RunFinished' || signal.type === 'RunAborted') slot.ended = true;
     }
     return out.length === 0 ? undefined : this.run(slot, out, 0);
@@ -295,7 +292,7 @@ export class DeciderHost<S, I extends object, C, P> {
 
   private send(slot: Slot<S, I, P>, o: Output<C> & { kind: 'emit' }): void {
     const signal = { type: o.type, meta: { v: VERSION, runId: slot.runId, source: this.source, seq: ++slot.seq, t_ns: o.t_ns }, data: o.data } as Signal;
-    slot.state = this.evolve(slot.state, signal);
+    slot.state = this.logic.evolve(slot.state, signal);
     if (signal.type === 'RunFinished' || signal.type === 'RunAborted') slot.ended = true;
     this.publish(signal);
   }
