@@ -11,7 +11,11 @@ import { buildRig, planFromInput, presetInput, type Experiment, type RunResult }
 import { runEmbedded } from '@metatwin/services';
 import { datapointAt } from '@metatwin/supervisor';
 
-const ctx = { readText: (): string => { throw new Error('presets read no files'); } };
+const ctx = {
+  readText: (): string => {
+    throw new Error('presets read no files');
+  },
+};
 
 export function presetExperiment(name: 'xor' | 'regression', seed?: number): Experiment {
   const plan = planFromInput(presetInput(name), seed === undefined ? {} : { seed }, ctx);
@@ -57,7 +61,9 @@ export async function seedSweep(name: 'xor' | 'regression', seeds: number[]): Pr
     const s = r.summary;
     if (s.learned) learned++;
     const halves = r.modeNames.map((n) => `${n} ${s.modeHalfTimes_s[n] === null ? '—' : (s.modeHalfTimes_s[n] as number).toFixed(2)}`).join(' ');
-    rows.push(`seed ${String(seed).padStart(2)}: MSE ${s.mseStart.toExponential(2)} → ${s.mseEnd.toExponential(2)} (×${s.mseFall.toFixed(1)}), truth table ${s.truthTableCorrect === undefined ? 'n/a' : s.truthTableCorrect ? 'ok' : 'WRONG'}, half-times [s] ${halves}, order ${s.modesInOrder ? 'ok' : 'WRONG'} → ${s.learned ? 'learned' : 'not learned'}`);
+    rows.push(
+      `seed ${String(seed).padStart(2)}: MSE ${s.mseStart.toExponential(2)} → ${s.mseEnd.toExponential(2)} (×${s.mseFall.toFixed(1)}), truth table ${s.truthTableCorrect === undefined ? 'n/a' : s.truthTableCorrect ? 'ok' : 'WRONG'}, half-times [s] ${halves}, order ${s.modesInOrder ? 'ok' : 'WRONG'} → ${s.learned ? 'learned' : 'not learned'}`,
+    );
   }
   return { learned, total: seeds.length, rows };
 }

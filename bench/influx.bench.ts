@@ -13,7 +13,10 @@ import { REPO_ROOT as root, startInflux, startNats, startServices, stopServices,
 
 function runXor(args: string[], env: NodeJS.ProcessEnv = {}): { run: string; wall_s: number; out: string } {
   const dir = mkdtempSync(join(tmpdir(), 'mt-bench-influx-'));
-  const r = spawnSync(process.execPath, [join(root, 'bin', 'metatwin.js'), 'run', 'xor', ...args, '--out', dir, '--no-report'], { encoding: 'utf8', env: { ...process.env, METATWIN_INFLUX_URL: '', METATWIN_LOG_DIR: join(dir, 'log'), ...env } });
+  const r = spawnSync(process.execPath, [join(root, 'bin', 'metatwin.js'), 'run', 'xor', ...args, '--out', dir, '--no-report'], {
+    encoding: 'utf8',
+    env: { ...process.env, METATWIN_INFLUX_URL: '', METATWIN_LOG_DIR: join(dir, 'log'), ...env },
+  });
   if (r.status !== 0) throw new Error(`run failed: ${r.stdout}\n${r.stderr}`);
   const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as { run: string; wall_s: number };
   return { ...result, out: r.stdout };
@@ -36,7 +39,12 @@ export async function benchInflux(out: (s: string) => void, quick: boolean): Pro
     // 1. The sink alone: batched HTTP writes of projection-shaped points.
     const sink = new InfluxSink(influxTarget(`${influx.url}/bench_sink`, {}) as NonNullable<ReturnType<typeof influxTarget>>);
     const n = quick ? 50_000 : 200_000;
-    const points: Point[] = Array.from({ length: n }, (_, i) => ({ measurement: 'gate', tags: { run: 'bench', experiment: 'xor', task: 'xor', edge: String(i % 32), nodes: '0-1' }, fields: { gate_V: 3.5 + i * 1e-6, conductance_S: 1e-4, t_s: i * 1e-4, step: i }, time_us: 1_800_000_000_000_000 + i * 100 }));
+    const points: Point[] = Array.from({ length: n }, (_, i) => ({
+      measurement: 'gate',
+      tags: { run: 'bench', experiment: 'xor', task: 'xor', edge: String(i % 32), nodes: '0-1' },
+      fields: { gate_V: 3.5 + i * 1e-6, conductance_S: 1e-4, t_s: i * 1e-4, step: i },
+      time_us: 1_800_000_000_000_000 + i * 100,
+    }));
     const t0 = performance.now();
     await sink.write(points);
     await sink.flush();
@@ -49,7 +57,9 @@ export async function benchInflux(out: (s: string) => void, quick: boolean): Pro
     const plain = runXor(['--steps', String(steps)]);
     const projected = runXor(['--steps', String(steps), '--influx', `${influx.url}/bench_embedded`]);
     const embeddedPoints = await pointsOfRun(influx, 'bench_embedded', projected.run);
-    out(`embedded xor, ${steps.toLocaleString('en-US')} steps: ${plain.wall_s.toFixed(2)} s logged to a file, ${projected.wall_s.toFixed(2)} s also projected into InfluxDB (${embeddedPoints.toLocaleString('en-US')} points, ${Math.round(embeddedPoints / projected.wall_s).toLocaleString('en-US')} points/s during the run) = ×${(projected.wall_s / plain.wall_s).toFixed(2)}`);
+    out(
+      `embedded xor, ${steps.toLocaleString('en-US')} steps: ${plain.wall_s.toFixed(2)} s logged to a file, ${projected.wall_s.toFixed(2)} s also projected into InfluxDB (${embeddedPoints.toLocaleString('en-US')} points, ${Math.round(embeddedPoints / projected.wall_s).toLocaleString('en-US')} points/s during the run) = ×${(projected.wall_s / plain.wall_s).toFixed(2)}`,
+    );
 
     // 3. Distributed: the same run with and without the measurement service projecting the
     //    JetStream log (and every service writing health), alternated to share the machine's noise.
@@ -77,7 +87,9 @@ export async function benchInflux(out: (s: string) => void, quick: boolean): Pro
               else [same, count, caughtUp] = [0, now, Date.now()];
               await new Promise((r) => setTimeout(r, 500));
             }
-            out(`  round ${round + 1}: projection of ${count.toLocaleString('en-US')} points complete ${((caughtUp - last.end) / 1000).toFixed(1)} s after the run (±0.5 s, this poll); ${Math.round(count / ((last.end - last.start) / 1000)).toLocaleString('en-US')} points/s during the run`);
+            out(
+              `  round ${round + 1}: projection of ${count.toLocaleString('en-US')} points complete ${((caughtUp - last.end) / 1000).toFixed(1)} s after the run (±0.5 s, this poll); ${Math.round(count / ((last.end - last.start) / 1000)).toLocaleString('en-US')} points/s during the run`,
+            );
             await stopServices(children);
           }
         }
@@ -87,7 +99,9 @@ export async function benchInflux(out: (s: string) => void, quick: boolean): Pro
     // ±10 %, so compare medians of alternating runs.
     const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
     const slow = median(walls.on) / median(walls.off) - 1;
-    out(`distributed xor, ${dsteps.toLocaleString('en-US')} steps: ${walls.off.map((w) => w.toFixed(2)).join(' / ')} s without InfluxDB, ${walls.on.map((w) => w.toFixed(2)).join(' / ')} s projecting into InfluxDB; medians ${median(walls.off).toFixed(2)} s vs ${median(walls.on).toFixed(2)} s = ${(slow * 100).toFixed(1)} % slower; goal < 20 %`);
+    out(
+      `distributed xor, ${dsteps.toLocaleString('en-US')} steps: ${walls.off.map((w) => w.toFixed(2)).join(' / ')} s without InfluxDB, ${walls.on.map((w) => w.toFixed(2)).join(' / ')} s projecting into InfluxDB; medians ${median(walls.off).toFixed(2)} s vs ${median(walls.on).toFixed(2)} s = ${(slow * 100).toFixed(1)} % slower; goal < 20 %`,
+    );
   } finally {
     await influx.stop();
     await nats.stop();

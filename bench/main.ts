@@ -47,10 +47,15 @@ export async function main(argv: string[]): Promise<number> {
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const deciders = median(viaDeciders);
   const loop = median(bare);
-  out(`xor preset via deciders: ${viaDeciders.map((x) => fmt(x)).join(' / ')} steps/s (median ${fmt(deciders)}; 100,000 steps and ${presetTests(exp)} test steps); goal ≥ 100,000: ×${(deciders / 100_000).toFixed(2)}`);
+  out(
+    `xor preset via deciders: ${viaDeciders.map((x) => fmt(x)).join(' / ')} steps/s (median ${fmt(deciders)}; 100,000 steps and ${presetTests(exp)} test steps); goal ≥ 100,000: ×${(deciders / 100_000).toFixed(2)}`,
+  );
   out(`bare step loop (same experiment, trainStep only): ${bare.map((x) => fmt(x)).join(' / ')} steps/s (median ${fmt(loop)})`);
   out(`deciders cost ×${(loop / deciders).toFixed(2)} of the bare loop; goal ≤ ×1.5`);
-  const sweep = await seedSweep('xor', Array.from({ length: quick ? 3 : 10 }, (_, i) => i + 1));
+  const sweep = await seedSweep(
+    'xor',
+    Array.from({ length: quick ? 3 : 10 }, (_, i) => i + 1),
+  );
   for (const row of sweep.rows) out(`  ${row}`);
   out(`xor learned (truth table, MSE ≥ 10× lower, E00 first and E11 last) in ${sweep.learned} of ${sweep.total} seeds`);
   out('');

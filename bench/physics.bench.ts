@@ -90,7 +90,15 @@ export function benchLattice(side: number, steps: number): StepBench {
     iterations += r.newtonIterations;
   }
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { label: `${side}×${side}`, edges: network.edgeCount, steps, wall_s: wall, stepsPerSecond: steps / wall, newtonPerSolve: iterations / (2 * steps), microsecondsPerStep: (wall / steps) * 1e6 };
+  return {
+    label: `${side}×${side}`,
+    edges: network.edgeCount,
+    steps,
+    wall_s: wall,
+    stepsPerSecond: steps / wall,
+    newtonPerSolve: iterations / (2 * steps),
+    microsecondsPerStep: (wall / steps) * 1e6,
+  };
 }
 
 export const XOR_BENCH_CARDS: ReadonlyArray<[string, Level1Params]> = [

@@ -25,10 +25,14 @@ export async function benchServices(out: (s: string) => void, quick: boolean): P
     services = await startServices({ natsUrl: nats.url });
     const steps = quick ? 3000 : 10_000;
     const dir = mkdtempSync(join(tmpdir(), 'mt-bench-'));
-    const r = spawnSync(process.execPath, [join(root, 'bin', 'metatwin.js'), 'run', 'xor', '--steps', String(steps), '--bus', nats.url, '--out', dir, '--no-report'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [join(root, 'bin', 'metatwin.js'), 'run', 'xor', '--steps', String(steps), '--bus', nats.url, '--out', dir, '--no-report'], {
+      encoding: 'utf8',
+    });
     if (r.status !== 0) throw new Error(`distributed run failed: ${r.stderr}`);
     const wall = (JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as { wall_s: number }).wall_s;
-    out(`distributed xor (4 service processes + nats-server + client, one machine): ${steps} steps in ${wall.toFixed(2)} s = ${Math.round(steps / wall).toLocaleString('en-US')} steps/s; goal ≥ 1,000: ×${(steps / wall / 1000).toFixed(2)}`);
+    out(
+      `distributed xor (4 service processes + nats-server + client, one machine): ${steps} steps in ${wall.toFixed(2)} s = ${Math.round(steps / wall).toLocaleString('en-US')} steps/s; goal ≥ 1,000: ×${(steps / wall / 1000).toFixed(2)}`,
+    );
   } finally {
     await stopServices(services);
   }
@@ -53,7 +57,9 @@ export async function benchServices(out: (s: string) => void, quick: boolean): P
   }
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
   const list = (xs: number[]): string => xs.map((x) => x.toFixed(2)).join(' / ');
-  out(`embedded xor over the in-process bus, ${recSteps.toLocaleString('en-US')} steps: ${list(plain)} s unrecorded, ${list(recordedWall)} s with all ${signals.toLocaleString('en-US')} signals recorded to JetStream; medians ×${(median(recordedWall) / median(plain)).toFixed(2)}; goal ≤ ×2`);
+  out(
+    `embedded xor over the in-process bus, ${recSteps.toLocaleString('en-US')} steps: ${list(plain)} s unrecorded, ${list(recordedWall)} s with all ${signals.toLocaleString('en-US')} signals recorded to JetStream; medians ×${(median(recordedWall) / median(plain)).toFixed(2)}; goal ≤ ×2`,
+  );
   const t1 = clock();
   const state = await replayAt(log, 'bench-recorded-0');
   out(`replay of the ${recSteps.toLocaleString('en-US')}-step run's final state from JetStream: ${(clock() - t1).toFixed(2)} s (${state.stepsApplied} steps folded); goal < 2 s`);

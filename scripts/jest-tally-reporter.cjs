@@ -6,7 +6,13 @@ class TallyReporter {
   onRunComplete(_contexts, results) {
     const file = process.env.METATWIN_TEST_TALLY;
     if (!file) return;
-    const line = JSON.stringify({ passed: results.numPassedTests, failed: results.numFailedTests, skipped: results.numPendingTests + results.numTodoTests, suitesFailed: results.numFailedTestSuites, runtimeErrors: results.numRuntimeErrorTestSuites });
+    const line = JSON.stringify({
+      passed: results.numPassedTests,
+      failed: results.numFailedTests,
+      skipped: results.numPendingTests + results.numTodoTests,
+      suitesFailed: results.numFailedTestSuites,
+      runtimeErrors: results.numRuntimeErrorTestSuites,
+    });
     fs.appendFileSync(file, line + '\n');
   }
 }

@@ -30,7 +30,10 @@ describe('the factory is the only place that chooses an adapter', () => {
   });
 
   it.each(ADAPTERS)('%s is constructed only by the factory, and named only by its own subsystem and the factory', (name) => {
-    const subsystem = name.replace(/(Sim|Mirror)$/, '').replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
+    const subsystem = name
+      .replace(/(Sim|Mirror)$/, '')
+      .replace(/([a-z])([A-Z])/g, '$1-$2')
+      .toLowerCase();
     const own = `libs/subsystems/${subsystem}/src/`;
     const naming = files.filter((f) => new RegExp(`\\b${name}\\b`).test(f.text)).map((f) => f.path);
     expect(naming.filter((p) => p !== FACTORY && !p.startsWith(own))).toEqual([]);

@@ -14,7 +14,11 @@ function run(bus: string): { status: number | null; stdout: string; out: string 
   // A transistor so conductive that no DC solve converges: the first test (step 0) fails.
   const file = join(out, 'experiment.json');
   writeFileSync(file, JSON.stringify({ preset: 'regression', schedule: { steps: 200 }, transistor: { k_AperV2: 1e300 } }));
-  const r = spawnSync(process.execPath, [join(root, 'bin', 'metatwin.js'), 'run', file, '--out', out, '--no-report', '--bus', bus], { cwd: root, env: { ...process.env, METATWIN_LOG_DIR: join(out, 'log') }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(root, 'bin', 'metatwin.js'), 'run', file, '--out', out, '--no-report', '--bus', bus], {
+    cwd: root,
+    env: { ...process.env, METATWIN_LOG_DIR: join(out, 'log') },
+    encoding: 'utf8',
+  });
   return { status: r.status, stdout: r.stdout, out };
 }
 

@@ -10,7 +10,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SOURCES } from '@metatwin/contracts';
 import { startInflux, startNats, startServices, stopServices, type InfluxServer, type NatsServer, type ServiceProcess } from '@metatwin/test-support';
-import { interpolate, loadDashboards, panelTargets, roundInterval, timeFilter, variableQuery, variables, type Dashboard, type DashboardFile, type QueryContext } from './dashboards';
+import {
+  interpolate,
+  loadDashboards,
+  panelTargets,
+  roundInterval,
+  timeFilter,
+  variableQuery,
+  variables,
+  type Dashboard,
+  type DashboardFile,
+  type QueryContext,
+} from './dashboards';
 import { DATABASE, influxQuery, rowCount, runCli, tagValues, type InfluxSeries, type StackUrls } from './stack';
 
 const STEPS = 2000;
@@ -31,7 +42,13 @@ interface RunInfo {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const tail = (text: string, lines = 12): string => text.replace(/\x1b\[[0-9;]*m/g, '').trimEnd().split('\n').slice(-lines).join('\n');
+const tail = (text: string, lines = 12): string =>
+  text
+    .replace(/\x1b\[[0-9;]*m/g, '')
+    .trimEnd()
+    .split('\n')
+    .slice(-lines)
+    .join('\n');
 
 /** Runs `query` until it returns rows or the deadline passes; a failing statement throws at once. */
 async function rowsEventually(influxUrl: string, query: string, deadline: number): Promise<InfluxSeries[]> {
@@ -62,7 +79,10 @@ describe('dashboards on a real distributed run', () => {
     const out = mkdtempSync(join(tmpdir(), 'metatwin-grafana-'));
     const args = ['run', 'xor', '--steps', String(STEPS), '--bus', nats.url, '--influx', influx.url, '--no-report', '--out', out];
     const cli = await runCli(args, urls, 120_000);
-    if (cli.code !== 0) throw new Error(`metatwin ${args.join(' ')} exited ${cli.code}\n${cli.stdout}\n${cli.stderr}\n${services.map((s) => `--- ${s.name} (last lines)\n${tail(s.output)}`).join('\n')}`);
+    if (cli.code !== 0)
+      throw new Error(
+        `metatwin ${args.join(' ')} exited ${cli.code}\n${cli.stdout}\n${cli.stderr}\n${services.map((s) => `--- ${s.name} (last lines)\n${tail(s.output)}`).join('\n')}`,
+      );
     const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as { run: string; final: { gates_V: number[] } };
     settleDeadline = Date.now() + SETTLE_MS;
 
@@ -74,7 +94,10 @@ describe('dashboards on a real distributed run', () => {
       if (rows.some((r) => r[1] === 'finished') || Date.now() > settleDeadline) break;
       await sleep(500);
     }
-    if (!rows.some((r) => r[1] === 'finished')) throw new Error(`run ${result.run} has no "finished" point in InfluxDB database ${DATABASE} ${SETTLE_MS / 1000} s after the CLI exited (${lifecycle} → ${JSON.stringify(rows)})`);
+    if (!rows.some((r) => r[1] === 'finished'))
+      throw new Error(
+        `run ${result.run} has no "finished" point in InfluxDB database ${DATABASE} ${SETTLE_MS / 1000} s after the CLI exited (${lifecycle} → ${JSON.stringify(rows)})`,
+      );
     const experiments = tagValues(await influxQuery(influx.url, `SHOW TAG VALUES FROM "run" WITH KEY = "experiment" WHERE "run" = '${result.run}'`));
     expect(experiments).toHaveLength(1);
     const times = rows.map((r) => Number(r[0]));
@@ -148,7 +171,8 @@ describe('dashboards on a real distributed run', () => {
         failures.push(`${where}: ${(err as Error).message}\n  ${query}`);
       }
     }
-    if (failures.length > 0) throw new Error(`${failures.length} quer${failures.length === 1 ? 'y' : 'ies'} failed (database ${DATABASE}, run ${info.run}):\n${failures.join('\n')}`);
+    if (failures.length > 0)
+      throw new Error(`${failures.length} quer${failures.length === 1 ? 'y' : 'ies'} failed (database ${DATABASE}, run ${info.run}):\n${failures.join('\n')}`);
   }
 
   it.each(dashboards.map((d) => [d.json.title, d] as const))('%s: every template variable query returns values, including this run', async (_title, file) => {
@@ -178,7 +202,12 @@ describe('dashboards on a real distributed run', () => {
     const modes = panelTargets(file.json).find(({ target }) => /FROM "error"/.test(target.query ?? '') && /\/\^mode_/.test(target.query ?? ''));
     if (!modes) throw new Error('Training has no error-modes query');
     const modeSeries = await influxQuery(urls.influxUrl, interpolate(modes.target.query ?? '', file.json, zoomed(file.json, values)));
-    expect(modeSeries.flatMap((s) => s.columns).filter((c) => c !== 'time').sort()).toEqual([...modeFields].sort());
+    expect(
+      modeSeries
+        .flatMap((s) => s.columns)
+        .filter((c) => c !== 'time')
+        .sort(),
+    ).toEqual([...modeFields].sort());
 
     const table = panelTargets(file.json).find(({ panel }) => panel.type === 'table');
     if (!table) throw new Error('Training has no table panel');

@@ -17,7 +17,11 @@ interface Cli {
 }
 
 function cli(args: string[], env: NodeJS.ProcessEnv): Cli {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'metatwin.js'), ...args], { cwd: ROOT, env: { ...process.env, METATWIN_INFLUX_URL: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'metatwin.js'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, METATWIN_INFLUX_URL: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));

@@ -134,7 +134,9 @@ export async function spawnServer(what: string, bin: string, args: string[], log
     }
     if (Date.now() > deadline) {
       await stopServer(proc);
-      throw new ServerStartError(`${what} did not answer ${healthUrl} with ${status} within ${timeoutMs} ms (last: ${last || 'no answer'}); last lines of ${logFile}:\n${logTail(logFile)}`);
+      throw new ServerStartError(
+        `${what} did not answer ${healthUrl} with ${status} within ${timeoutMs} ms (last: ${last || 'no answer'}); last lines of ${logFile}:\n${logTail(logFile)}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 50));
   }

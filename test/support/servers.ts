@@ -105,10 +105,14 @@ export async function startNats(options: StartOptions = {}): Promise<NatsServer>
   const conf = join(dir, 'nats.conf');
   const log = join(dir, 'nats.log');
   try {
-    const started = await launchWithFreshPorts(2, ([port, monitorPort]) => {
-      writeFileSync(conf, render('nats/nats-server.conf', { NATS_PORT: port, NATS_MONITOR_PORT: monitorPort, NATS_STORE_DIR: storeDir }));
-      return { what: 'nats-server', bin, args: ['-c', conf], log, health: `http://127.0.0.1:${monitorPort}/healthz?js-enabled-only=true`, status: 200 };
-    }, timeoutMs);
+    const started = await launchWithFreshPorts(
+      2,
+      ([port, monitorPort]) => {
+        writeFileSync(conf, render('nats/nats-server.conf', { NATS_PORT: port, NATS_MONITOR_PORT: monitorPort, NATS_STORE_DIR: storeDir }));
+        return { what: 'nats-server', bin, args: ['-c', conf], log, health: `http://127.0.0.1:${monitorPort}/healthz?js-enabled-only=true`, status: 200 };
+      },
+      timeoutMs,
+    );
     const [port, monitorPort] = started.ports;
     const { launch } = started;
     let proc = started.proc;
@@ -148,10 +152,14 @@ export async function startInflux(options: StartOptions = {}): Promise<InfluxSer
   const conf = join(dir, 'influxdb.conf');
   const log = join(dir, 'influxd.log');
   try {
-    const started = await launchWithFreshPorts(2, ([port, rpcPort]) => {
-      writeFileSync(conf, render('influxdb/influxdb.conf', { INFLUX_PORT: port, INFLUX_RPC_PORT: rpcPort, INFLUX_DIR: dataDir }));
-      return { what: 'influxd', bin, args: ['-config', conf], log, health: `http://127.0.0.1:${port}/ping`, status: 204 };
-    }, timeoutMs);
+    const started = await launchWithFreshPorts(
+      2,
+      ([port, rpcPort]) => {
+        writeFileSync(conf, render('influxdb/influxdb.conf', { INFLUX_PORT: port, INFLUX_RPC_PORT: rpcPort, INFLUX_DIR: dataDir }));
+        return { what: 'influxd', bin, args: ['-config', conf], log, health: `http://127.0.0.1:${port}/ping`, status: 204 };
+      },
+      timeoutMs,
+    );
     const [port] = started.ports;
     const { launch } = started;
     let proc: ServerProcess | null = started.proc;

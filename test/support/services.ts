@@ -62,7 +62,13 @@ export async function startServices(env: ServiceEnv): Promise<ServiceProcess[]> 
   try {
     for (const svc of services) {
       for (;;) {
-        if (await serviceHealth(env.natsUrl, svc.name, 500).then((h) => h.ok, () => false)) break;
+        if (
+          await serviceHealth(env.natsUrl, svc.name, 500).then(
+            (h) => h.ok,
+            () => false,
+          )
+        )
+          break;
         if (svc.process.exitCode !== null) throw new Error(`${svc.name} exited ${svc.process.exitCode}:\n${svc.output}`);
         if (Date.now() > deadline) throw new Error(`${svc.name} did not answer its health check within 60 s:\n${svc.output}`);
         await new Promise((r) => setTimeout(r, 200));

@@ -6,7 +6,11 @@ import { main } from './main';
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await main(argv, (s) => (out += s), (s) => (err += s));
+  const code = await main(
+    argv,
+    (s) => (out += s),
+    (s) => (err += s),
+  );
   return { code, out, err };
 }
 
@@ -19,7 +23,19 @@ describe('metatwin solve', () => {
   };
 
   it('prints status, voltages, currents and power as JSON', async () => {
-    const f = file('ok.json', JSON.stringify({ nodes: 3, edges: [[0, 1], [1, 2]], gates: [3, 3], fixed: { '0': 0.4, '2': 0 }, transistor: { k: 5e-4, vth: 0.7 } }));
+    const f = file(
+      'ok.json',
+      JSON.stringify({
+        nodes: 3,
+        edges: [
+          [0, 1],
+          [1, 2],
+        ],
+        gates: [3, 3],
+        fixed: { '0': 0.4, '2': 0 },
+        transistor: { k: 5e-4, vth: 0.7 },
+      }),
+    );
     const r = await run(['solve', '--network', f]);
     expect(r.code).toBe(0);
     const json = JSON.parse(r.out);

@@ -1,4 +1,3 @@
-
 import { influxCommand } from './commands/influx';
 import { replayCommand } from './commands/replay';
 import { runCommand } from './commands/run';
@@ -21,7 +20,11 @@ const COMMANDS: Record<string, Command> = {
 };
 
 /** Entry point: returns the process exit code. */
-export async function main(argv: string[], write: (s: string) => void = (s) => process.stdout.write(s), writeError: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
+export async function main(
+  argv: string[],
+  write: (s: string) => void = (s) => process.stdout.write(s),
+  writeError: (s: string) => void = (s) => process.stderr.write(s),
+): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     write(USAGE + '\n');

@@ -9,7 +9,10 @@ export class ProgressBar {
   private lastDraw = -Infinity;
   private prefix = '';
 
-  constructor(private readonly write: (s: string) => void, private readonly tty: boolean) {}
+  constructor(
+    private readonly write: (s: string) => void,
+    private readonly tty: boolean,
+  ) {}
 
   task(index: number, total: number, name: string): void {
     this.prefix = `[${index + 1}/${total}] `;

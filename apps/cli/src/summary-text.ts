@@ -11,7 +11,13 @@ export function runSummary(r: RunResult): string {
   lines.push('');
   if (r.inputs[0].length === 2) {
     lines.push('truth table (output, label):');
-    lines.push(`            V2 = ${r.inputs.map((x) => x[1]).filter((v, i, a) => a.indexOf(v) === i).map((v) => v.toFixed(3).padStart(22)).join('')}`);
+    lines.push(
+      `            V2 = ${r.inputs
+        .map((x) => x[1])
+        .filter((v, i, a) => a.indexOf(v) === i)
+        .map((v) => v.toFixed(3).padStart(22))
+        .join('')}`,
+    );
     const v1s = [...new Set(r.inputs.map((x) => x[0]))];
     const v2s = [...new Set(r.inputs.map((x) => x[1]))];
     for (const v1 of v1s) {
@@ -31,7 +37,9 @@ export function runSummary(r: RunResult): string {
   const halves = r.modeNames.map((n) => `${n} ${s.modeHalfTimes_s[n] === null ? 'never' : `${(s.modeHalfTimes_s[n] as number).toFixed(3)} s`}`).join(', ');
   lines.push(`modes fell (below half their start) in the order ${s.modeOrder.join(' → ') || '(none)'}: ${halves}; expected order ${s.modesInOrder ? 'yes' : 'NO'}`);
   const meanPower = r.final.power_W.reduce((a, b) => a + b, 0) / r.final.power_W.length;
-  lines.push(`inference power ${(meanPower * 1e6).toFixed(1)} µW (${((meanPower * 1e6) / r.final.gates_V.length).toFixed(2)} µW per edge), ${(r.final.energyPerEdge_J * 1e12).toFixed(2)} pJ per edge per inference (τ_V = 2 µs)`);
+  lines.push(
+    `inference power ${(meanPower * 1e6).toFixed(1)} µW (${((meanPower * 1e6) / r.final.gates_V.length).toFixed(2)} µW per edge), ${(r.final.energyPerEdge_J * 1e12).toFixed(2)} pJ per edge per inference (τ_V = 2 µs)`,
+  );
   lines.push(`learned by the task's criterion: ${s.learned ? 'yes' : 'no'}`);
   return lines.join('\n') + '\n';
 }
@@ -40,7 +48,9 @@ export function familySummary(f: FamilyResult): string {
   const lines = [`${f.name}: ${f.tasks.length} tasks, seed ${f.seed}, ${f.wall_s.toFixed(1)} s wall`, ''];
   lines.push('  task                                      MSE start → end        fall   modes in order');
   for (const t of f.tasks) {
-    lines.push(`  ${t.name.padEnd(40)} ${t.summary.mseStart.toExponential(2)} → ${t.summary.mseEnd.toExponential(2)}  ×${t.summary.mseFall.toFixed(1).padStart(6)}   ${t.summary.modesInOrder ? 'yes' : 'no'}`);
+    lines.push(
+      `  ${t.name.padEnd(40)} ${t.summary.mseStart.toExponential(2)} → ${t.summary.mseEnd.toExponential(2)}  ×${t.summary.mseFall.toFixed(1).padStart(6)}   ${t.summary.modesInOrder ? 'yes' : 'no'}`,
+    );
   }
   lines.push('');
   lines.push(`modes fell in order (E0 → E1 → E2) for ${f.inOrder} of ${f.tasks.length} tasks`);

@@ -40,7 +40,11 @@ describe('error modes (Appendix C)', () => {
     const sum = Object.values(modes).reduce((s, m) => s + m * m, 0);
     expect(sum).toBeCloseTo(4 * meanSquaredError(outputs, labels), 14);
     // A pure offset error lives only in E00.
-    const offset = errorModes(b, labels.map((l) => l + 0.1), labels);
+    const offset = errorModes(
+      b,
+      labels.map((l) => l + 0.1),
+      labels,
+    );
     expect(offset.E00).toBeCloseTo(0.2, 12);
     expect(Math.abs(offset.E11)).toBeLessThan(1e-12);
   });

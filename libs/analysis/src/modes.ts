@@ -77,7 +77,8 @@ export function errorModes(basis: ModeBasis, outputs: ArrayLike<number>, labels:
 
 /** Mean squared error over datapoints (V²). */
 export function meanSquaredError(outputs: ArrayLike<number>, labels: ArrayLike<number>): number {
-  if (outputs.length !== labels.length || outputs.length === 0) throw new RangeError(`outputs (${outputs.length}) and labels (${labels.length}) must be equally long and non-empty`);
+  if (outputs.length !== labels.length || outputs.length === 0)
+    throw new RangeError(`outputs (${outputs.length}) and labels (${labels.length}) must be equally long and non-empty`);
   let s = 0;
   for (let i = 0; i < outputs.length; i++) {
     const e = outputs[i] - labels[i];

@@ -4,7 +4,11 @@ import { connect } from 'nats';
 import { InProcessBus } from './in-process-bus';
 import { NatsBus } from './nats-bus';
 
-const step = (seq: number, runId = 'bus-run'): Signal => ({ type: 'StepStarted', meta: { v: CONTRACT_VERSION, runId, source: 'supervisor', seq, t_ns: seq }, data: { step: seq, datapoint: 0 } });
+const step = (seq: number, runId = 'bus-run'): Signal => ({
+  type: 'StepStarted',
+  meta: { v: CONTRACT_VERSION, runId, source: 'supervisor', seq, t_ns: seq },
+  data: { step: seq, datapoint: 0 },
+});
 
 describe('in-process bus', () => {
   it('delivers in publish order and queues what handlers publish instead of recursing', () => {

@@ -43,7 +43,11 @@ export class InProcessBus implements SignalBus {
       this.routes.clear();
       for (const s of sources) {
         const byType = this.handlers.get(s);
-        for (const t of keys) byType?.set(t, (byType.get(t) ?? []).filter((h) => h !== handler));
+        for (const t of keys)
+          byType?.set(
+            t,
+            (byType.get(t) ?? []).filter((h) => h !== handler),
+          );
       }
     };
   }

@@ -1,8 +1,56 @@
 // Contracts: one typed, versioned message per hardware signal, its validation and the subjects.
-export { CONTRACT_VERSION, EMITTER, SIGNAL_TYPES, SOURCES, decodeFloat64, encodeFloat64, fromRecord, toRecord, type SignalRecord, type DacChannelWrite, type PatchTargetData, type Signal, type SignalData, type SignalMeta, type SignalType, type Source } from './signals';
+export {
+  CONTRACT_VERSION,
+  EMITTER,
+  SIGNAL_TYPES,
+  SOURCES,
+  decodeFloat64,
+  encodeFloat64,
+  fromRecord,
+  toRecord,
+  type SignalRecord,
+  type DacChannelWrite,
+  type PatchTargetData,
+  type Signal,
+  type SignalData,
+  type SignalMeta,
+  type SignalType,
+  type Source,
+} from './signals';
 export { ADC_CODE_MAX, DAC_CHANNEL_COUNT, DAC_CODE_MAX, checkSignal, decodeSignal, encodeSignal, isRunToken, type Checked } from './validate';
 export { PRESENCE_EVERY_MS, PRESENCE_MISSING_AFTER_MS, SUBJECTS, type DeadLetter } from './subjects';
-export type { AdapterChoice, ClampLaw, DamageEvent, Dataset, Experiment, Imperfections, LearningCircuit, Mismatch, NetworkSpec, OutputSpec, Quantisation, RigChoice, Roles, Schedule, TransistorSpec } from './experiment';
+export type {
+  AdapterChoice,
+  ClampLaw,
+  DamageEvent,
+  Dataset,
+  Experiment,
+  Imperfections,
+  LearningCircuit,
+  Mismatch,
+  NetworkSpec,
+  OutputSpec,
+  Quantisation,
+  RigChoice,
+  Roles,
+  Schedule,
+  TransistorSpec,
+} from './experiment';
 export { clampDrives, nodeCount, outputNodes } from './experiment';
-export { LATER, NO_OUTPUT, call, emit, isPending, mapCompletion, isSignal, stepTime_ns, type Completion, type Decider, type Emit, type Later, type Output, type PortCall } from './decider';
+export {
+  LATER,
+  NO_OUTPUT,
+  call,
+  emit,
+  isPending,
+  mapCompletion,
+  isSignal,
+  stepTime_ns,
+  type Completion,
+  type Decider,
+  type Emit,
+  type Later,
+  type Output,
+  type PortCall,
+} from './decider';
 export { DEMUX_ADDRESS_BITS, decodeDemux, encodeDemux, type DemuxSelection } from './demux';

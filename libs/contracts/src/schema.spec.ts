@@ -205,7 +205,11 @@ describe('docs/signals.schema.json', () => {
       { runId: 'run-1', source: 'supervisor', firstSeq: 1, lastSeq: 1, records: [[6, 1, 0, { writes: [{ channel: 1, code: 2 }] }, 'x']] },
       /\/records\/0/,
     ],
-    [`type index ${SIGNAL_TYPES.length}`, { runId: 'run-1', source: 'supervisor', firstSeq: 1, lastSeq: 1, records: [[SIGNAL_TYPES.length, 1, 0, {}]] }, new RegExp(`/records/0/0 must be <= ${SIGNAL_TYPES.length - 1}`)],
+    [
+      `type index ${SIGNAL_TYPES.length}`,
+      { runId: 'run-1', source: 'supervisor', firstSeq: 1, lastSeq: 1, records: [[SIGNAL_TYPES.length, 1, 0, {}]] },
+      new RegExp(`/records/0/0 must be <= ${SIGNAL_TYPES.length - 1}`),
+    ],
     [
       'a stored DAC code of 300',
       { runId: 'run-1', source: 'supervisor', firstSeq: 1, lastSeq: 1, records: [[6, 1, 0, { writes: [{ channel: 1, code: 300 }] }]] },

@@ -20,7 +20,19 @@ describe('signal validation', () => {
     [dac({ channel: 1, code: 2 }, { ...meta, runId: 'a.b' }), /meta\.runId must be/],
     [dac({ channel: 1, code: 2 }, { ...meta, v: 1 }), /meta\.v must be contract version 2/],
     [dac({ channel: 1, code: 2 }, { ...meta, seq: 0 }), /meta\.seq must be an integer in 1\.\./],
-    [{ type: 'DacWritten', meta, data: { writes: [{ channel: 1, code: 2 }, { channel: 1, code: 3 }] } }, /writes\[1\]\.channel must not repeat a channel of the same latch/],
+    [
+      {
+        type: 'DacWritten',
+        meta,
+        data: {
+          writes: [
+            { channel: 1, code: 2 },
+            { channel: 1, code: 3 },
+          ],
+        },
+      },
+      /writes\[1\]\.channel must not repeat a channel of the same latch/,
+    ],
     [{ type: 'DacWritten', meta, data: { writes: [] } }, /writes must be an array of 1\.\.8 channel writes/],
     [{ type: 'PortBound', meta: { ...meta, source: 'clamping' }, data: { service: 'clamping', adapter: 'usb' } }, /adapter must be sim, mirror or bridge:<address>/],
     [{ type: 'PortBound', meta: { ...meta, source: 'clamping' }, data: { service: 'measurement', adapter: 'sim' } }, /data\.service must be the emitting service/],

@@ -43,7 +43,8 @@ function finiteArray(o: Obj, k: string): void {
 }
 function base64(o: Obj, k: string): void {
   const v = o[k];
-  if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v) || (v.length * 3) / 4 > 8 * MAX_ARRAY) bad(k, typeof v === 'string' ? v.slice(0, 20) : v, 'must be base64 float64 data');
+  if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v) || (v.length * 3) / 4 > 8 * MAX_ARRAY)
+    bad(k, typeof v === 'string' ? v.slice(0, 20) : v, 'must be base64 float64 data');
 }
 function oneOf(o: Obj, k: string, allowed: readonly string[]): void {
   if (!allowed.includes(o[k] as string)) bad(k, o[k], `must be one of ${allowed.join(', ')}`);
@@ -82,14 +83,16 @@ const DATA: { readonly [T in SignalType]: (d: Obj) => void } = {
     int(d, 'datapoint', 0, MAX_ARRAY);
   },
   DacWritten: (d) => {
-    if (!Array.isArray(d.writes) || d.writes.length < 1 || d.writes.length > DAC_CHANNEL_COUNT) bad('writes', d.writes, `must be an array of 1..${DAC_CHANNEL_COUNT} channel writes`);
+    if (!Array.isArray(d.writes) || d.writes.length < 1 || d.writes.length > DAC_CHANNEL_COUNT)
+      bad('writes', d.writes, `must be an array of 1..${DAC_CHANNEL_COUNT} channel writes`);
     const seen = new Set<unknown>();
     (d.writes as unknown[]).forEach((w, i) => {
       if (!isObj(w)) bad(`writes[${i}]`, w, 'must be an object');
       const o = w as Obj;
       int(o, 'channel', 0, DAC_CHANNEL_COUNT - 1, `writes[${i}].`);
       int(o, 'code', 0, DAC_CODE_MAX, `writes[${i}].`);
-      if (o.volts !== undefined && (typeof o.volts !== 'number' || !Number.isFinite(o.volts) || o.volts < -1 || o.volts > 1)) bad(`writes[${i}].volts`, o.volts, 'must be a number in -1..1');
+      if (o.volts !== undefined && (typeof o.volts !== 'number' || !Number.isFinite(o.volts) || o.volts < -1 || o.volts > 1))
+        bad(`writes[${i}].volts`, o.volts, 'must be a number in -1..1');
       if (seen.has(o.channel)) bad(`writes[${i}].channel`, o.channel, 'must not repeat a channel of the same latch');
       seen.add(o.channel);
     });

@@ -144,7 +144,14 @@ describe.each([fileHarness, jetStreamHarness, threadedHarness])('EventLog contra
   });
 
   it('keeps sources interleaved in append order and filters by source', async () => {
-    const order = [batch('run1', 'edges', 1, 2), batch('run1', 'clamp', 1, 1), batch('run1', 'edges', 3, 2), batch('run2', 'edges', 1, 1), batch('run1', 'adc', 1, 4), batch('run1', 'clamp', 2, 1)];
+    const order = [
+      batch('run1', 'edges', 1, 2),
+      batch('run1', 'clamp', 1, 1),
+      batch('run1', 'edges', 3, 2),
+      batch('run2', 'edges', 1, 1),
+      batch('run1', 'adc', 1, 4),
+      batch('run1', 'clamp', 2, 1),
+    ];
     for (const b of order) await log.append(b);
     expect(spans(await collect(log, 'run1'))).toEqual(['edges:1-2', 'clamp:1-1', 'edges:3-4', 'adc:1-4', 'clamp:2-2']);
     expect(spans(await collect(log, 'run1', 'clamp'))).toEqual(['clamp:1-1', 'clamp:2-2']);

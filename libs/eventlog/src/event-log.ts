@@ -98,17 +98,33 @@ export type AppendDecision = 'append' | 'duplicate';
  * and last sequence (`storedBatchEnd(firstSeq)` gives that batch's lastSeq, or undefined);
  * anything else is an overlap. Throws SequenceError for gaps and overlaps.
  */
-export async function decideAppend(batch: BatchHeader, storedLastSeq: number, storedBatchEnd: (firstSeq: number) => number | undefined | Promise<number | undefined>): Promise<AppendDecision> {
+export async function decideAppend(
+  batch: BatchHeader,
+  storedLastSeq: number,
+  storedBatchEnd: (firstSeq: number) => number | undefined | Promise<number | undefined>,
+): Promise<AppendDecision> {
   const expected = storedLastSeq + 1;
   const { runId, source, firstSeq, lastSeq } = batch;
   if (firstSeq === expected) return 'append';
   if (firstSeq > expected) {
-    throw new SequenceError(`${runId}/${source}: gap — expected firstSeq ${expected}, got ${firstSeq} (records ${expected}..${firstSeq - 1} missing)`, runId, source, expected, firstSeq);
+    throw new SequenceError(
+      `${runId}/${source}: gap — expected firstSeq ${expected}, got ${firstSeq} (records ${expected}..${firstSeq - 1} missing)`,
+      runId,
+      source,
+      expected,
+      firstSeq,
+    );
   }
   const end = await storedBatchEnd(firstSeq);
   if (end === lastSeq) return 'duplicate';
   const what = end === undefined ? `no stored batch starts at ${firstSeq}` : `the stored batch starting at ${firstSeq} ends at ${end}, not ${lastSeq}`;
-  throw new SequenceError(`${runId}/${source}: overlap — records ${firstSeq}..${lastSeq} overlap those stored up to ${storedLastSeq} and ${what}; expected firstSeq ${expected}`, runId, source, expected, firstSeq);
+  throw new SequenceError(
+    `${runId}/${source}: overlap — records ${firstSeq}..${lastSeq} overlap those stored up to ${storedLastSeq} and ${what}; expected firstSeq ${expected}`,
+    runId,
+    source,
+    expected,
+    firstSeq,
+  );
 }
 
 /**

@@ -6,7 +6,6 @@ import { CorruptLogError } from './errors';
 import { batch, spans } from './spec-helpers';
 import { FileEventLog } from './file-event-log';
 
-
 describe('FileEventLog on disk', () => {
   let dir: string;
   beforeEach(async () => {

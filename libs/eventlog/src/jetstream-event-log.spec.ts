@@ -5,7 +5,6 @@ import { EventLogError } from './errors';
 import { batch, spans } from './spec-helpers';
 import { JetStreamEventLog } from './jetstream-event-log';
 
-
 describe('JetStreamEventLog against a real nats-server', () => {
   let server: NatsServer;
   let stream = 0;

@@ -64,7 +64,8 @@ export class JetStreamEventLog implements EventLog {
   static async connect(options: JetStreamEventLogOptions): Promise<JetStreamEventLog> {
     const { servers, stream, subjectPrefix, duplicateWindow_ms } = { ...DEFAULTS, ...options };
     if (!/^[A-Za-z0-9_-]+$/.test(stream)) throw new EventLogError(`stream: must match [A-Za-z0-9_-]+, got ${JSON.stringify(stream)}`);
-    if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(subjectPrefix)) throw new EventLogError(`subjectPrefix: must be dot-separated [A-Za-z0-9_-]+ tokens, got ${JSON.stringify(subjectPrefix)}`);
+    if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(subjectPrefix))
+      throw new EventLogError(`subjectPrefix: must be dot-separated [A-Za-z0-9_-]+ tokens, got ${JSON.stringify(subjectPrefix)}`);
     let nc: NatsConnection;
     try {
       nc = await connect({ servers, name: 'metatwin-eventlog' });
@@ -132,7 +133,10 @@ export class JetStreamEventLog implements EventLog {
     this.assertOpen();
     const from = options.fromStreamSeq;
     const consumer = await this.api('follow', () =>
-      this.js.consumers.get(this.stream, { filterSubjects: `${this.subjectPrefix}.>`, ...(from === undefined ? { deliver_policy: DeliverPolicy.New } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from }) }),
+      this.js.consumers.get(this.stream, {
+        filterSubjects: `${this.subjectPrefix}.>`,
+        ...(from === undefined ? { deliver_policy: DeliverPolicy.New } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from }),
+      }),
     );
     const messages = await this.api('follow', () => consumer.consume({ max_messages: 16 }));
     const decoder = this.decoder;
@@ -191,7 +195,9 @@ export class JetStreamEventLog implements EventLog {
       let cursor = this.cursors.get(subject);
       if (!cursor || batch.firstSeq > cursor.lastSeq + 1) cursor = await this.fetchCursor(subject);
       const stored = cursor;
-      const decision = await decideAppend(batch, cursor.lastSeq, (first) => (first === stored.lastBatchFirstSeq ? stored.lastSeq : this.storedBatchEnd(batch.runId, batch.source, first)));
+      const decision = await decideAppend(batch, cursor.lastSeq, (first) =>
+        first === stored.lastBatchFirstSeq ? stored.lastSeq : this.storedBatchEnd(batch.runId, batch.source, first),
+      );
       if (decision === 'duplicate') return;
       try {
         const ack = await this.js.publish(subject, payload, {

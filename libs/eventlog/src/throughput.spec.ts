@@ -54,7 +54,9 @@ describe('event log throughput (printed, not asserted)', () => {
     if (!file || !js) return;
     const lines = [`event log: ${BATCHES} awaited appends × ${RECORDS_PER_BATCH} records, then one read`];
     for (const [name, r] of Object.entries(results)) {
-      lines.push(`  ${name.padEnd(18)} append ${fmt(r.append_recPerS).padStart(11)} records/s (${fmt(r.append_recPerS / RECORDS_PER_BATCH)} batches/s)   read ${fmt(r.read_recPerS).padStart(11)} records/s   read/append ${(r.read_recPerS / r.append_recPerS).toFixed(1)}×`);
+      lines.push(
+        `  ${name.padEnd(18)} append ${fmt(r.append_recPerS).padStart(11)} records/s (${fmt(r.append_recPerS / RECORDS_PER_BATCH)} batches/s)   read ${fmt(r.read_recPerS).padStart(11)} records/s   read/append ${(r.read_recPerS / r.append_recPerS).toFixed(1)}×`,
+      );
     }
     lines.push(`  JetStream/File: append ${(js.append_recPerS / file.append_recPerS).toFixed(2)}×, read ${(js.read_recPerS / file.read_recPerS).toFixed(2)}×`);
     console.log(lines.join('\n'));

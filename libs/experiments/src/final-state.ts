@@ -58,4 +58,3 @@ export function freeConductances(twin: Rig['twin'], network: Rig['network'], out
   }
   return out;
 }
-

@@ -32,7 +32,10 @@ export function presetInput(name: PresetName): unknown {
     case 'regression':
       return regressionPreset();
     case 'regression-family':
-      return { family: 'regression-family', tasks: regressionFamilyTasks().map((t, i) => regressionPreset(t, `regression-family/${String(i + 1).padStart(2, '0')} a=${t.a_V} b=${t.b_V} c=${t.c_V}`)) };
+      return {
+        family: 'regression-family',
+        tasks: regressionFamilyTasks().map((t, i) => regressionPreset(t, `regression-family/${String(i + 1).padStart(2, '0')} a=${t.a_V} b=${t.b_V} c=${t.c_V}`)),
+      };
     default: {
       const never: never = name;
       throw new ExperimentError('(preset)', never, `must be one of ${PRESET_NAMES.join(', ')}`);
@@ -54,7 +57,8 @@ export function planFromInput(input: unknown, overrides: Overrides, ctx: ParseCo
   let value = input;
   if (isObject(value) && value.preset !== undefined) {
     const { preset, ...rest } = value;
-    if (typeof preset !== 'string' || !(PRESET_NAMES as readonly string[]).includes(preset)) throw new ExperimentError('preset', preset, `must be one of ${PRESET_NAMES.join(', ')}`);
+    if (typeof preset !== 'string' || !(PRESET_NAMES as readonly string[]).includes(preset))
+      throw new ExperimentError('preset', preset, `must be one of ${PRESET_NAMES.join(', ')}`);
     value = mergeExperimentInput(presetInput(preset as PresetName), rest);
   }
   if (isObject(value) && value.family !== undefined) {

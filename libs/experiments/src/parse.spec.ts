@@ -4,12 +4,23 @@ import { regressionFamilyTasks, xorPreset } from './presets';
 import { testSteps } from '@metatwin/supervisor';
 import { ExperimentError } from './validate';
 
-const ctx = { readText: (p: string): string => {
-  if (p === 'net.json') return JSON.stringify({ nodes: 4, edges: [[0, 1], [1, 2], [2, 3], [3, 0]] });
-  if (p === 'data.csv') return 'v1,label\n0,0.1\n0.2,0.2\n# comment\n0.4,0.3\n';
-  if (p === 'bad.csv') return 'v1,label\n0,0.1,9\n';
-  throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
-} };
+const ctx = {
+  readText: (p: string): string => {
+    if (p === 'net.json')
+      return JSON.stringify({
+        nodes: 4,
+        edges: [
+          [0, 1],
+          [1, 2],
+          [2, 3],
+          [3, 0],
+        ],
+      });
+    if (p === 'data.csv') return 'v1,label\n0,0.1\n0.2,0.2\n# comment\n0.4,0.3\n';
+    if (p === 'bad.csv') return 'v1,label\n0,0.1,9\n';
+    throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
+  },
+};
 
 const withChange = (change: Record<string, unknown>): unknown => mergeExperimentInput(xorPreset(), change);
 
@@ -54,12 +65,29 @@ describe('experiment files', () => {
 
   it('loads edge-list networks and CSV datasets from files', () => {
     const e = parseExperiment(
-      { name: 'ring', network: { file: 'net.json' }, roles: { inputs: [0], rails: [{ node: 2, volts: 0 }], output: { node: 1 } }, dataset: { csv: 'data.csv' }, clamp: { kind: 'coupled', eta: 1 } },
+      {
+        name: 'ring',
+        network: { file: 'net.json' },
+        roles: { inputs: [0], rails: [{ node: 2, volts: 0 }], output: { node: 1 } },
+        dataset: { csv: 'data.csv' },
+        clamp: { kind: 'coupled', eta: 1 },
+      },
       ctx,
     );
-    expect(e.network).toEqual({ kind: 'edges', nodes: 4, edges: [[0, 1], [1, 2], [2, 3], [3, 0]] });
+    expect(e.network).toEqual({
+      kind: 'edges',
+      nodes: 4,
+      edges: [
+        [0, 1],
+        [1, 2],
+        [2, 3],
+        [3, 0],
+      ],
+    });
     expect(e.dataset).toEqual({ inputs: [[0], [0.2], [0.4]], labels: [0.1, 0.2, 0.3] });
-    expect(() => parseExperiment({ ...(e as object), network: { file: 'net.json' }, dataset: { csv: 'bad.csv' } }, ctx)).toThrow(/dataset\.csv\(bad\.csv\) line 2: must hold 1 input voltage\(s\) and a label/);
+    expect(() => parseExperiment({ ...(e as object), network: { file: 'net.json' }, dataset: { csv: 'bad.csv' } }, ctx)).toThrow(
+      /dataset\.csv\(bad\.csv\) line 2: must hold 1 input voltage\(s\) and a label/,
+    );
   });
 
   it('lets a file start from a preset and override fields, and flags override last', () => {
@@ -93,11 +121,43 @@ describe('experiment files', () => {
 });
 
 describe('a resolved experiment (as RunCreated carries it) parses to itself', () => {
-  const noFiles = { readText: (): string => { throw new Error('no files'); } };
+  const noFiles = {
+    readText: (): string => {
+      throw new Error('no files');
+    },
+  };
   it.each([
     ['xor', { preset: 'xor' }],
-    ['regression with every imperfection and a rig', { preset: 'regression', rig: { measurement: 'mirror' }, imperfections: { mismatch: { vtoSigma_V: 0.01, kpRelSigma: 0.005 }, learningOffsetSigma_V2: 1e-4, readoutNoiseSigma_V: 0.002, damage: [{ edge: 1, kind: 'open', at_s: 0.1 }] } }],
-    ['an edge list', { preset: 'regression', network: { nodes: 4, edges: [[0, 1], [1, 2], [2, 3], [3, 0], [0, 2]] }, initialGates_V: 3 }],
+    [
+      'regression with every imperfection and a rig',
+      {
+        preset: 'regression',
+        rig: { measurement: 'mirror' },
+        imperfections: {
+          mismatch: { vtoSigma_V: 0.01, kpRelSigma: 0.005 },
+          learningOffsetSigma_V2: 1e-4,
+          readoutNoiseSigma_V: 0.002,
+          damage: [{ edge: 1, kind: 'open', at_s: 0.1 }],
+        },
+      },
+    ],
+    [
+      'an edge list',
+      {
+        preset: 'regression',
+        network: {
+          nodes: 4,
+          edges: [
+            [0, 1],
+            [1, 2],
+            [2, 3],
+            [3, 0],
+            [0, 2],
+          ],
+        },
+        initialGates_V: 3,
+      },
+    ],
   ])('%s', (_name, input) => {
     const plan = planFromInput(input, {}, noFiles);
     if (plan.kind !== 'run') throw new Error('not a run');

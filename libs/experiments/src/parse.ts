@@ -29,7 +29,22 @@ export const EDGES_MAX = SIGNAL_ARRAY_MAX - 1;
 /** Most training steps (schedule.steps). */
 const STEPS_MAX = 1e9;
 
-const TOP_KEYS = ['name', 'description', 'seed', 'network', 'transistor', 'initialGates_V', 'roles', 'dataset', 'clamp', 'schedule', 'learning', 'quantisation', 'imperfections', 'rig'] as const;
+const TOP_KEYS = [
+  'name',
+  'description',
+  'seed',
+  'network',
+  'transistor',
+  'initialGates_V',
+  'roles',
+  'dataset',
+  'clamp',
+  'schedule',
+  'learning',
+  'quantisation',
+  'imperfections',
+  'rig',
+] as const;
 
 export function parseExperiment(input: unknown, ctx: ParseContext): Experiment {
   const o = object(input, '(experiment)');
@@ -86,7 +101,8 @@ function parseNetwork(v: unknown, ctx: ParseContext): NetworkSpec {
     const cols = int(l.cols, 'network.lattice.cols', min, 1000);
     if (rows * cols < 2) fail('network.lattice', l, 'must have at least 2 nodes');
     const edges = edgeCountOfLattice({ rows, cols, periodic });
-    if (edges > EDGES_MAX) fail('network.lattice', l, `must have at most ${EDGES_MAX} edges (a signal carries every gate as float64, at most ${8 * SIGNAL_ARRAY_MAX} bytes), has ${edges}`);
+    if (edges > EDGES_MAX)
+      fail('network.lattice', l, `must have at most ${EDGES_MAX} edges (a signal carries every gate as float64, at most ${8 * SIGNAL_ARRAY_MAX} bytes), has ${edges}`);
     return { kind: 'lattice', rows, cols, periodic };
   }
   let edgeList: Json = o;
@@ -106,7 +122,8 @@ function parseNetwork(v: unknown, ctx: ParseContext): NetworkSpec {
   const nodes = int(edgeList.nodes, `${where}.nodes`, 2);
   if (nodes > SIGNAL_ARRAY_MAX) fail(`${where}.nodes`, nodes, `must be at most ${SIGNAL_ARRAY_MAX} (a signal carries one voltage per node, at most ${SIGNAL_ARRAY_MAX})`);
   const edgeArray = array(edgeList.edges, `${where}.edges`, 1);
-  if (edgeArray.length > EDGES_MAX) fail(`${where}.edges`, edgeArray.length, `must hold at most ${EDGES_MAX} edges (a signal carries every gate as float64, at most ${8 * SIGNAL_ARRAY_MAX} bytes)`);
+  if (edgeArray.length > EDGES_MAX)
+    fail(`${where}.edges`, edgeArray.length, `must hold at most ${EDGES_MAX} edges (a signal carries every gate as float64, at most ${8 * SIGNAL_ARRAY_MAX} bytes)`);
   const edges = edgeArray.map((pair, e) => {
     const p = array(pair, `${where}.edges[${e}]`, 2);
     if (p.length !== 2) fail(`${where}.edges[${e}]`, pair, 'must be a pair [a, b]');
@@ -141,7 +158,9 @@ function parseTransistor(v: unknown): TransistorSpec {
   let k = optNum(o.k_AperV2, 'transistor.k_AperV2', base.beta_AperV2, (x) => x > 0, 'must be a positive number of A/V²');
   if (o.kp_AperV2 !== undefined || o.w_m !== undefined || o.l_m !== undefined) {
     const pos = (x: number): boolean => x > 0;
-    k = (num(o.kp_AperV2, 'transistor.kp_AperV2', pos, 'must be a positive number of A/V²') * num(o.w_m, 'transistor.w_m', pos, 'must be a positive width in metres')) / num(o.l_m, 'transistor.l_m', pos, 'must be a positive length in metres');
+    k =
+      (num(o.kp_AperV2, 'transistor.kp_AperV2', pos, 'must be a positive number of A/V²') * num(o.w_m, 'transistor.w_m', pos, 'must be a positive width in metres')) /
+      num(o.l_m, 'transistor.l_m', pos, 'must be a positive length in metres');
     // The resolved k travels in RunCreated as JSON, where an overflow would arrive as null.
     if (!(k > 0) || !Number.isFinite(k)) fail('transistor', o, `must give kp_AperV2·w_m/l_m as a finite positive number of A/V², has ${k}`);
   }
@@ -180,12 +199,19 @@ function parseRoles(v: unknown, nodeCount: number): Roles {
   const rails = (o.rails === undefined ? [] : array(o.rails, 'roles.rails')).map((r, i) => {
     const ro = object(r, `roles.rails[${i}]`);
     onlyKeys(ro, ['node', 'volts'], `roles.rails[${i}]`);
-    return { node: node(ro.node, `roles.rails[${i}].node`), volts: num(ro.volts, `roles.rails[${i}].volts`, (x) => x >= 0 && x <= V_MAX, `must be within the DAC range 0..${V_MAX} V`) };
+    return {
+      node: node(ro.node, `roles.rails[${i}].node`),
+      volts: num(ro.volts, `roles.rails[${i}].volts`, (x) => x >= 0 && x <= V_MAX, `must be within the DAC range 0..${V_MAX} V`),
+    };
   });
   // The patch map: one DAC channel per input node, one per rail, then the label line.
   const channels = inputs.length + rails.length + 1;
   if (channels > DAC_CHANNEL_COUNT) {
-    fail('roles', channels, `needs one DAC channel per input node, one per rail and one for the label line, at most the DAC's ${DAC_CHANNEL_COUNT} channels (here ${inputs.length} inputs + ${rails.length} rails + 1 label line)`);
+    fail(
+      'roles',
+      channels,
+      `needs one DAC channel per input node, one per rail and one for the label line, at most the DAC's ${DAC_CHANNEL_COUNT} channels (here ${inputs.length} inputs + ${rails.length} rails + 1 label line)`,
+    );
   }
   const out = object(o.output, 'roles.output');
   let output: OutputSpec;
@@ -229,7 +255,8 @@ function parseDataset(v: unknown, roles: Roles, ctx: ParseContext): Dataset {
     if (labels.length !== inputs.length) fail('dataset.labels', o.labels, `must hold ${inputs.length} labels (one per datapoint)`);
     data = { inputs, labels };
   }
-  if (data.inputs.length > SIGNAL_ARRAY_MAX + 1) fail('dataset', data.inputs.length, `must hold at most ${SIGNAL_ARRAY_MAX + 1} datapoints (signals number them 0..${SIGNAL_ARRAY_MAX})`);
+  if (data.inputs.length > SIGNAL_ARRAY_MAX + 1)
+    fail('dataset', data.inputs.length, `must hold at most ${SIGNAL_ARRAY_MAX + 1} datapoints (signals number them 0..${SIGNAL_ARRAY_MAX})`);
   data.inputs.forEach((row, d) =>
     row.forEach((x, i) => {
       if (x < 0 || x > V_MAX) fail(`dataset.inputs[${d}][${i}]`, x, `must be within the DAC range 0..${V_MAX} V`);
@@ -258,7 +285,11 @@ function parseClamp(v: unknown, output: OutputSpec): ClampLaw {
   validateClampLaw(law);
   const differential = kind.startsWith('differential');
   if (differential !== 'plus' in output) {
-    fail('clamp.kind', kind, differential ? 'needs a differential output (roles.output {plus, minus})' : 'needs a single output (roles.output {node}); use a differential law for {plus, minus}');
+    fail(
+      'clamp.kind',
+      kind,
+      differential ? 'needs a differential output (roles.output {plus, minus})' : 'needs a single output (roles.output {node}); use a differential law for {plus, minus}',
+    );
   }
   return law;
 }
@@ -280,7 +311,11 @@ function parseSchedule(v: unknown): Schedule {
   // Signals stamp learning time in integer nanoseconds, steps × round(t_h) at the end.
   const end_ns = steps * Math.round(t_h_s * 1e9);
   if (end_ns > Number.MAX_SAFE_INTEGER) {
-    fail(o.time_s !== undefined ? 'schedule.time_s' : 'schedule.steps', o.time_s ?? o.steps, `must end by ${Number.MAX_SAFE_INTEGER / 1e9} s of learning time (signals stamp it in whole nanoseconds, at most 2^53 − 1), but ${steps} steps of ${t_h_s} s end at ${end_ns / 1e9} s`);
+    fail(
+      o.time_s !== undefined ? 'schedule.time_s' : 'schedule.steps',
+      o.time_s ?? o.steps,
+      `must end by ${Number.MAX_SAFE_INTEGER / 1e9} s of learning time (signals stamp it in whole nanoseconds, at most 2^53 − 1), but ${steps} steps of ${t_h_s} s end at ${end_ns / 1e9} s`,
+    );
   }
   const order = str(o.order, 'schedule.order', ['random', 'ordered'] as const, 'random');
   const testEvery = o.testEvery === undefined ? Math.max(1, Math.round(steps / 100)) : int(o.testEvery, 'schedule.testEvery', 1);
@@ -311,7 +346,11 @@ function parseLearning(v: unknown) {
 function parseQuantisation(v: unknown): Quantisation {
   const o = v === undefined ? {} : object(v, 'quantisation');
   onlyKeys(o, ['dac', 'adc', 'adcRepeats'], 'quantisation');
-  return { dac: bool(o.dac, 'quantisation.dac', true), adc: bool(o.adc, 'quantisation.adc', true), adcRepeats: o.adcRepeats === undefined ? 1 : int(o.adcRepeats, 'quantisation.adcRepeats', 1, 10_000) };
+  return {
+    dac: bool(o.dac, 'quantisation.dac', true),
+    adc: bool(o.adc, 'quantisation.adc', true),
+    adcRepeats: o.adcRepeats === undefined ? 1 : int(o.adcRepeats, 'quantisation.adcRepeats', 1, 10_000),
+  };
 }
 
 function parseImperfections(v: unknown, edgeCount: number): Imperfections {
@@ -322,7 +361,10 @@ function parseImperfections(v: unknown, edgeCount: number): Imperfections {
     const m = object(o.mismatch, 'imperfections.mismatch');
     onlyKeys(m, ['vtoSigma_V', 'kpRelSigma'], 'imperfections.mismatch');
     const nonNeg = (x: number): boolean => x >= 0;
-    mismatch = { vtoSigma_V: optNum(m.vtoSigma_V, 'imperfections.mismatch.vtoSigma_V', 0, nonNeg, 'must be ≥ 0 V'), kpRelSigma: optNum(m.kpRelSigma, 'imperfections.mismatch.kpRelSigma', 0, nonNeg, 'must be ≥ 0') };
+    mismatch = {
+      vtoSigma_V: optNum(m.vtoSigma_V, 'imperfections.mismatch.vtoSigma_V', 0, nonNeg, 'must be ≥ 0 V'),
+      kpRelSigma: optNum(m.kpRelSigma, 'imperfections.mismatch.kpRelSigma', 0, nonNeg, 'must be ≥ 0'),
+    };
   }
   const damage = (o.damage === undefined ? [] : array(o.damage, 'imperfections.damage')).map((d, i) => {
     const dd = object(d, `imperfections.damage[${i}]`);

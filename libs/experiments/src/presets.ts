@@ -17,7 +17,14 @@ export function xorPreset(): Record<string, unknown> {
     // 3.5 V start and V+ = 0.40 V: see README "Presets" — from 2.5 V / 0.33 V the fitted
     // model reaches its best state at ≈ 2.5 s and drifts back to ≈ 7× by 10 s.
     initialGates_V: 3.5,
-    roles: { inputs: [0, 2], rails: [{ node: 3, volts: 0.11 }, { node: 7, volts: 0.4 }], output: { plus: 1, minus: 13 } },
+    roles: {
+      inputs: [0, 2],
+      rails: [
+        { node: 3, volts: 0.11 },
+        { node: 7, volts: 0.4 },
+      ],
+      output: { plus: 1, minus: 13 },
+    },
     dataset: xorDataset(0.45, XOR_L0_V),
     clamp: { kind: 'differential', eta: 0.5 },
     schedule: { t_h_s: 100e-6, time_s: 10, order: 'random', testEvery: 1000, substeps: 1 },
@@ -36,7 +43,14 @@ export function regressionPreset(task: { a_V: number; b_V: number; c_V: number }
     transistor: { card: 'ald1106-fitted' },
     initialGates_V: 2.5,
     // One lattice row: input, V−, V+, output (the output wraps round to the input).
-    roles: { inputs: [0], rails: [{ node: 1, volts: 0 }, { node: 2, volts: 0.45 }], output: { node: 3 } },
+    roles: {
+      inputs: [0],
+      rails: [
+        { node: 1, volts: 0 },
+        { node: 2, volts: 0.45 },
+      ],
+      output: { node: 3 },
+    },
     dataset: { piecewiseLinear: { ...task, points: 8 } },
     clamp: { kind: 'coupled', eta: 1 },
     schedule: { t_h_s: 100e-6, time_s: 10, order: 'ordered', testEvery: 1000, substeps: 1 },

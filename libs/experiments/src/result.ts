@@ -52,7 +52,11 @@ export interface RunResult {
   readonly experiment: Experiment;
   readonly network: NetworkJson;
   /** Node roles: variable inputs, constant rails, output (single node or + / − pair). */
-  readonly roles: { readonly inputs: number[]; readonly rails: ReadonlyArray<{ node: number; volts: number }>; readonly output: { node: number } | { plus: number; minus: number } };
+  readonly roles: {
+    readonly inputs: number[];
+    readonly rails: ReadonlyArray<{ node: number; volts: number }>;
+    readonly output: { node: number } | { plus: number; minus: number };
+  };
   /** Variable-input voltages per datapoint (V), as applied (after DAC quantisation). */
   readonly inputs: number[][];
   /** Label per datapoint (V), as applied. */

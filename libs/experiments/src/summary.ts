@@ -19,5 +19,14 @@ export function summarise(log: LogEntry[], names: string[], inputs: number[][], 
     truthTableCorrect = outputs.every((o, d) => Math.sign(o - mid) === Math.sign(labels[d] - mid));
   }
   const learned = fall >= 10 && modesInOrder && truthTableCorrect !== false;
-  return { mseStart, mseEnd, mseFall: fall, modeHalfTimes_s: halfTimes, modeOrder: fallOrder(halfTimes, names), modesInOrder, ...(truthTableCorrect === undefined ? {} : { truthTableCorrect }), learned };
+  return {
+    mseStart,
+    mseEnd,
+    mseFall: fall,
+    modeHalfTimes_s: halfTimes,
+    modeOrder: fallOrder(halfTimes, names),
+    modesInOrder,
+    ...(truthTableCorrect === undefined ? {} : { truthTableCorrect }),
+    learned,
+  };
 }

@@ -3,7 +3,11 @@
  * path), the value found and what is allowed.
  */
 export class ExperimentError extends Error {
-  constructor(readonly path: string, readonly value: unknown, readonly allowed: string) {
+  constructor(
+    readonly path: string,
+    readonly value: unknown,
+    readonly allowed: string,
+  ) {
     super(`${path}: ${allowed}, got ${show(value)}`);
     this.name = 'ExperimentError';
   }
@@ -52,7 +56,8 @@ export function bool(v: unknown, path: string, fallback: boolean): boolean {
 
 export function str<T extends string>(v: unknown, path: string, allowed: readonly T[], fallback?: T): T {
   if (v === undefined && fallback !== undefined) return fallback;
-  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) throw new ExperimentError(path, v, `must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v))
+    throw new ExperimentError(path, v, `must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
   return v as T;
 }
 

@@ -5,7 +5,12 @@ import { InfluxSink } from './sink';
 import { influxTarget } from './target';
 
 const points = (from: number, n: number): Point[] =>
-  Array.from({ length: n }, (_, i) => ({ measurement: 'gate', tags: { run: 'sink-test', edge: String((from + i) % 32) }, fields: { gate_V: (from + i) / 1e4, step: from + i }, time_us: 1_800_000_000_000_000 + from + i }));
+  Array.from({ length: n }, (_, i) => ({
+    measurement: 'gate',
+    tags: { run: 'sink-test', edge: String((from + i) % 32) },
+    fields: { gate_V: (from + i) / 1e4, step: from + i },
+    time_us: 1_800_000_000_000_000 + from + i,
+  }));
 
 async function count(url: string, db: string): Promise<number> {
   const res = await fetch(`${url}/query?db=${db}&q=${encodeURIComponent('SELECT count("step") FROM "gate"')}`);
@@ -29,7 +34,13 @@ describe('InfluxSink', () => {
 
   it('while influxd is away, holds at most maxPending points, makes producers wait, and writes all once it is back', async () => {
     const errors: string[] = [];
-    const sink = new InfluxSink(influxTarget(`${influx.url}/sink_b`, {}) as NonNullable<ReturnType<typeof influxTarget>>, { batchSize: 500, maxPending: 2000, retryMin_ms: 50, retryMax_ms: 200, onError: (e) => errors.push(e.message) });
+    const sink = new InfluxSink(influxTarget(`${influx.url}/sink_b`, {}) as NonNullable<ReturnType<typeof influxTarget>>, {
+      batchSize: 500,
+      maxPending: 2000,
+      retryMin_ms: 50,
+      retryMax_ms: 200,
+      onError: (e) => errors.push(e.message),
+    });
     await influx.halt();
     let produced = 0;
     const producer = (async () => {

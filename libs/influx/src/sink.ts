@@ -55,7 +55,14 @@ export class InfluxSink {
     readonly target: InfluxTarget,
     private readonly options: SinkOptions = {},
   ) {
-    this.client = new InfluxDB({ host: target.host, port: target.port, protocol: target.protocol, database: target.database, username: target.username, password: target.password });
+    this.client = new InfluxDB({
+      host: target.host,
+      port: target.port,
+      protocol: target.protocol,
+      database: target.database,
+      username: target.username,
+      password: target.password,
+    });
     this.batchSize = options.batchSize ?? 5000;
     this.maxPending = options.maxPending ?? 50_000;
   }

@@ -9,7 +9,9 @@ describe('influxTarget', () => {
   it('reads host, port, database (path, METATWIN_INFLUX_DB or metatwin) and credentials', () => {
     expect(influxTarget('http://127.0.0.1:18086', {})).toMatchObject({ protocol: 'http', host: '127.0.0.1', port: 18086, database: 'metatwin' });
     expect(influxTarget('http://127.0.0.1:18086/lab_a', { METATWIN_INFLUX_DB: 'ignored' })).toMatchObject({ database: 'lab_a' });
-    expect(influxTarget(undefined, { METATWIN_INFLUX_URL: 'https://db.example:8443', METATWIN_INFLUX_DB: 'runs', METATWIN_INFLUX_USER: 'u', METATWIN_INFLUX_PASSWORD: 'p' })).toMatchObject({ protocol: 'https', port: 8443, database: 'runs', username: 'u', password: 'p' });
+    expect(
+      influxTarget(undefined, { METATWIN_INFLUX_URL: 'https://db.example:8443', METATWIN_INFLUX_DB: 'runs', METATWIN_INFLUX_USER: 'u', METATWIN_INFLUX_PASSWORD: 'p' }),
+    ).toMatchObject({ protocol: 'https', port: 8443, database: 'runs', username: 'u', password: 'p' });
     expect(influxTarget('http://me:secret@h:1/db', {})).toMatchObject({ username: 'me', password: 'secret', url: 'http://h:1/db' });
   });
 

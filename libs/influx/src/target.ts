@@ -39,7 +39,8 @@ export function influxTarget(flag: string | undefined, env: NodeJS.ProcessEnv = 
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new InfluxTargetError(`${from} must use http:// or https://, got ${JSON.stringify(text)}`);
   const path = u.pathname.replace(/^\/+|\/+$/g, '');
   const database = path || env.METATWIN_INFLUX_DB || DEFAULT_DATABASE;
-  if (!DATABASE_NAME.test(database)) throw new InfluxTargetError(`InfluxDB database name must be letters, digits, _ or -, got ${JSON.stringify(database)} (from ${path ? from : 'METATWIN_INFLUX_DB'})`);
+  if (!DATABASE_NAME.test(database))
+    throw new InfluxTargetError(`InfluxDB database name must be letters, digits, _ or -, got ${JSON.stringify(database)} (from ${path ? from : 'METATWIN_INFLUX_DB'})`);
   const protocol = u.protocol === 'https:' ? 'https' : 'http';
   const port = u.port ? Number(u.port) : protocol === 'https' ? 443 : 8086;
   const username = decodeURIComponent(u.username) || env.METATWIN_INFLUX_USER || undefined;

@@ -2,7 +2,16 @@ import { CircuitFileError, parseCircuit, solveCircuit } from './circuit-file';
 import { quantise, NODE_DAC } from './quantisation';
 import { energyPerInference } from './power';
 
-const good = { nodes: 3, edges: [[0, 1], [1, 2]], gates: [3, 2], fixed: { '0': 0.45, '2': 0 }, transistor: { k: 4.5e-4, vth: 0.7 } };
+const good = {
+  nodes: 3,
+  edges: [
+    [0, 1],
+    [1, 2],
+  ],
+  gates: [3, 2],
+  fixed: { '0': 0.45, '2': 0 },
+  transistor: { k: 4.5e-4, vth: 0.7 },
+};
 
 describe('circuit file', () => {
   it('solves a valid file; power is Σ I·ΔV', () => {
@@ -20,7 +29,16 @@ describe('circuit file', () => {
 
   it.each([
     [{ ...good, nodes: 1 }, /^nodes: /],
-    [{ ...good, edges: [[0, 1], [1, 7]] }, /edges\[1\]\[1\]/],
+    [
+      {
+        ...good,
+        edges: [
+          [0, 1],
+          [1, 7],
+        ],
+      },
+      /edges\[1\]\[1\]/,
+    ],
     [{ ...good, gates: [3] }, /^gates: has 1 entries but there are 2 edges/],
     [{ ...good, gates: [3, 'x'] }, /^gates\[1\]/],
     [{ ...good, fixed: { '5': 0.1 } }, /^fixed\["5"\]/],

@@ -10,7 +10,10 @@ import { networkFromEdges, NetworkError, type Network } from './network';
 import { edgePowers } from './power';
 
 export class CircuitFileError extends Error {
-  constructor(readonly field: string, problem: string) {
+  constructor(
+    readonly field: string,
+    problem: string,
+  ) {
     super(`${field}: ${problem}`);
     this.name = 'CircuitFileError';
   }

@@ -71,7 +71,10 @@ describe('DC solve', () => {
   });
 
   it('reduces two edges in series to one equal-current midpoint', () => {
-    const net = networkFromEdges(3, [[0, 1], [1, 2]]);
+    const net = networkFromEdges(3, [
+      [0, 1],
+      [1, 2],
+    ]);
     const gates = Float64Array.of(2.5, 1.6);
     const card = ALD1106_FITTED;
     const v = Float64Array.of(0.45, 0.2, 0);
@@ -95,8 +98,15 @@ describe('DC solve', () => {
 
   it('treats two identical edges in parallel as one edge of twice the β', () => {
     const card = DEFAULT_LEVEL1;
-    const twin = networkFromEdges(3, [[0, 1], [0, 1], [1, 2]]);
-    const single = networkFromEdges(3, [[0, 1], [1, 2]]);
+    const twin = networkFromEdges(3, [
+      [0, 1],
+      [0, 1],
+      [1, 2],
+    ]);
+    const single = networkFromEdges(3, [
+      [0, 1],
+      [1, 2],
+    ]);
     const vTwin = Float64Array.of(0.45, 0.2, 0);
     const vSingle = Float64Array.of(0.45, 0.2, 0);
     const sTwin = new DcSolver(twin, mask(3, [0, 2]), { junctionIs_A: 0, gmin_S: 0 });
@@ -162,7 +172,11 @@ describe('DC solve', () => {
   });
 
   it('gives finite, defined voltages to nodes behind cut-off channels', () => {
-    const net = networkFromEdges(4, [[0, 1], [1, 2], [2, 3]]);
+    const net = networkFromEdges(4, [
+      [0, 1],
+      [1, 2],
+      [2, 3],
+    ]);
     const t = uniformTransistors(3, DEFAULT_LEVEL1);
     const solver = new DcSolver(net, mask(4, [0, 3]));
     // Node 1 and 2 hang behind channels whose gate (0.5 V) is below VTO: nothing conducts,

@@ -91,7 +91,13 @@ export class DcSolver {
     this.gmin = options.gmin_S ?? 1e-12;
     this.junctionIs = options.junctionIs_A ?? 1e-14;
     this.vt = BOLTZMANN_OVER_Q * (options.temperature_K ?? 300.15);
-    for (const [name, v] of [['absTol_A', this.absTol], ['relTol', this.relTol], ['maxStep_V', this.maxStep], ['gmin_S', this.gmin], ['junctionIs_A', this.junctionIs]] as const) {
+    for (const [name, v] of [
+      ['absTol_A', this.absTol],
+      ['relTol', this.relTol],
+      ['maxStep_V', this.maxStep],
+      ['gmin_S', this.gmin],
+      ['junctionIs_A', this.junctionIs],
+    ] as const) {
       if (!(v >= 0) || !Number.isFinite(v)) throw new RangeError(`solver option ${name} must be a finite number ≥ 0, got ${v}`);
     }
 

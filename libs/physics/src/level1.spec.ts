@@ -34,7 +34,7 @@ describe('Level-1 NMOS, body at ground', () => {
     // Vth(Vs = 0.4) = 0.7 + 1.09(√1.35 − √0.95) = 0.7 + 1.09·0.16727 = 0.88232
     const vth = 0.7 + 1.09 * (Math.sqrt(1.35) - Math.sqrt(0.95));
     const vgst = 2 - 0.4 - vth;
-    expect(id(0.45, 0.4, 2, q)).toBeCloseTo(1e-3 * (vgst * 0.05 - 0.05 * 0.05 / 2), 15);
+    expect(id(0.45, 0.4, 2, q)).toBeCloseTo(1e-3 * (vgst * 0.05 - (0.05 * 0.05) / 2), 15);
     expect(vth - 0.7).toBeGreaterThan(0.1);
   });
 
@@ -46,7 +46,12 @@ describe('Level-1 NMOS, body at ground', () => {
   it('has derivatives that match finite differences in every region', () => {
     const h = 1e-7;
     for (const card of [DEFAULT_LEVEL1, ALD1106_FITTED]) {
-      for (const [vd, vs, g] of [[0.3, 0.1, 3], [0.45, 0.1, 1.3], [0.2, 0.05, 1.1], [0.44, 0.02, 0.95]]) {
+      for (const [vd, vs, g] of [
+        [0.3, 0.1, 3],
+        [0.45, 0.1, 1.3],
+        [0.2, 0.05, 1.1],
+        [0.44, 0.02, 0.95],
+      ]) {
         level1Drain(vd, vs, g, card.vto_V, card.beta_AperV2, card.gamma_sqrtV, card.phi_V, card.lambda_perV, out);
         const [gds, gm, gmbs] = [out[DRAIN_GDS], out[DRAIN_GM], out[DRAIN_GMBS]];
         // vds, vgs, vbs as independent variables: vd = vs + vds, g = vs + vgs, bulk 0 = vs + vbs

@@ -65,17 +65,7 @@ export function newDrainResult(): DrainResult {
  * Evaluate the Level-1 drain current for drain voltage vd ≥ source voltage vs, gate g,
  * bulk at 0 V. Writes into `out`; allocates nothing.
  */
-export function level1Drain(
-  vd: number,
-  vs: number,
-  g: number,
-  vto: number,
-  beta: number,
-  gamma: number,
-  phi: number,
-  lambda: number,
-  out: DrainResult,
-): void {
+export function level1Drain(vd: number, vs: number, g: number, vto: number, beta: number, gamma: number, phi: number, lambda: number, out: DrainResult): void {
   const vds = vd - vs;
   const vbs = -vs;
   let von = vto;

@@ -37,7 +37,10 @@ export function networkFromEdges(nodeCount: number, edges: ReadonlyArray<readonl
       throw new NetworkError(`edges[${e}] must be a pair [a, b], got ${JSON.stringify(pair)}`);
     }
     const [a, b] = pair;
-    for (const [k, v] of [[0, a], [1, b]] as const) {
+    for (const [k, v] of [
+      [0, a],
+      [1, b],
+    ] as const) {
       if (!Number.isInteger(v) || v < 0 || v >= nodeCount) {
         throw new NetworkError(`edges[${e}][${k}] must be a node index in 0..${nodeCount - 1}, got ${JSON.stringify(v)}`);
       }
@@ -54,7 +57,10 @@ export function networkFromEdges(nodeCount: number, edges: ReadonlyArray<readonl
  * neighbour. Periodic lattices wrap both ways (the paper's 4×4 network: 16 nodes, 32 edges).
  */
 export function squareLattice(rows: number, cols: number, periodic: boolean): Network {
-  for (const [name, v] of [['rows', rows], ['cols', cols]] as const) {
+  for (const [name, v] of [
+    ['rows', rows],
+    ['cols', cols],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new NetworkError(`lattice ${name} must be an integer ≥ 1, got ${v}`);
   }
   if (periodic && (rows < 3 || cols < 3)) {

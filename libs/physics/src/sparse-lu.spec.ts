@@ -82,8 +82,8 @@ describe('sparse LU without pivoting', () => {
     for (let r = 0; r < side; r++) {
       for (let c = 0; c < side; c++) {
         const i = r * side + c;
-        if (c + 1 < side) adjacency[i].push(i + 1), adjacency[i + 1].push(i);
-        if (r + 1 < side) adjacency[i].push(i + side), adjacency[i + side].push(i);
+        if (c + 1 < side) (adjacency[i].push(i + 1), adjacency[i + 1].push(i));
+        if (r + 1 < side) (adjacency[i].push(i + side), adjacency[i + side].push(i));
       }
     }
     const { pattern } = analysePattern(n, adjacency);

@@ -91,7 +91,13 @@ describe('agreement with ngspice .op (Level-1 MOSFETs, bulk at ground)', () => {
   // The paper's lattice at the XOR placement, gates near the floor so some channels cut off.
   const lattice: Array<[number, number]> = [];
   for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) lattice.push([4 * r + c, 4 * r + ((c + 1) % 4)], [4 * r + c, 4 * ((r + 1) % 4) + c]);
-  circuits.push({ nodes: 16, edges: lattice, gates: lattice.map((_, e) => (e % 5 === 0 ? 1.1 : 1.1 + 0.13 * e)), fixed: { '0': 0, '2': 0.45, '3': 0.11, '7': 0.33 }, transistor: cards[1] });
+  circuits.push({
+    nodes: 16,
+    edges: lattice,
+    gates: lattice.map((_, e) => (e % 5 === 0 ? 1.1 : 1.1 + 0.13 * e)),
+    fixed: { '0': 0, '2': 0.45, '3': 0.11, '7': 0.33 },
+    transistor: cards[1],
+  });
 
   it.each(circuits.map((c, i) => [i, c] as const))('circuit %i: node voltages and edge currents match', (_i, circuit) => {
     const ours = solveCircuit(parseCircuit(circuit));

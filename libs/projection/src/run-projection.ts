@@ -102,7 +102,11 @@ export class RunProjection {
       case 'clamping':
         if (s.type === 'ClampOutputSet' && s.data.step % this.every === 0) {
           const dt = Math.round((s.data.substep * this.t_h_ns) / this.experiment.schedule.substeps);
-          s.data.values.forEach((value, o) => out.push(this.point(MEASUREMENTS.clamp, { copy: 'clamped', output: String(o) }, { value, drives: s.data.drives, substep: s.data.substep }, s.meta.t_ns + dt, s.data.step)));
+          s.data.values.forEach((value, o) =>
+            out.push(
+              this.point(MEASUREMENTS.clamp, { copy: 'clamped', output: String(o) }, { value, drives: s.data.drives, substep: s.data.substep }, s.meta.t_ns + dt, s.data.step),
+            ),
+          );
         }
         return;
       case 'measurement':
@@ -117,16 +121,22 @@ export class RunProjection {
       case 'RunCreated': {
         const law = exp.clamp;
         out.push(
-          this.point(MEASUREMENTS.run, { mode: this.mode }, {
-            status: 'created',
-            steps: exp.schedule.steps,
-            seed: exp.seed,
-            eta: law.kind === 'coupled' || law.kind === 'differential' ? law.eta : 1,
-            t_h_s: exp.schedule.t_h_s,
-            edges: this.rig.network.edgeCount,
-            nodes: this.rig.network.nodeCount,
-            datapoints: exp.dataset.inputs.length,
-          }, 0, 0),
+          this.point(
+            MEASUREMENTS.run,
+            { mode: this.mode },
+            {
+              status: 'created',
+              steps: exp.schedule.steps,
+              seed: exp.seed,
+              eta: law.kind === 'coupled' || law.kind === 'differential' ? law.eta : 1,
+              t_h_s: exp.schedule.t_h_s,
+              edges: this.rig.network.edgeCount,
+              nodes: this.rig.network.nodeCount,
+              datapoints: exp.dataset.inputs.length,
+            },
+            0,
+            0,
+          ),
         );
         return;
       }
@@ -143,7 +153,13 @@ export class RunProjection {
           const target = this.targets[w.channel];
           const volts = w.volts ?? (target ? dacVoltage(this.dac, target, w.code) : NaN);
           out.push(
-            this.point(MEASUREMENTS.dac, { channel: String(w.channel), target: target?.kind === 'node' ? `node ${target.node}` : 'label', phase: this.phase, datapoint: String(datapoint) }, { code: w.code, volts }, s.meta.t_ns, Math.max(this.step, 0)),
+            this.point(
+              MEASUREMENTS.dac,
+              { channel: String(w.channel), target: target?.kind === 'node' ? `node ${target.node}` : 'label', phase: this.phase, datapoint: String(datapoint) },
+              { code: w.code, volts },
+              s.meta.t_ns,
+              Math.max(this.step, 0),
+            ),
           );
         }
         return;
@@ -250,13 +266,19 @@ export class RunProjection {
     const nodes = this.rig.network.nodeCount;
     const edges = this.rig.network.edgeCount;
     out.push(
-      this.point(MEASUREMENTS.adc, { copy: 'free', datapoint: String(datapoint), address: String(address), node: String(address % nodes), edge: String(address % edges) }, {
-        node_code: s.data.nodeCode,
-        gate_code: s.data.gateCode,
-        node_V: fromCode(this.adc.node, s.data.nodeCode),
-        gate_V: fromCode(this.adc.gate, s.data.gateCode),
-        repeats: s.data.repeats,
-      }, s.meta.t_ns, step),
+      this.point(
+        MEASUREMENTS.adc,
+        { copy: 'free', datapoint: String(datapoint), address: String(address), node: String(address % nodes), edge: String(address % edges) },
+        {
+          node_code: s.data.nodeCode,
+          gate_code: s.data.gateCode,
+          node_V: fromCode(this.adc.node, s.data.nodeCode),
+          gate_V: fromCode(this.adc.gate, s.data.gateCode),
+          repeats: s.data.repeats,
+        },
+        s.meta.t_ns,
+        step,
+      ),
     );
     let test = this.samplesAtTest.get(step);
     if (!test) this.samplesAtTest.set(step, (test = { t_ns: s.meta.t_ns, codes: new Map() }));
@@ -267,7 +289,17 @@ export class RunProjection {
     // As result.json: the ADC reading of the output node, O+ − O− when differential.
     const volts = (d: number, a: number): number => fromCode(this.adc.node, test.codes.get(`${d}:${a}`) as number);
     const outputs = labels.map((_, d) => (this.addresses.length === 2 ? volts(d, this.addresses[0]) - volts(d, this.addresses[1]) : volts(d, this.addresses[0])));
-    outputs.forEach((output_V, d) => out.push(this.point(MEASUREMENTS.output, { datapoint: String(d), inputs: this.inputsTag[d], copy: 'free' }, { output_V, label_V: labels[d], error_V: output_V - labels[d] }, test.t_ns, step)));
+    outputs.forEach((output_V, d) =>
+      out.push(
+        this.point(
+          MEASUREMENTS.output,
+          { datapoint: String(d), inputs: this.inputsTag[d], copy: 'free' },
+          { output_V, label_V: labels[d], error_V: output_V - labels[d] },
+          test.t_ns,
+          step,
+        ),
+      ),
+    );
     const fields: Record<string, number> = { mse_V2: meanSquaredError(outputs, labels) };
     for (const [name, value] of Object.entries(errorModes(this.basis, outputs, labels))) fields[modeField(name)] = value;
     out.push(this.point(MEASUREMENTS.error, {}, fields, test.t_ns, step));

@@ -33,7 +33,9 @@ function mseModesFigure(run: RunResult): ReportFigure {
   const knee_s = firstPositiveTime_s(run.log);
   const axis = knee_s === null ? 'Time axis linear.' : `Time axis linear up to the first test step (${formatTime_s(knee_s)}) and logarithmic beyond.`;
   const floor =
-    zeros.length === 0 ? '' : ` ${zeros.length === 1 ? 'One value' : `${zeros.length} values`} of exactly 0 ${zeros.length === 1 ? 'is' : 'are'} drawn at ${zeros[0].value.toExponential(1)}, below every measured value.`;
+    zeros.length === 0
+      ? ''
+      : ` ${zeros.length === 1 ? 'One value' : `${zeros.length} values`} of exactly 0 ${zeros.length === 1 ? 'is' : 'are'} drawn at ${zeros[0].value.toExponential(1)}, below every measured value.`;
   return {
     name: 'mse-modes',
     title: 'Error and error modes',

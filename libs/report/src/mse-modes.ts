@@ -64,7 +64,13 @@ export function mseModesSpec(run: RunResult): TopLevelSpec {
   const seriesNames = [MSE_SERIES, ...run.modeNames.map(modeSeriesName)];
   const colours = ['#000000', ...run.modeNames.map((_, i) => MODE_COLOURS[i % MODE_COLOURS.length])];
   const snapshots = snapshotIndices(run).map((i) => ({ t_s: run.log[i].t_s }));
-  const timeAxis = { field: 't_s', type: 'quantitative', scale: learningTimeScale(run.log), title: 'learning time (s)', axis: { values: timeTicks(run.log), grid: false, format: '~g' } } as const;
+  const timeAxis = {
+    field: 't_s',
+    type: 'quantitative',
+    scale: learningTimeScale(run.log),
+    title: 'learning time (s)',
+    axis: { values: timeTicks(run.log), grid: false, format: '~g' },
+  } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     width: 520,

@@ -168,15 +168,17 @@ export function networkSpec(run: RunResult): TopLevelSpec {
       },
     });
   });
-  panels.push(panel(layout, roles, 'final conductance', 'final', {
-    color: { value: '#4d4d4d' },
-    strokeWidth: {
-      field: 'conductance_uS',
-      type: 'quantitative',
-      scale: { domain: [0, maxAbs(conductance_uS)], range: WIDTH_RANGE_PX },
-      legend: { title: 'K = I/ΔV (µS)', orient: 'bottom', direction: 'horizontal', format: '.3~s', values: threeTicks(maxAbs(conductance_uS)) },
-    },
-  }));
+  panels.push(
+    panel(layout, roles, 'final conductance', 'final', {
+      color: { value: '#4d4d4d' },
+      strokeWidth: {
+        field: 'conductance_uS',
+        type: 'quantitative',
+        scale: { domain: [0, maxAbs(conductance_uS)], range: WIDTH_RANGE_PX },
+        legend: { title: 'K = I/ΔV (µS)', orient: 'bottom', direction: 'horizontal', format: '.3~s', values: threeTicks(maxAbs(conductance_uS)) },
+      },
+    }),
+  );
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     datasets,

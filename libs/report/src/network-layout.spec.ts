@@ -33,7 +33,14 @@ describe('networkLayout', () => {
   });
 
   it('lays a network without a lattice on a circle, node 0 at the top', () => {
-    const layout = networkLayout({ nodeCount: 6, edges: [[0, 3], [1, 4], [2, 5]] });
+    const layout = networkLayout({
+      nodeCount: 6,
+      edges: [
+        [0, 3],
+        [1, 4],
+        [2, 5],
+      ],
+    });
     expect(layout.kind).toBe('circle');
     expect(layout.segments).toHaveLength(3);
     const radius = Math.hypot(layout.nodes[0].x, layout.nodes[0].y);

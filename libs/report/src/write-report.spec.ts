@@ -103,6 +103,8 @@ describe('writeReport', () => {
 describe('namespaceSvgIds', () => {
   it('renames definitions and their references together', () => {
     const svg = '<svg><defs><clipPath id="clip1"><rect/></clipPath></defs><g clip-path="url(#clip1)"><use href="#clip1"/></g></svg>';
-    expect(namespaceSvgIds(svg, 'fig 2')).toBe('<svg><defs><clipPath id="fig-2-clip1"><rect/></clipPath></defs><g clip-path="url(#fig-2-clip1)"><use href="#fig-2-clip1"/></g></svg>');
+    expect(namespaceSvgIds(svg, 'fig 2')).toBe(
+      '<svg><defs><clipPath id="fig-2-clip1"><rect/></clipPath></defs><g clip-path="url(#fig-2-clip1)"><use href="#fig-2-clip1"/></g></svg>',
+    );
   });
 });

@@ -22,7 +22,8 @@ export function validateRunForReport(run: RunResult): void {
   });
   if (run.final.conductance_S.length !== edges) throw new RangeError(`${where}: final.conductance_S has ${run.final.conductance_S.length} values, expected ${edges}`);
   for (const [a, b] of run.network.edges) {
-    if (!(a >= 0 && a < run.network.nodeCount && b >= 0 && b < run.network.nodeCount)) throw new RangeError(`${where}: edge [${a}, ${b}] names a node outside 0…${run.network.nodeCount - 1}`);
+    if (!(a >= 0 && a < run.network.nodeCount && b >= 0 && b < run.network.nodeCount))
+      throw new RangeError(`${where}: edge [${a}, ${b}] names a node outside 0…${run.network.nodeCount - 1}`);
   }
 }
 

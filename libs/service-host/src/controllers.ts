@@ -37,7 +37,11 @@ export class SupervisorController {
     // The experiment enters here: parsed and typed once (a resolved experiment parses to itself).
     let exp: Experiment;
     try {
-      exp = parseExperiment(request.experiment, { readText: () => { throw new Error('an experiment sent over NATS names no files: send it resolved'); } });
+      exp = parseExperiment(request.experiment, {
+        readText: () => {
+          throw new Error('an experiment sent over NATS names no files: send it resolved');
+        },
+      });
       resolveRig(exp, {});
     } catch (err) {
       if (err instanceof ExperimentError || err instanceof AdapterError) throw new RpcException(`experiment: ${err.message}`);
@@ -46,7 +50,8 @@ export class SupervisorController {
     const host = this.runtime.host;
     if (host?.source !== 'supervisor') throw new RpcException('this service is not the supervisor');
     const startedAt_ms = request.startedAt_ms ?? Date.now();
-    if (typeof startedAt_ms !== 'number' || !Number.isSafeInteger(startedAt_ms) || startedAt_ms < 0) throw new RpcException(`startedAt_ms must be a non-negative integer (ms since the epoch), got ${JSON.stringify(startedAt_ms)}`);
+    if (typeof startedAt_ms !== 'number' || !Number.isSafeInteger(startedAt_ms) || startedAt_ms < 0)
+      throw new RpcException(`startedAt_ms must be a non-negative integer (ms since the epoch), got ${JSON.stringify(startedAt_ms)}`);
     const supervisor = host as SupervisorHost;
     try {
       supervisor.create(runId, { contract: CONTRACT_VERSION, experiment: exp, mode: 'distributed', startedAt_ms });

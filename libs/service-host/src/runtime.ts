@@ -68,7 +68,12 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
     };
     // A pinned adapter (METATWIN_<SUBSYSTEM>) that cannot be built stops the service here, not mid-run.
     assertPinnedBuildable(this.service, process.env);
-    const host = createHost(this.service, { publish, env: process.env, supervisor: { window: 64, autoPump: true }, onError: (runId, err) => this.logger.error(`run ${runId}: ${(err as Error).message}`) });
+    const host = createHost(this.service, {
+      publish,
+      env: process.env,
+      supervisor: { window: 64, autoPump: true },
+      onError: (runId, err) => this.logger.error(`run ${runId}: ${(err as Error).message}`),
+    });
     this.host = host;
     // Live signals wait while unfinished runs are rebuilt from the log.
     const waiting: Signal[] = [];
@@ -103,7 +108,8 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
     let lastError = 0;
     this.sink = new InfluxSink(target, {
       onError: (err, attempt) => {
-        if (Date.now() - lastError > 5000) this.logger.warn(`InfluxDB ${target.url}: ${err.message} (attempt ${attempt}; retrying, nothing is lost: the event log holds every signal)`);
+        if (Date.now() - lastError > 5000)
+          this.logger.warn(`InfluxDB ${target.url}: ${err.message} (attempt ${attempt}; retrying, nothing is lost: the event log holds every signal)`);
         lastError = Date.now();
       },
     });
@@ -116,11 +122,25 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
         {
           measurement: MEASUREMENTS.service,
           tags: { service: this.service },
-          fields: { handled: h.received, rate_per_s: ((h.received - handled) * 1000) / Math.max(1, now - at), latency_mean_ms: this.latency.n ? this.latency.sum / this.latency.n : 0, latency_max_ms: this.latency.max, dead_letters: h.deadLetters, nats_reconnects: h.natsReconnects, recorded: h.recorded },
+          fields: {
+            handled: h.received,
+            rate_per_s: ((h.received - handled) * 1000) / Math.max(1, now - at),
+            latency_mean_ms: this.latency.n ? this.latency.sum / this.latency.n : 0,
+            latency_max_ms: this.latency.max,
+            dead_letters: h.deadLetters,
+            nats_reconnects: h.natsReconnects,
+            recorded: h.recorded,
+          },
           time_us: now * 1000,
         },
       ];
-      if (this.projector && this.sink) points.push({ measurement: MEASUREMENTS.projector, tags: { projector: this.service }, fields: { stream_seq: this.projectedStreamSeq, points: this.projector.points, pending: this.sink.stats.pending }, time_us: now * 1000 });
+      if (this.projector && this.sink)
+        points.push({
+          measurement: MEASUREMENTS.projector,
+          tags: { projector: this.service },
+          fields: { stream_seq: this.projectedStreamSeq, points: this.projector.points, pending: this.sink.stats.pending },
+          time_us: now * 1000,
+        });
       handled = h.received;
       at = now;
       this.latency = { sum: 0, max: 0, n: 0 };
@@ -206,7 +226,14 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
   }
 
   health(): Health {
-    return { service: this.service, ok: this.bus !== null && !this.bus.connection.isClosed(), received: this.bus?.received ?? 0, deadLetters: this.bus?.deadLetters ?? 0, recorded: this.recorder?.recorded ?? 0, natsReconnects: this.reconnects };
+    return {
+      service: this.service,
+      ok: this.bus !== null && !this.bus.connection.isClosed(),
+      received: this.bus?.received ?? 0,
+      deadLetters: this.bus?.deadLetters ?? 0,
+      recorded: this.recorder?.recorded ?? 0,
+      natsReconnects: this.reconnects,
+    };
   }
 
   async onApplicationShutdown(): Promise<void> {

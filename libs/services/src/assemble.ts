@@ -138,7 +138,11 @@ export class RunAssembler {
       steps,
       wall_s,
       experiment: exp,
-      network: { nodeCount: rig.network.nodeCount, edges: Array.from({ length: rig.network.edgeCount }, (_, e) => [rig.network.edgeA[e], rig.network.edgeB[e]] as const), lattice: rig.network.lattice },
+      network: {
+        nodeCount: rig.network.nodeCount,
+        edges: Array.from({ length: rig.network.edgeCount }, (_, e) => [rig.network.edgeA[e], rig.network.edgeB[e]] as const),
+        lattice: rig.network.lattice,
+      },
       roles: { inputs: [...exp.roles.inputs], rails: exp.roles.rails.map((r) => ({ ...r })), output: { ...exp.roles.output } },
       inputs: rig.inputs_V,
       labels: rig.labels_V,

@@ -22,11 +22,34 @@ describe('embedded run over the in-process bus', () => {
       last.set(s.meta.source, s.meta.seq);
     }
     const types = new Set(seen.map((s) => s.type));
-    for (const t of ['RunCreated', 'PortBound', 'PatchMapSet', 'PotentiometerSet', 'StepStarted', 'DacWritten', 'LearningEnabled', 'FreeOutputMeasured', 'ClampOutputSet', 'GatesEvolved', 'TestStepStarted', 'TestDatapointApplied', 'NodesSettled', 'DemuxSelected', 'AdcSampled', 'TestStepFinished', 'RunFinished']) {
+    for (const t of [
+      'RunCreated',
+      'PortBound',
+      'PatchMapSet',
+      'PotentiometerSet',
+      'StepStarted',
+      'DacWritten',
+      'LearningEnabled',
+      'FreeOutputMeasured',
+      'ClampOutputSet',
+      'GatesEvolved',
+      'TestStepStarted',
+      'TestDatapointApplied',
+      'NodesSettled',
+      'DemuxSelected',
+      'AdcSampled',
+      'TestStepFinished',
+      'RunFinished',
+    ]) {
       expect(types).toContain(t);
     }
     expect(seen.filter((s) => s.type === 'GatesEvolved')).toHaveLength(300);
-    expect(seen.filter((s) => s.type === 'PortBound').map((s) => s.type === 'PortBound' && `${s.data.service}=${s.data.adapter}`).sort()).toEqual(['clamping=sim', 'edge-physics=sim', 'measurement=sim', 'supervisor=sim']);
+    expect(
+      seen
+        .filter((s) => s.type === 'PortBound')
+        .map((s) => s.type === 'PortBound' && `${s.data.service}=${s.data.adapter}`)
+        .sort(),
+    ).toEqual(['clamping=sim', 'edge-physics=sim', 'measurement=sim', 'supervisor=sim']);
   });
 
   it('is the same whatever the flow-control window', async () => {

@@ -67,7 +67,12 @@ export async function runEmbedded(exp: Experiment, options: EmbeddedOptions): Pr
   }
   if (options.onSignal) bus.subscribe(SOURCES, options.onSignal);
   const { runId } = options;
-  supervisor.create(runId, { contract: CONTRACT_VERSION, experiment: exp, mode: 'embedded', ...(options.startedAt_ms === undefined ? {} : { startedAt_ms: options.startedAt_ms }) });
+  supervisor.create(runId, {
+    contract: CONTRACT_VERSION,
+    experiment: exp,
+    mode: 'embedded',
+    ...(options.startedAt_ms === undefined ? {} : { startedAt_ms: options.startedAt_ms }),
+  });
   let lastReported = -1;
   let lastFlushed = 0;
   while (assembler.status === 'running') {
@@ -84,7 +89,8 @@ export async function runEmbedded(exp: Experiment, options: EmbeddedOptions): Pr
       const last = assembler.log[assembler.log.length - 1];
       options.onProgress({ step: done, steps: exp.schedule.steps, t_s: done * exp.schedule.t_h_s, mse: last ? last.mse : NaN, wall_s: clock() - started });
     }
-    if (supervisor.stateOf(runId) === undefined && assembler.status === 'running') throw new RunFailedError(`run ${runId}: the supervisor stopped without RunFinished or RunAborted`, assembler);
+    if (supervisor.stateOf(runId) === undefined && assembler.status === 'running')
+      throw new RunFailedError(`run ${runId}: the supervisor stopped without RunFinished or RunAborted`, assembler);
   }
   await bus.close();
   await options.recorder?.flush();

@@ -6,12 +6,49 @@
  * host announces what it bound in PortBound, so the log says what ran. Nothing else in the
  * code base asks which adapter runs.
  */
-import { clampingDecider, ClampingMirror, ClampingSim, executeClampingCall, type ClampingCall, type ClampingPort, type ClampingResult, type ClampingState } from '@metatwin/clamping';
+import {
+  clampingDecider,
+  ClampingMirror,
+  ClampingSim,
+  executeClampingCall,
+  type ClampingCall,
+  type ClampingPort,
+  type ClampingResult,
+  type ClampingState,
+} from '@metatwin/clamping';
 import type { AdapterChoice, Experiment, RigChoice, Signal, Source } from '@metatwin/contracts';
-import { edgePhysicsDecider, EdgePhysicsMirror, EdgePhysicsSim, executeEdgePhysicsCall, type EdgePhysicsCall, type EdgePhysicsPort, type EdgePhysicsResult, type EdgePhysicsState } from '@metatwin/edge-physics';
+import {
+  edgePhysicsDecider,
+  EdgePhysicsMirror,
+  EdgePhysicsSim,
+  executeEdgePhysicsCall,
+  type EdgePhysicsCall,
+  type EdgePhysicsPort,
+  type EdgePhysicsResult,
+  type EdgePhysicsState,
+} from '@metatwin/edge-physics';
 import { parseAdapterChoice } from '@metatwin/experiments';
-import { executeMeasurementCall, measurementDecider, MeasurementMirror, MeasurementSim, type MeasurementCall, type MeasurementInput, type MeasurementPort, type MeasurementState } from '@metatwin/measurement';
-import { executeSupervisorCall, supervisorDecider, SupervisorMirror, SupervisorSim, type SupervisorCall, type SupervisorInput, type SupervisorOptions, type SupervisorPort, type SupervisorState } from '@metatwin/supervisor';
+import {
+  executeMeasurementCall,
+  measurementDecider,
+  MeasurementMirror,
+  MeasurementSim,
+  type MeasurementCall,
+  type MeasurementInput,
+  type MeasurementPort,
+  type MeasurementState,
+} from '@metatwin/measurement';
+import {
+  executeSupervisorCall,
+  supervisorDecider,
+  SupervisorMirror,
+  SupervisorSim,
+  type SupervisorCall,
+  type SupervisorInput,
+  type SupervisorOptions,
+  type SupervisorPort,
+  type SupervisorState,
+} from '@metatwin/supervisor';
 import { DeciderHost, type Binding } from './host';
 
 export type SupervisorHost = DeciderHost<SupervisorState, SupervisorInput, SupervisorCall, SupervisorPort>;
@@ -65,7 +102,9 @@ export function assertPinnedBuildable(source: Source, env: Env): void {
 }
 
 function bridgeUnavailable(source: Source, choice: AdapterChoice): AdapterError {
-  return new AdapterError(`${source}: adapter "${choice}" is a hardware bridge, and the bridges (I/O-controller protocol, serial and TCP transports) are not built yet; use "sim" or "mirror"`);
+  return new AdapterError(
+    `${source}: adapter "${choice}" is a hardware bridge, and the bridges (I/O-controller protocol, serial and TCP transports) are not built yet; use "sim" or "mirror"`,
+  );
 }
 
 type PortOf = { supervisor: SupervisorPort; 'edge-physics': EdgePhysicsPort; clamping: ClampingPort; measurement: MeasurementPort };
@@ -108,19 +147,31 @@ const binder =
 
 export function createSupervisorHost(config: HostConfig): SupervisorHost {
   const env = config.env ?? {};
-  return new DeciderHost({ decider: supervisorDecider(config.supervisor ?? { window: 64, autoPump: true }), execute: executeSupervisorCall }, { bind: binder('supervisor', env), publish: config.publish, onError: config.onError });
+  return new DeciderHost(
+    { decider: supervisorDecider(config.supervisor ?? { window: 64, autoPump: true }), execute: executeSupervisorCall },
+    { bind: binder('supervisor', env), publish: config.publish, onError: config.onError },
+  );
 }
 
 export function createEdgePhysicsHost(config: HostConfig): EdgePhysicsHost {
-  return new DeciderHost({ decider: edgePhysicsDecider, execute: executeEdgePhysicsCall }, { bind: binder('edge-physics', config.env ?? {}), publish: config.publish, onError: config.onError });
+  return new DeciderHost(
+    { decider: edgePhysicsDecider, execute: executeEdgePhysicsCall },
+    { bind: binder('edge-physics', config.env ?? {}), publish: config.publish, onError: config.onError },
+  );
 }
 
 export function createClampingHost(config: HostConfig): ClampingHost {
-  return new DeciderHost({ decider: clampingDecider, execute: executeClampingCall }, { bind: binder('clamping', config.env ?? {}), publish: config.publish, onError: config.onError });
+  return new DeciderHost(
+    { decider: clampingDecider, execute: executeClampingCall },
+    { bind: binder('clamping', config.env ?? {}), publish: config.publish, onError: config.onError },
+  );
 }
 
 export function createMeasurementHost(config: HostConfig): MeasurementHost {
-  return new DeciderHost({ decider: measurementDecider, execute: executeMeasurementCall }, { bind: binder('measurement', config.env ?? {}), publish: config.publish, onError: config.onError });
+  return new DeciderHost(
+    { decider: measurementDecider, execute: executeMeasurementCall },
+    { bind: binder('measurement', config.env ?? {}), publish: config.publish, onError: config.onError },
+  );
 }
 
 export function createHost(source: Source, config: HostConfig): AnyHost {

@@ -227,7 +227,8 @@ export class DeciderHost<S, I extends object, C, P> {
       if (input === undefined) break;
       const r = this.apply(slot, input);
       if (r === HELD) {
-        if (held) slot.changed = false; // the first held input still waits: so do those behind it
+        if (held)
+          slot.changed = false; // the first held input still waits: so do those behind it
         else slot.deferred.push(input);
         continue;
       }

@@ -1,6 +1,25 @@
 // The four subsystems hosted on a bus: the adapter factory, the decider host, the embedded runner, recovery, the run fold and replay.
 export { DeciderHost, type Binding, type HostOptions, type Subsystem } from './host';
-export { ADAPTER_ENV, AdapterError, assertPinnedBuildable, bindPort, createClampingHost, createEdgePhysicsHost, createHost, createMeasurementHost, createSupervisorHost, resolveAdapter, resolveRig, type AnyHost, type ClampingHost, type EdgePhysicsHost, type Env, type HostConfig, type MeasurementHost, type SupervisorHost } from './factory';
+export {
+  ADAPTER_ENV,
+  AdapterError,
+  assertPinnedBuildable,
+  bindPort,
+  createClampingHost,
+  createEdgePhysicsHost,
+  createHost,
+  createMeasurementHost,
+  createSupervisorHost,
+  resolveAdapter,
+  resolveRig,
+  type AnyHost,
+  type ClampingHost,
+  type EdgePhysicsHost,
+  type Env,
+  type HostConfig,
+  type MeasurementHost,
+  type SupervisorHost,
+} from './factory';
 export { RunAssembler } from './assemble';
 export { RunFailedError, runEmbedded, type EmbeddedOptions, type SignalRecorder } from './embedded';
 export { CAUSAL_RANK, LogRecorder, readRunSignals } from './recorder';

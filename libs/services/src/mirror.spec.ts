@@ -36,7 +36,8 @@ async function observe(mirrored: Source | null): Promise<Observed> {
     onSignal: (s) => {
       signals.push(s);
       // The port is the run's while it runs: take the mirror's journal when it binds.
-      if (s.type === 'PortBound' && s.data.adapter === 'mirror') journal = (hosts.find((h) => h.source === s.data.service)?.portOf(s.meta.runId) as unknown as { journal: { op: string }[] }).journal;
+      if (s.type === 'PortBound' && s.data.adapter === 'mirror')
+        journal = (hosts.find((h) => h.source === s.data.service)?.portOf(s.meta.runId) as unknown as { journal: { op: string }[] }).journal;
     },
   });
   return { signals, journal, result };
@@ -119,6 +120,8 @@ describe('each subsystem on its mirror adapter, the others simulated', () => {
   });
 
   it('a hardware bridge is refused with a clear reason until the bridges exist', async () => {
-    await expect(runEmbedded(xor({ 'edge-physics': 'bridge:/dev/ttyACM0' }), { runId: 'bridge' })).rejects.toThrow(/edge-physics: adapter "bridge:\/dev\/ttyACM0" is a hardware bridge, and the bridges .* are not built yet; use "sim" or "mirror"/);
+    await expect(runEmbedded(xor({ 'edge-physics': 'bridge:/dev/ttyACM0' }), { runId: 'bridge' })).rejects.toThrow(
+      /edge-physics: adapter "bridge:\/dev\/ttyACM0" is a hardware bridge, and the bridges .* are not built yet; use "sim" or "mirror"/,
+    );
   });
 });

@@ -47,7 +47,13 @@ export class LogRecorder implements SignalRecorder {
     for (const perRun of this.buffers.values()) {
       for (const [source, signals] of perRun) {
         if (signals.length === 0) continue;
-        const batch: LogBatch = { runId: signals[0].meta.runId, source, firstSeq: signals[0].meta.seq, lastSeq: signals[signals.length - 1].meta.seq, records: signals.map(toRecord) };
+        const batch: LogBatch = {
+          runId: signals[0].meta.runId,
+          source,
+          firstSeq: signals[0].meta.seq,
+          lastSeq: signals[signals.length - 1].meta.seq,
+          records: signals.map(toRecord),
+        };
         // Appends of one run are stored in call order, so they need not be awaited one by one.
         const appended = this.log.append(batch);
         this.pending.push(this.onAppended ? appended.then(() => (this.onAppended as (b: LogBatch) => void)(batch)) : appended);
@@ -73,7 +79,26 @@ export async function readRunSignals(log: EventLog, runId: string): Promise<Sign
 }
 
 /** At equal simulated time, what causes what: the supervisor's step before the edge's answer, samples before the test closes. */
-export const CAUSAL_RANK: Readonly<Record<string, number>> = { RunCreated: 0, PortBound: 1, PatchMapSet: 1, PotentiometerSet: 1, StepStarted: 2, DacWritten: 2, LearningEnabled: 3, FreeOutputMeasured: 4, ClampOutputSet: 5, GatesEvolved: 6, TestStepStarted: 8, TestDatapointApplied: 9, DemuxSelected: 9, NodesSettled: 10, AdcSampled: 11, TestStepFinished: 12, RunFinished: 13, RunAborted: 13 };
+export const CAUSAL_RANK: Readonly<Record<string, number>> = {
+  RunCreated: 0,
+  PortBound: 1,
+  PatchMapSet: 1,
+  PotentiometerSet: 1,
+  StepStarted: 2,
+  DacWritten: 2,
+  LearningEnabled: 3,
+  FreeOutputMeasured: 4,
+  ClampOutputSet: 5,
+  GatesEvolved: 6,
+  TestStepStarted: 8,
+  TestDatapointApplied: 9,
+  DemuxSelected: 9,
+  NodesSettled: 10,
+  AdcSampled: 11,
+  TestStepFinished: 12,
+  RunFinished: 13,
+  RunAborted: 13,
+};
 
 /**
  * Merge per-source streams into one order that respects causality for the fold: by

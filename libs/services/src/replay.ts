@@ -78,7 +78,15 @@ export async function replayAt(log: EventLog, runId: string, at_s?: number): Pro
     if (r.status !== 'converged') throw new ReplayError(`run ${runId}: datapoint ${d} does not solve at the replayed gates (${r.status})`);
     return rig.differential ? out[0] - out[1] : out[0];
   });
-  return { run: runId, t_s: at_s ?? (applied * Math.round(exp.schedule.t_h_s * 1e9)) / 1e9, stepsApplied: applied, gates_V: Array.from(rig.twin.gates_V), outputs, labels: rig.labels_V, status: view.status };
+  return {
+    run: runId,
+    t_s: at_s ?? (applied * Math.round(exp.schedule.t_h_s * 1e9)) / 1e9,
+    stepsApplied: applied,
+    gates_V: Array.from(rig.twin.gates_V),
+    outputs,
+    labels: rig.labels_V,
+    status: view.status,
+  };
 }
 
 export async function verifyRun(log: EventLog, runId: string): Promise<VerifyReport> {
@@ -108,5 +116,13 @@ export async function verifyRun(log: EventLog, runId: string): Promise<VerifyRep
     },
   });
   if (compared === 0 && recorded.size > 0) throw new ReplayError(`run ${runId}: re-driving the recorded signals produced no steps to compare`);
-  return { run: runId, stepsCompared: compared, mismatchedSteps: mismatched, largestDifference_V: largest, ...(first ? { first } : {}), clampAnswersFromLog: redriven.clampAnswersFromLog, clampAnswersReconstructed: redriven.clampAnswersReconstructed };
+  return {
+    run: runId,
+    stepsCompared: compared,
+    mismatchedSteps: mismatched,
+    largestDifference_V: largest,
+    ...(first ? { first } : {}),
+    clampAnswersFromLog: redriven.clampAnswersFromLog,
+    clampAnswersReconstructed: redriven.clampAnswersReconstructed,
+  };
 }

@@ -13,30 +13,42 @@ import { JSONCodec } from 'nats';
 /** What the fold needs; the rest of the traffic stays between the services. */
 const OBSERVED = ['RunCreated', 'GatesEvolved', 'TestStepStarted', 'NodesSettled', 'AdcSampled', 'TestStepFinished', 'RunFinished', 'RunAborted'] as const;
 
-export async function runDistributed(exp: Experiment, natsUrl: string, runId: string, clock: () => number, onProgress: (p: Progress) => void): Promise<RunResult & { run: string; mode: 'embedded' | 'distributed' }> {
+export async function runDistributed(
+  exp: Experiment,
+  natsUrl: string,
+  runId: string,
+  clock: () => number,
+  onProgress: (p: Progress) => void,
+): Promise<RunResult & { run: string; mode: 'embedded' | 'distributed' }> {
   const started = clock();
   const bus = await NatsBus.connect({ servers: natsUrl, service: 'observer', runId });
   const assembler = new RunAssembler();
   let acknowledged = 0;
   let lastReport = 0;
   const ended = new Promise<void>((resolve) => {
-    bus.subscribe(SOURCES, (s) => {
-      assembler.fold(s);
-      if (s.type === 'GatesEvolved') acknowledged = s.data.step + 1;
-      if (s.type === 'RunFinished' || s.type === 'RunAborted') resolve();
-      const now = clock();
-      if (now - lastReport > 0.1) {
-        lastReport = now;
-        const last = assembler.log[assembler.log.length - 1];
-        onProgress({ step: acknowledged, steps: exp.schedule.steps, t_s: acknowledged * exp.schedule.t_h_s, mse: last ? last.mse : NaN, wall_s: now - started });
-      }
-    }, OBSERVED);
+    bus.subscribe(
+      SOURCES,
+      (s) => {
+        assembler.fold(s);
+        if (s.type === 'GatesEvolved') acknowledged = s.data.step + 1;
+        if (s.type === 'RunFinished' || s.type === 'RunAborted') resolve();
+        const now = clock();
+        if (now - lastReport > 0.1) {
+          lastReport = now;
+          const last = assembler.log[assembler.log.length - 1];
+          onProgress({ step: acknowledged, steps: exp.schedule.steps, t_s: acknowledged * exp.schedule.t_h_s, mse: last ? last.mse : NaN, wall_s: now - started });
+        }
+      },
+      OBSERVED,
+    );
   });
   try {
     await bus.settle();
     // Nest's NATS transport speaks {pattern, data, id} packets; a plain request in that shape reaches the handler.
     const codec = JSONCodec<{ response?: unknown; err?: unknown }>();
-    const reply = await bus.connection.request(START_RUN, codec.encode({ pattern: START_RUN, data: { runId, experiment: exp, startedAt_ms: Date.now() }, id: runId } as never), { timeout: 10_000 });
+    const reply = await bus.connection.request(START_RUN, codec.encode({ pattern: START_RUN, data: { runId, experiment: exp, startedAt_ms: Date.now() }, id: runId } as never), {
+      timeout: 10_000,
+    });
     const answer = codec.decode(reply.data);
     if (answer.err) throw new RunFailedError(`the supervisor refused the run: ${JSON.stringify(answer.err)}`, assembler);
     await ended;

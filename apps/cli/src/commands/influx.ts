@@ -83,7 +83,8 @@ export async function projectRecordedRun(log: EventLog, runId: string, target: I
 /** `metatwin influx rebuild <run> [--log DIR|nats://…] [--influx http://…]` */
 export async function influxCommand(argv: string[], write: (s: string) => void): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub !== 'rebuild') throw new UsageError(`influx: unknown subcommand ${JSON.stringify(sub ?? '')}; use: metatwin influx rebuild <run> [--log DIR|nats://…] [--influx http://…]`);
+  if (sub !== 'rebuild')
+    throw new UsageError(`influx: unknown subcommand ${JSON.stringify(sub ?? '')}; use: metatwin influx rebuild <run> [--log DIR|nats://…] [--influx http://…]`);
   const { values, positionals } = parseArgs({ args: rest, options: { log: { type: 'string' }, influx: { type: 'string' } }, strict: true, allowPositionals: true });
   if (positionals.length !== 1) throw new UsageError('influx rebuild needs exactly one run id (see metatwin runs)');
   const target = influxTargetArg(values.influx);
@@ -91,7 +92,8 @@ export async function influxCommand(argv: string[], write: (s: string) => void):
   const runId = positionals[0];
   const log = await openEventLog(values.log);
   try {
-    if (!(await log.runIds()).includes(runId)) throw new UsageError(`run ${JSON.stringify(runId)} is not in the event log ${values.log ?? process.env.METATWIN_LOG ?? 'runs/log'} (see metatwin runs)`);
+    if (!(await log.runIds()).includes(runId))
+      throw new UsageError(`run ${JSON.stringify(runId)} is not in the event log ${values.log ?? process.env.METATWIN_LOG ?? 'runs/log'} (see metatwin runs)`);
     return (await projectRecordedRun(log, runId, target, write)) ? 0 : 1;
   } finally {
     await log.close();

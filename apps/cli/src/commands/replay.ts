@@ -5,7 +5,12 @@ import { openEventLog } from './event-log';
 
 /** `metatwin replay <run> [--at SECONDS] [--verify] [--log DIR|nats://…]` */
 export async function replayCommand(argv: string[], write: (s: string) => void): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: { at: { type: 'string' }, verify: { type: 'boolean' }, log: { type: 'string' } }, strict: true, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { at: { type: 'string' }, verify: { type: 'boolean' }, log: { type: 'string' } },
+    strict: true,
+    allowPositionals: true,
+  });
   if (positionals.length !== 1) throw new UsageError('replay needs exactly one run id (see `metatwin runs`)');
   const runId = positionals[0];
   const at = values.at === undefined ? undefined : Number(values.at);

@@ -1,7 +1,19 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ExperimentError, isPresetName, parseExperimentText, planFromInput, presetInput, type Experiment, type FamilyResult, type Overrides, type Plan, type ResultFile, type RunResult } from '@metatwin/experiments';
+import {
+  ExperimentError,
+  isPresetName,
+  parseExperimentText,
+  planFromInput,
+  presetInput,
+  type Experiment,
+  type FamilyResult,
+  type Overrides,
+  type Plan,
+  type ResultFile,
+  type RunResult,
+} from '@metatwin/experiments';
 import { AdapterError, LogRecorder, RunFailedError, resolveRig, runEmbedded } from '@metatwin/services';
 import type { InfluxTarget } from '@metatwin/influx';
 import { influxTargetArg, projectRecordedRun, startLiveProjection } from './influx';
@@ -54,7 +66,16 @@ function positiveNumber(flag: string, v: string | undefined, integer: boolean): 
 export async function runCommand(argv: string[], write: (s: string) => void, io: RunIo = defaultIo(write)): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { out: { type: 'string' }, seed: { type: 'string' }, steps: { type: 'string' }, time: { type: 'string' }, 'no-report': { type: 'boolean' }, bus: { type: 'string' }, record: { type: 'string' }, influx: { type: 'string' } },
+    options: {
+      out: { type: 'string' },
+      seed: { type: 'string' },
+      steps: { type: 'string' },
+      time: { type: 'string' },
+      'no-report': { type: 'boolean' },
+      bus: { type: 'string' },
+      record: { type: 'string' },
+      influx: { type: 'string' },
+    },
     strict: true,
     allowPositionals: true,
   });
@@ -74,7 +95,8 @@ export async function runCommand(argv: string[], write: (s: string) => void, io:
   }
   // Embedded by default: the four services on an in-process bus, every signal in the event log.
   const bus = values.bus ?? 'in-process';
-  if (bus !== 'direct' && bus !== 'in-process' && !/^nats:\/\//.test(bus)) throw new UsageError(`--bus must be "in-process" (default), "direct" (no services, no log) or a nats:// URL where the four services listen, got "${bus}"`);
+  if (bus !== 'direct' && bus !== 'in-process' && !/^nats:\/\//.test(bus))
+    throw new UsageError(`--bus must be "in-process" (default), "direct" (no services, no log) or a nats:// URL where the four services listen, got "${bus}"`);
   if (bus === 'direct' && values.record) throw new UsageError('--record needs the services: use --bus in-process (the default) or nats://…, not --bus direct');
   // Embedded runs read pinned adapters (METATWIN_<SUBSYSTEM>) here, as each service reads its own;
   // RunCreated then records what ran. A service process applies its own pins (PortBound says).
@@ -124,7 +146,10 @@ export async function runCommand(argv: string[], write: (s: string) => void, io:
   io.write(result.kind === 'run' ? runSummary(result) : familySummary(result));
   io.write(`\nresult: ${resultPath}\n`);
   const recorded = result.kind === 'run' && bus !== 'direct' ? (result as RunResult & { run?: string }).run : undefined;
-  if (recorded) io.write(`run: ${recorded} in the event log ${bus.startsWith('nats://') ? (values.record ?? bus) : (values.record ?? process.env.METATWIN_LOG ?? defaultLogDir())} (metatwin runs, replay, watch)\n`);
+  if (recorded)
+    io.write(
+      `run: ${recorded} in the event log ${bus.startsWith('nats://') ? (values.record ?? bus) : (values.record ?? process.env.METATWIN_LOG ?? defaultLogDir())} (metatwin runs, replay, watch)\n`,
+    );
   if (!values['no-report']) {
     const report = await writeReport(result, outDir);
     io.write(`report: ${report.html}\n`);

@@ -47,7 +47,8 @@ export async function runsCommand(argv: string[], write: (s: string) => void): P
     else if (rows.length === 0) write('no recorded runs\n');
     else {
       write(`${'run'.padEnd(48)} ${'experiment'.padEnd(24)} ${'mode'.padEnd(12)} ${'status'.padEnd(22)} steps  learning time\n`);
-      for (const r of rows) write(`${r.run.padEnd(48)} ${r.experiment.padEnd(24)} ${r.mode.padEnd(12)} ${r.status.padEnd(22)} ${String(r.steps).padStart(6)}  ${r.learningTime_s.toFixed(3)} s\n`);
+      for (const r of rows)
+        write(`${r.run.padEnd(48)} ${r.experiment.padEnd(24)} ${r.mode.padEnd(12)} ${r.status.padEnd(22)} ${String(r.steps).padStart(6)}  ${r.learningTime_s.toFixed(3)} s\n`);
     }
     return 0;
   } finally {

@@ -22,7 +22,16 @@ export function solveCommand(argv: string[], write: (s: string) => void): number
   }
   try {
     const solution = solveCircuit(parseCircuit(json));
-    write(JSON.stringify({ status: solution.status, voltages: solution.voltages, currents: solution.currents, power: solution.power, iterations: solution.iterations, residual_A: solution.residual_A }) + '\n');
+    write(
+      JSON.stringify({
+        status: solution.status,
+        voltages: solution.voltages,
+        currents: solution.currents,
+        power: solution.power,
+        iterations: solution.iterations,
+        residual_A: solution.residual_A,
+      }) + '\n',
+    );
     return solution.status === 'converged' ? 0 : 1;
   } catch (err) {
     if (err instanceof CircuitFileError || err instanceof RangeError) throw new UsageError(`${file}: ${err.message}`);

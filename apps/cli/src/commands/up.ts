@@ -18,7 +18,10 @@ export async function upCommand(argv: string[], write: (s: string) => void): Pro
   if (!/^nats:\/\//.test(natsUrl)) throw new UsageError(`--nats must be a nats:// URL, got "${natsUrl}"`);
   const serve = join(__dirname, '..', '..', '..', '..', '..', 'bin', 'serve.js');
   const children: ChildProcess[] = SOURCES.map((name) => {
-    const child = spawn(process.execPath, [serve, name], { env: { ...process.env, METATWIN_NATS_URL: natsUrl, METATWIN_INFLUX_URL: influxUrl }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [serve, name], {
+      env: { ...process.env, METATWIN_NATS_URL: natsUrl, METATWIN_INFLUX_URL: influxUrl },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const prefix = (chunk: Buffer): void => {
       for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) write(`[${name}] ${line}\n`);
     };

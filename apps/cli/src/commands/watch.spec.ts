@@ -25,7 +25,11 @@ function xor(steps: number): Experiment {
 async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await main(argv, (s) => (out += s), (s) => (err += s));
+  const code = await main(
+    argv,
+    (s) => (out += s),
+    (s) => (err += s),
+  );
   return { code, out, err };
 }
 
@@ -58,7 +62,7 @@ const withoutRate = (line: string): string => line.replace(/ \S+ steps\/s$/, '')
 /** A small deterministic generator (the interleavings must be reproducible). */
 function lcg(seed: number): () => number {
   let x = seed >>> 0;
-  return () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 /** Batches in an order that keeps each source's own order but lets sources run far ahead of or behind each other. */
@@ -124,7 +128,7 @@ describe('metatwin watch', () => {
     const w = new RunWatcher(RUN);
     const lines: string[] = [];
     let now_s = 0;
-    for (let i = 0; i < order.length; ) {
+    for (let i = 0; i < order.length;) {
       const chunk = 1 + Math.floor(random() * 6);
       // Overlapping re-reads, as polling a growing log gives: already seen records are skipped.
       for (const b of order.slice(Math.max(0, i - 3), i + chunk)) w.ingest(b);
@@ -156,10 +160,11 @@ describe('metatwin watch', () => {
     const cut = Math.floor(batches.length / 2);
     const acknowledged = (bs: ReadonlyArray<LogBatch>): number => {
       let n = 0;
-      for (const b of bs) for (const r of b.records) {
-        const s = fromRecord(r, RUN, b.source as Source);
-        if (s.type === 'GatesEvolved' && !s.data.failed) n = Math.max(n, s.data.step + 1);
-      }
+      for (const b of bs)
+        for (const r of b.records) {
+          const s = fromRecord(r, RUN, b.source as Source);
+          if (s.type === 'GatesEvolved' && !s.data.failed) n = Math.max(n, s.data.step + 1);
+        }
       return n;
     };
     const w = new RunWatcher(RUN);
@@ -180,7 +185,11 @@ describe('metatwin watch', () => {
     await appendAll(growing, batches.slice(0, cut));
     let out = '';
     let err = '';
-    const watching = main(['watch', RUN, '--log', growing, '--every', '0.02'], (s) => (out += s), (s) => (err += s));
+    const watching = main(
+      ['watch', RUN, '--log', growing, '--every', '0.02'],
+      (s) => (out += s),
+      (s) => (err += s),
+    );
     // Wait until the watcher has printed from the first part, then write the rest.
     for (let waited = 0; !out.includes('\n') && waited < 10_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
     expect(out).not.toMatch(/finished/);
@@ -250,7 +259,12 @@ describe('metatwin watch', () => {
     const ack = emitted[at] as Signal<'GatesEvolved'>;
     const t_ns = 700 * 100_000; // step start, t_h = 100 µs
     const reason = 'training step 700: free solve diverged';
-    const supervisorSeq = Math.max(...emitted.slice(0, at).filter((s) => s.meta.source === 'supervisor').map((s) => s.meta.seq));
+    const supervisorSeq = Math.max(
+      ...emitted
+        .slice(0, at)
+        .filter((s) => s.meta.source === 'supervisor')
+        .map((s) => s.meta.seq),
+    );
     await writeSignals(aborted, [
       ...emitted.slice(0, at),
       { type: 'GatesEvolved', meta: { ...ack.meta, t_ns }, data: { step: 700, gates: ack.data.gates, failed: reason } },

@@ -28,7 +28,16 @@ import { defaultLogDir, openEventLog } from './event-log';
  * The signals RunAssembler acts on (the types distributed.ts observes), ordered at equal
  * simulated time by readRunSignals's causal rank. Other types change nothing in the fold.
  */
-const FOLDED: ReadonlySet<SignalType> = new Set<SignalType>(['RunCreated', 'GatesEvolved', 'TestStepStarted', 'NodesSettled', 'AdcSampled', 'TestStepFinished', 'RunFinished', 'RunAborted']);
+const FOLDED: ReadonlySet<SignalType> = new Set<SignalType>([
+  'RunCreated',
+  'GatesEvolved',
+  'TestStepStarted',
+  'NodesSettled',
+  'AdcSampled',
+  'TestStepFinished',
+  'RunFinished',
+  'RunAborted',
+]);
 const RANK: Partial<Record<SignalType, number>> = Object.fromEntries([...FOLDED].map((t) => [t, CAUSAL_RANK[t]]));
 
 /** Trailing wall-clock span over which the step rate is measured (s). */
@@ -121,7 +130,10 @@ export class RunWatcher {
   private printed = 0;
   private readonly grace_s: number;
 
-  constructor(readonly runId: string, options: RunWatcherOptions = {}) {
+  constructor(
+    readonly runId: string,
+    options: RunWatcherOptions = {},
+  ) {
     this.grace_s = options.lateRecordsGrace_s ?? LATE_RECORDS_GRACE_s;
   }
 
@@ -298,7 +310,12 @@ const defaultIo: WatchIo = {
 
 /** `metatwin watch <run> [--log DIR|nats://…] [--every SECONDS] [--once]` */
 export async function watchCommand(argv: string[], write: (s: string) => void, io: WatchIo = defaultIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: { log: { type: 'string' }, every: { type: 'string' }, once: { type: 'boolean' } }, strict: true, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { log: { type: 'string' }, every: { type: 'string' }, once: { type: 'boolean' } },
+    strict: true,
+    allowPositionals: true,
+  });
   if (positionals.length !== 1) throw new UsageError('watch needs exactly one run id (see `metatwin runs`)');
   const runId = positionals[0];
   const every_s = values.every === undefined ? 1 : Number(values.every);

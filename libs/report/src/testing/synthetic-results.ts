@@ -153,7 +153,14 @@ export function syntheticXorRun(): RunResult {
     { name: 'E10', initial_V: 0.06, tau_s: 0.12 },
     { name: 'E11', initial_V: 0.08, tau_s: 0.3 },
   ];
-  const roles: Roles = { inputs: [5, 6], rails: [{ node: 0, volts: 0.11 }, { node: 15, volts: 0.33 }], output: { plus: 10, minus: 9 } };
+  const roles: Roles = {
+    inputs: [5, 6],
+    rails: [
+      { node: 0, volts: 0.11 },
+      { node: 15, volts: 0.33 },
+    ],
+    output: { plus: 10, minus: 9 },
+  };
   const run = synthesiseRun('xor', network, roles, inputs, labels, basis, laws, 11);
   return { ...run, summary: { ...run.summary, modeOrder: ['E00', 'E10', 'E01', 'E11'], modesInOrder: true, truthTableCorrect: true } };
 }
@@ -164,13 +171,36 @@ export function piecewiseLabels(inputs_V: number[], a_V: number, b_V: number, c_
 }
 
 /** Regression as in Fig. 4: one input, eight points 0…0.45 V, single-ended output. */
-export function syntheticRegressionRun(name = 'regression', a_V = 0.1, b_V = 0.31, c_V = 0.25, seed = 21, initialModes_V: [number, number, number] = [0.15, -0.08, 0.03]): RunResult {
+export function syntheticRegressionRun(
+  name = 'regression',
+  a_V = 0.1,
+  b_V = 0.31,
+  c_V = 0.25,
+  seed = 21,
+  initialModes_V: [number, number, number] = [0.15, -0.08, 0.03],
+): RunResult {
   const network = latticeNetwork(4, 4, true);
   const v1 = Array.from({ length: 8 }, (_, i) => (0.45 * i) / 7);
   const basis = orthonormalise([0, 1, 2, 3].map((k) => v1.map((v) => v ** k)));
   const laws: ModeLaw[] = ['E0', 'E1', 'E2', 'E3'].map((modeName, m) => ({ name: modeName, initial_V: initialModes_V[m] ?? 0.01, tau_s: 0.03 * 4 ** m }));
-  const roles: Roles = { inputs: [5], rails: [{ node: 0, volts: 0 }, { node: 15, volts: 0.45 }], output: { node: 10 } };
-  return synthesiseRun(name, network, roles, v1.map((v) => [v]), piecewiseLabels(v1, a_V, b_V, c_V), basis, laws, seed);
+  const roles: Roles = {
+    inputs: [5],
+    rails: [
+      { node: 0, volts: 0 },
+      { node: 15, volts: 0.45 },
+    ],
+    output: { node: 10 },
+  };
+  return synthesiseRun(
+    name,
+    network,
+    roles,
+    v1.map((v) => [v]),
+    piecewiseLabels(v1, a_V, b_V, c_V),
+    basis,
+    laws,
+    seed,
+  );
 }
 
 /** A family of three regression tasks, the second one learning its modes out of order. */

@@ -43,7 +43,9 @@ export function validateClampLaw(law: ClampLaw): void {
       return;
     default: {
       const never: never = law;
-      throw new ClampLawError(`clamp.kind must be one of coupled, differential, equilibrium-propagation, differential-equilibrium-propagation, got ${JSON.stringify((never as { kind: unknown }).kind)}`);
+      throw new ClampLawError(
+        `clamp.kind must be one of coupled, differential, equilibrium-propagation, differential-equilibrium-propagation, got ${JSON.stringify((never as { kind: unknown }).kind)}`,
+      );
     }
   }
 }

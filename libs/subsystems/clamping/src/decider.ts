@@ -85,7 +85,12 @@ export const clampingDecider: Decider<ClampingState, ClampingResult, ClampingCal
   evolve(s, sig: Signal): ClampingState {
     switch (sig.type) {
       case 'PatchMapSet':
-        return next(s, sig.data.channels.findIndex((c) => c.kind === 'label'), s.currentStep, s.labels);
+        return next(
+          s,
+          sig.data.channels.findIndex((c) => c.kind === 'label'),
+          s.currentStep,
+          s.labels,
+        );
       case 'StepStarted':
         return next(s, s.labelChannel, sig.data.step, s.labels);
       case 'DacWritten': {

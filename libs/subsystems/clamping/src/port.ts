@@ -23,7 +23,14 @@ export type ClampingCall =
 
 export type ClampingResult =
   | { readonly type: 'WiperSet' }
-  | { readonly type: 'Clamped'; readonly t_ns: number; readonly step: number; readonly substep: number; readonly drives: 'voltage' | 'current'; readonly values: ReadonlyArray<number> };
+  | {
+      readonly type: 'Clamped';
+      readonly t_ns: number;
+      readonly step: number;
+      readonly substep: number;
+      readonly drives: 'voltage' | 'current';
+      readonly values: ReadonlyArray<number>;
+    };
 
 const WIPER_SET: ClampingResult = Object.freeze({ type: 'WiperSet' });
 

@@ -7,7 +7,16 @@
  * under a step in flight. Steps are applied in order, each once: a step that is not the next
  * one (sent again after a restart, or sent ahead of a step that was lost) is skipped.
  */
-import { LATER as LATER_, NO_OUTPUT as NO_OUTPUT_, call as call_, emit as emit_, encodeFloat64 as encodeFloat64_, type Decider, type Output, type Signal } from '@metatwin/contracts';
+import {
+  LATER as LATER_,
+  NO_OUTPUT as NO_OUTPUT_,
+  call as call_,
+  emit as emit_,
+  encodeFloat64 as encodeFloat64_,
+  type Decider,
+  type Output,
+  type Signal,
+} from '@metatwin/contracts';
 import { NODE_DAC as NODE_DAC_, fromCode as fromCode_ } from '@metatwin/physics';
 import type { EdgePhysicsCall, EdgePhysicsResult } from './port';
 
@@ -49,7 +58,19 @@ type Out = Output<EdgePhysicsCall>;
 export const edgePhysicsDecider: Decider<EdgePhysicsState, EdgePhysicsResult, EdgePhysicsCall> = {
   source: 'edge-physics',
   listensTo: ['supervisor', 'clamping'],
-  accepts: ['RunCreated', 'PatchMapSet', 'DacWritten', 'StepStarted', 'LearningEnabled', 'TestStepStarted', 'TestDatapointApplied', 'ClampOutputSet', 'ServiceStarted', 'RunFinished', 'RunAborted'],
+  accepts: [
+    'RunCreated',
+    'PatchMapSet',
+    'DacWritten',
+    'StepStarted',
+    'LearningEnabled',
+    'TestStepStarted',
+    'TestDatapointApplied',
+    'ClampOutputSet',
+    'ServiceStarted',
+    'RunFinished',
+    'RunAborted',
+  ],
 
   start(created) {
     const exp = created.data.experiment;
@@ -70,7 +91,9 @@ export const edgePhysicsDecider: Decider<EdgePhysicsState, EdgePhysicsResult, Ed
         const f = s.inFlight;
         if (f === null || input.data.step !== f.step || input.data.substep !== f.substep) return NO_OUTPUT; // stale or duplicate
         const last = f.substep + 1 === s.substeps;
-        return [call({ op: 'learn', t_ns: f.t_ns, step: f.step, substep: f.substep, clamp: input.data.values, dt_s: f.duration_ns / 1e9 / s.substeps, last, duration_ns: f.duration_ns })];
+        return [
+          call({ op: 'learn', t_ns: f.t_ns, step: f.step, substep: f.substep, clamp: input.data.values, dt_s: f.duration_ns / 1e9 / s.substeps, last, duration_ns: f.duration_ns }),
+        ];
       }
       case 'StepLearned':
         return [emit('GatesEvolved', input.t_ns, { step: input.step, gates: encodeFloat64(input.gates_V), datapoint: s.datapoint })];
@@ -81,7 +104,16 @@ export const edgePhysicsDecider: Decider<EdgePhysicsState, EdgePhysicsResult, Ed
         return [call({ op: 'measure', t_ns: input.meta.t_ns, step: input.data.step, datapoint: input.data.datapoint, held_V: s.held_V })];
       case 'NodesRead': {
         const r = input.reading;
-        if (!r.ok) return [emit('NodesSettled', input.t_ns, { step: input.step, datapoint: input.datapoint, free_V: [], gates: '', failed: `test at step ${input.step}: datapoint ${input.datapoint}: ${r.reason}` })];
+        if (!r.ok)
+          return [
+            emit('NodesSettled', input.t_ns, {
+              step: input.step,
+              datapoint: input.datapoint,
+              free_V: [],
+              gates: '',
+              failed: `test at step ${input.step}: datapoint ${input.datapoint}: ${r.reason}`,
+            }),
+          ];
         return [emit('NodesSettled', input.t_ns, { step: input.step, datapoint: input.datapoint, free_V: r.nodes_V, gates: encodeFloat64(r.gates_V) })];
       }
       case 'RunCreated':
@@ -111,7 +143,15 @@ export const edgePhysicsDecider: Decider<EdgePhysicsState, EdgePhysicsResult, Ed
   evolve(s, sig: Signal): EdgePhysicsState {
     switch (sig.type) {
       case 'PatchMapSet':
-        return next(s, sig.data.channels.map((c) => (c.kind === 'node' ? s.heldNodes.indexOf(c.node) : -1)), s.held_V, s.lastApplied, s.skipping, s.datapoint, s.inFlight);
+        return next(
+          s,
+          sig.data.channels.map((c) => (c.kind === 'node' ? s.heldNodes.indexOf(c.node) : -1)),
+          s.held_V,
+          s.lastApplied,
+          s.skipping,
+          s.datapoint,
+          s.inFlight,
+        );
       case 'DacWritten': {
         if (s.skipping) return s;
         let held_V: number[] | null = null;
@@ -130,7 +170,12 @@ export const edgePhysicsDecider: Decider<EdgePhysicsState, EdgePhysicsResult, Ed
         return next(s, s.heldIndexOfChannel, s.held_V, s.lastApplied, sig.data.step !== s.lastApplied + 1, s.datapoint, s.inFlight);
       case 'LearningEnabled':
         if (s.skipping || sig.data.step !== s.lastApplied + 1 || s.inFlight !== null) return s;
-        return next(s, s.heldIndexOfChannel, s.held_V, s.lastApplied, s.skipping, s.datapoint, { step: sig.data.step, substep: 0, duration_ns: sig.data.duration_ns, t_ns: sig.meta.t_ns });
+        return next(s, s.heldIndexOfChannel, s.held_V, s.lastApplied, s.skipping, s.datapoint, {
+          step: sig.data.step,
+          substep: 0,
+          duration_ns: sig.data.duration_ns,
+          t_ns: sig.meta.t_ns,
+        });
       case 'ClampOutputSet': {
         const f = s.inFlight;
         if (f === null || sig.data.step !== f.step || sig.data.substep !== f.substep) return s;
@@ -163,6 +208,14 @@ export const edgePhysicsDecider: Decider<EdgePhysicsState, EdgePhysicsResult, Ed
 };
 
 /** A new state with every field written out (an object literal of one shape: the hot path of every step). */
-function next(s: EdgePhysicsState, heldIndexOfChannel: ReadonlyArray<number>, held_V: ReadonlyArray<number>, lastApplied: number, skipping: boolean, datapoint: number, inFlight: InFlight | null): EdgePhysicsState {
+function next(
+  s: EdgePhysicsState,
+  heldIndexOfChannel: ReadonlyArray<number>,
+  held_V: ReadonlyArray<number>,
+  lastApplied: number,
+  skipping: boolean,
+  datapoint: number,
+  inFlight: InFlight | null,
+): EdgePhysicsState {
   return { heldNodes: s.heldNodes, substeps: s.substeps, heldIndexOfChannel, held_V, lastApplied, skipping, datapoint, inFlight };
 }

@@ -28,7 +28,16 @@ export interface EdgePhysicsPort {
 
 export type EdgePhysicsCall =
   | { readonly op: 'beginStep'; readonly t_ns: number; readonly step: number; readonly datapoint: number; readonly held_V: ReadonlyArray<number> }
-  | { readonly op: 'learn'; readonly t_ns: number; readonly step: number; readonly substep: number; readonly clamp: ReadonlyArray<number>; readonly dt_s: number; readonly last: boolean; readonly duration_ns: number }
+  | {
+      readonly op: 'learn';
+      readonly t_ns: number;
+      readonly step: number;
+      readonly substep: number;
+      readonly clamp: ReadonlyArray<number>;
+      readonly dt_s: number;
+      readonly last: boolean;
+      readonly duration_ns: number;
+    }
   | { readonly op: 'measure'; readonly t_ns: number; readonly step: number; readonly datapoint: number; readonly held_V: ReadonlyArray<number> };
 
 export type EdgePhysicsResult =

@@ -189,7 +189,14 @@ describe('equilibrium propagation clamp', () => {
   it('injects β(L − O) into the clamped output and nudges the output toward the label', () => {
     const network = paperLattice();
     const twin = new TwinNetwork(
-      { network, freeTransistors: uniformTransistors(32, DEFAULT_LEVEL1), clampedTransistors: uniformTransistors(32, DEFAULT_LEVEL1), heldNodes: HELD, outputNodes: OUTPUT, clampDrives: 'current' },
+      {
+        network,
+        freeTransistors: uniformTransistors(32, DEFAULT_LEVEL1),
+        clampedTransistors: uniformTransistors(32, DEFAULT_LEVEL1),
+        heldNodes: HELD,
+        outputNodes: OUTPUT,
+        clampDrives: 'current',
+      },
       new Array(32).fill(2.5),
     );
     const ep = epClamp(1e-3);

@@ -109,7 +109,10 @@ export class TwinNetwork {
       roles.add(n);
     }
     if (this.heldNodes.length === 0) throw new TwinError('at least one held node (input or rail) is needed');
-    for (const [name, t] of [['freeTransistors', config.freeTransistors], ['clampedTransistors', config.clampedTransistors]] as const) {
+    for (const [name, t] of [
+      ['freeTransistors', config.freeTransistors],
+      ['clampedTransistors', config.clampedTransistors],
+    ] as const) {
       if (t.vto_V.length !== m || t.beta_AperV2.length !== m || t.edgeState.length !== m) throw new TwinError(`${name} must hold ${m} edges`);
     }
     this.freeTransistors = config.freeTransistors;

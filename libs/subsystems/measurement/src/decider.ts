@@ -3,7 +3,17 @@
  * address during a test step and the edge physics has reported what the buffers see for
  * that datapoint — in either order, since they come from different services.
  */
-import { NO_OUTPUT as NO_OUTPUT_, call as call_, decodeDemux, decodeFloat64 as decodeFloat64_, emit as emit_, nodeCount, type Decider, type Output, type Signal } from '@metatwin/contracts';
+import {
+  NO_OUTPUT as NO_OUTPUT_,
+  call as call_,
+  decodeDemux,
+  decodeFloat64 as decodeFloat64_,
+  emit as emit_,
+  nodeCount,
+  type Decider,
+  type Output,
+  type Signal,
+} from '@metatwin/contracts';
 import type { MeasurementCall, MeasurementResult } from './port';
 
 // Bound once: compiled re-exports are getters, and these run on every training step.
@@ -116,12 +126,19 @@ export const measurementDecider: Decider<MeasurementState, MeasurementInput, Mea
         return { ...s, selected: new Map(s.selected).set(key, [...(s.selected.get(key) ?? []), sig.data.address]) };
       }
       case 'NodesSettled':
-        return sig.data.failed ? s : { ...s, settled: new Map(s.settled).set(keyOf(sig.data.step, sig.data.datapoint), { free_V: sig.data.free_V, gates: sig.data.gates, t_ns: sig.meta.t_ns }) };
+        return sig.data.failed
+          ? s
+          : { ...s, settled: new Map(s.settled).set(keyOf(sig.data.step, sig.data.datapoint), { free_V: sig.data.free_V, gates: sig.data.gates, t_ns: sig.meta.t_ns }) };
       case 'AdcSampled':
         return { ...s, sampled: new Set(s.sampled).add(`${keyOf(sig.data.step, sig.data.datapoint)}:${sig.data.address}`) };
       case 'TestStepFinished': {
         const prefix = `${sig.data.step}:`;
-        return { ...s, selected: withoutStep(s.selected, sig.data.step), settled: withoutStep(s.settled, sig.data.step), sampled: new Set([...s.sampled].filter((k) => !k.startsWith(prefix))) };
+        return {
+          ...s,
+          selected: withoutStep(s.selected, sig.data.step),
+          settled: withoutStep(s.settled, sig.data.step),
+          sampled: new Set([...s.sampled].filter((k) => !k.startsWith(prefix))),
+        };
       }
       case 'RunCreated':
       case 'RunFinished':

@@ -7,7 +7,7 @@ describe('DAC and patch map', () => {
   it('writes 8-bit codes with an LSB of 0.45/256 V', () => {
     expect(dacCode(PAPER_DAC, node, 0)).toBe(0);
     expect(dacCode(PAPER_DAC, node, 0.11)).toBe(63);
-    expect(dacVoltage(PAPER_DAC, node, 63)).toBeCloseTo(63 * 0.45 / 256, 15);
+    expect(dacVoltage(PAPER_DAC, node, 63)).toBeCloseTo((63 * 0.45) / 256, 15);
     expect(dacCode(PAPER_DAC, node, 0.45)).toBe(255); // top code is one LSB below full scale
     expect(applied_V({ ...PAPER_DAC, quantise: false }, node, 0.1234)).toBe(0.1234);
   });
@@ -22,8 +22,23 @@ describe('DAC and patch map', () => {
 
   it('rejects codes and patch maps the hardware cannot have', () => {
     expect(() => dacVoltage(PAPER_DAC, node, 300)).toThrow(/DAC code must be an integer in 0\.\.255, got 300/);
-    expect(() => validatePatchMap(Array.from({ length: 9 }, (_, i) => ({ kind: 'node', node: i })), 16, 1)).toThrow(/8/);
-    expect(() => validatePatchMap([{ kind: 'node', node: 3 }, { kind: 'node', node: 3 }], 16, 1)).toThrow(/patch\[1\]/);
+    expect(() =>
+      validatePatchMap(
+        Array.from({ length: 9 }, (_, i) => ({ kind: 'node', node: i })),
+        16,
+        1,
+      ),
+    ).toThrow(/8/);
+    expect(() =>
+      validatePatchMap(
+        [
+          { kind: 'node', node: 3 },
+          { kind: 'node', node: 3 },
+        ],
+        16,
+        1,
+      ),
+    ).toThrow(/patch\[1\]/);
     expect(() => validatePatchMap([{ kind: 'node', node: 16 }], 16, 1)).toThrow(/patch\[0\]\.node/);
   });
 });

@@ -10,7 +10,18 @@
  * the window only bounds how far the supervisor runs ahead; results do not depend on it.
  * The supervisor never sends a step past a test that is not read out yet.
  */
-import { LATER as LATER_, NO_OUTPUT as NO_OUTPUT_, call as call_, emit as emit_, stepTime_ns, type Decider, type Experiment, type Output, type Signal, type Source } from '@metatwin/contracts';
+import {
+  LATER as LATER_,
+  NO_OUTPUT as NO_OUTPUT_,
+  call as call_,
+  emit as emit_,
+  stepTime_ns,
+  type Decider,
+  type Experiment,
+  type Output,
+  type Signal,
+  type Source,
+} from '@metatwin/contracts';
 import type { PatchTarget } from './dac';
 import type { DacRequest, SupervisorCall, SupervisorResult } from './port';
 import { datapointAt, lowerBound, testSteps } from './schedule';
@@ -114,7 +125,8 @@ export function supervisorDecider(options: SupervisorOptions): Decider<Superviso
     out.push(call({ op: 'writeDac', t_ns: 0, writes: rails, purpose: { kind: 'setup' } }));
   };
 
-  const abort = (s: SupervisorState, t_ns: number, step: number, reason: string): ReadonlyArray<Out> => (s.phase === 'ended' ? NO_OUTPUT : [emit('RunAborted', t_ns, { reason, step })]);
+  const abort = (s: SupervisorState, t_ns: number, step: number, reason: string): ReadonlyArray<Out> =>
+    s.phase === 'ended' ? NO_OUTPUT : [emit('RunAborted', t_ns, { reason, step })];
 
   const evolve = (s: SupervisorState, sig: Signal): SupervisorState => {
     switch (sig.type) {
@@ -193,7 +205,13 @@ export function supervisorDecider(options: SupervisorOptions): Decider<Superviso
       case 'StepDriven':
         return [emit('DacWritten', input.t_ns, { writes: input.writes }), emit('LearningEnabled', input.t_ns, { step: input.step, duration_ns: input.duration_ns })];
       case 'WiperMoved':
-        return [emit('PotentiometerSet', input.t_ns, { position: input.setting.position, positions: input.setting.positions, eta: input.setting.position / (input.setting.positions - 1) })];
+        return [
+          emit('PotentiometerSet', input.t_ns, {
+            position: input.setting.position,
+            positions: input.setting.positions,
+            eta: input.setting.position / (input.setting.positions - 1),
+          }),
+        ];
       case 'DemuxSet':
         return [emit('DemuxSelected', input.t_ns, { step: input.step, datapoint: input.datapoint, address: input.address })];
       case 'GatesEvolved':

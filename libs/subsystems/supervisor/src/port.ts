@@ -84,6 +84,12 @@ function pulse(port: SupervisorPort, c: CallOf<'driveStep'>, writes: ReadonlyArr
   const pulsed = port.pulseLearnEnable(c.t_ns, c.duration_ns);
   return pulsed instanceof Promise ? pulsed.then(() => stepDriven(c, writes)) : stepDriven(c, writes);
 }
-const stepDriven = (c: CallOf<'driveStep'>, writes: ReadonlyArray<DacWrite>): SupervisorResult => ({ type: 'StepDriven', t_ns: c.t_ns, step: c.step, writes, duration_ns: c.duration_ns });
+const stepDriven = (c: CallOf<'driveStep'>, writes: ReadonlyArray<DacWrite>): SupervisorResult => ({
+  type: 'StepDriven',
+  t_ns: c.t_ns,
+  step: c.step,
+  writes,
+  duration_ns: c.duration_ns,
+});
 const wiperMoved = (c: CallOf<'setPotentiometer'>, setting: WiperSetting): SupervisorResult => ({ type: 'WiperMoved', t_ns: c.t_ns, setting, eta: c.eta });
 const demuxSet = (c: CallOf<'selectDemux'>): SupervisorResult => ({ type: 'DemuxSet', t_ns: c.t_ns, step: c.step, datapoint: c.datapoint, address: c.address });

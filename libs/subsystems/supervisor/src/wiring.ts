@@ -8,7 +8,11 @@ import { PAPER_DAC, type DacConfig, type PatchTarget } from './dac';
 /** DAC channels in order: one per input node, one per rail, then the label line. */
 export function patchMap(exp: Experiment): PatchTarget[] {
   const differential = 'plus' in exp.roles.output;
-  return [...exp.roles.inputs.map((node) => ({ kind: 'node', node }) as const), ...exp.roles.rails.map((r) => ({ kind: 'node', node: r.node }) as const), { kind: 'label', output: 0, differential }];
+  return [
+    ...exp.roles.inputs.map((node) => ({ kind: 'node', node }) as const),
+    ...exp.roles.rails.map((r) => ({ kind: 'node', node: r.node }) as const),
+    { kind: 'label', output: 0, differential },
+  ];
 }
 
 export function dacConfig(exp: Experiment): DacConfig {

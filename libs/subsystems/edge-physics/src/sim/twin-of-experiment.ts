@@ -10,14 +10,25 @@ import { learningOffsets, mismatchedTransistors } from '../imperfections';
 import { TwinNetwork } from '../twin';
 
 export function networkOf(spec: NetworkSpec): Network {
-  return spec.kind === 'lattice' ? squareLattice(spec.rows, spec.cols, spec.periodic) : networkFromEdges(spec.nodes, spec.edges.map(([a, b]) => [a, b] as [number, number]));
+  return spec.kind === 'lattice'
+    ? squareLattice(spec.rows, spec.cols, spec.periodic)
+    : networkFromEdges(
+        spec.nodes,
+        spec.edges.map(([a, b]) => [a, b] as [number, number]),
+      );
 }
 
 /** The twin network of an experiment, with its mismatch, offsets and damage, at the initial gates. */
 export function twinOf(exp: Experiment): TwinNetwork {
   const network = networkOf(exp.network);
   const streams = rngStreams(exp.seed);
-  const card: Level1Params = { vto_V: exp.transistor.vto_V, beta_AperV2: exp.transistor.k_AperV2, gamma_sqrtV: exp.transistor.gamma_sqrtV, phi_V: exp.transistor.phi_V, lambda_perV: exp.transistor.lambda_perV };
+  const card: Level1Params = {
+    vto_V: exp.transistor.vto_V,
+    beta_AperV2: exp.transistor.k_AperV2,
+    gamma_sqrtV: exp.transistor.gamma_sqrtV,
+    phi_V: exp.transistor.phi_V,
+    lambda_perV: exp.transistor.lambda_perV,
+  };
   const m = network.edgeCount;
   const { mismatch, learningOffsetSigma_V2, damage } = exp.imperfections;
   return new TwinNetwork(

@@ -8,7 +8,8 @@ import type { AdcCodes, MeasurementPort, SampleAt } from '../port';
 
 export const MIRROR_CODES: AdcCodes = Object.freeze({ nodeCode: 128, gateCode: 128, repeats: 1 });
 
-export type MeasurementCommandRecord = { readonly op: 'select'; readonly t_ns: number; readonly address: number } | { readonly op: 'sample'; readonly t_ns: number; readonly at: SampleAt };
+export type MeasurementCommandRecord =
+  { readonly op: 'select'; readonly t_ns: number; readonly address: number } | { readonly op: 'sample'; readonly t_ns: number; readonly at: SampleAt };
 
 export class MeasurementMirror implements MeasurementPort {
   readonly journal: MeasurementCommandRecord[] = [];

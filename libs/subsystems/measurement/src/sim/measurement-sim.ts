@@ -10,7 +10,14 @@ import { PAPER_ADC, readGate, readNode, type AdcConfig } from '../adc';
 import type { AdcCodes, AnalogInput, MeasurementPort, SampleAt } from '../port';
 
 export function adcConfig(exp: Experiment): AdcConfig {
-  return { ...PAPER_ADC, quantise: exp.quantisation.adc, node: NODE_ADC, gate: GATE_ADC, repeats: exp.quantisation.adcRepeats, noiseSigma_V: exp.imperfections.readoutNoiseSigma_V };
+  return {
+    ...PAPER_ADC,
+    quantise: exp.quantisation.adc,
+    node: NODE_ADC,
+    gate: GATE_ADC,
+    repeats: exp.quantisation.adcRepeats,
+    noiseSigma_V: exp.imperfections.readoutNoiseSigma_V,
+  };
 }
 
 export class MeasurementSim implements MeasurementPort {
