@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Experiment } from './experiment';
 import { CONTRACT_VERSION, EMITTER, SIGNAL_TYPES, SOURCES, encodeFloat64, toRecord, type Signal, type SignalData, type SignalType, type Source } from './signals';
+import { xorExperiment } from './testing/experiment-fixture';
 import { checkLogBatches, formatFailures, readLogBatches, signalValidators, type LogCheck } from './testing/schema-validation';
 import { checkSignal } from './validate';
 
@@ -18,37 +19,13 @@ const published = readFileSync(join(root, 'docs', 'signals.schema.json'), 'utf8'
 const schema = JSON.parse(published) as Record<string, unknown> & { $defs: Record<string, Record<string, unknown>> };
 const validators = signalValidators(schema);
 
-const experiment: Experiment = {
-  name: 'xor',
+// The XOR fixture, with every optional part of an experiment filled in (mismatch, damage, a mixed rig).
+const experiment: Experiment = xorExperiment({
   description: 'schema spec',
-  seed: 1,
-  network: { kind: 'lattice', rows: 4, cols: 4, periodic: true },
-  transistor: { card: 'ald1106-fitted', vto_V: 0.75, k_AperV2: 0.0011, gamma_sqrtV: 1.09, phi_V: 0.95, lambda_perV: 0.2 },
-  initialGates_V: Array(32).fill(3.5),
-  roles: {
-    inputs: [0, 2],
-    rails: [
-      { node: 3, volts: 0.11 },
-      { node: 7, volts: 0.4 },
-    ],
-    output: { plus: 1, minus: 13 },
-  },
-  dataset: {
-    inputs: [
-      [0, 0],
-      [0, 0.45],
-      [0.45, 0],
-      [0.45, 0.45],
-    ],
-    labels: [0, -0.087, -0.087, 0],
-  },
-  clamp: { kind: 'differential', eta: 0.5 },
-  schedule: { t_h_s: 1e-4, steps: 2000, order: 'random', testEvery: 1000, substeps: 1 },
-  learning: { v0_V: 0.33, r0_Ohm: 100, c0_F: 2.2e-5, gMin_V: 1.1, gMax_V: 10 },
-  quantisation: { dac: true, adc: true, adcRepeats: 1 },
-  imperfections: { mismatch: { vtoSigma_V: 0.01, kpRelSigma: 0.005 }, learningOffsetSigma_V2: 0, readoutNoiseSigma_V: 0, damage: [{ edge: 3, kind: 'open', at_s: 0.5 }] },
+  schedule: { steps: 2000 },
+  imperfections: { mismatch: { vtoSigma_V: 0.01, kpRelSigma: 0.005 }, damage: [{ edge: 3, kind: 'open', at_s: 0.5 }] },
   rig: { supervisor: 'sim', 'edge-physics': 'sim', clamping: 'mirror', measurement: 'bridge:/dev/ttyACM0' },
-};
+});
 const gates = encodeFloat64(Float64Array.of(3.5, 3.25, 1.1));
 
 /** One valid signal of every type (typed: a new signal type does not compile without one). */

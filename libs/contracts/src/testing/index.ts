@@ -1,4 +1,5 @@
 // Testing helpers for specs of deciders (import as @metatwin/contracts/testing; never from production code).
 export { Outcome, Scenario, given, type StatePattern } from './decider-scenario';
 export { XOR_EXPERIMENT, xorExperiment, type ExperimentPatch } from './experiment-fixture';
-export { SignalStamper, TEST_RUN_ID, runCreated, signal, type Stamp } from './signal-builder';
+export { SignalStamper, TEST_RUN_ID, runCreated, signal, xorSetUpSignals, type Stamp } from './signal-builder';
+export { expectFastPath } from './port-check';

@@ -60,3 +60,30 @@ export function signal<T extends SignalType>(type: T, data: SignalData[T], stamp
 export function runCreated(experiment: Experiment, options: { readonly runId?: string; readonly mode?: 'embedded' | 'distributed' } = {}): Signal<'RunCreated'> {
   return signal('RunCreated', { contract: CONTRACT_VERSION, experiment, mode: options.mode ?? 'embedded' }, { runId: options.runId, source: 'supervisor', seq: 1, t_ns: 0 });
 }
+
+/**
+ * The supervisor's set-up of the XOR fixture as its signals: the patch map (inputs at nodes
+ * 0 and 2, rails at 3 and 7, then the label line) and the rails' DAC latch (0.11 V, 0.40 V).
+ */
+export function xorSetUpSignals(stamper: SignalStamper): { readonly patchMapSet: () => Signal; readonly rails: () => Signal } {
+  const { signal: stamp } = stamper;
+  return {
+    patchMapSet: () =>
+      stamp('PatchMapSet', {
+        channels: [
+          { kind: 'node', node: 0 },
+          { kind: 'node', node: 2 },
+          { kind: 'node', node: 3 },
+          { kind: 'node', node: 7 },
+          { kind: 'label', output: 0 },
+        ],
+      }),
+    rails: () =>
+      stamp('DacWritten', {
+        writes: [
+          { channel: 2, code: 63 },
+          { channel: 3, code: 228 },
+        ],
+      }),
+  };
+}

@@ -5,8 +5,8 @@
  * waits for its step's label; labels of applied steps are forgotten; a step sent again
  * replaces its label). In the xor fixture channel 4 is the label line.
  */
-import { call, emit, isPending, type Signal } from '@metatwin/contracts';
-import { SignalStamper, given, runCreated, xorExperiment } from '@metatwin/contracts/testing';
+import { call, emit, type Signal } from '@metatwin/contracts';
+import { SignalStamper, given, runCreated, xorExperiment, expectFastPath, xorSetUpSignals } from '@metatwin/contracts/testing';
 import { clampingDecider } from './decider';
 import { executeClampingCall, type ClampingCall, type ClampingPort, type ClampingResult } from './port';
 
@@ -17,25 +17,9 @@ const bipolar = (code: number): number => -0.225 + code * LSB;
 
 const created = runCreated(xorExperiment());
 const d = clampingDecider;
-const { signal } = new SignalStamper();
-
-const patchMapSet = (): Signal =>
-  signal('PatchMapSet', {
-    channels: [
-      { kind: 'node', node: 0 },
-      { kind: 'node', node: 2 },
-      { kind: 'node', node: 3 },
-      { kind: 'node', node: 7 },
-      { kind: 'label', output: 0 },
-    ],
-  });
-const rails = (): Signal =>
-  signal('DacWritten', {
-    writes: [
-      { channel: 2, code: 63 },
-      { channel: 3, code: 228 },
-    ],
-  });
+const stamper = new SignalStamper();
+const { signal } = stamper;
+const { patchMapSet, rails } = xorSetUpSignals(stamper);
 const stepStarted = (k: number, datapoint = 1): Signal => signal('StepStarted', { step: k, datapoint }, { t_ns: k * T_H });
 /** A training step's latch: the inputs, then the label line at `labelCode`. */
 const stepWrites = (k: number, labelCode: number): Signal =>
@@ -185,18 +169,6 @@ describe('clamping decider', () => {
         [`label ${T_H} -0.087`, `clamp ${T_H} 0.25,0.5`],
       ],
     ];
-    for (const [c, expected, calls] of cases) {
-      log.length = 0;
-      const now = executeClampingCall(syncPort, c);
-      expect(isPending(now)).toBe(false);
-      expect(now).not.toBeInstanceOf(Promise);
-      expect(now).toEqual(expected);
-      expect(log).toEqual(calls);
-      log.length = 0;
-      const later = executeClampingCall(asyncPort, c);
-      expect(isPending(later)).toBe(true);
-      await expect(later).resolves.toEqual(now);
-      expect(log).toEqual(calls);
-    }
+    await expectFastPath(executeClampingCall, syncPort, asyncPort, log, cases);
   });
 });

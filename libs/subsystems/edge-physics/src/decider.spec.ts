@@ -6,8 +6,8 @@
  * The xor fixture holds nodes 0, 2 (inputs, DAC channels 0–1) and 3, 7 (rails, channels 2–3);
  * channel 4 is the label line, which drives no held node.
  */
-import { call, decodeFloat64, emit, encodeFloat64, isPending, type Signal } from '@metatwin/contracts';
-import { SignalStamper, given, runCreated, xorExperiment } from '@metatwin/contracts/testing';
+import { call, decodeFloat64, emit, encodeFloat64, type Signal } from '@metatwin/contracts';
+import { SignalStamper, given, runCreated, xorExperiment, expectFastPath, xorSetUpSignals } from '@metatwin/contracts/testing';
 import { edgePhysicsDecider } from './decider';
 import { executeEdgePhysicsCall, type EdgePhysicsCall, type EdgePhysicsPort, type EdgePhysicsResult } from './port';
 
@@ -16,25 +16,9 @@ const LSB = 0.45 / 256;
 const exp = xorExperiment();
 const created = runCreated(exp);
 const d = edgePhysicsDecider;
-const { signal } = new SignalStamper();
-
-const patchMapSet = (): Signal =>
-  signal('PatchMapSet', {
-    channels: [
-      { kind: 'node', node: 0 },
-      { kind: 'node', node: 2 },
-      { kind: 'node', node: 3 },
-      { kind: 'node', node: 7 },
-      { kind: 'label', output: 0 },
-    ],
-  });
-const rails = (): Signal =>
-  signal('DacWritten', {
-    writes: [
-      { channel: 2, code: 63 },
-      { channel: 3, code: 228 },
-    ],
-  });
+const stamper = new SignalStamper();
+const { signal } = stamper;
+const { patchMapSet, rails } = xorSetUpSignals(stamper);
 const RAILS_V = [63 * LSB, 228 * LSB];
 /** A training step's DAC latch: inputs (codes a, b) and the label line. */
 const stepWrites = (k: number, a: number, b: number): Signal =>
@@ -314,17 +298,7 @@ describe('edge-physics decider', () => {
     ];
     for (const [c, ok, expected, calls] of cases) {
       learnOk = ok;
-      log.length = 0;
-      const now = executeEdgePhysicsCall(syncPort, c);
-      expect(isPending(now)).toBe(false);
-      expect(now).not.toBeInstanceOf(Promise);
-      expect(now).toEqual(expected);
-      expect(log).toEqual(calls);
-      log.length = 0;
-      const later = executeEdgePhysicsCall(asyncPort, c);
-      expect(isPending(later)).toBe(true);
-      await expect(later).resolves.toEqual(now);
-      expect(log).toEqual(calls);
+      await expectFastPath(executeEdgePhysicsCall, syncPort, asyncPort, log, [[c, expected, calls]]);
     }
   });
 });

@@ -4,8 +4,8 @@
  * in either order; results become AdcSampled; a finished test is forgotten; Resume asks
  * only for what is missing. The xor network: 16 nodes per copy, 32 gates.
  */
-import { call, emit, encodeFloat64, isPending, type Signal } from '@metatwin/contracts';
-import { SignalStamper, given, runCreated, xorExperiment } from '@metatwin/contracts/testing';
+import { call, emit, encodeFloat64, type Signal } from '@metatwin/contracts';
+import { SignalStamper, given, runCreated, xorExperiment, expectFastPath } from '@metatwin/contracts/testing';
 import { measurementDecider, type MeasurementInput } from './decider';
 import { executeMeasurementCall, type MeasurementCall, type MeasurementPort, type MeasurementResult } from './port';
 
@@ -133,16 +133,6 @@ describe('measurement decider', () => {
     const expected: MeasurementResult = { type: 'Sampled', t_ns: 7, at: { step: 5, datapoint: 1, address: 13 }, codes: { nodeCode: 100, gateCode: 50, repeats: 2 } };
     const calls = ['select 7 13', 'sample 7 5:1:13 0.25 3.5'];
 
-    const now = executeMeasurementCall(syncPort, c);
-    expect(isPending(now)).toBe(false);
-    expect(now).not.toBeInstanceOf(Promise);
-    expect(now).toEqual(expected);
-    expect(log).toEqual(calls);
-
-    log.length = 0;
-    const later = executeMeasurementCall(asyncPort, c);
-    expect(isPending(later)).toBe(true);
-    await expect(later).resolves.toEqual(now);
-    expect(log).toEqual(calls);
+    await expectFastPath(executeMeasurementCall, syncPort, asyncPort, log, [[c, expected, calls]]);
   });
 });

@@ -4,8 +4,8 @@
  * The xor fixture: DAC channels 0–1 inputs, 2–3 rails, 4 the label line; a test reads demux
  * addresses 1 and 13 for each of the 4 datapoints; tests at steps 0, 1, 2, 5, 10, 12.
  */
-import { call, emit, isPending, type Experiment, type Signal } from '@metatwin/contracts';
-import { SignalStamper, given, runCreated, xorExperiment } from '@metatwin/contracts/testing';
+import { call, emit, type Experiment, type Signal } from '@metatwin/contracts';
+import { SignalStamper, given, runCreated, xorExperiment, expectFastPath } from '@metatwin/contracts/testing';
 import { resumeSupervisor, supervisorDecider, withMissing, type SupervisorInput } from './decider';
 import { executeSupervisorCall, type DacRequest, type DacWrite, type SupervisorCall, type SupervisorPort, type SupervisorResult } from './port';
 import { datapointAt } from './schedule';
@@ -358,18 +358,6 @@ describe('supervisor decider', () => {
       [{ op: 'setPotentiometer', t_ns: 0, eta: 0.5 }, { type: 'WiperMoved', t_ns: 0, setting: { position: 64, positions: 128 }, eta: 0.5 }, ['wiper 0 0.5']],
       [{ op: 'selectDemux', t_ns: 7, step: 0, datapoint: 3, address: 13 }, { type: 'DemuxSet', t_ns: 7, step: 0, datapoint: 3, address: 13 }, ['demux 7 13']],
     ];
-    for (const [c, expected, calls] of cases) {
-      log.length = 0;
-      const now = executeSupervisorCall(syncPort, c);
-      expect(isPending(now)).toBe(false);
-      expect(now).not.toBeInstanceOf(Promise);
-      expect(now).toEqual(expected);
-      expect(log).toEqual(calls);
-      log.length = 0;
-      const later = executeSupervisorCall(asyncPort, c);
-      expect(isPending(later)).toBe(true);
-      await expect(later).resolves.toEqual(now);
-      expect(log).toEqual(calls);
-    }
+    await expectFastPath(executeSupervisorCall, syncPort, asyncPort, log, cases);
   });
 });
