@@ -9,3 +9,4 @@ export { isPresetName, parseExperimentText, planFromInput, presetInput, type Ove
 export { buildRig, rigAt, type Rig } from './build';
 export { finalState, freeConductances } from './final-state';
 export { summarise } from './summary';
+export { readTest, type TestReading } from './test-readout';

@@ -9,9 +9,9 @@
  * (measurement, tags, time), so projecting a signal twice writes the same point twice and
  * InfluxDB keeps one.
  */
-import { errorModes, meanSquaredError, modeBasis, type ModeBasis } from '@metatwin/analysis';
+import { modeBasis, type ModeBasis } from '@metatwin/analysis';
 import { decodeFloat64, type Experiment, type Signal } from '@metatwin/contracts';
-import { buildRig, freeConductances, type Rig } from '@metatwin/experiments';
+import { buildRig, freeConductances, readTest, type Rig } from '@metatwin/experiments';
 import { fromCode } from '@metatwin/physics';
 import { dacConfig, dacVoltage, outputAddresses, patchMap, testSteps, type DacConfig, type PatchTarget } from '@metatwin/supervisor';
 import { adcConfig, type AdcConfig } from '@metatwin/measurement';
@@ -286,9 +286,8 @@ export class RunProjection {
     const labels = this.rig.labels_V;
     if (test.codes.size < labels.length * this.addresses.length) return;
     this.samplesAtTest.delete(step);
-    // As result.json: the ADC reading of the output node, O+ − O− when differential.
-    const volts = (d: number, a: number): number => fromCode(this.adc.node, test.codes.get(`${d}:${a}`) as number);
-    const outputs = labels.map((_, d) => (this.addresses.length === 2 ? volts(d, this.addresses[0]) - volts(d, this.addresses[1]) : volts(d, this.addresses[0])));
+    // As result.json reads a test (the same function).
+    const { outputs, mse, modes } = readTest(this.adc, this.addresses, labels, this.basis, (d, a) => test.codes.get(`${d}:${a}`), `test step ${step}`);
     outputs.forEach((output_V, d) =>
       out.push(
         this.point(
@@ -300,8 +299,8 @@ export class RunProjection {
         ),
       ),
     );
-    const fields: Record<string, number> = { mse_V2: meanSquaredError(outputs, labels) };
-    for (const [name, value] of Object.entries(errorModes(this.basis, outputs, labels))) fields[modeField(name)] = value;
+    const fields: Record<string, number> = { mse_V2: mse };
+    for (const [name, value] of Object.entries(modes)) fields[modeField(name)] = value;
     out.push(this.point(MEASUREMENTS.error, {}, fields, test.t_ns, step));
   }
 

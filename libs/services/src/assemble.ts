@@ -4,11 +4,10 @@
  * the last GatesEvolved before it; outputs are the ADC readings (O+ − O− when differential);
  * the final power and conductances are the model's at the final gates and learning time.
  */
-import { errorModes, meanSquaredError, modeBasis, type ModeBasis } from '@metatwin/analysis';
+import { modeBasis, type ModeBasis } from '@metatwin/analysis';
 import { decodeFloat64, type Experiment, type Signal } from '@metatwin/contracts';
-import { buildRig, finalState, rigAt, summarise, type LogEntry, type RunResult } from '@metatwin/experiments';
+import { buildRig, finalState, readTest, rigAt, summarise, type LogEntry, type RunResult } from '@metatwin/experiments';
 import { adcConfig } from '@metatwin/measurement';
-import { fromCode } from '@metatwin/physics';
 import { outputAddresses } from '@metatwin/supervisor';
 
 export class RunAssembler {
@@ -100,22 +99,9 @@ export class RunAssembler {
     const exp = this.experiment;
     const codes = this.samples.get(step);
     if (!exp || !codes || !this.basis) return;
-    const adc = adcConfig(exp);
-    const volts = (d: number, address: number): number => {
-      const code = codes.get(`${d}:${address}`);
-      if (code === undefined) throw new Error(`test step ${step}: no ADC sample of datapoint ${d} at address ${address}`);
-      return adc.quantise ? fromCode(adc.node, code) : adc.node.offset_V + code * ((adc.node.fullScale_V - adc.node.offset_V) / 2 ** adc.node.bits);
-    };
-    const outputs = this.labels.map((_, d) => (this.addresses.length === 2 ? volts(d, this.addresses[0]) - volts(d, this.addresses[1]) : volts(d, this.addresses[0])));
+    const { outputs, mse, modes } = readTest(adcConfig(exp), this.addresses, this.labels, this.basis, (d, a) => codes.get(`${d}:${a}`), `test step ${step}`);
     const gates = this.gatesAtTest.get(step) ?? this.gates;
-    this.log.push({
-      t_s: (this.testTime.get(step) ?? 0) / 1e9,
-      step,
-      outputs,
-      mse: meanSquaredError(outputs, this.labels),
-      modes: errorModes(this.basis, outputs, this.labels),
-      gates_V: Array.from(gates),
-    });
+    this.log.push({ t_s: (this.testTime.get(step) ?? 0) / 1e9, step, outputs, mse, modes, gates_V: Array.from(gates) });
     this.samples.delete(step);
     this.gatesAtTest.delete(step);
   }
