@@ -57,7 +57,12 @@ describe('startInflux', () => {
     expect(await httpStatus(`${server.url}/ping`)).toBe(204);
     const created = await fetch(`${server.url}/query`, { method: 'POST', body: new URLSearchParams({ q: 'CREATE DATABASE support_check' }) });
     expect(created.status).toBe(200);
-    const written = await fetch(`${server.url}/write?db=support_check&precision=s`, { method: 'POST', body: 'probe,edge=3 gate_V=2.5 1700000000' });
+    // influxd 1.x may answer 404 "database not found" for a moment after CREATE DATABASE under load.
+    let written = await fetch(`${server.url}/write?db=support_check&precision=s`, { method: 'POST', body: 'probe,edge=3 gate_V=2.5 1700000000' });
+    for (let i = 0; i < 20 && written.status === 404; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      written = await fetch(`${server.url}/write?db=support_check&precision=s`, { method: 'POST', body: 'probe,edge=3 gate_V=2.5 1700000000' });
+    }
     expect(written.status).toBe(204);
     const query = await fetch(`${server.url}/query?${new URLSearchParams({ db: 'support_check', q: 'SELECT gate_V FROM probe', epoch: 's' })}`);
     const body = (await query.json()) as { results: Array<{ series?: Array<{ values: unknown[][] }> }> };
