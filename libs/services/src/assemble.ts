@@ -5,10 +5,22 @@
  * the final power and conductances are the model's at the final gates and learning time.
  */
 import { modeBasis, type ModeBasis } from '@metatwin/analysis';
-import { decodeFloat64, type Experiment, type Signal } from '@metatwin/contracts';
+import { decodeFloat64, type Experiment, type Signal, type SignalType } from '@metatwin/contracts';
 import { buildRig, finalState, readTest, rigAt, summarise, type LogEntry, type RunResult } from '@metatwin/experiments';
 import { adcConfig } from '@metatwin/measurement';
 import { outputAddresses } from '@metatwin/supervisor';
+
+/** The signal types the run fold acts on: every other type changes nothing in it, so a bus need not deliver them. */
+export const RUN_FOLD_TYPES = [
+  'RunCreated',
+  'GatesEvolved',
+  'TestStepStarted',
+  'NodesSettled',
+  'AdcSampled',
+  'TestStepFinished',
+  'RunFinished',
+  'RunAborted',
+] as const satisfies ReadonlyArray<SignalType>;
 
 export class RunAssembler {
   experiment: Experiment | null = null;

@@ -7,7 +7,7 @@
 import { InProcessBus } from '@metatwin/bus';
 import { CONTRACT_VERSION, SOURCES, type Experiment, type Signal } from '@metatwin/contracts';
 import type { Progress } from '@metatwin/experiments';
-import { RunAssembler } from './assemble';
+import { RUN_FOLD_TYPES, RunAssembler } from './assemble';
 import { createClampingHost, createEdgePhysicsHost, createMeasurementHost, createSupervisorHost, type AnyHost, type Env } from './factory';
 
 export interface SignalRecorder {
@@ -60,7 +60,7 @@ export async function runEmbedded(exp: Experiment, options: EmbeddedOptions): Pr
   for (const host of hosts) bus.subscribe(host.decider.listensTo, (s) => host.handle(s), host.decider.accepts);
   options.onHosts?.(hosts);
   const assembler = new RunAssembler();
-  bus.subscribe(SOURCES, (s) => assembler.fold(s));
+  bus.subscribe(SOURCES, (s) => assembler.fold(s), RUN_FOLD_TYPES);
   if (options.recorder) {
     const recorder = options.recorder;
     bus.subscribe(SOURCES, (s) => recorder.record(s));

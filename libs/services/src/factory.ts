@@ -87,22 +87,19 @@ export function resolveAdapter(source: Source, requested: AdapterChoice, env: En
 
 /** Every subsystem's adapter for a run, checked: fails on one that cannot be built here. */
 export function resolveRig(exp: Experiment, env: Env): RigChoice {
-  const choose = (s: Source): AdapterChoice => {
-    const choice = resolveAdapter(s, exp.rig[s], env);
-    if (choice.startsWith('bridge:')) throw bridgeUnavailable(s, choice);
-    return choice;
-  };
+  const choose = (s: Source): AdapterChoice => buildable(s, resolveAdapter(s, exp.rig[s], env));
   return { supervisor: choose('supervisor'), 'edge-physics': choose('edge-physics'), clamping: choose('clamping'), measurement: choose('measurement') };
 }
 
 /** Fail now, naming the variable, if a service's pinned adapter is malformed or cannot be built here. */
 export function assertPinnedBuildable(source: Source, env: Env): void {
-  const pinned = resolveAdapter(source, 'sim', env);
-  if (pinned.startsWith('bridge:')) throw bridgeUnavailable(source, pinned);
+  buildable(source, resolveAdapter(source, 'sim', env));
 }
 
-function bridgeUnavailable(source: Source, choice: AdapterChoice): AdapterError {
-  return new AdapterError(
+/** The choice itself, if this build has that adapter; a hardware bridge is not built yet. */
+function buildable(source: Source, choice: AdapterChoice): AdapterChoice {
+  if (!choice.startsWith('bridge:')) return choice;
+  throw new AdapterError(
     `${source}: adapter "${choice}" is a hardware bridge, and the bridges (I/O-controller protocol, serial and TCP transports) are not built yet; use "sim" or "mirror"`,
   );
 }
@@ -111,8 +108,7 @@ type PortOf = { supervisor: SupervisorPort; 'edge-physics': EdgePhysicsPort; cla
 
 /** Build a subsystem's port for a run. */
 export function bindPort<S extends Source>(source: S, exp: Experiment, adapter: AdapterChoice): Binding<PortOf[S]> {
-  if (adapter.startsWith('bridge:')) throw bridgeUnavailable(source, adapter);
-  const mirror = adapter === 'mirror';
+  const mirror = buildable(source, adapter) === 'mirror';
   const port = ((): PortOf[Source] => {
     switch (source) {
       case 'supervisor':

@@ -64,7 +64,7 @@ export class DeciderHost<S, I extends object, C, P> {
   private readonly publish: (signal: Signal) => void;
 
   constructor(
-    private readonly subsystem: Subsystem<S, I, C, P>,
+    subsystem: Subsystem<S, I, C, P>,
     private readonly options: HostOptions<P>,
   ) {
     this.source = subsystem.decider.source;
@@ -74,7 +74,7 @@ export class DeciderHost<S, I extends object, C, P> {
   }
 
   get decider(): Decider<S, I, C> {
-    return this.subsystem.decider;
+    return this.logic;
   }
 
   /** A signal from the bus. */
@@ -103,7 +103,7 @@ export class DeciderHost<S, I extends object, C, P> {
     if (this.runs.has(runId)) throw new Error(`run ${runId} already exists`);
     const created: Signal<'RunCreated'> = { type: 'RunCreated', meta: { v: CONTRACT_VERSION, runId, source: this.source, seq: 1, t_ns: 0 }, data };
     const slot = this.open(created, 1, false);
-    this.options.publish(created);
+    this.publish(created);
     this.bound(slot);
   }
 
@@ -113,7 +113,7 @@ export class DeciderHost<S, I extends object, C, P> {
    */
   restore(created: Signal<'RunCreated'>, logged: Iterable<Signal>, lastSeq: number): void {
     const slot = this.open(created, lastSeq, false);
-    for (const s of logged) if (s.type !== 'RunCreated') slot.state = this.subsystem.decider.evolve(slot.state, s);
+    for (const s of logged) if (s.type !== 'RunCreated') slot.state = this.logic.evolve(slot.state, s);
   }
 
   /** Hand over a run rebuilt elsewhere (a private re-drive) to this host. */
@@ -175,7 +175,7 @@ export class DeciderHost<S, I extends object, C, P> {
   }
 
   private open(created: Signal<'RunCreated'>, seq: number, announce = true): Slot<S, I, P> {
-    const slot = this.slot(created.meta.runId, this.subsystem.decider.start(created), this.options.bind(created), seq);
+    const slot = this.slot(created.meta.runId, this.logic.start(created), this.options.bind(created), seq);
     this.runs.set(slot.runId, slot);
     if (announce) this.bound(slot);
     return slot;

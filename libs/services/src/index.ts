@@ -20,7 +20,7 @@ export {
   type MeasurementHost,
   type SupervisorHost,
 } from './factory';
-export { RunAssembler } from './assemble';
+export { RUN_FOLD_TYPES, RunAssembler } from './assemble';
 export { RunFailedError, runEmbedded, type EmbeddedOptions, type SignalRecorder } from './embedded';
 export { CAUSAL_RANK, LogRecorder, readRunSignals } from './recorder';
 export { recoverRun, type Recovered } from './recovery';

@@ -7,11 +7,8 @@ import { NatsBus } from '@metatwin/bus';
 import { SOURCES } from '@metatwin/contracts';
 import type { Experiment, Progress, RunResult } from '@metatwin/experiments';
 import { START_RUN } from '@metatwin/service-host';
-import { RunAssembler, RunFailedError } from '@metatwin/services';
+import { RUN_FOLD_TYPES, RunAssembler, RunFailedError } from '@metatwin/services';
 import { JSONCodec } from 'nats';
-
-/** What the fold needs; the rest of the traffic stays between the services. */
-const OBSERVED = ['RunCreated', 'GatesEvolved', 'TestStepStarted', 'NodesSettled', 'AdcSampled', 'TestStepFinished', 'RunFinished', 'RunAborted'] as const;
 
 export async function runDistributed(
   exp: Experiment,
@@ -39,7 +36,8 @@ export async function runDistributed(
           onProgress({ step: acknowledged, steps: exp.schedule.steps, t_s: acknowledged * exp.schedule.t_h_s, mse: last ? last.mse : NaN, wall_s: now - started });
         }
       },
-      OBSERVED,
+      // What the fold needs; the rest of the traffic stays between the services.
+      RUN_FOLD_TYPES,
     );
   });
   try {

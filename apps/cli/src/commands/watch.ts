@@ -20,24 +20,12 @@ import { parseArgs } from 'node:util';
 import { fromRecord, type Signal, type SignalType, type Source } from '@metatwin/contracts';
 import type { LogBatch } from '@metatwin/eventlog';
 import type { Experiment, LogEntry } from '@metatwin/experiments';
-import { CAUSAL_RANK, RunAssembler } from '@metatwin/services';
+import { CAUSAL_RANK, RUN_FOLD_TYPES, RunAssembler } from '@metatwin/services';
 import { UsageError } from '../usage';
 import { defaultLogDir, openEventLog } from './event-log';
 
-/**
- * The signals RunAssembler acts on (the types distributed.ts observes), ordered at equal
- * simulated time by readRunSignals's causal rank. Other types change nothing in the fold.
- */
-const FOLDED: ReadonlySet<SignalType> = new Set<SignalType>([
-  'RunCreated',
-  'GatesEvolved',
-  'TestStepStarted',
-  'NodesSettled',
-  'AdcSampled',
-  'TestStepFinished',
-  'RunFinished',
-  'RunAborted',
-]);
+/** The signals RunAssembler acts on, ordered at equal simulated time by readRunSignals's causal rank. */
+const FOLDED: ReadonlySet<SignalType> = new Set<SignalType>(RUN_FOLD_TYPES);
 const RANK: Partial<Record<SignalType, number>> = Object.fromEntries([...FOLDED].map((t) => [t, CAUSAL_RANK[t]]));
 
 /** Trailing wall-clock span over which the step rate is measured (s). */
