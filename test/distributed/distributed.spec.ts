@@ -109,6 +109,19 @@ describe('distributed: four services over NATS', () => {
     expect(verify.status).toBe(0);
   });
 
+  it('ends a run whose test-step solve fails with RunAborted, aborted.json and exit 1, as the embedded path does', () => {
+    const out = mkdtempSync(join(tmpdir(), 'mt-dist-abort-'));
+    const file = join(out, 'experiment.json');
+    // So conductive a transistor that no DC solve converges: the first test (step 0) fails.
+    writeFileSync(file, JSON.stringify({ preset: 'regression', schedule: { steps: 200 }, transistor: { k_AperV2: 1e300 } }));
+    const r = cli(['run', file, '--bus', nats.url, '--out', out, '--no-report']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/run aborted: .*test at step 0: datapoint 0: free solve/);
+    const aborted = JSON.parse(readFileSync(join(out, 'aborted.json'), 'utf8')) as { status: string; reason: string };
+    expect(aborted).toMatchObject({ status: 'aborted' });
+    expect(aborted.reason).toMatch(/test at step 0/);
+  });
+
   it('answers malformed signals on the dead-letter subject and keeps running', async () => {
     const nc = await connect({ servers: nats.url });
     const codec = JSONCodec<DeadLetter>();
