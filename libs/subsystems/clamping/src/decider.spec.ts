@@ -107,7 +107,7 @@ describe('clamping decider', () => {
       .then([emit('ClampOutputSet', 0, { step: 0, substep: 0, drives: 'voltage', values: [0.2, 0.19] })]);
   });
 
-  it('labels of earlier steps are forgotten after a ClampOutputSet (the edge applies steps in order)', () => {
+  it('labels of steps before the last clamp output are forgotten at the next label (the edge applies steps in order)', () => {
     // The supervisor ran ahead: labels of steps 0, 1 and 2 are kept.
     const ahead = given(d, created, [patchMapSet(), stepStarted(0), stepWrites(0, 78), stepStarted(1), stepWrites(1, 128), stepStarted(2), stepWrites(2, 200)]);
     expect(ahead.state.labels).toEqual([
@@ -118,10 +118,14 @@ describe('clamping decider', () => {
     ahead
       .when(clamped(1))
       .then([emit('ClampOutputSet', T_H, { step: 1, substep: 0, drives: 'voltage', values: [0.2, 0.19] })])
+      .thenState({ answered: 1 })
+      .given(stepStarted(3))
+      .when(stepWrites(3, 90))
       .thenState({
         labels: [
           [1, bipolar(128)],
           [2, bipolar(200)],
+          [3, bipolar(90)],
         ],
       })
       .when(freeOutput(0))

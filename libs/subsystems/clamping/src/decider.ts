@@ -26,6 +26,8 @@ export interface ClampingState {
   readonly currentStep: number;
   /** Label line value per training step still needed, oldest first. */
   readonly labels: ReadonlyArray<readonly [step: number, label_V: number]>;
+  /** The step of the latest clamp output: labels of earlier steps are no longer needed (the edge applies steps in order). */
+  readonly answered: number;
 }
 
 type Out = Output<ClampingCall>;
@@ -42,7 +44,7 @@ export const clampingDecider: Decider<ClampingState, ClampingResult, ClampingCal
 
   start(created) {
     const differential = 'plus' in created.data.experiment.roles.output;
-    return { labelChannel: -1, labelConverter: differential ? labelLineConverter(NODE_DAC) : NODE_DAC, currentStep: -1, labels: [] };
+    return { labelChannel: -1, labelConverter: differential ? labelLineConverter(NODE_DAC) : NODE_DAC, currentStep: -1, labels: [], answered: -1 };
   },
 
   decide(s, input): ReadonlyArray<Out> | typeof LATER {
@@ -90,9 +92,10 @@ export const clampingDecider: Decider<ClampingState, ClampingResult, ClampingCal
           sig.data.channels.findIndex((c) => c.kind === 'label'),
           s.currentStep,
           s.labels,
+          s.answered,
         );
       case 'StepStarted':
-        return next(s, s.labelChannel, sig.data.step, s.labels);
+        return next(s, s.labelChannel, sig.data.step, s.labels, s.answered);
       case 'DacWritten': {
         if (s.currentStep < 0) return s;
         const { writes } = sig.data;
@@ -101,19 +104,14 @@ export const clampingDecider: Decider<ClampingState, ClampingResult, ClampingCal
         if (w < 0) return s;
         const step = s.currentStep;
         const volts = writes[w].volts ?? fromCode(s.labelConverter, writes[w].code);
-        // A step sent again (after a restart) replaces what was kept from it on.
-        let keep = s.labels.length;
-        while (keep > 0 && s.labels[keep - 1][0] >= step) keep--;
-        const labels = s.labels.slice(0, keep);
+        // Keep the labels still needed; a step sent again (after a restart) replaces what was kept from it on.
+        const labels: Array<readonly [number, number]> = [];
+        for (const kept of s.labels) if (kept[0] >= s.answered && kept[0] < step) labels.push(kept);
         labels.push([step, volts]);
-        return next(s, s.labelChannel, s.currentStep, labels);
+        return next(s, s.labelChannel, s.currentStep, labels, s.answered);
       }
-      case 'ClampOutputSet': {
-        // Labels of steps before this one are no longer needed: the edge applies steps in order.
-        let first = 0;
-        while (first < s.labels.length && s.labels[first][0] < sig.data.step) first++;
-        return first === 0 ? s : next(s, s.labelChannel, s.currentStep, s.labels.slice(first));
-      }
+      case 'ClampOutputSet':
+        return sig.data.step > s.answered ? next(s, s.labelChannel, s.currentStep, s.labels, sig.data.step) : s;
       case 'RunCreated':
       case 'RunFinished':
       case 'RunAborted':
@@ -138,6 +136,6 @@ export const clampingDecider: Decider<ClampingState, ClampingResult, ClampingCal
   },
 };
 
-function next(s: ClampingState, labelChannel: number, currentStep: number, labels: ReadonlyArray<readonly [number, number]>): ClampingState {
-  return { labelChannel, labelConverter: s.labelConverter, currentStep, labels };
+function next(s: ClampingState, labelChannel: number, currentStep: number, labels: ReadonlyArray<readonly [number, number]>, answered: number): ClampingState {
+  return { labelChannel, labelConverter: s.labelConverter, currentStep, labels, answered };
 }
