@@ -8,6 +8,7 @@ export {
   encodeFloat64,
   fromRecord,
   toRecord,
+  unreadableRun,
   type SignalRecord,
   type DacChannelWrite,
   type PatchTargetData,

@@ -147,6 +147,17 @@ export const EMITTER: { readonly [T in SignalType]: Source | 'any' } = {
 
 export type Signal<T extends SignalType = SignalType> = T extends SignalType ? { readonly type: T; readonly meta: SignalMeta; readonly data: SignalData[T] } : never;
 
+/**
+ * Why a logged run cannot be read by this contract (its records are typed by index, and the
+ * indices change between versions), or null when it can. Contract 1 logs carried no number.
+ */
+export function unreadableRun(created: Signal<'RunCreated'>): string | null {
+  const v = (created.data as { contract?: unknown }).contract ?? 1;
+  return v === CONTRACT_VERSION
+    ? null
+    : `run ${created.meta.runId} was recorded in contract version ${String(v)}; this metatwin reads version ${CONTRACT_VERSION} (run it again to record it anew)`;
+}
+
 /** Byte views of arrays encoded before: the edge physics encodes its same gate array every step. */
 const byteViews = new WeakMap<Float64Array, Buffer>();
 

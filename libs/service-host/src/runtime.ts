@@ -209,7 +209,15 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
     for (const runId of runIds) {
       const signals = await readRunSignals(log, runId);
       if (signals.some((s) => s.type === 'RunFinished' || s.type === 'RunAborted') || !signals.some((s) => s.type === 'RunCreated')) continue;
-      const { resumeFrom, mismatchedSteps } = recoverRun(host, signals, await log.lastSequence(runId, this.service));
+      let recovered: ReturnType<typeof recoverRun>;
+      try {
+        recovered = recoverRun(host, signals, await log.lastSequence(runId, this.service));
+      } catch (err) {
+        // One unreadable run (an older contract's log) must not stop the service.
+        this.logger.warn(`run ${runId} not resumed: ${(err as Error).message}`);
+        continue;
+      }
+      const { resumeFrom, mismatchedSteps } = recovered;
       if (mismatchedSteps > 0) this.logger.warn(`run ${runId}: ${mismatchedSteps} re-driven step(s) differ from the logged gates`);
       host.announce(runId, 'ServiceStarted', { service: this.service, resumeFrom });
       if (host.source === 'supervisor') (host as SupervisorHost).command(runId, { type: 'Pump' });

@@ -5,7 +5,7 @@
  * the final power and conductances are the model's at the final gates and learning time.
  */
 import { modeBasis, type ModeBasis } from '@metatwin/analysis';
-import { decodeFloat64, type Experiment, type Signal, type SignalType } from '@metatwin/contracts';
+import { decodeFloat64, unreadableRun, type Experiment, type Signal, type SignalType } from '@metatwin/contracts';
 import { buildRig, finalState, readTest, rigAt, summarise, type LogEntry, type RunResult } from '@metatwin/experiments';
 import { adcConfig } from '@metatwin/measurement';
 import { outputAddresses } from '@metatwin/supervisor';
@@ -51,6 +51,8 @@ export class RunAssembler {
   fold(s: Signal): void {
     switch (s.type) {
       case 'RunCreated': {
+        const unreadable = unreadableRun(s);
+        if (unreadable) throw new Error(unreadable);
         const exp = s.data.experiment;
         this.experiment = exp;
         this.mode = s.data.mode;

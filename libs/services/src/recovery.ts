@@ -6,7 +6,7 @@
  * measurement reads what an open test still lacks, and the supervisor sends again from the
  * first step missing from the log. Returns the step the service needs next.
  */
-import type { Signal } from '@metatwin/contracts';
+import { unreadableRun, type Signal } from '@metatwin/contracts';
 import { resumeSupervisor } from '@metatwin/supervisor';
 import type { AnyHost, ClampingHost, EdgePhysicsHost, MeasurementHost, SupervisorHost } from './factory';
 import { redriveEdge } from './redrive';
@@ -20,6 +20,8 @@ export interface Recovered {
 export function recoverRun(host: AnyHost, logged: ReadonlyArray<Signal>, lastSeq: number): Recovered {
   const created = logged.find((s): s is Signal<'RunCreated'> => s.type === 'RunCreated');
   if (!created) throw new Error('the log holds no RunCreated');
+  const unreadable = unreadableRun(created);
+  if (unreadable) throw new Error(unreadable);
   switch (host.source) {
     case 'edge-physics':
       return recoverEdge(host as EdgePhysicsHost, logged, lastSeq);

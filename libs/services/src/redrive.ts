@@ -9,7 +9,7 @@
  * clamping host on the run's clamp adapter answers instead, from the same logged supervisor
  * signals; the report counts how many answers came from where.
  */
-import { type AdapterChoice, type Signal } from '@metatwin/contracts';
+import { unreadableRun, type AdapterChoice, type Signal } from '@metatwin/contracts';
 import { ADAPTER_ENV, createClampingHost, createEdgePhysicsHost, type EdgePhysicsHost } from './factory';
 
 export interface RedriveOptions {
@@ -37,6 +37,8 @@ export function loggedAdapter(logged: ReadonlyArray<Signal>, source: Signal['met
 export function redriveEdge(logged: ReadonlyArray<Signal>, options: RedriveOptions = {}): Redriven {
   const created = logged.find((s): s is Signal<'RunCreated'> => s.type === 'RunCreated');
   if (!created) throw new Error('the log holds no RunCreated');
+  const unreadable = unreadableRun(created);
+  if (unreadable) throw new Error(unreadable);
   const runId = created.meta.runId;
   const answers = new Map<string, Signal<'ClampOutputSet'>>();
   for (const s of logged) if (s.type === 'ClampOutputSet' && s.meta.source === 'clamping') answers.set(`${s.data.step}:${s.data.substep}`, s);

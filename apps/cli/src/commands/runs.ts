@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { fromRecord } from '@metatwin/contracts';
+import { fromRecord, unreadableRun } from '@metatwin/contracts';
 import type { EventLog } from '@metatwin/eventlog';
 import { openEventLog } from './event-log';
 
@@ -22,6 +22,15 @@ async function describeRun(log: EventLog, runId: string): Promise<RunRow> {
     for (const r of batch.records) {
       const s = fromRecord(r, runId, 'supervisor');
       if (s.type === 'RunCreated') {
+        if (unreadableRun(s))
+          return {
+            run: runId,
+            experiment: '?',
+            mode: '?',
+            status: `contract ${String((s.data as { contract?: unknown }).contract ?? 1)} (unreadable)`,
+            steps: 0,
+            learningTime_s: 0,
+          };
         const exp = s.data.experiment;
         experiment = exp.name;
         mode = s.data.mode;
