@@ -207,10 +207,10 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
     const runIds = await log.runIds();
     this.logger.log(`event log holds ${runIds.length} run(s); looking for unfinished ones`);
     for (const runId of runIds) {
-      const signals = await readRunSignals(log, runId);
-      if (signals.some((s) => s.type === 'RunFinished' || s.type === 'RunAborted') || !signals.some((s) => s.type === 'RunCreated')) continue;
       let recovered: ReturnType<typeof recoverRun>;
       try {
+        const signals = await readRunSignals(log, runId);
+        if (signals.some((s) => s.type === 'RunFinished' || s.type === 'RunAborted') || !signals.some((s) => s.type === 'RunCreated')) continue;
         recovered = recoverRun(host, signals, await log.lastSequence(runId, this.service));
       } catch (err) {
         // One unreadable run (an older contract's log) must not stop the service.

@@ -132,6 +132,29 @@ describe('clamping decider', () => {
       .thenLater(); // step 0's label is gone
   });
 
+  it('after a rewind (steps answered before are sent again), every re-sent step is answered again', () => {
+    // Steps 0–3 answered, then the supervisor rewinds to step 1 and sends 1, 2, 3 again in a burst.
+    const answered = given(d, created, [
+      patchMapSet(),
+      stepStarted(0),
+      stepWrites(0, 10),
+      stepStarted(1),
+      stepWrites(1, 11),
+      stepStarted(2),
+      stepWrites(2, 12),
+      stepStarted(3),
+      stepWrites(3, 13),
+    ]).given(...[0, 1, 2, 3].map((k) => signal('ClampOutputSet', { step: k, substep: 0, drives: 'voltage', values: [0.2, 0.19] }, { t_ns: k * T_H })));
+    const resent = answered.given(stepStarted(1), stepWrites(1, 21), stepStarted(2), stepWrites(2, 22), stepStarted(3), stepWrites(3, 23));
+    for (const [k, code] of [
+      [1, 21],
+      [2, 22],
+      [3, 23],
+    ] as const) {
+      resent.when(freeOutput(k)).thenMatch([{ kind: 'call', call: { op: 'clamp', step: k, label_V: bipolar(code) } }]);
+    }
+  });
+
   it('a step sent again replaces the kept label (and those of the steps after it)', () => {
     given(d, created, [patchMapSet(), stepStarted(0), stepWrites(0, 78), stepStarted(1), stepWrites(1, 128), stepStarted(2), stepWrites(2, 200)])
       .given(stepStarted(1))

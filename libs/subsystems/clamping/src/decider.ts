@@ -104,11 +104,14 @@ export const clampingDecider: Decider<ClampingState, ClampingResult, ClampingCal
         if (w < 0) return s;
         const step = s.currentStep;
         const volts = writes[w].volts ?? fromCode(s.labelConverter, writes[w].code);
-        // Keep the labels still needed; a step sent again (after a restart) replaces what was kept from it on.
+        // A step at or before the last answered one is sent again (the supervisor rewound after a
+        // restart): it will be answered again. Keep the labels still needed; a step sent again
+        // replaces what was kept from it on.
+        const answered = Math.min(s.answered, step - 1);
         const labels: Array<readonly [number, number]> = [];
-        for (const kept of s.labels) if (kept[0] >= s.answered && kept[0] < step) labels.push(kept);
+        for (const kept of s.labels) if (kept[0] >= answered && kept[0] < step) labels.push(kept);
         labels.push([step, volts]);
-        return next(s, s.labelChannel, s.currentStep, labels, s.answered);
+        return next(s, s.labelChannel, s.currentStep, labels, answered);
       }
       case 'ClampOutputSet':
         return sig.data.step > s.answered ? next(s, s.labelChannel, s.currentStep, s.labels, sig.data.step) : s;
