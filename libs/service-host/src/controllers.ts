@@ -4,6 +4,7 @@ import { MessagePattern, Payload, RpcException } from '@nestjs/microservices';
 import { CONTRACT_VERSION, SUBJECTS, isRunToken, type Experiment } from '@metatwin/contracts';
 import { ExperimentError, parseExperiment } from '@metatwin/experiments';
 import { AdapterError, resolveRig, type SupervisorHost } from '@metatwin/services';
+import { withMissing } from '@metatwin/supervisor';
 import { ServiceRuntime, type Health } from './runtime';
 
 export const START_RUN = 'mt.rpc.supervisor.start';
@@ -58,6 +59,8 @@ export class SupervisorController {
     } catch (err) {
       throw new RpcException((err as Error).message);
     }
+    // A run started while a service is missing waits for it, as the runs already going do.
+    supervisor.adjust(runId, (st) => withMissing(st, this.runtime.missing));
     supervisor.command(runId, { type: 'Pump' });
     return { runId };
   }

@@ -43,6 +43,8 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
   private latency = { sum: 0, max: 0, n: 0 };
   private reconnects = 0;
   host: AnyHost | null = null;
+  /** Services the supervisor has not heard from within the presence timeout (learning frozen while any is). */
+  missing: ReadonlyArray<Source> = [];
 
   constructor(
     @Inject(SERVICE_NAME) readonly service: Source,
@@ -180,7 +182,6 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
     const nc = bus.connection;
     const lastSeen = new Map<Source, number>();
     const supervisor = host.source === 'supervisor' ? (host as SupervisorHost) : null;
-    let missingNow: ReadonlyArray<Source> = [];
     if (supervisor) {
       nc.subscribe(SUBJECTS.allPresence, { callback: (_err, m) => lastSeen.set(m.subject.split('.')[2] as Source, Date.now()) });
     }
@@ -190,10 +191,10 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
       if (supervisor) {
         const now = Date.now();
         const missing = SOURCES.filter((s) => s !== this.service && now - (lastSeen.get(s) ?? -Infinity) > PRESENCE_MISSING_AFTER_MS);
-        if (missing.join() === missingNow.join()) return;
+        if (missing.join() === this.missing.join()) return;
         this.logger.log(missing.length ? `missing: ${missing.join(', ')} — learning frozen` : 'all services present — learning resumes');
-        const released = missingNow.length > 0 && missing.length === 0;
-        missingNow = missing;
+        const released = this.missing.length > 0 && missing.length === 0;
+        this.missing = missing;
         for (const runId of supervisor.runIds()) {
           supervisor.adjust(runId, (st) => withMissing(st, missing));
           if (released) supervisor.command(runId, { type: 'Pump' });
