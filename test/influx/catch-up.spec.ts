@@ -102,7 +102,7 @@ describe('the InfluxDB projection catches up after influxd was away', () => {
     try {
       services = await startServices({ natsUrl: nats.url, influxUrl: `${influx.url}/${db}` });
       const out = mkdtempSync(join(tmpdir(), 'mt-influx-'));
-      const run = cli(['run', 'xor', '--steps', '8000', '--bus', nats.url, '--no-report', '--out', out], {});
+      const run = cli(['run', 'xor', '--steps', '12000', '--bus', nats.url, '--no-report', '--out', out], {});
       await outage(db, run.done);
       const { code, out: text } = await run.done;
       expect({ code, text }).toMatchObject({ code: 0 });
@@ -127,7 +127,8 @@ describe('the InfluxDB projection catches up after influxd was away', () => {
     const db = 'catchup_embedded';
     const out = mkdtempSync(join(tmpdir(), 'mt-influx-'));
     const logDir = join(out, 'log');
-    const run = cli(['run', 'xor', '--steps', '40000', '--record', logDir, '--influx', `${influx.url}/${db}`, '--no-report', '--out', out], {});
+    // Long enough to outlast the 2 s outage with room to spare (the embedded path runs ≈ 40,000 steps/s projecting).
+    const run = cli(['run', 'xor', '--steps', '300000', '--record', logDir, '--influx', `${influx.url}/${db}`, '--no-report', '--out', out], {});
     await outage(db, run.done);
     const { code, out: text } = await run.done;
     expect({ code, text }).toMatchObject({ code: 0 });
