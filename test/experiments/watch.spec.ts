@@ -26,7 +26,8 @@ describe('metatwin watch', () => {
   it('follows a recorded run from another process to its end', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'metatwin-watch-e2e-'));
     const logDir = join(dir, 'log');
-    const run = cli(['run', 'xor', '--steps', '80000', '--record', logDir, '--no-report', '--out', join(dir, 'out')]);
+    // Long enough that the watcher, a second process, starts while steps still arrive (≈ 4 s recorded).
+    const run = cli(['run', 'xor', '--steps', '250000', '--record', logDir, '--no-report', '--out', join(dir, 'out')]);
     // The run id appears in the log's index with the run's first batch.
     const index = join(logDir, 'runs.idx');
     for (let waited = 0; !(existsSync(index) && readFileSync(index, 'utf8').includes('\n')); waited += 20) {
@@ -43,7 +44,7 @@ describe('metatwin watch', () => {
     const lines = watched.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(result.log.length + 1);
     result.log.forEach((e, i) => expect(lines[i]).toContain(`step ${String(e.step).padStart(7)}  MSE ${e.mse.toExponential(3)} V²`));
-    expect(lines[lines.length - 1]).toMatch(/^finished: 80000 training steps, t = 8\.0000 s, final MSE /);
+    expect(lines[lines.length - 1]).toMatch(/^finished: 250000 training steps, t = 25\.0000 s, final MSE /);
     // It watched steps arrive rather than only reading history.
     expect(lines.some((l) => /  [\d,]+ steps\/s$/.test(l))).toBe(true);
   }, 180_000);
