@@ -5,7 +5,7 @@ import { runsCommand } from './commands/runs';
 import { solveCommand } from './commands/solve';
 import { upCommand } from './commands/up';
 import { watchCommand } from './commands/watch';
-import { USAGE, UsageError } from './usage';
+import { USAGE, UnavailableError, UsageError } from './usage';
 
 type Command = (argv: string[], write: (s: string) => void) => number | Promise<number>;
 
@@ -41,6 +41,10 @@ export async function main(
     if (err instanceof UsageError || isParseArgsError(err)) {
       writeError(`metatwin ${name}: ${(err as Error).message}\n`);
       return 2;
+    }
+    if (err instanceof UnavailableError) {
+      writeError(`metatwin ${name}: ${err.message}\n`);
+      return 3;
     }
     throw err;
   }

@@ -3,9 +3,10 @@ export const USAGE = `metatwin — digital twin of a self-learning transistor ne
 Usage:
   metatwin run <preset|file> [--out DIR] [--seed N] [--steps N | --time SECONDS] [--no-report] [--bus in-process|direct|nats://…] [--record DIR|nats://…] [--influx http://…]
                                     run an experiment: embedded services by default (event log
-                                    in runs/log), distributed with --bus nats://…, bare loop with
-                                    --bus direct; --influx projects it into InfluxDB (presets:
-                                    xor, regression, regression-family; or a JSON/YAML file)
+                                    in runs/log), distributed with --bus nats://…, the same with
+                                    recording off with --bus direct; --influx projects it into
+                                    InfluxDB (presets: xor, regression, regression-family; or a
+                                    JSON/YAML file, whose rig picks each subsystem's adapter)
   metatwin runs [--log DIR|nats://…] [--json]
                                     recorded runs: experiment, mode, status, length
   metatwin replay <run> [--at SECONDS] [--verify] [--log DIR|nats://…]
@@ -26,7 +27,8 @@ Usage:
 
 solve reads {"nodes", "edges", "gates", "fixed", "transistor"} (see README) and prints
 {"status", "voltages", "currents", "power", "iterations", "residual_A"}.
-Exit codes: 0 ok, 1 the solve did not converge, 2 bad input.`;
+Exit codes: 0 ok, 1 the run aborted or the solve did not converge, 2 bad input,
+3 a server or service the command needs did not answer (NATS, the four services).`;
 
 /** An error caused by the user's input: printed without a stack, exit code 2. */
 export class UsageError extends Error {
@@ -34,4 +36,17 @@ export class UsageError extends Error {
     super(message);
     this.name = 'UsageError';
   }
+}
+
+/** A server or service the command needs did not answer: printed as one line with the remedy, exit code 3. */
+export class UnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnavailableError';
+  }
+}
+
+/** What to say when NATS at `url` cannot be reached. */
+export function natsUnreachable(url: string, err: unknown): UnavailableError {
+  return new UnavailableError(`cannot reach NATS at ${url} (${(err as Error).message}): start it (bash scripts/servers.sh start) or name another server`);
 }

@@ -8,7 +8,8 @@ import { SOURCES } from '@metatwin/contracts';
 import type { Experiment, Progress, RunResult } from '@metatwin/experiments';
 import { START_RUN } from '@metatwin/service-host';
 import { RUN_FOLD_TYPES, RunAssembler, RunFailedError } from '@metatwin/services';
-import { JSONCodec } from 'nats';
+import { ErrorCode, JSONCodec } from 'nats';
+import { UnavailableError, natsUnreachable } from '../usage';
 
 export async function runDistributed(
   exp: Experiment,
@@ -18,7 +19,12 @@ export async function runDistributed(
   onProgress: (p: Progress) => void,
 ): Promise<RunResult & { run: string; mode: 'embedded' | 'distributed' }> {
   const started = clock();
-  const bus = await NatsBus.connect({ servers: natsUrl, service: 'observer', runId });
+  let bus: NatsBus;
+  try {
+    bus = await NatsBus.connect({ servers: natsUrl, service: 'observer', runId });
+  } catch (err) {
+    throw natsUnreachable(natsUrl, err);
+  }
   const assembler = new RunAssembler();
   let acknowledged = 0;
   let lastReport = 0;
@@ -44,8 +50,13 @@ export async function runDistributed(
     await bus.settle();
     // Nest's NATS transport speaks {pattern, data, id} packets; a plain request in that shape reaches the handler.
     const codec = JSONCodec<{ response?: unknown; err?: unknown }>();
-    const reply = await bus.connection.request(START_RUN, codec.encode({ pattern: START_RUN, data: { runId, experiment: exp, startedAt_ms: Date.now() }, id: runId } as never), {
-      timeout: 10_000,
+    const request = codec.encode({ pattern: START_RUN, data: { runId, experiment: exp, startedAt_ms: Date.now() }, id: runId } as never);
+    const reply = await bus.connection.request(START_RUN, request, { timeout: 10_000 }).catch((err: unknown) => {
+      const code = (err as { code?: unknown }).code;
+      if (code === ErrorCode.NoResponders)
+        throw new UnavailableError(`no supervisor answers on ${natsUrl} (${START_RUN}): start the four services (metatwin up --nats ${natsUrl})`);
+      if (code === ErrorCode.Timeout) throw new UnavailableError(`the supervisor on ${natsUrl} did not answer ${START_RUN} within 10 s`);
+      throw err;
     });
     const answer = codec.decode(reply.data);
     if (answer.err) throw new RunFailedError(`the supervisor refused the run: ${JSON.stringify(answer.err)}`, assembler);

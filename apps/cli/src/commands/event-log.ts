@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { FileEventLog, JetStreamEventLog, ThreadedJetStreamEventLog, type EventLog } from '@metatwin/eventlog';
+import { natsUnreachable } from '../usage';
 
 /** Where run logs go when no NATS is named: METATWIN_LOG_DIR, or runs/log under the working directory. */
 export function defaultLogDir(): string {
@@ -13,6 +14,10 @@ export function defaultLogDir(): string {
  */
 export async function openEventLog(target: string | undefined, options: { forRecording?: boolean } = {}): Promise<EventLog> {
   const t = target ?? process.env.METATWIN_LOG ?? defaultLogDir();
-  if (/^(nats|tls|wss?):\/\//.test(t)) return options.forRecording ? ThreadedJetStreamEventLog.connect({ servers: t }) : JetStreamEventLog.connect({ servers: t });
-  return FileEventLog.open(t);
+  if (!/^(nats|tls|wss?):\/\//.test(t)) return FileEventLog.open(t);
+  try {
+    return await (options.forRecording ? ThreadedJetStreamEventLog.connect({ servers: t }) : JetStreamEventLog.connect({ servers: t }));
+  } catch (err) {
+    throw natsUnreachable(t, err);
+  }
 }
