@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SIGNAL_TYPES, decodeFloat64, encodeFloat64 } from '@metatwin/contracts';
-import { FileEventLog } from '@metatwin/eventlog';
+import { FileEventLog, type EventLog, type LogBatch } from '@metatwin/eventlog';
 import { planFromInput, type Experiment } from '@metatwin/experiments';
 import { runEmbedded } from './embedded';
 import { LogRecorder } from './recorder';
@@ -77,4 +77,50 @@ describe('a log of another contract version', () => {
     await expect(verifyRun(log, 'old-run')).rejects.toThrow(/contract version 1/);
     await log.close();
   });
+});
+
+describe('verify checks the log is complete', () => {
+  /** A run's batches as the log stored them, served back with `change` applied (a damaged log). */
+  async function damaged(change: (batches: LogBatch[]) => LogBatch[]): Promise<Awaited<ReturnType<typeof verifyRun>>> {
+    const stored: LogBatch[] = [];
+    const capture: EventLog = {
+      append: async (b) => void stored.push(b),
+      read: async function* () {
+        for (const b of change(stored)) yield b;
+      },
+      lastSequence: async () => 0,
+      runIds: async () => ['gap-run'],
+      close: async () => undefined,
+    };
+    const recorder = new LogRecorder(capture, null, 500);
+    await runEmbedded(xor(1200), { runId: 'gap-run', recorder });
+    await recorder.flush();
+    return verifyRun(capture, 'gap-run');
+  }
+
+  it('passes an intact log', async () => {
+    const report = await damaged((b) => b);
+    expect(report).toMatchObject({ complete: true, problems: [], mismatchedSteps: 0 });
+  }, 60_000);
+
+  it('names the missing sequence numbers and steps when a middle batch of the edge physics is gone', async () => {
+    const report = await damaged((batches) => {
+      const edge = batches.filter((b) => b.source === 'edge-physics');
+      const middle = edge[Math.floor(edge.length / 2)];
+      return batches.filter((b) => b !== middle);
+    });
+    expect(report.complete).toBe(false);
+    expect(report.problems.some((p) => /^edge-physics: sequence numbers \d+\.\.\d+ are missing$/.test(p))).toBe(true);
+    expect(report.problems.some((p) => /^GatesEvolved of \d+ step\(s\) missing: /.test(p))).toBe(true);
+  }, 60_000);
+
+  it('names sequence numbers used twice and steps logged twice', async () => {
+    const report = await damaged((batches) => {
+      const edge = batches.filter((b) => b.source === 'edge-physics');
+      return [...batches, edge[1]];
+    });
+    expect(report.complete).toBe(false);
+    expect(report.problems.some((p) => /^edge-physics: sequence numbers \d+\.\.\d+ are used twice$/.test(p))).toBe(true);
+    expect(report.problems.some((p) => /^GatesEvolved of \d+ step\(s\) logged more than once: /.test(p))).toBe(true);
+  }, 60_000);
 });

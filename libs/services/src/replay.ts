@@ -36,6 +36,13 @@ export interface VerifyReport {
   /** Clamp answers taken from the log, and those a private clamp had to give because the log lacked them. */
   readonly clampAnswersFromLog: number;
   readonly clampAnswersReconstructed: number;
+  /**
+   * The log holds every step exactly once (0 … RunFinished's steps − 1, or through the last
+   * logged step of an unfinished run) and each source's sequence numbers 1, 2, 3, … without a
+   * gap or a number used twice. `problems` names what is not so (the first few of each kind).
+   */
+  readonly complete: boolean;
+  readonly problems: ReadonlyArray<string>;
 }
 
 export class ReplayError extends Error {
@@ -45,10 +52,42 @@ export class ReplayError extends Error {
   }
 }
 
-async function signalsOf(log: EventLog, runId: string): Promise<Signal[]> {
-  const out: Signal[] = [];
-  for await (const batch of log.read(runId)) for (const r of batch.records) out.push(fromRecord(r, runId, batch.source as Source));
-  return out;
+/** Every signal of the run, and what the log's batches say about its completeness. */
+async function signalsOf(log: EventLog, runId: string): Promise<{ signals: Signal[]; problems: string[] }> {
+  const signals: Signal[] = [];
+  const problems: string[] = [];
+  const next = new Map<string, number>();
+  for await (const batch of log.read(runId)) {
+    const expected = next.get(batch.source) ?? 1;
+    if (batch.firstSeq > expected) problems.push(`${batch.source}: sequence numbers ${expected}..${batch.firstSeq - 1} are missing`);
+    else if (batch.firstSeq < expected) problems.push(`${batch.source}: sequence numbers ${batch.firstSeq}..${Math.min(batch.lastSeq, expected - 1)} are used twice`);
+    next.set(batch.source, Math.max(expected, batch.lastSeq + 1));
+    for (const r of batch.records) signals.push(fromRecord(r, runId, batch.source as Source));
+  }
+  return { signals, problems };
+}
+
+/** Every training step's GatesEvolved exactly once, from 0 to the end of the run. */
+function stepProblems(signals: ReadonlyArray<Signal>): string[] {
+  const seen = new Map<number, number>();
+  let finishedSteps: number | null = null;
+  for (const s of signals) {
+    if (s.type === 'GatesEvolved' && s.meta.source === 'edge-physics' && !s.data.failed) seen.set(s.data.step, (seen.get(s.data.step) ?? 0) + 1);
+    else if (s.type === 'RunFinished') finishedSteps = s.data.steps;
+  }
+  const last = finishedSteps ?? (seen.size > 0 ? Math.max(...seen.keys()) + 1 : 0);
+  const missing: number[] = [];
+  const twice: number[] = [];
+  for (let k = 0; k < last; k++) {
+    const n = seen.get(k) ?? 0;
+    if (n === 0) missing.push(k);
+    else if (n > 1) twice.push(k);
+  }
+  const list = (ks: number[]): string => `${ks.slice(0, 5).join(', ')}${ks.length > 5 ? ` and ${ks.length - 5} more` : ''}`;
+  const problems: string[] = [];
+  if (missing.length > 0) problems.push(`GatesEvolved of ${missing.length} step(s) missing: ${list(missing)}`);
+  if (twice.length > 0) problems.push(`GatesEvolved of ${twice.length} step(s) logged more than once: ${list(twice)}`);
+  return problems;
 }
 
 export async function replayAt(log: EventLog, runId: string, at_s?: number): Promise<ReplayState> {
@@ -90,7 +129,8 @@ export async function replayAt(log: EventLog, runId: string, at_s?: number): Pro
 }
 
 export async function verifyRun(log: EventLog, runId: string): Promise<VerifyReport> {
-  const logged = await signalsOf(log, runId);
+  const { signals: logged, problems } = await signalsOf(log, runId);
+  problems.push(...stepProblems(logged));
   if (!logged.some((s) => s.type === 'RunCreated')) throw new ReplayError(`run ${runId}: no RunCreated in the log (unknown run?)`);
   const recorded = new Map<number, Float64Array>();
   for (const s of logged) if (s.type === 'GatesEvolved' && s.meta.source === 'edge-physics' && !s.data.failed) recorded.set(s.data.step, decodeFloat64(s.data.gates));
@@ -124,5 +164,7 @@ export async function verifyRun(log: EventLog, runId: string): Promise<VerifyRep
     ...(first ? { first } : {}),
     clampAnswersFromLog: redriven.clampAnswersFromLog,
     clampAnswersReconstructed: redriven.clampAnswersReconstructed,
+    complete: problems.length === 0,
+    problems,
   };
 }
