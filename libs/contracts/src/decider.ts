@@ -73,13 +73,3 @@ export interface Decider<State, Input, Call> {
 export function stepTime_ns(steps: number, t_h_s: number): number {
   return steps * Math.round(t_h_s * 1e9);
 }
-
-/** Is this input a signal (it has meta) rather than a port result or command? */
-export function isSignal(input: object): input is Signal {
-  return (input as { meta?: unknown }).meta !== undefined;
-}
-
-/** Map a completion without making a synchronous one asynchronous (the simulation's fast path). */
-export function mapCompletion<T, U>(c: Completion<T>, f: (value: T) => U): Completion<U> {
-  return isPending(c) ? c.then(f) : f(c);
-}

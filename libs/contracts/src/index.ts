@@ -38,20 +38,5 @@ export type {
   TransistorSpec,
 } from './experiment';
 export { clampDrives, nodeCount, outputNodes } from './experiment';
-export {
-  LATER,
-  NO_OUTPUT,
-  call,
-  emit,
-  isPending,
-  mapCompletion,
-  isSignal,
-  stepTime_ns,
-  type Completion,
-  type Decider,
-  type Emit,
-  type Later,
-  type Output,
-  type PortCall,
-} from './decider';
+export { LATER, NO_OUTPUT, call, emit, isPending, stepTime_ns, type Completion, type Decider, type Emit, type Later, type Output, type PortCall } from './decider';
 export { DEMUX_ADDRESS_BITS, decodeDemux, encodeDemux, type DemuxSelection } from './demux';

@@ -24,5 +24,5 @@ export { RUN_FOLD_TYPES, RunAssembler } from './assemble';
 export { RunFailedError, runEmbedded, type EmbeddedOptions, type SignalRecorder } from './embedded';
 export { CAUSAL_RANK, LogRecorder, readRunSignals } from './recorder';
 export { recoverRun, type Recovered } from './recovery';
-export { loggedAdapter, redriveEdge, type RedriveOptions, type Redriven } from './redrive';
+export { redriveEdge, type RedriveOptions, type Redriven } from './redrive';
 export { ReplayError, replayAt, verifyRun, type ReplayState, type VerifyReport } from './replay';

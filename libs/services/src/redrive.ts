@@ -28,7 +28,7 @@ export interface Redriven {
 }
 
 /** The adapter a source ran on, as its PortBound says (or the run's rig for logs without one). */
-export function loggedAdapter(logged: ReadonlyArray<Signal>, source: Signal['meta']['source']): AdapterChoice | undefined {
+function loggedAdapter(logged: ReadonlyArray<Signal>, source: Signal['meta']['source']): AdapterChoice | undefined {
   for (const s of logged) if (s.type === 'PortBound' && s.meta.source === source) return s.data.adapter;
   const created = logged.find((s): s is Signal<'RunCreated'> => s.type === 'RunCreated');
   return created?.data.experiment.rig[source];

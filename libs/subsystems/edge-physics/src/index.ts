@@ -5,5 +5,5 @@ export { applyDamage, learningOffsets, mismatchedTransistors, validateDamage, ty
 export { executeEdgePhysicsCall, type EdgePhysicsCall, type EdgePhysicsPort, type EdgePhysicsResult, type Learned, type NodesReading, type Settle } from './port';
 export { edgePhysicsDecider, type EdgePhysicsState, type InFlight } from './decider';
 export { EdgePhysicsSim } from './sim/edge-physics-sim';
-export { networkOf, twinOf } from './sim/twin-of-experiment';
+export { twinOf } from './sim/twin-of-experiment';
 export { EdgePhysicsMirror, type EdgePhysicsCommandRecord } from './mirror/edge-physics-mirror';

@@ -5,7 +5,7 @@
  * addresses 1 and 13 for each of the 4 datapoints; tests at steps 0, 1, 2, 5, 10, 12.
  */
 import { call, emit, type Experiment, type Signal } from '@metatwin/contracts';
-import { SignalStamper, given, runCreated, xorExperiment, expectFastPath } from '@metatwin/contracts/testing';
+import { SignalStamper, given, runCreated, xorExperiment, expectFastPath, xorSetUpSignals } from '@metatwin/contracts/testing';
 import { resumeSupervisor, supervisorDecider, withMissing, type SupervisorInput } from './decider';
 import { executeSupervisorCall, type DacRequest, type DacWrite, type SupervisorCall, type SupervisorPort, type SupervisorResult } from './port';
 import { datapointAt } from './schedule';
@@ -18,7 +18,9 @@ const exp = xorExperiment();
 const created = runCreated(exp);
 const manual = supervisorDecider({ window: 64, autoPump: false });
 const auto = supervisorDecider({ window: 64, autoPump: true });
-const { signal } = new SignalStamper();
+const stamper = new SignalStamper();
+const { signal } = stamper;
+const { patchMapSet } = xorSetUpSignals(stamper);
 
 const dp = (step: number, e: Experiment = exp): number => datapointAt(e.schedule, e.seed, step, e.dataset.inputs.length);
 const testWrites = (d: number): DacRequest[] => exp.dataset.inputs[d].map((volts, channel) => ({ channel, volts }));
@@ -36,16 +38,6 @@ const testOut = (k: number) => [
 ];
 
 // Past signals, as they appear in a run's log.
-const patchMapSet = (): Signal =>
-  signal('PatchMapSet', {
-    channels: [
-      { kind: 'node', node: 0 },
-      { kind: 'node', node: 2 },
-      { kind: 'node', node: 3 },
-      { kind: 'node', node: 7 },
-      { kind: 'label', output: 0 },
-    ],
-  });
 const stepStarted = (k: number): Signal => signal('StepStarted', { step: k, datapoint: dp(k) }, { t_ns: k * T_H });
 const gatesEvolved = (k: number): Signal => signal('GatesEvolved', { step: k, gates: 'AAAAAAAAAAA=', datapoint: dp(k) }, { t_ns: (k + 1) * T_H });
 const testStarted = (k: number): Signal => signal('TestStepStarted', { step: k }, { t_ns: k * T_H });
