@@ -16,10 +16,7 @@ export class Rng {
     let s = (Math.trunc(seed) ^ 0x9e3779b9) >>> 0;
     const next = (): number => {
       s = (s + 0x9e3779b9) >>> 0;
-      let z = s;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-      return (z ^ (z >>> 16)) >>> 0;
+      return mix32(s);
     };
     this.a = next();
     this.b = next();

@@ -64,8 +64,20 @@ export class TwinNetwork {
   readonly clampDrives: 'voltage' | 'current';
   readonly freeTransistors: TransistorSet;
   readonly clampedTransistors: TransistorSet;
-  /** Learning time so far: the time spent with learn-enable on (s). */
-  time_s = 0;
+  /**
+   * Learning time so far: the time spent with learn-enable on (s). Counted in whole
+   * nanoseconds, as the signals count it: a float sum drifts (5,000 steps of 1e-4 s make
+   * 0.49999999999996 s), and a damage due at 0.5 s would then come a step late.
+   */
+  get time_s(): number {
+    return this.learned_ns / 1e9;
+  }
+
+  set time_s(t_s: number) {
+    this.learned_ns = Math.round(t_s * 1e9);
+  }
+
+  private learned_ns = 0;
   /** The global learn-enable switch (MAX322): off shunts every charging current to ground. */
   learnEnabled = false;
 
@@ -262,7 +274,7 @@ export class TwinNetwork {
       if (clamped.status !== 'converged') return { ok: false, failed: { copy: 'clamped', result: clamped }, newtonIterations: iterations };
       this.integrateGates(dt);
     }
-    if (this.learnEnabled) this.time_s += duration_s;
+    if (this.learnEnabled) this.advanceLearningTime(duration_s);
     return { ok: true, newtonIterations: iterations };
   }
 
@@ -314,6 +326,11 @@ export class TwinNetwork {
   /** The learning constant V0·R0·C0 (V·s). */
   get learningScale_Vs(): number {
     return learningTimeScale_Vs(this.learning);
+  }
+
+  /** Learn-enable was on for `duration_s` more. */
+  advanceLearningTime(duration_s: number): void {
+    this.learned_ns += Math.round(duration_s * 1e9);
   }
 
   /** Apply any damage whose time has come (called at the start of each training step). */

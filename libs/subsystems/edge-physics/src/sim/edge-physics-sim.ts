@@ -51,13 +51,11 @@ export class EdgePhysicsSim implements EdgePhysicsPort {
     return OK;
   }
 
-  endLearning(t_ns: number, duration_s: number): Float64Array {
+  endLearning(_t_ns: number, duration_s: number): Float64Array {
     const { twin } = this;
-    // Learning time in whole nanoseconds, as the signals count it (a sum of 1e-4 s drifts:
-    // 5,000 of them make 0.49999999999996 s), and damage due by the end of the step applies.
-    twin.time_s = (t_ns + Math.round(duration_s * 1e9)) / 1e9;
+    twin.advanceLearningTime(duration_s);
     twin.learnEnabled = false;
-    twin.applyDamageDue();
+    twin.applyDamageDue(); // damage due by the end of the step applies
     return twin.gates_V;
   }
 
