@@ -1,15 +1,15 @@
 /**
  * The four subsystems as separate OS processes over a real nats-server with JetStream:
  * a distributed XOR run gives the same result as the embedded one, the JetStream log
- * replays the live state, and malformed messages go to the dead-letter subject while the
- * services keep running.
+ * replays the live state, and malformed records in the log go to the dead-letter subject
+ * while the services keep running.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, JSONCodec } from 'nats';
-import { CONTRACT_VERSION, SUBJECTS, type DeadLetter } from '@metatwin/contracts';
+import { SIGNAL_TYPES, SUBJECTS, type DeadLetter } from '@metatwin/contracts';
 import type { RunResult } from '@metatwin/experiments';
 import { serviceHealth, startNats, startServices, stopServices, type NatsServer, type ServiceProcess } from '@metatwin/test-support';
 
@@ -128,22 +128,25 @@ describe('distributed: four services over NATS', () => {
     const letters: DeadLetter[] = [];
     const sub = nc.subscribe(SUBJECTS.allDeadLetters, { callback: (_e, m) => letters.push(codec.decode(m.data)) });
     await nc.flush();
-    const meta = { v: CONTRACT_VERSION, runId: 'bad-run', source: 'supervisor', seq: 1, t_ns: 0 };
-    const bad = (type: string, data: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify({ type, meta, data }));
-    nc.publish('mt.sig.bad-run.supervisor.DacWritten', bad('DacWritten', { writes: [{ channel: 0, code: 300 }] }));
-    nc.publish('mt.sig.bad-run.supervisor.DacWritten', bad('DacWritten', { writes: [{ channel: 11, code: 3 }] }));
-    nc.publish('mt.sig.bad-run.supervisor.StepStarted', new TextEncoder().encode('{"type":"StepStarted","meta":'));
-    nc.publish('mt.sig.bad-run.supervisor.DemuxSelected', bad('DemuxSelected', { step: 0, datapoint: 0, address: Number.NaN }));
+    // Forged batches straight into the event log's stream (log-first: that is where services listen).
+    const type = (name: string): number => SIGNAL_TYPES.indexOf(name as never);
+    const batch = (firstSeq: number, records: unknown[]): Uint8Array =>
+      new TextEncoder().encode(JSON.stringify({ runId: 'bad-run', source: 'supervisor', firstSeq, lastSeq: firstSeq + records.length - 1, records }));
+    const js = nc.jetstream();
+    await js.publish('mtlog.bad-run.supervisor', batch(1, [[type('DacWritten'), 1, 0, { writes: [{ channel: 0, code: 300 }] }]]));
+    await js.publish('mtlog.bad-run.supervisor', batch(2, [[type('DacWritten'), 2, 0, { writes: [{ channel: 11, code: 3 }] }]]));
+    await js.publish('mtlog.bad-run.supervisor', new TextEncoder().encode('{"runId":"bad-run","records":'));
+    await js.publish('mtlog.bad-run.supervisor', batch(3, [[type('DemuxSelected'), 3, 0, { step: 0, datapoint: 0, address: null }]]));
     const deadline = Date.now() + 5000;
     while (letters.length < 7 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     sub.unsubscribe();
     await nc.close();
     const reasons = letters.map((l) => `${l.service}: ${l.reason}`);
-    expect(reasons).toContain('edge-physics: DacWritten: writes[0].code must be an integer in 0..255, got 300');
-    expect(reasons).toContain('clamping: DacWritten: writes[0].code must be an integer in 0..255, got 300');
-    expect(reasons).toContain('edge-physics: DacWritten: writes[0].channel must be an integer in 0..7, got 11');
-    expect(reasons.some((r) => r.startsWith('edge-physics: not JSON'))).toBe(true);
-    expect(reasons).toContain('measurement: DemuxSelected: address must be an integer in 0..1048576, got null');
+    expect(reasons).toContain('edge-physics: record 1: DacWritten: writes[0].code must be an integer in 0..255, got 300');
+    expect(reasons).toContain('clamping: record 1: DacWritten: writes[0].code must be an integer in 0..255, got 300');
+    expect(reasons).toContain('edge-physics: record 2: DacWritten: writes[0].channel must be an integer in 0..7, got 11');
+    expect(reasons.some((r) => /^edge-physics: stream METATWIN_LOG seq \d+: not JSON/.test(r))).toBe(true);
+    expect(reasons).toContain('measurement: record 3: DemuxSelected: address must be an integer in 0..1048576, got null');
     for (const name of ['edge-physics', 'clamping', 'measurement', 'supervisor'] as const) {
       const h = await serviceHealth(nats.url, name);
       expect(h.ok).toBe(true);

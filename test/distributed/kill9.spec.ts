@@ -8,11 +8,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'nats';
 import { SIGNAL_TYPES, SOURCES, fromRecord, type Source } from '@metatwin/contracts';
 import { JetStreamEventLog } from '@metatwin/eventlog';
 import type { RunResult } from '@metatwin/experiments';
-import { startNats, startService, startServices, stopServices, type NatsServer, type ServiceProcess } from '@metatwin/test-support';
+import { followSteps, startNats, startService, startServices, stopServices, type NatsServer, type ServiceProcess } from '@metatwin/test-support';
 
 const root = join(__dirname, '..', '..');
 const STEPS = 4000;
@@ -57,31 +56,29 @@ describe('kill -9 and resume', () => {
   const victims: Source[] = ['supervisor', 'edge-physics', 'clamping', 'measurement'];
 
   it.each(victims.map((s) => [s]))('%s: killed mid-run and restarted, the run completes with the uninterrupted gates', async (victim: Source) => {
-    const nc = await connect({ servers: nats.url });
-    let lastStep = -1;
-    nc.subscribe('mt.sig.*.edge-physics.GatesEvolved', { callback: (_e, m) => (lastStep = JSON.parse(new TextDecoder().decode(m.data)).data.step) });
+    const progress = await followSteps(nats.url);
     const dir = mkdtempSync(join(tmpdir(), 'mt-kill-'));
     const run = runCli(['run', 'xor', '--steps', String(STEPS), '--bus', nats.url, '--out', dir, '--no-report']);
     // Measurement is only needed at test steps (1000, 2000, …): kill it far from the next one,
     // so that what stops learning is its absence, not an unread test.
     const killAt = victim === 'measurement' ? 2050 : 800;
-    while (lastStep < killAt) await sleep(20);
+    while (progress.lastStep < killAt) await sleep(20);
     const index = services.findIndex((s) => s.name === victim);
     services[index].process.kill('SIGKILL');
-    const killedAt = lastStep;
+    const killedAt = progress.lastStep;
     let frozenAt = -2;
-    for (let i = 0; i < 40 && frozenAt !== lastStep; i++) {
-      frozenAt = lastStep;
+    for (let i = 0; i < 40 && frozenAt !== progress.lastStep; i++) {
+      frozenAt = progress.lastStep;
       await sleep(400);
     }
     // Frozen: nothing moves for 400 ms, and at most the supervisor's window of steps already
     // sent (64) plus the presence timeout's worth of steps were applied after the kill.
-    expect(lastStep).toBe(frozenAt);
+    expect(progress.lastStep).toBe(frozenAt);
     expect(frozenAt - killedAt).toBeLessThan(800);
     expect(frozenAt).toBeLessThan(STEPS - 1);
     services[index] = startService(victim, { natsUrl: nats.url });
     const result = await run;
-    await nc.close();
+    await progress.stop();
     expect(result.code).toBe(0);
     const resumed = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as RunResult & { run: string };
     expect(resumed.final.gates_V).toEqual(reference.final.gates_V);

@@ -34,8 +34,8 @@ export interface NatsServer {
   stop(): Promise<void>;
   /** SIGKILL without waiting: a crash. The directory stays until stop(). */
   kill(): void;
-  /** Stops (a crash when hard) and starts again on the same port and store. */
-  restart(options?: { hard?: boolean }): Promise<void>;
+  /** Stops (a crash when hard), stays down `down_ms` (default 0), and starts again on the same port and store. */
+  restart(options?: { hard?: boolean; down_ms?: number }): Promise<void>;
 }
 
 export interface InfluxServer {
@@ -131,8 +131,9 @@ export async function startNats(options: StartOptions = {}): Promise<NatsServer>
       kill() {
         proc.child.kill('SIGKILL');
       },
-      async restart({ hard = false } = {}) {
+      async restart({ hard = false, down_ms = 0 } = {}) {
         await stopServer(proc, hard ? 'SIGKILL' : 'SIGTERM');
+        if (down_ms > 0) await new Promise((r) => setTimeout(r, down_ms));
         proc = await spawnServer(launch.what, launch.bin, launch.args, launch.log, launch.health, launch.status, timeoutMs);
       },
     };

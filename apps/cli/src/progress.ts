@@ -38,6 +38,12 @@ export class ProgressBar {
     }
   }
 
+  /** A line of its own (a warning, a state change), on a terminal clearing the bar first. */
+  note(text: string): void {
+    this.write(this.tty ? `\r${text}\x1b[K\n` : `${text}\n`);
+    this.lastDraw = -Infinity;
+  }
+
   done(): void {
     if (this.tty) this.write('\n');
   }

@@ -1,14 +1,23 @@
 import { CONTRACT_VERSION, type Signal } from '@metatwin/contracts';
+import { JetStreamEventLog } from '@metatwin/eventlog';
 import { startNats, type NatsServer } from '@metatwin/test-support';
 import { connect } from 'nats';
 import { InProcessBus } from './in-process-bus';
-import { NatsBus } from './nats-bus';
+import { LogBus } from './log-bus';
 
 const step = (seq: number, runId = 'bus-run'): Signal => ({
   type: 'StepStarted',
   meta: { v: CONTRACT_VERSION, runId, source: 'supervisor', seq, t_ns: seq },
   data: { step: seq, datapoint: 0 },
 });
+
+const until = async (done: () => boolean, what: string, timeout_ms = 20_000): Promise<void> => {
+  const t0 = Date.now();
+  while (!done()) {
+    if (Date.now() - t0 > timeout_ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
 
 describe('in-process bus', () => {
   it('delivers in publish order and queues what handlers publish instead of recursing', () => {
@@ -25,7 +34,7 @@ describe('in-process bus', () => {
   });
 });
 
-describe('NATS bus (real nats-server)', () => {
+describe('log-first bus (real nats-server)', () => {
   let nats: NatsServer;
   beforeAll(async () => {
     nats = await startNats();
@@ -34,43 +43,114 @@ describe('NATS bus (real nats-server)', () => {
     await nats.stop();
   });
 
-  it('keeps one source’s order across signal types and filters by run and type', async () => {
-    const pub = await NatsBus.connect({ servers: nats.url, service: 'supervisor' });
-    const sub = await NatsBus.connect({ servers: nats.url, service: 'edge-physics', runId: 'bus-run' });
+  const open = (): Promise<JetStreamEventLog> => JetStreamEventLog.connect({ servers: nats.url, reconnectForever: true, timeout_ms: 1000 });
+
+  it('delivers only what the log stored, in one source’s order, filtered by run and type', async () => {
+    const [pubLog, subLog] = [await open(), await open()];
+    const pub = new LogBus({ log: pubLog, service: 'supervisor' });
+    const sub = new LogBus({ log: subLog, service: 'edge-physics' });
     const got: string[] = [];
     sub.subscribe(['supervisor'], (s) => got.push(`${s.type}:${s.meta.seq}`), ['StepStarted', 'TestStepStarted']);
-    await sub.settle();
+    await sub.start({ fromStreamSeq: (await subLog.lastStreamSequence()) + 1, runId: 'bus-run' });
     for (let i = 1; i <= 300; i++) {
       pub.publish(i % 2 ? step(i) : { type: 'TestStepStarted', meta: { ...step(i).meta }, data: { step: i } });
       pub.publish({ ...step(i, 'other-run') });
     }
     pub.publish({ type: 'LearningEnabled', meta: { ...step(301).meta }, data: { step: 1, duration_ns: 1 } });
     await pub.settle();
-    for (let i = 0; i < 100 && got.length < 300; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(pub.stored).toBe(601);
+    await until(() => got.length >= 300, '300 signals');
     expect(got).toEqual(Array.from({ length: 300 }, (_, k) => `${(k + 1) % 2 ? 'StepStarted' : 'TestStepStarted'}:${k + 1}`));
+    // What was delivered is what the log holds, batch by batch, contiguous.
+    let next = 1;
+    for await (const b of subLog.read('bus-run')) {
+      expect(b.firstSeq).toBe(next);
+      next = b.lastSeq + 1;
+    }
+    expect(next).toBe(302);
     await pub.close();
     await sub.close();
+    await pubLog.close();
+    await subLog.close();
   });
 
-  it('sends malformed messages to the dead-letter subject with the reason', async () => {
-    const bus = await NatsBus.connect({ servers: nats.url, service: 'clamping' });
+  it('sends records that fail validation to the dead-letter subject with the reason, and delivers the rest', async () => {
+    const log = await open();
+    const bus = new LogBus({ log, service: 'clamping' });
     const handled: Signal[] = [];
     bus.subscribe(['supervisor'], (s) => handled.push(s), ['DacWritten']);
     const nc = await connect({ servers: nats.url });
     const letters: string[] = [];
     nc.subscribe('mt.dead.clamping', { callback: (_e, m) => letters.push(JSON.parse(new TextDecoder().decode(m.data)).reason) });
     await nc.flush();
-    await bus.settle();
-    const meta = { v: CONTRACT_VERSION, runId: 'x', source: 'supervisor', seq: 1, t_ns: 0 };
-    nc.publish('mt.sig.x.supervisor.DacWritten', new TextEncoder().encode(JSON.stringify({ type: 'DacWritten', meta, data: { writes: [{ channel: 2, code: 300 }] } })));
-    nc.publish('mt.sig.x.supervisor.DacWritten', new TextEncoder().encode(JSON.stringify({ type: 'StepStarted', meta, data: { step: 0, datapoint: 0 } })));
-    nc.publish('mt.sig.x.supervisor.DacWritten', new TextEncoder().encode(JSON.stringify({ type: 'DacWritten', meta, data: { writes: [{ channel: 2, code: 30 }] } })));
-    await nc.flush();
-    for (let i = 0; i < 100 && letters.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(letters).toEqual(['DacWritten: writes[0].code must be an integer in 0..255, got 300', 'a StepStarted signal arrived on the DacWritten subject']);
+    await bus.start({ fromStreamSeq: (await log.lastStreamSequence()) + 1, runId: 'x' });
+    // A forged batch straight into the stream: a code out of range, an unknown type index, a good write.
+    const writer = await open();
+    await writer.append({
+      runId: 'x',
+      source: 'supervisor',
+      firstSeq: 1,
+      lastSeq: 3,
+      records: [
+        [6, 1, 0, { writes: [{ channel: 2, code: 300 }] }],
+        [99, 2, 0, {}],
+        [6, 3, 0, { writes: [{ channel: 2, code: 30 }] }],
+      ],
+    });
+    await until(() => letters.length >= 2 && handled.length >= 1, 'two dead letters and one signal');
+    expect(letters).toEqual(['record 1: DacWritten: writes[0].code must be an integer in 0..255, got 300', 'record 2: log record has unknown signal type index 99']);
     expect(handled.map((s) => (s.type === 'DacWritten' ? s.data.writes[0].code : -1))).toEqual([30]);
     expect(bus.deadLetters).toBe(2);
     await nc.close();
     await bus.close();
+    await log.close();
+    await writer.close();
   });
+
+  it.each([
+    ['SIGKILL', true],
+    ['SIGTERM', false],
+  ])(
+    'loses nothing and doubles nothing across a NATS outage (%s, 1.5 s down)',
+    async (_name, hard) => {
+      const [pubLog, subLog] = [await open(), await open()];
+      const waits: boolean[] = [];
+      const pub = new LogBus({ log: pubLog, service: 'supervisor', onAppendStatus: (s) => waits.push(s.waiting) });
+      const sub = new LogBus({ log: subLog, service: 'edge-physics' });
+      const run = `outage-${hard ? 'kill' : 'term'}`;
+      const got: number[] = [];
+      sub.subscribe(['supervisor'], (s) => got.push(s.meta.seq));
+      await sub.start({ fromStreamSeq: (await subLog.lastStreamSequence()) + 1, runId: run });
+      let seq = 0;
+      const sendSome = (n: number): void => {
+        for (let i = 0; i < n; i++) pub.publish(step(++seq, run));
+      };
+      sendSome(500);
+      await pub.settle();
+      const restarted = nats.restart({ hard, down_ms: 1500 });
+      // Published while the server is away: held in the outbox, appended once it is back.
+      for (let i = 0; i < 10; i++) {
+        sendSome(50);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await restarted;
+      sendSome(500);
+      await pub.settle();
+      await until(() => got.length >= seq, `all ${seq} signals delivered`, 30_000);
+      expect(got).toEqual(Array.from({ length: seq }, (_, k) => k + 1));
+      expect(waits).toContain(true);
+      expect(waits[waits.length - 1]).toBe(false);
+      let next = 1;
+      for await (const b of subLog.read(run)) {
+        expect(b.firstSeq).toBe(next);
+        next = b.lastSeq + 1;
+      }
+      expect(next).toBe(seq + 1);
+      await pub.close();
+      await sub.close();
+      await pubLog.close();
+      await subLog.close();
+    },
+    60_000,
+  );
 });

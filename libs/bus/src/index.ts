@@ -1,4 +1,4 @@
-// Signal buses: in-process (embedded runs) and NATS (distributed runs).
+// Signal buses: in-process (embedded runs) and log-first over JetStream (distributed runs).
 export { type SignalBus, type SignalHandler } from './bus';
 export { InProcessBus } from './in-process-bus';
-export { NatsBus, type NatsBusOptions } from './nats-bus';
+export { LogBus, type LogBusOptions } from './log-bus';

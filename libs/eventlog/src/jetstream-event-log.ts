@@ -23,6 +23,15 @@ export interface JetStreamEventLogOptions {
   subjectPrefix?: string;
   /** How long the server remembers msgIDs for de-duplication, ms (default 2 min). */
   duplicateWindow_ms?: number;
+  /**
+   * Keep reconnecting for ever, every 250 ms (services, and a CLI following a run): a NATS
+   * outage is a pause, not the end. Default: nats.js's few attempts, for one-shot commands.
+   */
+  reconnectForever?: boolean;
+  /** JetStream API and publish time-out, ms (default 5 s): how soon an append during an outage fails and is retried. */
+  timeout_ms?: number;
+  /** The connection's name on the server (monitoring). */
+  name?: string;
 }
 
 const DEFAULTS = { stream: 'METATWIN_LOG', subjectPrefix: 'mtlog', duplicateWindow_ms: 120_000 };
@@ -62,20 +71,20 @@ export class JetStreamEventLog implements EventLog {
 
   /** Connects and creates the stream when missing (an existing one must hold `${prefix}.>`). */
   static async connect(options: JetStreamEventLogOptions): Promise<JetStreamEventLog> {
-    const { servers, stream, subjectPrefix, duplicateWindow_ms } = { ...DEFAULTS, ...options };
+    const { servers, stream, subjectPrefix, duplicateWindow_ms, reconnectForever, timeout_ms, name } = { ...DEFAULTS, ...options };
     if (!/^[A-Za-z0-9_-]+$/.test(stream)) throw new EventLogError(`stream: must match [A-Za-z0-9_-]+, got ${JSON.stringify(stream)}`);
     if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(subjectPrefix))
       throw new EventLogError(`subjectPrefix: must be dot-separated [A-Za-z0-9_-]+ tokens, got ${JSON.stringify(subjectPrefix)}`);
     let nc: NatsConnection;
     try {
-      nc = await connect({ servers, name: 'metatwin-eventlog' });
+      nc = await connect({ servers, name: name ?? 'metatwin-eventlog', ...(reconnectForever ? { maxReconnectAttempts: -1, reconnectTimeWait: 250 } : {}) });
     } catch (err) {
       throw new EventLogError(`cannot connect to NATS at ${String(servers)}`, { cause: err });
     }
     try {
-      const jsm = await nc.jetstreamManager();
+      const jsm = await nc.jetstreamManager(timeout_ms === undefined ? {} : { timeout: timeout_ms });
       await ensureStream(jsm, stream, `${subjectPrefix}.>`, duplicateWindow_ms);
-      return new JetStreamEventLog(nc, jsm, nc.jetstream(), stream, subjectPrefix);
+      return new JetStreamEventLog(nc, jsm, nc.jetstream(timeout_ms === undefined ? {} : { timeout: timeout_ms }), stream, subjectPrefix);
     } catch (err) {
       await nc.close();
       throw err instanceof EventLogError ? err : new EventLogError(`cannot set up stream ${stream} on ${String(servers)} (is JetStream enabled?)`, { cause: err });
@@ -124,25 +133,49 @@ export class JetStreamEventLog implements EventLog {
   }
 
   /**
-   * Every batch appended from now on (or from stream sequence `fromStreamSeq`), of every run,
-   * in stream order, until `stop()`. An ordered consumer: the server pushes a bounded window
-   * and resends from the last delivered sequence after a reconnect, so a slow reader holds
-   * back the stream rather than buffering it.
+   * Every batch appended from now on (or from stream sequence `fromStreamSeq`), of every run
+   * (or of one run), in stream order, until `stop()`. An ordered consumer: the server pushes
+   * a bounded window, and after a reconnect — a NATS outage, a restarted server — it is made
+   * again from the last delivered sequence, so nothing is skipped or delivered twice. A slow
+   * reader holds back the stream rather than buffering it. `accept(subject)` lets a reader
+   * skip batches without decoding them.
    */
-  async follow(options: { fromStreamSeq?: number } = {}): Promise<{ batches: AsyncIterable<LogBatch & { streamSeq: number }>; stop: () => Promise<void> }> {
+  async follow(
+    options: {
+      fromStreamSeq?: number;
+      runId?: string;
+      accept?: (subject: string) => boolean;
+      /** A stored message that is not a batch: skipped and reported here (without it, the iteration throws CorruptLogError). */
+      onCorrupt?: (err: Error, subject: string, payload: Uint8Array) => void;
+    } = {},
+  ): Promise<{ batches: AsyncIterable<LogBatch & { streamSeq: number }>; stop: () => Promise<void> }> {
     this.assertOpen();
     const from = options.fromStreamSeq;
+    if (options.runId !== undefined) assertName('runId', options.runId);
     const consumer = await this.api('follow', () =>
       this.js.consumers.get(this.stream, {
-        filterSubjects: `${this.subjectPrefix}.>`,
+        filterSubjects: options.runId === undefined ? `${this.subjectPrefix}.>` : `${this.subjectPrefix}.${options.runId}.*`,
         ...(from === undefined ? { deliver_policy: DeliverPolicy.New } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from }),
       }),
     );
-    const messages = await this.api('follow', () => consumer.consume({ max_messages: 16 }));
+    // A short expiry makes the idle heartbeat 1 s: a server that went away is noticed soon.
+    const messages = await this.api('follow', () => consumer.consume({ max_messages: 64, expires: 2000 }));
     const decoder = this.decoder;
     const stream = this.stream;
+    const { accept, onCorrupt } = options;
     async function* batches(): AsyncIterable<LogBatch & { streamSeq: number }> {
-      for await (const m of messages) yield { ...decodeBatch(decoder.decode(m.data), `stream ${stream} seq ${m.seq}`), streamSeq: m.seq };
+      for await (const m of messages) {
+        if (accept !== undefined && !accept(m.subject)) continue;
+        let batch: LogBatch;
+        try {
+          batch = decodeBatch(decoder.decode(m.data), `stream ${stream} seq ${m.seq}`);
+        } catch (err) {
+          if (onCorrupt === undefined) throw err;
+          onCorrupt(err as Error, m.subject, m.data);
+          continue;
+        }
+        yield { ...batch, streamSeq: m.seq };
+      }
     }
     return {
       batches: batches(),
@@ -151,6 +184,18 @@ export class JetStreamEventLog implements EventLog {
         await consumer.delete().catch(() => undefined);
       },
     };
+  }
+
+  /** The stream's last sequence now (0 when empty): where a reader that has read everything so far goes on from. */
+  async lastStreamSequence(): Promise<number> {
+    this.assertOpen();
+    const info = await this.api('lastStreamSequence', () => this.jsm.streams.info(this.stream));
+    return info.state.last_seq;
+  }
+
+  /** The connection (status events: disconnect, reconnect; presence and dead letters share it). */
+  get connection(): NatsConnection {
+    return this.nc;
   }
 
   async lastSequence(runId: string, source: string): Promise<number> {

@@ -2,20 +2,21 @@ import { influxTarget, type InfluxTarget } from '@metatwin/influx';
 
 /** Service configuration from the environment, read once at the edge. */
 export interface ServiceConfig {
-  /** NATS for signals and request/reply. */
+  /** NATS for signals (log-first: through the JetStream event log on this server) and request/reply. */
   readonly natsUrl: string;
-  /** Where each service records the signals it emits: a nats:// URL (JetStream) or 'off'. */
-  readonly record: string;
-  /** Milliseconds between event-log flushes. */
-  readonly flushEvery_ms: number;
   /** InfluxDB for health figures (every service) and the log's projection (measurement); null: none. */
   readonly influx: InfluxTarget | null;
 }
 
+/** Variables of earlier versions that no longer mean anything: named, so a deployment that sets them learns why. */
+const GONE: Readonly<Record<string, string>> = {
+  METATWIN_RECORD: 'services deliver every signal through the event log on METATWIN_NATS_URL (log-first), so there is no separate recording target and no "off"',
+  METATWIN_FLUSH_MS: 'each service appends its signals as soon as they are emitted (log-first); there is no flush interval',
+};
+
 export function serviceConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  for (const [name, why] of Object.entries(GONE)) if (env[name] !== undefined) throw new RangeError(`${name} is no longer read: ${why}; unset it`);
   const natsUrl = env.METATWIN_NATS_URL ?? 'nats://127.0.0.1:4222';
-  const flush = Number(env.METATWIN_FLUSH_MS ?? 20);
   if (!/^(nats|tls|wss?):\/\//.test(natsUrl)) throw new RangeError(`METATWIN_NATS_URL must be a nats:// URL, got ${JSON.stringify(natsUrl)}`);
-  if (!(flush > 0)) throw new RangeError(`METATWIN_FLUSH_MS must be a positive number of milliseconds, got ${JSON.stringify(env.METATWIN_FLUSH_MS)}`);
-  return { natsUrl, record: env.METATWIN_RECORD ?? natsUrl, flushEvery_ms: flush, influx: influxTarget(undefined, env) };
+  return { natsUrl, influx: influxTarget(undefined, env) };
 }

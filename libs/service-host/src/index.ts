@@ -1,4 +1,4 @@
-// Hosting a subsystem core as a NestJS microservice on NATS, with its event-log recorder.
+// Hosting a subsystem core as a NestJS microservice on NATS, log-first through the JetStream event log.
 export { serviceConfig, type ServiceConfig } from './config';
 export { ServiceRuntime, type Health } from './runtime';
 export { START_RUN, SupervisorController } from './controllers';

@@ -1,16 +1,17 @@
 /**
- * What runs inside each service process: its core on the NATS signal bus, and a recorder
- * appending every signal the service emits to the JetStream event log. The Nest module
- * only creates this and exposes health and (for the supervisor) run start over
- * request/reply.
+ * What runs inside each service process: its decider's host on the log-first bus — every
+ * signal it emits is appended to the JetStream event log, and it acts only on signals the
+ * log holds — plus presence heartbeats and health. The Nest module only creates this and
+ * exposes health and (for the supervisor) run start over request/reply.
  */
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { NatsBus } from '@metatwin/bus';
-import { PRESENCE_EVERY_MS, PRESENCE_MISSING_AFTER_MS, SOURCES, SUBJECTS, type Signal, type Source } from '@metatwin/contracts';
-import { JetStreamEventLog, type EventLog } from '@metatwin/eventlog';
+import { LogBus } from '@metatwin/bus';
+import { PRESENCE_EVERY_MS, PRESENCE_MISSING_AFTER_MS, SOURCES, SUBJECTS, type Source } from '@metatwin/contracts';
+import { JetStreamEventLog } from '@metatwin/eventlog';
+import type { NatsConnection } from 'nats';
 import { InfluxSink, LogProjector } from '@metatwin/influx';
 import { MEASUREMENTS, type Point } from '@metatwin/projection';
-import { LogRecorder, assertPinnedBuildable, createHost, readRunSignals, recoverRun, type AnyHost, type SupervisorHost } from '@metatwin/services';
+import { assertPinnedBuildable, createHost, readRunSignals, recoverRun, type AnyHost, type SupervisorHost } from '@metatwin/services';
 import { withMissing } from '@metatwin/supervisor';
 import type { ServiceConfig } from './config';
 
@@ -29,10 +30,8 @@ export interface Health {
 @Injectable()
 export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
   private readonly logger: Logger;
-  private bus: NatsBus | null = null;
-  private log: EventLog | null = null;
-  private recorder: LogRecorder | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private bus: LogBus | null = null;
+  private log: JetStreamEventLog | null = null;
   private presenceTimer: NodeJS.Timeout | null = null;
   private healthTimer: NodeJS.Timeout | null = null;
   private sink: InfluxSink | null = null;
@@ -54,49 +53,53 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onModuleInit(): Promise<void> {
-    const bus = await NatsBus.connect({ servers: this.config.natsUrl, service: this.service });
-    this.bus = bus;
+    // One connection: the event log (signals go through it, log-first), presence and dead letters.
+    const log = await JetStreamEventLog.connect({ servers: this.config.natsUrl, reconnectForever: true, timeout_ms: 2000, name: `metatwin-${this.service}` });
+    this.log = log;
+    const nc = log.connection;
     void (async () => {
-      for await (const s of bus.connection.status()) if (s.type === 'reconnect') this.reconnects++;
+      for await (const s of nc.status()) {
+        if (s.type === 'reconnect') this.reconnects++;
+        if (s.type === 'disconnect') this.logger.warn(`NATS ${this.config.natsUrl} went away: learning stays frozen, nothing is dropped; reconnecting`);
+        if (s.type === 'reconnect') this.logger.log(`NATS ${this.config.natsUrl} is back: catching up from the event log`);
+      }
     })();
-    if (this.config.record !== 'off') {
-      this.log = await JetStreamEventLog.connect({ servers: this.config.record });
-      this.recorder = new LogRecorder(this.log, [this.service], 2000);
-      this.timer = setInterval(() => void this.flush(), this.config.flushEvery_ms);
-    }
-    const publish = (s: Signal): void => {
-      bus.publish(s);
-      this.recorder?.record(s);
-    };
+    const bus = new LogBus({
+      log,
+      service: this.service,
+      onAppendStatus: (st) =>
+        st.waiting ? this.logger.warn(`event log append failing (${st.reason ?? ''}); retrying until stored`) : this.logger.log('event log appends go through again'),
+      onAppendRefused: (runId, err) => this.logger.error(`run ${runId}: the event log refused this service's signals: ${err.message}`),
+    });
+    this.bus = bus;
     // A pinned adapter (METATWIN_<SUBSYSTEM>) that cannot be built stops the service here, not mid-run.
     assertPinnedBuildable(this.service, process.env);
     const host = createHost(this.service, {
-      publish,
+      publish: (s) => bus.publish(s),
       env: process.env,
       supervisor: { window: 64, autoPump: true },
       onError: (runId, err) => this.logger.error(`run ${runId}: ${(err as Error).message}`),
     });
     this.host = host;
-    // Live signals wait while unfinished runs are rebuilt from the log.
-    const waiting: Signal[] = [];
-    let recovering = this.log !== null;
-    const handle = (s: Signal): void => {
-      const t0 = performance.now();
-      host.handle(s);
-      const dt = performance.now() - t0;
-      this.latency.sum += dt;
-      this.latency.n++;
-      if (dt > this.latency.max) this.latency.max = dt;
-    };
-    bus.subscribe(host.decider.listensTo, (s) => (recovering ? waiting.push(s) : handle(s)), host.decider.accepts);
-    if (this.log) {
-      await this.recover(host, this.log);
-      recovering = false;
-      for (const s of waiting.splice(0)) handle(s);
-    }
+    bus.subscribe(
+      host.decider.listensTo,
+      (s) => {
+        const t0 = performance.now();
+        host.handle(s);
+        const dt = performance.now() - t0;
+        this.latency.sum += dt;
+        this.latency.n++;
+        if (dt > this.latency.max) this.latency.max = dt;
+      },
+      host.decider.accepts,
+    );
+    // What the log holds now is read by recovery; delivery goes on from the next stored batch.
+    const readThrough = await log.lastStreamSequence();
+    await this.recover(host, log);
+    await bus.start({ fromStreamSeq: readThrough + 1 });
     if (this.config.influx) await this.startInflux();
-    this.startPresence(bus, host);
-    this.logger.log(`listening on ${this.config.natsUrl}${this.log ? ', recording to JetStream' : ''}`);
+    this.startPresence(nc, host);
+    this.logger.log(`listening on ${this.config.natsUrl} (log-first: JetStream stream ${log.stream})`);
   }
 
   /**
@@ -150,10 +153,7 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
       if (this.sink && this.sink.stats.pending < 10_000) void this.sink.write(points);
     }, 1000);
     if (this.service !== 'measurement') return;
-    if (!(this.log instanceof JetStreamEventLog)) {
-      this.logger.warn('METATWIN_INFLUX_URL is set but recording is off: the measurement service projects the JetStream log, so nothing run-level is projected');
-      return;
-    }
+    if (!this.log) return;
     const projector = new LogProjector({ log: this.log, sink: this.sink, onWarning: (m) => this.logger.warn(m) });
     this.projector = projector;
     const { batches, stop } = await this.log.follow();
@@ -178,8 +178,7 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
    * the supervisor watches the others and holds learning frozen while any is missing, as the
    * Arduino would stop its loop when a subsystem stopped answering.
    */
-  private startPresence(bus: NatsBus, host: AnyHost): void {
-    const nc = bus.connection;
+  private startPresence(nc: NatsConnection, host: AnyHost): void {
     const lastSeen = new Map<Source, number>();
     const supervisor = host.source === 'supervisor' ? (host as SupervisorHost) : null;
     if (supervisor) {
@@ -204,7 +203,7 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Rebuild every unfinished run from the log, continue its sequence numbers and announce this service. */
-  private async recover(host: AnyHost, log: EventLog): Promise<void> {
+  private async recover(host: AnyHost, log: JetStreamEventLog): Promise<void> {
     const runIds = await log.runIds();
     this.logger.log(`event log holds ${runIds.length} run(s); looking for unfinished ones`);
     for (const runId of runIds) {
@@ -226,35 +225,25 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  private async flush(): Promise<void> {
-    try {
-      await this.recorder?.flush();
-    } catch (err) {
-      this.logger.error(`event log append failed: ${(err as Error).message}`);
-    }
-  }
-
   health(): Health {
     return {
       service: this.service,
-      ok: this.bus !== null && !this.bus.connection.isClosed(),
+      ok: this.log !== null && !this.log.connection.isClosed(),
       received: this.bus?.received ?? 0,
       deadLetters: this.bus?.deadLetters ?? 0,
-      recorded: this.recorder?.recorded ?? 0,
+      recorded: this.bus?.stored ?? 0,
       natsReconnects: this.reconnects,
     };
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
     if (this.presenceTimer) clearInterval(this.presenceTimer);
     if (this.healthTimer) clearInterval(this.healthTimer);
     await this.stopFollowing?.();
     await this.projector?.idle();
     await this.sink?.flush(5000);
     await this.sink?.close();
-    await this.flush();
-    await this.log?.close();
     await this.bus?.close();
+    await this.log?.close();
   }
 }

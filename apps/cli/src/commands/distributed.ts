@@ -1,30 +1,92 @@
 /**
  * A distributed run from the command line: the four services already listen on NATS; this
- * subscribes to the run's signals, asks the supervisor to start it, folds the signals into
- * result.json as they arrive, and returns when the supervisor says the run ended.
+ * follows the run's event log (log-first: what the services did is what the log holds), asks
+ * the supervisor to start it, folds the stored signals into result.json, and returns when
+ * the supervisor's RunFinished or RunAborted is stored.
+ *
+ * A NATS outage is a pause: the services freeze learning and drop nothing, and this says
+ * "waiting for NATS…" and follows on from the log when it is back; after `waitForNats_s`
+ * without NATS it gives up (exit 3), leaving the run to the services.
  */
-import { NatsBus } from '@metatwin/bus';
+import { LogBus } from '@metatwin/bus';
 import { SOURCES } from '@metatwin/contracts';
+import { JetStreamEventLog } from '@metatwin/eventlog';
 import type { Experiment, Progress, RunResult } from '@metatwin/experiments';
 import { START_RUN } from '@metatwin/service-host';
 import { RUN_FOLD_TYPES, RunAssembler, RunFailedError } from '@metatwin/services';
-import { ErrorCode, JSONCodec } from 'nats';
+import { ErrorCode, JSONCodec, type NatsConnection } from 'nats';
 import { UnavailableError, natsUnreachable } from '../usage';
 
-export async function runDistributed(
-  exp: Experiment,
-  natsUrl: string,
-  runId: string,
-  clock: () => number,
-  onProgress: (p: Progress) => void,
-): Promise<RunResult & { run: string; mode: 'embedded' | 'distributed' }> {
-  const started = clock();
-  let bus: NatsBus;
+export interface DistributedIo {
+  readonly clock: () => number;
+  readonly onProgress: (p: Progress) => void;
+  /** One line about the connection (waiting for NATS, NATS back). */
+  readonly note: (line: string) => void;
+  /** How long to wait for NATS during an outage before giving up (s). */
+  readonly waitForNats_s: number;
+}
+
+/** Default for METATWIN_NATS_WAIT_S: how long a CLI waits out a NATS outage. */
+export const NATS_WAIT_S = 60;
+
+export function natsWait_s(env: NodeJS.ProcessEnv = process.env): number {
+  const v = env.METATWIN_NATS_WAIT_S;
+  if (v === undefined || v === '') return NATS_WAIT_S;
+  const n = Number(v);
+  if (!(n > 0)) throw new RangeError(`METATWIN_NATS_WAIT_S must be a positive number of seconds, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+/**
+ * Rejects once NATS has been away for `wait_s` without coming back, telling the user on the
+ * way; `stop()` ends the watch.
+ */
+function watchOutages(nc: NatsConnection, url: string, runId: string, io: DistributedIo): { gaveUp: Promise<never>; stop: () => void } {
+  let timer: NodeJS.Timeout | null = null;
+  let stopped = false;
+  let reject: (err: Error) => void = () => undefined;
+  const gaveUp = new Promise<never>((_, r) => (reject = r));
+  gaveUp.catch(() => undefined);
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (stopped) return;
+      if (s.type === 'disconnect' && timer === null) {
+        io.note(`waiting for NATS at ${url}… (learning is frozen, nothing is lost; giving up after ${io.waitForNats_s} s)`);
+        timer = setTimeout(
+          () =>
+            reject(
+              new UnavailableError(
+                `NATS at ${url} has been unreachable for ${io.waitForNats_s} s (METATWIN_NATS_WAIT_S): run ${runId} is kept in the event log and the services go on with it when NATS is back; follow it with metatwin watch ${runId} --log ${url}`,
+              ),
+            ),
+          io.waitForNats_s * 1000,
+        );
+      } else if (s.type === 'reconnect' && timer !== null) {
+        clearTimeout(timer);
+        timer = null;
+        io.note(`NATS at ${url} is back: following the run from the event log`);
+      }
+    }
+  })();
+  return {
+    gaveUp,
+    stop: () => {
+      stopped = true;
+      if (timer !== null) clearTimeout(timer);
+    },
+  };
+}
+
+export async function runDistributed(exp: Experiment, natsUrl: string, runId: string, io: DistributedIo): Promise<RunResult & { run: string; mode: 'embedded' | 'distributed' }> {
+  const started = io.clock();
+  let log: JetStreamEventLog;
   try {
-    bus = await NatsBus.connect({ servers: natsUrl, service: 'observer', runId });
+    log = await JetStreamEventLog.connect({ servers: natsUrl, reconnectForever: true, name: 'metatwin-cli' });
   } catch (err) {
     throw natsUnreachable(natsUrl, err);
   }
+  const bus = new LogBus({ log, service: 'observer' });
+  const outages = watchOutages(log.connection, natsUrl, runId, io);
   const assembler = new RunAssembler();
   let acknowledged = 0;
   let lastReport = 0;
@@ -35,23 +97,24 @@ export async function runDistributed(
         assembler.fold(s);
         if (s.type === 'GatesEvolved') acknowledged = s.data.step + 1;
         if (s.type === 'RunFinished' || s.type === 'RunAborted') resolve();
-        const now = clock();
+        const now = io.clock();
         if (now - lastReport > 0.1) {
           lastReport = now;
           const last = assembler.log[assembler.log.length - 1];
-          onProgress({ step: acknowledged, steps: exp.schedule.steps, t_s: acknowledged * exp.schedule.t_h_s, mse: last ? last.mse : NaN, wall_s: now - started });
+          io.onProgress({ step: acknowledged, steps: exp.schedule.steps, t_s: acknowledged * exp.schedule.t_h_s, mse: last ? last.mse : NaN, wall_s: now - started });
         }
       },
-      // What the fold needs; the rest of the traffic stays between the services.
+      // What the fold needs; the rest of the run's records are skipped undecoded.
       RUN_FOLD_TYPES,
     );
   });
   try {
-    await bus.settle();
+    // The run is new: everything of it is stored after this point.
+    await bus.start({ fromStreamSeq: (await log.lastStreamSequence()) + 1, runId });
     // Nest's NATS transport speaks {pattern, data, id} packets; a plain request in that shape reaches the handler.
     const codec = JSONCodec<{ response?: unknown; err?: unknown }>();
     const request = codec.encode({ pattern: START_RUN, data: { runId, experiment: exp, startedAt_ms: Date.now() }, id: runId } as never);
-    const reply = await bus.connection.request(START_RUN, request, { timeout: 10_000 }).catch((err: unknown) => {
+    const reply = await log.connection.request(START_RUN, request, { timeout: 10_000 }).catch((err: unknown) => {
       const code = (err as { code?: unknown }).code;
       if (code === ErrorCode.NoResponders)
         throw new UnavailableError(`no supervisor answers on ${natsUrl} (${START_RUN}): start the four services (metatwin up --nats ${natsUrl})`);
@@ -60,10 +123,12 @@ export async function runDistributed(
     });
     const answer = codec.decode(reply.data);
     if (answer.err) throw new RunFailedError(`the supervisor refused the run: ${JSON.stringify(answer.err)}`, assembler);
-    await ended;
+    await Promise.race([ended, outages.gaveUp]);
     if (assembler.status !== 'finished') throw new RunFailedError(`run ${runId} ${assembler.status}: ${assembler.abortReason ?? ''}`, assembler);
-    return assembler.result(runId, clock() - started);
+    return assembler.result(runId, io.clock() - started);
   } finally {
-    await bus.close();
+    outages.stop();
+    await bus.close(0);
+    await log.close();
   }
 }

@@ -18,7 +18,7 @@ import { AdapterError, LogRecorder, RunFailedError, resolveRig, runEmbedded } fr
 import type { InfluxTarget } from '@metatwin/influx';
 import { influxTargetArg, projectRecordedRun, startLiveProjection } from './influx';
 import { defaultLogDir, openEventLog } from './event-log';
-import { runDistributed } from './distributed';
+import { natsWait_s, runDistributed } from './distributed';
 import { randomBytes } from 'node:crypto';
 import { writeReport } from '@metatwin/report';
 import { UsageError } from '../usage';
@@ -172,7 +172,13 @@ async function runOne(exp: Experiment, io: RunIo, bar: ProgressBar, bus: string,
   if (bus === 'direct') return runEmbedded(exp, { runId: newRunId(exp), startedAt_ms: Date.now(), clock: io.clock, onProgress: (p) => bar.update(p) });
   const runId = newRunId(exp);
   if (bus.startsWith('nats://')) {
-    const result = await runDistributed(exp, bus, runId, io.clock, (p) => bar.update(p));
+    let waitForNats_s: number;
+    try {
+      waitForNats_s = natsWait_s();
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const result = await runDistributed(exp, bus, runId, { clock: io.clock, onProgress: (p) => bar.update(p), note: (line) => bar.note(line), waitForNats_s });
     // The services recorded the run to JetStream: make sure InfluxDB holds all of it.
     if (sinks.influx) {
       const log = await openEventLog(sinks.record ?? bus);
