@@ -4,31 +4,19 @@
  * frozen while the service is missing, and the log holds every step exactly once with
  * contiguous sequence numbers.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SIGNAL_TYPES, SOURCES, fromRecord, type Source } from '@metatwin/contracts';
 import { JetStreamEventLog } from '@metatwin/eventlog';
 import type { RunResult } from '@metatwin/experiments';
-import { followSteps, startNats, startService, startServices, stopServices, type NatsServer, type ServiceProcess } from '@metatwin/test-support';
+import { killClis, startCli, startNats, startService, startServices, stopServices, type NatsServer, type ServiceProcess } from '@metatwin/test-support';
+import { followSteps } from './follow-steps';
 
-const root = join(__dirname, '..', '..');
 const STEPS = 4000;
 
-/** CLI processes still running: a failed test must not leave one behind. */
-const clis = new Set<ChildProcess>();
-
 function runCli(args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(root, 'bin', 'metatwin.js'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    clis.add(child);
-    child.on('exit', () => clis.delete(child));
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('exit', (code) => resolve({ code, out }));
-  });
+  return startCli(args).done;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -48,7 +36,7 @@ describe('kill -9 and resume', () => {
   });
 
   afterAll(async () => {
-    for (const c of clis) c.kill('SIGKILL');
+    killClis();
     await stopServices(services ?? []);
     await nats?.stop();
   });

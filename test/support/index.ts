@@ -3,4 +3,4 @@ export type { NatsServer, InfluxServer, StartOptions } from './servers';
 export { ServerStartError, findServerBinary, freePort, httpStatus, DEFAULT_START_TIMEOUT_MS } from './process';
 export { REPO_ROOT, serviceHealth, startService, startServices, stopServices } from './services';
 export type { ServiceEnv, ServiceProcess } from './services';
-export { followSteps, type StepFollower } from './follow';
+export { killClis, startCli, type CliRun } from './cli';

@@ -55,8 +55,8 @@ export class LogBus implements SignalBus {
   private scheduled = false;
   private waiting = false;
   private closed = false;
-  private stopFollowing: (() => Promise<void>) | null = null;
-  private following: Promise<void> | null = null;
+  private readonly stops: Array<() => Promise<void>> = [];
+  private readonly following: Array<Promise<void>> = [];
   /** Signals the log has stored from this bus, signals delivered, records refused. */
   stored = 0;
   received = 0;
@@ -73,9 +73,9 @@ export class LogBus implements SignalBus {
     if (box === undefined) this.outboxes.set(key, (box = { runId: signal.meta.runId, source: signal.meta.source, queued: [], inFlight: false }));
     box.queued.push(signal);
     if (!box.inFlight && !this.scheduled) {
-      // Whatever else this turn publishes joins the same batch.
+      // Whatever else this turn publishes (a host emits a whole decision synchronously) joins the same batch.
       this.scheduled = true;
-      setImmediate(() => this.sendQueued());
+      queueMicrotask(() => this.sendQueued());
     }
   }
 
@@ -91,24 +91,32 @@ export class LogBus implements SignalBus {
   /**
    * Start delivering stored batches from stream sequence `fromStreamSeq` (a service: the
    * sequence after what its recovery read; a new run's follower: the stream's next) and, with
-   * `runId`, only that run's. Subscribe first.
+   * `runId`, only that run's. Subscribe first. One consumer over everything keeps the
+   * stream's (causal) order across sources; `perSource` (with `runId`) has the server filter
+   * each subscribed source apart instead, so nothing else is even sent — for a follower that
+   * needs each source's order only.
    */
-  async start(options: { fromStreamSeq: number; runId?: string }): Promise<void> {
-    const wanted = new Set(this.subscribers.flatMap((s) => [...s.sources]));
-    const { batches, stop } = await this.options.log.follow({
-      fromStreamSeq: Math.max(1, options.fromStreamSeq),
-      ...(options.runId === undefined ? {} : { runId: options.runId }),
-      // mtlog.<run>.<source>: skip other sources' batches without decoding them.
-      accept: (subject) => wanted.has(subject.slice(subject.lastIndexOf('.') + 1)),
-      onCorrupt: (err, subject, payload) => this.sendDeadLetter(subject, err.message, Buffer.from(payload).toString('utf8')),
-    });
-    this.stopFollowing = stop;
-    this.following = (async () => {
-      for await (const batch of batches) {
-        this.streamSeq = batch.streamSeq;
-        this.deliver(batch);
-      }
-    })();
+  async start(options: { fromStreamSeq: number; runId?: string; perSource?: boolean }): Promise<void> {
+    const wanted = [...new Set(this.subscribers.flatMap((s) => [...s.sources]))];
+    const from = Math.max(1, options.fromStreamSeq);
+    const onCorrupt = (err: Error, subject: string, payload: Uint8Array): void => this.sendDeadLetter(subject, err.message, Buffer.from(payload).toString('utf8'));
+    const filters: Array<{ source?: string; accept?: (subject: string) => boolean }> =
+      options.perSource && options.runId !== undefined
+        ? wanted.map((source) => ({ source }))
+        : // mtlog.<run>.<source>: skip other sources' batches without decoding them.
+          [{ accept: (subject: string) => wanted.includes(subject.slice(subject.lastIndexOf('.') + 1)) }];
+    for (const filter of filters) {
+      const { batches, stop } = await this.options.log.follow({ fromStreamSeq: from, ...(options.runId === undefined ? {} : { runId: options.runId }), ...filter, onCorrupt });
+      this.stops.push(stop);
+      this.following.push(
+        (async () => {
+          for await (const batch of batches) {
+            this.streamSeq = Math.max(this.streamSeq, batch.streamSeq);
+            this.deliver(batch);
+          }
+        })(),
+      );
+    }
   }
 
   /** Resolves once everything published so far is stored. */
@@ -122,8 +130,8 @@ export class LogBus implements SignalBus {
     if (this.closed) return;
     await Promise.race([this.settle(), sleep(timeout_ms)]);
     this.closed = true;
-    await this.stopFollowing?.();
-    await this.following?.catch(() => undefined);
+    for (const stop of this.stops) await stop();
+    await Promise.all(this.following.map((f) => f.catch(() => undefined)));
   }
 
   /** Signals published but not yet stored. */

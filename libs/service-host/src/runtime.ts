@@ -54,7 +54,7 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     // One connection: the event log (signals go through it, log-first), presence and dead letters.
-    const log = await JetStreamEventLog.connect({ servers: this.config.natsUrl, reconnectForever: true, timeout_ms: 2000, name: `metatwin-${this.service}` });
+    const log = await JetStreamEventLog.connect({ servers: this.config.natsUrl, reconnectForever: true, timeout_ms: 1000, name: `metatwin-${this.service}` });
     this.log = log;
     const nc = log.connection;
     void (async () => {
@@ -77,7 +77,7 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
     const host = createHost(this.service, {
       publish: (s) => bus.publish(s),
       env: process.env,
-      supervisor: { window: 64, autoPump: true },
+      supervisor: { window: 64, autoPump: true, refillBelow: 32 },
       onError: (runId, err) => this.logger.error(`run ${runId}: ${(err as Error).message}`),
     });
     this.host = host;

@@ -1,19 +1,20 @@
 /**
  * A distributed run from the command line: the four services already listen on NATS; this
- * follows the run's event log (log-first: what the services did is what the log holds), asks
- * the supervisor to start it, folds the stored signals into result.json, and returns when
- * the supervisor's RunFinished or RunAborted is stored.
+ * asks the supervisor to start the run, follows the supervisor's and the measurement's part
+ * of its event log for progress (few records: the window of steps, the tests), and once the
+ * supervisor's RunFinished or RunAborted is stored folds result.json from the whole log —
+ * log-first, what the services did is what the log holds, and every source's signals of the
+ * run are stored before the supervisor can end it.
  *
  * A NATS outage is a pause: the services freeze learning and drop nothing, and this says
  * "waiting for NATS…" and follows on from the log when it is back; after `waitForNats_s`
  * without NATS it gives up (exit 3), leaving the run to the services.
  */
 import { LogBus } from '@metatwin/bus';
-import { SOURCES } from '@metatwin/contracts';
 import { JetStreamEventLog } from '@metatwin/eventlog';
 import type { Experiment, Progress, RunResult } from '@metatwin/experiments';
 import { START_RUN } from '@metatwin/service-host';
-import { RUN_FOLD_TYPES, RunAssembler, RunFailedError } from '@metatwin/services';
+import { RUN_FOLD_TYPES, RunAssembler, RunFailedError, readRunSignals } from '@metatwin/services';
 import { ErrorCode, JSONCodec, type NatsConnection } from 'nats';
 import { UnavailableError, natsUnreachable } from '../usage';
 
@@ -81,36 +82,36 @@ export async function runDistributed(exp: Experiment, natsUrl: string, runId: st
   const started = io.clock();
   let log: JetStreamEventLog;
   try {
-    log = await JetStreamEventLog.connect({ servers: natsUrl, reconnectForever: true, name: 'metatwin-cli' });
+    log = await JetStreamEventLog.connect({ servers: natsUrl, reconnectForever: true, timeout_ms: 1000, name: 'metatwin-cli' });
   } catch (err) {
     throw natsUnreachable(natsUrl, err);
   }
   const bus = new LogBus({ log, service: 'observer' });
   const outages = watchOutages(log.connection, natsUrl, runId, io);
-  const assembler = new RunAssembler();
-  let acknowledged = 0;
+  // Progress: the steps the supervisor has sent (at most its window ahead of the edge) and the tests read out.
+  const progress = new RunAssembler();
+  let sent = 0;
   let lastReport = 0;
   const ended = new Promise<void>((resolve) => {
     bus.subscribe(
-      SOURCES,
+      ['supervisor', 'measurement'],
       (s) => {
-        assembler.fold(s);
-        if (s.type === 'GatesEvolved') acknowledged = s.data.step + 1;
+        if (s.type === 'StepStarted') sent = Math.max(sent, s.data.step);
+        else progress.fold(s);
         if (s.type === 'RunFinished' || s.type === 'RunAborted') resolve();
         const now = io.clock();
         if (now - lastReport > 0.1) {
           lastReport = now;
-          const last = assembler.log[assembler.log.length - 1];
-          io.onProgress({ step: acknowledged, steps: exp.schedule.steps, t_s: acknowledged * exp.schedule.t_h_s, mse: last ? last.mse : NaN, wall_s: now - started });
+          const last = progress.log[progress.log.length - 1];
+          io.onProgress({ step: sent, steps: exp.schedule.steps, t_s: sent * exp.schedule.t_h_s, mse: last ? last.mse : NaN, wall_s: now - started });
         }
       },
-      // What the fold needs; the rest of the run's records are skipped undecoded.
-      RUN_FOLD_TYPES,
+      [...RUN_FOLD_TYPES, 'StepStarted'],
     );
   });
   try {
     // The run is new: everything of it is stored after this point.
-    await bus.start({ fromStreamSeq: (await log.lastStreamSequence()) + 1, runId });
+    await bus.start({ fromStreamSeq: (await log.lastStreamSequence()) + 1, runId, perSource: true });
     // Nest's NATS transport speaks {pattern, data, id} packets; a plain request in that shape reaches the handler.
     const codec = JSONCodec<{ response?: unknown; err?: unknown }>();
     const request = codec.encode({ pattern: START_RUN, data: { runId, experiment: exp, startedAt_ms: Date.now() }, id: runId } as never);
@@ -122,8 +123,11 @@ export async function runDistributed(exp: Experiment, natsUrl: string, runId: st
       throw err;
     });
     const answer = codec.decode(reply.data);
-    if (answer.err) throw new RunFailedError(`the supervisor refused the run: ${JSON.stringify(answer.err)}`, assembler);
+    if (answer.err) throw new RunFailedError(`the supervisor refused the run: ${JSON.stringify(answer.err)}`, progress);
     await Promise.race([ended, outages.gaveUp]);
+    // result.json is a fold of the log, not of live traffic.
+    const assembler = new RunAssembler();
+    for (const s of await readRunSignals(log, runId)) assembler.fold(s);
     if (assembler.status !== 'finished') throw new RunFailedError(`run ${runId} ${assembler.status}: ${assembler.abortReason ?? ''}`, assembler);
     return assembler.result(runId, io.clock() - started);
   } finally {

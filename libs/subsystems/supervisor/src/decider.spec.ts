@@ -287,6 +287,15 @@ describe('supervisor decider', () => {
       .then([...stepOut(0), ...testOut(1)]);
   });
 
+  it('with refillBelow, an acknowledgement sends more only once that few steps are outstanding (fuller batches in the log)', () => {
+    const refill = supervisorDecider({ window: 3, autoPump: true, refillBelow: 1 });
+    const sent = [...throughStep2(), stepStarted(2), stepStarted(3), stepStarted(4)];
+    given(refill, created, sent).when(gatesEvolved(2)).thenNothing().thenState({ acknowledged: 3, nextStep: 5 });
+    given(refill, created, [...sent, gatesEvolved(2)])
+      .when(gatesEvolved(3))
+      .then([...testOut(5)]);
+  });
+
   it('withMissing holds the steps an acknowledgement would release (autoPump)', () => {
     const windowed = supervisorDecider({ window: 1, autoPump: true });
     given(windowed, created, [...throughStep2(), stepStarted(2)])

@@ -38,6 +38,12 @@ export interface SupervisorOptions {
   readonly window: number;
   /** Send more steps as acknowledgements arrive (services); an embedded runner pumps itself. */
   readonly autoPump: boolean;
+  /**
+   * With autoPump, refill the window only once at most this many steps are outstanding
+   * (default: the window, i.e. at every acknowledgement). Services refill at half the
+   * window, so each stored message carries many steps instead of one.
+   */
+  readonly refillBelow?: number;
 }
 
 /** What the host tells the supervisor: send what the window allows. */
@@ -78,6 +84,7 @@ const sampleKey = (datapoint: number, address: number): string => `${datapoint}:
 
 export function supervisorDecider(options: SupervisorOptions): Decider<SupervisorState, SupervisorInput, SupervisorCall> {
   const { window, autoPump } = options;
+  const refillBelow = options.refillBelow ?? window;
 
   /** A test at step t is over when read out, or when the edge has applied step t (it never passes an open test). */
   const testDone = (s: SupervisorState, t: number): boolean => s.finishedTests.has(t) || t < s.acknowledged;
@@ -214,9 +221,13 @@ export function supervisorDecider(options: SupervisorOptions): Decider<Superviso
         ];
       case 'DemuxSet':
         return [emit('DemuxSelected', input.t_ns, { step: input.step, datapoint: input.datapoint, address: input.address })];
-      case 'GatesEvolved':
+      case 'GatesEvolved': {
         if (input.data.failed) return abort(s, input.meta.t_ns, input.data.step, input.data.failed);
-        return autoPump ? pump(evolve(s, input), []) : NO_OUTPUT;
+        if (!autoPump) return NO_OUTPUT;
+        const after = evolve(s, input);
+        // Refill when the window has drained to the threshold, or to finish the run.
+        return after.nextStep - after.acknowledged <= refillBelow || after.acknowledged >= after.wiring.exp.schedule.steps ? pump(after, []) : NO_OUTPUT;
+      }
       case 'NodesSettled':
         return input.data.failed ? abort(s, input.meta.t_ns, input.data.step, input.data.failed) : NO_OUTPUT;
       case 'AdcSampled': {

@@ -1,0 +1,38 @@
+/**
+ * The metatwin CLI as a child process, for system tests that act on it while it runs
+ * (kill a service, stop NATS, press Ctrl-C). Every child still running is killed by
+ * killClis(), so a failed test leaves none behind.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { REPO_ROOT } from './services';
+
+export interface CliRun {
+  readonly child: ChildProcess;
+  /** Exit code and everything printed (stdout and stderr, interleaved). */
+  readonly done: Promise<{ code: number | null; out: string }>;
+  /** What it printed so far. */
+  output(): string;
+}
+
+const running = new Set<ChildProcess>();
+
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliRun {
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'metatwin.js'), ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  let out = '';
+  child.stdout?.on('data', (d) => (out += d));
+  child.stderr?.on('data', (d) => (out += d));
+  const done = new Promise<{ code: number | null; out: string }>((resolve) =>
+    child.on('exit', (code) => {
+      running.delete(child);
+      // Let the pipes deliver what is left.
+      setImmediate(() => resolve({ code, out }));
+    }),
+  );
+  return { child, done, output: () => out };
+}
+
+export function killClis(): void {
+  for (const c of running) c.kill('SIGKILL');
+}
