@@ -80,6 +80,29 @@ describe('distributed: four services over NATS', () => {
     expect(JSON.parse(verify.stdout).verify).toMatchObject({ stepsCompared: 2000, mismatchedSteps: 0 });
   });
 
+  it('a middle message deleted from a finished run’s stream: verify fails naming it, runs says incomplete', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mt-dist-'));
+    expect(cli(['run', 'xor', '--steps', '1500', '--bus', nats.url, '--out', dir, '--no-report']).status).toBe(0);
+    const { run } = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as { run: string };
+    const row = (): { status: string; damage?: string } | undefined =>
+      (JSON.parse(cli(['runs', '--log', nats.url, '--json']).stdout) as Array<{ run: string; status: string; damage?: string }>).find((r) => r.run === run);
+    // The supervisor writes the entry once RunFinished is stored: a moment after the CLI saw it.
+    for (let i = 0; i < 50 && row()?.status !== 'finished'; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(row()).toEqual(expect.objectContaining({ status: 'finished' }));
+    const nc = await connect({ servers: nats.url });
+    const jsm = await nc.jetstreamManager();
+    const subject = `mtlog.${run}.edge-physics`;
+    const info = await jsm.streams.info('METATWIN_LOG', { subjects_filter: subject });
+    const middle = await jsm.streams.getMessage('METATWIN_LOG', { seq: Math.floor((info.state.first_seq + info.state.last_seq) / 2), next_by_subj: subject } as never);
+    const batch = JSON.parse(new TextDecoder().decode(middle.data)) as { firstSeq: number; lastSeq: number };
+    await jsm.streams.deleteMessage('METATWIN_LOG', middle.seq);
+    await nc.close();
+    const verify = cli(['replay', run, '--verify', '--log', nats.url]);
+    expect(verify.status).toBe(1);
+    expect(JSON.parse(verify.stdout).verify.problems).toContain(`edge-physics: sequence numbers ${batch.firstSeq}..${batch.lastSeq} are missing`);
+    expect(row()).toEqual(expect.objectContaining({ status: 'incomplete (finished)', damage: expect.stringMatching(/^edge-physics (\d+) → (\d+)$/) }));
+  });
+
   it('runs XOR with mismatch, learning offsets, read-out noise and damage all on with the embedded run’s result.json numbers, and the log verifies', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'mt-exp-')), 'all-four.json');
     writeFileSync(file, JSON.stringify({ preset: 'xor', schedule: { steps: 6000 }, imperfections: ALL_FOUR }));

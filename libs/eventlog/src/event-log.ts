@@ -21,6 +21,31 @@ export interface LogBatch {
 /** A batch without its records: what sequence checks need. */
 export type BatchHeader = Pick<LogBatch, 'runId' | 'source' | 'firstSeq' | 'lastSeq'>;
 
+/**
+ * What the log holds of one run, cheap to read without reading the run: stored batches per
+ * source (JetStream) or bytes of the run's file. An entry keeps the footprint its run ended
+ * with; a different one now means the log was damaged (a message deleted, a file cut).
+ */
+export type Footprint = Readonly<Record<string, number>>;
+
+/** One run in the catalogue kept beside the log, so listing runs and finding unfinished ones reads no run. */
+export interface RunEntry {
+  readonly run: string;
+  readonly experiment: string;
+  readonly mode: string;
+  /** running, finished, aborted, cancelled */
+  readonly status: string;
+  readonly steps: number;
+  readonly learningTime_s: number;
+  readonly reason?: string;
+  /** The footprint when the run ended (absent while it runs). */
+  readonly footprint?: Footprint;
+  /** Embedded runs: the process that runs it, to tell a live run from an interrupted one. */
+  readonly host?: string;
+  readonly pid?: number;
+  readonly updated_ms: number;
+}
+
 export interface EventLog {
   /** Idempotent: a batch with the same (runId, source, firstSeq) appended twice is stored once. Rejects (EventLogError) a batch whose firstSeq is not the previous lastSeq + 1 for that (run, source) — gaps or overlaps mean lost or doubled signals. Appends to one run issued without awaiting are stored in call order. */
   append(batch: LogBatch): Promise<void>;
@@ -30,6 +55,12 @@ export interface EventLog {
   lastSequence(runId: string, source: string): Promise<number>;
   /** Run ids that have any batch, oldest first. */
   runIds(): Promise<string[]>;
+  /** Write (or replace) a run's catalogue entry. */
+  putEntry(entry: RunEntry): Promise<void>;
+  /** Every catalogue entry (any order). */
+  entries(): Promise<RunEntry[]>;
+  /** Footprints of the given runs now (of every run when none are named). */
+  footprints(runIds?: ReadonlyArray<string>): Promise<Map<string, Footprint>>;
   close(): Promise<void>;
 }
 

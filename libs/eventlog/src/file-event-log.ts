@@ -6,12 +6,14 @@
  * append truncates it away before writing. One writing instance per directory.
  */
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, readdir, stat, truncate, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, stat, truncate, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EventLogClosedError, EventLogError } from './errors';
-import { KeyedQueue, assertName, decideAppend, decodeBatch, encodeBatch, validateBatch, type EventLog, type LogBatch } from './event-log';
+import { CorruptLogError, EventLogClosedError, EventLogError } from './errors';
+import { KeyedQueue, assertName, decideAppend, decodeBatch, encodeBatch, validateBatch, type EventLog, type Footprint, type LogBatch, type RunEntry } from './event-log';
 
 const INDEX_FILE = 'runs.idx';
+/** The run catalogue: one JSON file per run, replaced whole (write, then rename). */
+const CATALOGUE_DIR = 'catalogue';
 const RUN_SUFFIX = '.jsonl';
 const NEWLINE = 0x0a;
 /** Open append handles kept at most; more runs written at once reopen their files. */
@@ -146,6 +148,53 @@ export class FileEventLog implements EventLog {
       }
     }
     return withBatches;
+  }
+
+  async putEntry(entry: RunEntry): Promise<void> {
+    this.assertOpen();
+    assertName('runId', entry.run);
+    const dir = join(this.directory, CATALOGUE_DIR);
+    const file = join(dir, `${entry.run}.json`);
+    try {
+      await mkdir(dir, { recursive: true });
+      await writeFile(`${file}.tmp`, JSON.stringify(entry) + '\n');
+      await rename(`${file}.tmp`, file);
+    } catch (err) {
+      throw new EventLogError(`cannot write the catalogue entry ${file}`, { cause: err });
+    }
+  }
+
+  async entries(): Promise<RunEntry[]> {
+    this.assertOpen();
+    const dir = join(this.directory, CATALOGUE_DIR);
+    let names: string[];
+    try {
+      names = (await readdir(dir)).filter((f) => f.endsWith('.json'));
+    } catch (err) {
+      if (isMissing(err)) return [];
+      throw new EventLogError(`cannot read the catalogue ${dir}`, { cause: err });
+    }
+    const entries: RunEntry[] = [];
+    for (const name of names) {
+      try {
+        entries.push(JSON.parse(await readFile(join(dir, name), 'utf8')) as RunEntry);
+      } catch (err) {
+        throw new CorruptLogError(`${join(dir, name)}: not a catalogue entry`, { cause: err });
+      }
+    }
+    return entries;
+  }
+
+  /** Bytes of each run's file: a line removed or cut changes it. */
+  async footprints(runIds?: ReadonlyArray<string>): Promise<Map<string, Footprint>> {
+    this.assertOpen();
+    const ids = runIds ?? (await readdir(this.directory)).filter((f) => f.endsWith(RUN_SUFFIX)).map((f) => f.slice(0, -RUN_SUFFIX.length));
+    const out = new Map<string, Footprint>();
+    for (const id of ids) {
+      assertName('runId', id);
+      out.set(id, { bytes: await fileSize(this.runFile(id)) });
+    }
+    return out;
   }
 
   async close(): Promise<void> {

@@ -3,5 +3,5 @@ export { JetStreamEventLog } from './jetstream-event-log';
 export { ThreadedJetStreamEventLog } from './threaded-jetstream-event-log';
 export type { JetStreamEventLogOptions } from './jetstream-event-log';
 export { NAME_PATTERN } from './event-log';
-export type { EventLog, LogBatch } from './event-log';
+export type { EventLog, Footprint, LogBatch, RunEntry } from './event-log';
 export { ConcurrentAppendError, CorruptLogError, EventLogClosedError, EventLogError, InvalidBatchError, SequenceError } from './errors';

@@ -10,9 +10,22 @@
  * Keep the prefix disjoint from request/reply subjects: a stream that captures a request
  * subject answers it with its ack instead of the handler.
  */
-import { DeliverPolicy, NatsError, StorageType, connect, nanos, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
+import { DeliverPolicy, NatsError, StorageType, connect, nanos, type JetStreamClient, type JetStreamManager, type KV, type NatsConnection } from 'nats';
 import { ConcurrentAppendError, EventLogClosedError, EventLogError } from './errors';
-import { KeyedQueue, assertName, decideAppend, decodeBatch, encodeBatch, validateBatch, validateHeader, type BatchHeader, type EventLog, type LogBatch } from './event-log';
+import {
+  KeyedQueue,
+  assertName,
+  decideAppend,
+  decodeBatch,
+  encodeBatch,
+  validateBatch,
+  validateHeader,
+  type BatchHeader,
+  type EventLog,
+  type Footprint,
+  type LogBatch,
+  type RunEntry,
+} from './event-log';
 
 export interface JetStreamEventLogOptions {
   /** NATS server URL(s), e.g. nats://127.0.0.1:4222 */
@@ -56,6 +69,7 @@ function apiErrorCode(err: unknown): number | undefined {
 
 export class JetStreamEventLog implements EventLog {
   private readonly cursors = new Map<string, Cursor>();
+  private catalogue: KV | null = null;
   private readonly queue = new KeyedQueue();
   private readonly encoder = new TextEncoder();
   private readonly decoder = new TextDecoder();
@@ -227,6 +241,46 @@ export class JetStreamEventLog implements EventLog {
       }),
     );
     return firstSeqs.sort((a, b) => a[1] - b[1]).map(([run]) => run);
+  }
+
+  /** The run catalogue: a KV bucket beside the stream (`${stream}_RUNS`), one key per run. */
+  private async kv(): Promise<KV> {
+    this.catalogue ??= await this.api('catalogue', () => this.js.views.kv(`${this.stream}_RUNS`, { history: 1 }));
+    return this.catalogue;
+  }
+
+  async putEntry(entry: RunEntry): Promise<void> {
+    this.assertOpen();
+    assertName('runId', entry.run);
+    const kv = await this.kv();
+    await this.api(`catalogue put ${entry.run}`, () => kv.put(entry.run, this.encoder.encode(JSON.stringify(entry))));
+  }
+
+  async entries(): Promise<RunEntry[]> {
+    this.assertOpen();
+    const kv = await this.kv();
+    const keys: string[] = [];
+    for await (const k of await this.api('catalogue keys', () => kv.keys())) keys.push(k);
+    const entries = await Promise.all(keys.map((k) => this.api(`catalogue get ${k}`, () => kv.get(k))));
+    return entries.filter((e) => e !== null && e.operation === 'PUT').map((e) => JSON.parse(this.decoder.decode(e?.value)) as RunEntry);
+  }
+
+  /** Stored batches per source, from the stream's per-subject counts: one request for every run. */
+  async footprints(runIds?: ReadonlyArray<string>): Promise<Map<string, Footprint>> {
+    this.assertOpen();
+    const prefix = `${this.subjectPrefix}.`;
+    const filter = runIds?.length === 1 ? `${prefix}${runIds[0]}.*` : `${prefix}>`;
+    const info = await this.api('footprints', () => this.jsm.streams.info(this.stream, { subjects_filter: filter }));
+    const out = new Map<string, Record<string, number>>();
+    for (const id of runIds ?? []) out.set(id, {});
+    for (const [subject, n] of Object.entries(info.state.subjects ?? {})) {
+      const [run, source] = subject.slice(prefix.length).split('.');
+      if (runIds !== undefined && !out.has(run)) continue;
+      const f = out.get(run) ?? {};
+      f[source] = n;
+      out.set(run, f);
+    }
+    return out;
   }
 
   async close(): Promise<void> {

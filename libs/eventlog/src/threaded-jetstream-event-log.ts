@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ConcurrentAppendError, EventLogClosedError, EventLogError, InvalidBatchError, SequenceError } from './errors';
-import { encodeBatch, validateBatch, type EventLog, type LogBatch } from './event-log';
+import { encodeBatch, validateBatch, type EventLog, type Footprint, type LogBatch, type RunEntry } from './event-log';
 import { JetStreamEventLog, type JetStreamEventLogOptions } from './jetstream-event-log';
 import type { AppendRequest, ErrorData, WorkerReply } from './jetstream-append-worker';
 
@@ -106,6 +106,18 @@ export class ThreadedJetStreamEventLog implements EventLog {
 
   runIds(): Promise<string[]> {
     return this.reader.runIds();
+  }
+
+  putEntry(entry: RunEntry): Promise<void> {
+    return this.reader.putEntry(entry);
+  }
+
+  entries(): Promise<RunEntry[]> {
+    return this.reader.entries();
+  }
+
+  footprints(runIds?: ReadonlyArray<string>): Promise<Map<string, Footprint>> {
+    return this.reader.footprints(runIds);
   }
 
   async close(): Promise<void> {

@@ -6,12 +6,12 @@
  */
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { LogBus } from '@metatwin/bus';
-import { PRESENCE_EVERY_MS, PRESENCE_MISSING_AFTER_MS, SOURCES, SUBJECTS, type Source } from '@metatwin/contracts';
+import { PRESENCE_EVERY_MS, PRESENCE_MISSING_AFTER_MS, SOURCES, SUBJECTS, type Signal, type Source } from '@metatwin/contracts';
 import { JetStreamEventLog } from '@metatwin/eventlog';
 import type { NatsConnection } from 'nats';
 import { InfluxSink, LogProjector } from '@metatwin/influx';
 import { MEASUREMENTS, type Point } from '@metatwin/projection';
-import { assertPinnedBuildable, createHost, readRunSignals, recoverRun, type AnyHost, type SupervisorHost } from '@metatwin/services';
+import { assertPinnedBuildable, catalogueEnd, createHost, readRunSignals, recoverRun, runEntry, type AnyHost, type SupervisorHost } from '@metatwin/services';
 import { withMissing } from '@metatwin/supervisor';
 import type { ServiceConfig } from './config';
 
@@ -42,6 +42,8 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
   private latency = { sum: 0, max: 0, n: 0 };
   private reconnects = 0;
   host: AnyHost | null = null;
+  /** The supervisor's runs, for their catalogue entries. */
+  private readonly created = new Map<string, Signal<'RunCreated'>>();
   /** Services the supervisor has not heard from within the presence timeout (learning frozen while any is). */
   missing: ReadonlyArray<Source> = [];
 
@@ -75,7 +77,10 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
     // A pinned adapter (METATWIN_<SUBSYSTEM>) that cannot be built stops the service here, not mid-run.
     assertPinnedBuildable(this.service, process.env);
     const host = createHost(this.service, {
-      publish: (s) => bus.publish(s),
+      publish: (s) => {
+        bus.publish(s);
+        if (this.service === 'supervisor' && (s.type === 'RunCreated' || s.type === 'RunFinished' || s.type === 'RunAborted')) void this.catalogue(s);
+      },
       env: process.env,
       supervisor: { window: 64, autoPump: true, refillBelow: 32 },
       onError: (runId, err) => this.logger.error(`run ${runId}: ${(err as Error).message}`),
@@ -202,16 +207,47 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
     }, PRESENCE_EVERY_MS);
   }
 
+  /**
+   * The supervisor starts and ends runs, so it keeps their catalogue entries: once the
+   * marker is stored (the run's every other signal was stored before it could end).
+   */
+  private async catalogue(s: Signal<'RunCreated' | 'RunFinished' | 'RunAborted'>): Promise<void> {
+    const bus = this.bus;
+    const log = this.log;
+    if (!bus || !log) return;
+    const runId = s.meta.runId;
+    try {
+      if (s.type === 'RunCreated') this.created.set(runId, s);
+      const created = this.created.get(runId);
+      if (!created) return;
+      const { experiment, mode } = created.data;
+      await bus.settle();
+      if (s.type === 'RunCreated') await log.putEntry(runEntry(runId, { experiment, mode, status: 'running', steps: 0 }, Date.now()));
+      else {
+        this.created.delete(runId);
+        const ended = s.type === 'RunFinished' ? { status: 'finished' as const, steps: s.data.steps } : { status: 'aborted' as const, steps: s.data.step, reason: s.data.reason };
+        await catalogueEnd(log, runId, { experiment, mode, ...ended }, Date.now());
+      }
+    } catch (err) {
+      this.logger.warn(`run ${runId}: catalogue entry not written (${(err as Error).message}); metatwin runs reads the run instead`);
+    }
+  }
+
   /** Rebuild every unfinished run from the log, continue its sequence numbers and announce this service. */
   private async recover(host: AnyHost, log: JetStreamEventLog): Promise<void> {
-    const runIds = await log.runIds();
-    this.logger.log(`event log holds ${runIds.length} run(s); looking for unfinished ones`);
-    for (const runId of runIds) {
+    // The catalogue says which runs ended: only the others are read (start-up time does not grow with the log).
+    const [runIds, entries] = await Promise.all([log.runIds(), log.entries()]);
+    const ended = new Set(entries.filter((e) => e.status !== 'running').map((e) => e.run));
+    const open = runIds.filter((id) => !ended.has(id));
+    this.logger.log(`event log holds ${runIds.length} run(s), ${open.length} not ended in the catalogue; reading those`);
+    for (const runId of open) {
       let recovered: ReturnType<typeof recoverRun>;
       try {
         const signals = await readRunSignals(log, runId);
-        if (signals.some((s) => s.type === 'RunFinished' || s.type === 'RunAborted') || !signals.some((s) => s.type === 'RunCreated')) continue;
+        const created = signals.find((s): s is Signal<'RunCreated'> => s.type === 'RunCreated');
+        if (signals.some((s) => s.type === 'RunFinished' || s.type === 'RunAborted') || !created) continue;
         recovered = recoverRun(host, signals, await log.lastSequence(runId, this.service));
+        if (host.source === 'supervisor') this.created.set(runId, created);
       } catch (err) {
         // One unreadable run (an older contract's log) must not stop the service.
         this.logger.warn(`run ${runId} not resumed: ${(err as Error).message}`);

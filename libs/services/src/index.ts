@@ -26,3 +26,4 @@ export { CAUSAL_RANK, LogRecorder, readRunSignals } from './recorder';
 export { recoverRun, type Recovered } from './recovery';
 export { redriveEdge, type RedriveOptions, type Redriven } from './redrive';
 export { ReplayError, replayAt, verifyRun, type ReplayState, type VerifyReport } from './replay';
+export { catalogueEnd, damage, processGone, runEntry, type RunState } from './catalogue';

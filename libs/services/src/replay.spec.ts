@@ -90,6 +90,9 @@ describe('verify checks the log is complete', () => {
       },
       lastSequence: async () => 0,
       runIds: async () => ['gap-run'],
+      putEntry: async () => undefined,
+      entries: async () => [],
+      footprints: async () => new Map(),
       close: async () => undefined,
     };
     const recorder = new LogRecorder(capture, null, 500);

@@ -14,7 +14,7 @@ import {
   type ResultFile,
   type RunResult,
 } from '@metatwin/experiments';
-import { AdapterError, LogRecorder, RunFailedError, resolveRig, runEmbedded } from '@metatwin/services';
+import { AdapterError, LogRecorder, RunFailedError, catalogueEnd, resolveRig, runEmbedded, runEntry } from '@metatwin/services';
 import type { InfluxTarget } from '@metatwin/influx';
 import { influxTargetArg, projectRecordedRun, startLiveProjection } from './influx';
 import { defaultLogDir, openEventLog } from './event-log';
@@ -194,11 +194,20 @@ async function runOne(exp: Experiment, io: RunIo, bar: ProgressBar, bus: string,
   const log = await openEventLog(sinks.record, { forRecording: true });
   const live = sinks.influx ? startLiveProjection(log, runId, sinks.influx, io.write) : null;
   const recorder = new LogRecorder(log, null, 4096, live ? (b) => live.offer(b) : null);
+  // The catalogue names this process while the run is in it: should it die, `runs` says interrupted.
+  await log.putEntry(runEntry(runId, { experiment: exp, mode: 'embedded', status: 'running', steps: 0 }, Date.now(), process.pid));
   try {
     const result = await runEmbedded(exp, { runId, startedAt_ms: Date.now(), clock: io.clock, onProgress: (p) => bar.update(p), recorder });
     await recorder.flush();
+    await catalogueEnd(log, runId, { experiment: exp, mode: 'embedded', status: 'finished', steps: result.steps }, Date.now());
     await live?.finish();
     return result;
+  } catch (err) {
+    if (err instanceof RunFailedError) {
+      await recorder.flush();
+      await catalogueEnd(log, runId, { experiment: exp, mode: 'embedded', status: 'aborted', steps: err.assembler.lastStep + 1, reason: err.assembler.abortReason }, Date.now());
+    }
+    throw err;
   } finally {
     await live?.close();
     await log.close();

@@ -1,0 +1,42 @@
+/**
+ * A damaged log is caught: one middle batch removed from a finished embedded run's file makes
+ * `replay --verify` fail naming the missing records, and `runs` say the run is incomplete
+ * (its footprint in the catalogue no longer matches the file). An embedded run whose process
+ * died shows as interrupted, not running for ever.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunResult } from '@metatwin/experiments';
+import { REPO_ROOT as root } from '@metatwin/test-support';
+import { runCli } from './cli-run';
+
+function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(root, 'bin', 'metatwin.js'), ...args], { cwd: root, encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('damage is caught', () => {
+  it('a middle batch removed from a finished run: verify fails naming it, runs says incomplete', () => {
+    const run = runCli<RunResult & { run: string }>(['xor', '--steps', '3000', '--no-report']);
+    const logDir = join(run.outDir, 'log');
+    const before = JSON.parse(cli(['runs', '--log', logDir, '--json']).stdout) as Array<{ run: string; status: string; damage?: string }>;
+    expect(before).toEqual([expect.objectContaining({ run: run.result.run, status: 'finished' })]);
+    expect(before[0].damage).toBeUndefined();
+    expect(cli(['replay', run.result.run, '--verify', '--log', logDir]).status).toBe(0);
+
+    const file = join(logDir, `${run.result.run}.jsonl`);
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const middle = Math.floor(lines.length / 2);
+    const removed = JSON.parse(lines[middle]) as { source: string; firstSeq: number; lastSeq: number };
+    writeFileSync(file, [...lines.slice(0, middle), ...lines.slice(middle + 1)].join('\n'));
+
+    const verify = cli(['replay', run.result.run, '--verify', '--log', logDir]);
+    expect(verify.status).toBe(1);
+    expect(JSON.parse(verify.stdout).verify.problems).toContain(`${removed.source}: sequence numbers ${removed.firstSeq}..${removed.lastSeq} are missing`);
+    const after = JSON.parse(cli(['runs', '--log', logDir, '--json']).stdout) as Array<{ status: string; damage?: string }>;
+    expect(after[0].status).toBe('incomplete (finished)');
+    expect(after[0].damage).toMatch(/^bytes \d+ → \d+$/);
+    expect(cli(['runs', '--log', logDir]).stdout).toMatch(/incomplete \(finished\)[\s\S]*the log lost records since the run ended/);
+  });
+});
