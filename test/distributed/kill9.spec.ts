@@ -41,18 +41,19 @@ describe('kill -9 and resume', () => {
     await nats?.stop();
   });
 
-  const victims: Source[] = ['supervisor', 'edge-physics', 'clamping', 'measurement'];
+  // Each service alone, and two at once.
+  const cases = ['supervisor', 'edge-physics', 'clamping', 'measurement', 'edge-physics+clamping', 'supervisor+measurement'];
 
-  it.each(victims.map((s) => [s]))('%s: killed mid-run and restarted, the run completes with the uninterrupted gates', async (victim: Source) => {
+  it.each(cases.map((s) => [s]))('%s: killed mid-run and restarted, the run completes with the uninterrupted gates', async (which: string) => {
+    const victims = which.split('+') as Source[];
     const progress = await followSteps(nats.url);
     const dir = mkdtempSync(join(tmpdir(), 'mt-kill-'));
     const run = runCli(['run', 'xor', '--steps', String(STEPS), '--bus', nats.url, '--out', dir, '--no-report']);
     // Measurement is only needed at test steps (1000, 2000, …): kill it far from the next one,
     // so that what stops learning is its absence, not an unread test.
-    const killAt = victim === 'measurement' ? 2050 : 800;
+    const killAt = which === 'measurement' ? 2050 : 800;
     while (progress.lastStep < killAt) await sleep(20);
-    const index = services.findIndex((s) => s.name === victim);
-    services[index].process.kill('SIGKILL');
+    for (const victim of victims) services.find((s) => s.name === victim)?.process.kill('SIGKILL');
     const killedAt = progress.lastStep;
     let frozenAt = -2;
     for (let i = 0; i < 40 && frozenAt !== progress.lastStep; i++) {
@@ -64,7 +65,7 @@ describe('kill -9 and resume', () => {
     expect(progress.lastStep).toBe(frozenAt);
     expect(frozenAt - killedAt).toBeLessThan(800);
     expect(frozenAt).toBeLessThan(STEPS - 1);
-    services[index] = startService(victim, { natsUrl: nats.url });
+    for (const victim of victims) services[services.findIndex((s) => s.name === victim)] = startService(victim, { natsUrl: nats.url });
     const result = await run;
     await progress.stop();
     expect(result.code).toBe(0);
@@ -91,5 +92,7 @@ describe('kill -9 and resume', () => {
     await log.close();
     expect(steps).toEqual(Array.from({ length: STEPS }, (_, k) => k));
     expect(SIGNAL_TYPES).toContain('ServiceStarted');
+    const verify = await startCli(['replay', resumed.run, '--verify', '--log', nats.url]).done;
+    expect(JSON.parse(verify.out).verify).toMatchObject({ complete: true, problems: [], stepsCompared: STEPS, mismatchedSteps: 0 });
   });
 });
