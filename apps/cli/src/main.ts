@@ -1,3 +1,4 @@
+import { attachCommand, cancelCommand, resultCommand, resumeCommand } from './commands/control';
 import { influxCommand } from './commands/influx';
 import { replayCommand } from './commands/replay';
 import { runCommand } from './commands/run';
@@ -17,6 +18,10 @@ const COMMANDS: Record<string, Command> = {
   solve: solveCommand,
   up: upCommand,
   influx: influxCommand,
+  result: resultCommand,
+  attach: attachCommand,
+  cancel: cancelCommand,
+  resume: resumeCommand,
 };
 
 /** Entry point: returns the process exit code. */

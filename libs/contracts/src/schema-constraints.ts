@@ -62,6 +62,8 @@ export const DATA_CONSTRAINTS: { readonly [T in SignalType]: { readonly [K in ke
   RunCreated: { contract: { type: 'integer', const: CONTRACT_VERSION }, startedAt_ms: count(0, SAFE_INTEGER_MAX) },
   RunFinished: { steps: step },
   RunAborted: { step },
+  RunCancelled: { step },
+  RunResumed: { step },
   PotentiometerSet: {
     positions: count(2, 1 << 16),
     position: { ...count(0, (1 << 16) - 1), note: 'At most positions − 1 (checked by checkSignal; JSON Schema cannot compare two fields).' },

@@ -33,6 +33,8 @@ const SAMPLES: { readonly [T in SignalType]: SignalData[T] } = {
   RunCreated: { contract: CONTRACT_VERSION, experiment, mode: 'embedded', startedAt_ms: 1796117036889 },
   RunFinished: { steps: 2000 },
   RunAborted: { reason: 'stopped', step: 17 },
+  RunCancelled: { reason: 'cancelled by the user (Ctrl-C)', step: 1200 },
+  RunResumed: { step: 1200 },
   PotentiometerSet: { position: 64, positions: 128, eta: 0.5 },
   PatchMapSet: {
     channels: [

@@ -8,12 +8,16 @@
 import type { AdapterChoice, Experiment } from './experiment';
 
 /**
+ * 3: RunCancelled and RunResumed (a user stops a run, and continues it later); a contract-2
+ * log is read as it is (its type indices are the first 19 of these).
  * 2: RunCreated carries the typed experiment (with its rig) and this number; PortBound;
  * NodesSettled may report a failed solve; DacWritten carries one latch of several channels;
  * LearningEnabled is the whole learn-enable pulse (LearningDisabled is gone); WarmStartSaved and GatesEvolved's warm starts are gone.
  * Log records store a type's index, so a log is read only by the contract that wrote it.
  */
-export const CONTRACT_VERSION = 2;
+export const CONTRACT_VERSION = 3;
+/** Contract versions whose logs this metatwin reads (each later one only appends signal types). */
+export const READABLE_CONTRACTS: ReadonlyArray<number> = [2, 3];
 
 export const SOURCES = ['supervisor', 'edge-physics', 'clamping', 'measurement'] as const;
 export type Source = (typeof SOURCES)[number];
@@ -52,6 +56,10 @@ export interface SignalData {
   RunFinished: { readonly steps: number };
   /** supervisor: the run stopped early. */
   RunAborted: { readonly reason: string; readonly step: number };
+  /** supervisor: a user cancelled the run after `step` training steps were acknowledged; it may be resumed. */
+  RunCancelled: { readonly step: number; readonly reason: string };
+  /** supervisor: a cancelled or interrupted run goes on, from training step `step`. */
+  RunResumed: { readonly step: number };
   /** supervisor → clamping: the digital potentiometer's wiper (AD5220, 128 positions) for η. */
   PotentiometerSet: { readonly position: number; readonly positions: number; readonly eta: number };
   /** person/supervisor: which DAC channel drives which node or label line. */
@@ -120,6 +128,8 @@ export const SIGNAL_TYPES = [
   'TestStepFinished',
   'ServiceStarted',
   'PortBound',
+  'RunCancelled',
+  'RunResumed',
 ] as const satisfies ReadonlyArray<SignalType>;
 
 /** Which subsystem emits each signal (a signal from anyone else is rejected); 'any' = each service about itself. */
@@ -143,6 +153,8 @@ export const EMITTER: { readonly [T in SignalType]: Source | 'any' } = {
   TestStepFinished: 'supervisor',
   ServiceStarted: 'any',
   PortBound: 'any',
+  RunCancelled: 'supervisor',
+  RunResumed: 'supervisor',
 };
 
 export type Signal<T extends SignalType = SignalType> = T extends SignalType ? { readonly type: T; readonly meta: SignalMeta; readonly data: SignalData[T] } : never;
@@ -153,9 +165,9 @@ export type Signal<T extends SignalType = SignalType> = T extends SignalType ? {
  */
 export function unreadableRun(created: Signal<'RunCreated'>): string | null {
   const v = (created.data as { contract?: unknown }).contract ?? 1;
-  return v === CONTRACT_VERSION
+  return READABLE_CONTRACTS.includes(v as number)
     ? null
-    : `run ${created.meta.runId} was recorded in contract version ${String(v)}; this metatwin reads version ${CONTRACT_VERSION} (run it again to record it anew)`;
+    : `run ${created.meta.runId} was recorded in contract version ${String(v)}; this metatwin reads versions ${READABLE_CONTRACTS.join(' and ')} (run it again to record it anew)`;
 }
 
 /** Byte views of arrays encoded before: the edge physics encodes its same gate array every step. */

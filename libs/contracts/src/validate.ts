@@ -63,6 +63,11 @@ const DATA: { readonly [T in SignalType]: (d: Obj) => void } = {
     if (typeof d.reason !== 'string') bad('reason', d.reason, 'must be a string');
     int(d, 'step', 0, STEP_MAX);
   },
+  RunCancelled: (d) => {
+    if (typeof d.reason !== 'string') bad('reason', d.reason, 'must be a string');
+    int(d, 'step', 0, STEP_MAX);
+  },
+  RunResumed: (d) => int(d, 'step', 0, STEP_MAX),
   PotentiometerSet: (d) => {
     int(d, 'positions', 2, 1 << 16);
     int(d, 'position', 0, (d.positions as number) - 1);

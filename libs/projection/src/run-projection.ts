@@ -187,6 +187,12 @@ export class RunProjection {
       case 'RunAborted':
         out.push(this.point(MEASUREMENTS.run, { mode: this.mode }, { status: 'aborted', steps: s.data.step, reason: s.data.reason }, s.meta.t_ns, s.data.step));
         return;
+      case 'RunCancelled':
+        out.push(this.point(MEASUREMENTS.run, { mode: this.mode }, { status: 'cancelled', steps: s.data.step, reason: s.data.reason }, s.meta.t_ns, s.data.step));
+        return;
+      case 'RunResumed':
+        out.push(this.point(MEASUREMENTS.run, { mode: this.mode }, { status: 'resumed', steps: s.data.step }, s.meta.t_ns, s.data.step));
+        return;
       case 'PotentiometerSet':
       case 'PatchMapSet':
       case 'FreeOutputMeasured':

@@ -8,6 +8,10 @@ import { withMissing } from '@metatwin/supervisor';
 import { ServiceRuntime, type Health } from './runtime';
 
 export const START_RUN = 'mt.rpc.supervisor.start';
+/** A user cancels a run: nothing more is sent, it ends RunCancelled. */
+export const CANCEL_RUN = 'mt.rpc.supervisor.cancel';
+/** A cancelled or interrupted run goes on: every service takes it on again from the log. */
+export const RESUME_RUN = 'mt.rpc.supervisor.resume';
 
 export function healthController(pattern: string): new (runtime: ServiceRuntime) => { health(): Health } {
   @Controller()
@@ -62,6 +66,29 @@ export class SupervisorController {
     // A run started while a service is missing waits for it, as the runs already going do.
     supervisor.adjust(runId, (st) => withMissing(st, this.runtime.missing));
     supervisor.command(runId, { type: 'Pump' });
+    return { runId };
+  }
+
+  @MessagePattern(CANCEL_RUN)
+  cancel(@Payload() request: { runId?: unknown; reason?: unknown }): { runId: string } {
+    const runId = request?.runId;
+    if (typeof runId !== 'string' || !isRunToken(runId)) throw new RpcException(`runId must be 1–128 characters of A–Z a–z 0–9 _ -, got ${JSON.stringify(runId)}`);
+    const host = this.runtime.host as SupervisorHost | null;
+    if (host?.stateOf(runId) === undefined) throw new RpcException(`run ${runId} is not running on this supervisor (see metatwin runs)`);
+    const reason = typeof request.reason === 'string' ? request.reason.slice(0, 200) : 'cancelled by the user';
+    host.command(runId, { type: 'Cancel', reason });
+    return { runId };
+  }
+
+  @MessagePattern(RESUME_RUN)
+  async resume(@Payload() request: { runId?: unknown }): Promise<{ runId: string }> {
+    const runId = request?.runId;
+    if (typeof runId !== 'string' || !isRunToken(runId)) throw new RpcException(`runId must be 1–128 characters of A–Z a–z 0–9 _ -, got ${JSON.stringify(runId)}`);
+    try {
+      await this.runtime.resume(runId);
+    } catch (err) {
+      throw new RpcException((err as Error).message);
+    }
     return { runId };
   }
 }

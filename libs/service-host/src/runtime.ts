@@ -42,6 +42,8 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
   private latency = { sum: 0, max: 0, n: 0 };
   private reconnects = 0;
   host: AnyHost | null = null;
+  /** Runs being taken on again (a resume): their signals wait here until the host holds the run. */
+  private readonly rejoining = new Map<string, Signal[]>();
   /** The supervisor's runs, for their catalogue entries. */
   private readonly created = new Map<string, Signal<'RunCreated'>>();
   /** Services the supervisor has not heard from within the presence timeout (learning frozen while any is). */
@@ -79,7 +81,11 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
     const host = createHost(this.service, {
       publish: (s) => {
         bus.publish(s);
-        if (this.service === 'supervisor' && (s.type === 'RunCreated' || s.type === 'RunFinished' || s.type === 'RunAborted')) void this.catalogue(s);
+        if (
+          this.service === 'supervisor' &&
+          (s.type === 'RunCreated' || s.type === 'RunFinished' || s.type === 'RunAborted' || s.type === 'RunCancelled' || s.type === 'RunResumed')
+        )
+          void this.catalogue(s);
       },
       env: process.env,
       supervisor: { window: 64, autoPump: true, refillBelow: 32 },
@@ -89,6 +95,9 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
     bus.subscribe(
       host.decider.listensTo,
       (s) => {
+        const waiting = this.rejoining.get(s.meta.runId);
+        if (waiting) return void waiting.push(s);
+        if (s.type === 'RunResumed' && host.stateOf(s.meta.runId) === undefined) return void this.rejoin(host, s.meta.runId, [s]);
         const t0 = performance.now();
         host.handle(s);
         const dt = performance.now() - t0;
@@ -211,7 +220,7 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
    * The supervisor starts and ends runs, so it keeps their catalogue entries: once the
    * marker is stored (the run's every other signal was stored before it could end).
    */
-  private async catalogue(s: Signal<'RunCreated' | 'RunFinished' | 'RunAborted'>): Promise<void> {
+  private async catalogue(s: Signal<'RunCreated' | 'RunFinished' | 'RunAborted' | 'RunCancelled' | 'RunResumed'>): Promise<void> {
     const bus = this.bus;
     const log = this.log;
     if (!bus || !log) return;
@@ -222,14 +231,57 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
       if (!created) return;
       const { experiment, mode } = created.data;
       await bus.settle();
-      if (s.type === 'RunCreated') await log.putEntry(runEntry(runId, { experiment, mode, status: 'running', steps: 0 }, Date.now()));
+      if (s.type === 'RunCreated' || s.type === 'RunResumed')
+        await log.putEntry(runEntry(runId, { experiment, mode, status: 'running', steps: s.type === 'RunResumed' ? s.data.step : 0 }, Date.now()));
       else {
-        this.created.delete(runId);
-        const ended = s.type === 'RunFinished' ? { status: 'finished' as const, steps: s.data.steps } : { status: 'aborted' as const, steps: s.data.step, reason: s.data.reason };
+        const ended =
+          s.type === 'RunFinished'
+            ? { status: 'finished' as const, steps: s.data.steps }
+            : { status: s.type === 'RunAborted' ? ('aborted' as const) : ('cancelled' as const), steps: s.data.step, reason: s.data.reason };
         await catalogueEnd(log, runId, { experiment, mode, ...ended }, Date.now());
       }
     } catch (err) {
       this.logger.warn(`run ${runId}: catalogue entry not written (${(err as Error).message}); metatwin runs reads the run instead`);
+    }
+  }
+
+  /**
+   * Resume a cancelled or interrupted run (the supervisor, on request): rebuild it from the
+   * log as after a restart, record RunResumed and go on; the other services take it on again
+   * when they read RunResumed.
+   */
+  async resume(runId: string): Promise<void> {
+    const host = this.host as SupervisorHost | null;
+    const log = this.log;
+    if (!host || !log || host.source !== 'supervisor') throw new Error('this service is not the supervisor');
+    if (host.stateOf(runId) !== undefined) throw new Error(`run ${runId} is running`);
+    const signals = await readRunSignals(log, runId);
+    const created = signals.find((s): s is Signal<'RunCreated'> => s.type === 'RunCreated');
+    if (!created) throw new Error(`no run ${runId} in the event log (see metatwin runs)`);
+    const end = lastMarker(signals);
+    if (end === 'RunFinished' || end === 'RunAborted')
+      throw new Error(`run ${runId} ${end === 'RunFinished' ? 'finished' : 'aborted'}: only a cancelled or interrupted run can be resumed`);
+    recoverRun(host, signals, await log.lastSequence(runId, this.service));
+    this.created.set(runId, created);
+    host.adjust(runId, (st) => withMissing(st, this.missing));
+    host.command(runId, { type: 'Resume' });
+  }
+
+  /** Take a resumed run on again from the log; its signals that arrive meanwhile wait, then are handled. */
+  private async rejoin(host: AnyHost, runId: string, waiting: Signal[]): Promise<void> {
+    const log = this.log;
+    if (!log) return;
+    this.rejoining.set(runId, waiting);
+    try {
+      const signals = await readRunSignals(log, runId);
+      const { resumeFrom } = recoverRun(host, signals, await log.lastSequence(runId, this.service));
+      host.announce(runId, 'ServiceStarted', { service: this.service, resumeFrom });
+      this.logger.log(`took run ${runId} on again (resumed) from step ${resumeFrom}`);
+    } catch (err) {
+      this.logger.error(`run ${runId} not taken on again: ${(err as Error).message}`);
+    } finally {
+      this.rejoining.delete(runId);
+      for (const s of waiting) host.handle(s);
     }
   }
 
@@ -245,7 +297,7 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
       try {
         const signals = await readRunSignals(log, runId);
         const created = signals.find((s): s is Signal<'RunCreated'> => s.type === 'RunCreated');
-        if (signals.some((s) => s.type === 'RunFinished' || s.type === 'RunAborted') || !created) continue;
+        if (lastMarker(signals) !== null || !created) continue;
         recovered = recoverRun(host, signals, await log.lastSequence(runId, this.service));
         if (host.source === 'supervisor') this.created.set(runId, created);
       } catch (err) {
@@ -282,4 +334,14 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
     await this.bus?.close();
     await this.log?.close();
   }
+}
+
+/** The run's last end or resume marker: null while it runs (never ended, or resumed since). */
+function lastMarker(signals: ReadonlyArray<Signal>): 'RunFinished' | 'RunAborted' | 'RunCancelled' | null {
+  let end: 'RunFinished' | 'RunAborted' | 'RunCancelled' | null = null;
+  for (const s of signals) {
+    if (s.type === 'RunFinished' || s.type === 'RunAborted' || s.type === 'RunCancelled') end = s.type;
+    else if (s.type === 'RunResumed') end = null;
+  }
+  return end;
 }

@@ -20,12 +20,14 @@ export const RUN_FOLD_TYPES = [
   'TestStepFinished',
   'RunFinished',
   'RunAborted',
+  'RunCancelled',
+  'RunResumed',
 ] as const satisfies ReadonlyArray<SignalType>;
 
 export class RunAssembler {
   experiment: Experiment | null = null;
   mode: 'embedded' | 'distributed' = 'embedded';
-  status: 'running' | 'finished' | 'aborted' = 'running';
+  status: 'running' | 'finished' | 'aborted' | 'cancelled' = 'running';
   abortReason: string | null = null;
   readonly log: LogEntry[] = [];
   /** Gates after the latest acknowledged step, kept encoded until needed (decoding every step is wasted work). */
@@ -89,6 +91,14 @@ export class RunAssembler {
       case 'RunAborted':
         this.status = 'aborted';
         this.abortReason = s.data.reason;
+        return;
+      case 'RunCancelled':
+        this.status = 'cancelled';
+        this.abortReason = s.data.reason;
+        return;
+      case 'RunResumed':
+        this.status = 'running';
+        this.abortReason = null;
         return;
       case 'PotentiometerSet':
       case 'PatchMapSet':

@@ -8,6 +8,7 @@ import { InProcessBus } from '@metatwin/bus';
 import { CONTRACT_VERSION, SOURCES, type Experiment, type Signal } from '@metatwin/contracts';
 import type { Progress } from '@metatwin/experiments';
 import { RUN_FOLD_TYPES, RunAssembler } from './assemble';
+import { recoverRun } from './recovery';
 import { createClampingHost, createEdgePhysicsHost, createMeasurementHost, createSupervisorHost, type AnyHost, type Env } from './factory';
 
 export interface SignalRecorder {
@@ -35,6 +36,14 @@ export interface EmbeddedOptions {
   readonly onSignal?: (signal: Signal) => void;
   /** The hosts, once built (tests look at their ports). */
   readonly onHosts?: (hosts: ReadonlyArray<AnyHost>) => void;
+  /** Polled between pumps: a reason once the user cancels (nothing more is sent; the run ends RunCancelled). */
+  readonly cancelRequested?: () => string | null;
+  /**
+   * Go on with a cancelled or interrupted run: its logged signals (run id `runId`). Every
+   * host is rebuilt from them as after a restart, the supervisor records RunResumed and
+   * sends from the first step the log lacks; numbering continues after the logged signals.
+   */
+  readonly resume?: ReadonlyArray<Signal>;
 }
 
 const FLUSH_EVERY_STEPS = 1000;
@@ -47,6 +56,11 @@ export class RunFailedError extends Error {
     super(message);
     this.name = 'RunFailedError';
   }
+}
+
+/** The user cancelled the run: what was done is in the assembler (and the log, which can resume it). */
+export class RunCancelledError extends RunFailedError {
+  override readonly name = 'RunCancelledError';
 }
 
 export async function runEmbedded(exp: Experiment, options: EmbeddedOptions): Promise<ReturnType<RunAssembler['result']>> {
@@ -67,21 +81,31 @@ export async function runEmbedded(exp: Experiment, options: EmbeddedOptions): Pr
   }
   if (options.onSignal) bus.subscribe(SOURCES, options.onSignal);
   const { runId } = options;
-  supervisor.create(runId, {
-    contract: CONTRACT_VERSION,
-    experiment: exp,
-    mode: 'embedded',
-    ...(options.startedAt_ms === undefined ? {} : { startedAt_ms: options.startedAt_ms }),
-  });
+  if (options.resume) {
+    // The result covers the whole run: the logged part is folded first.
+    for (const s of options.resume) if ((RUN_FOLD_TYPES as ReadonlyArray<string>).includes(s.type)) assembler.fold(s);
+    assembler.status = 'running';
+    for (const host of hosts) recoverRun(host, options.resume, lastSequence(options.resume, host.source));
+    supervisor.command(runId, { type: 'Resume' });
+  } else
+    supervisor.create(runId, {
+      contract: CONTRACT_VERSION,
+      experiment: exp,
+      mode: 'embedded',
+      ...(options.startedAt_ms === undefined ? {} : { startedAt_ms: options.startedAt_ms }),
+    });
   let lastReported = -1;
   let lastFlushed = 0;
   while (assembler.status === 'running') {
-    supervisor.command(runId, { type: 'Pump' });
+    const cancel = options.cancelRequested?.() ?? null;
+    supervisor.command(runId, cancel === null ? { type: 'Pump' } : { type: 'Cancel', reason: cancel });
     // Hand the log what is buffered about every 1,000 steps (fewer, fuller batches), and wait
     // while too many writes are outstanding, so memory stays bounded.
-    if (options.recorder && assembler.lastStep + 1 - lastFlushed >= FLUSH_EVERY_STEPS) {
+    if (assembler.lastStep + 1 - lastFlushed >= FLUSH_EVERY_STEPS) {
       lastFlushed = assembler.lastStep + 1;
-      await options.recorder.flush({ maxInFlight: 32 });
+      if (options.recorder) await options.recorder.flush({ maxInFlight: 32 });
+      // Let signal handlers (Ctrl-C) run: they set what cancelRequested reads.
+      else if (options.cancelRequested) await new Promise((r) => setImmediate(r));
     }
     const done = assembler.lastStep + 1;
     if (options.onProgress && done !== lastReported) {
@@ -94,6 +118,14 @@ export async function runEmbedded(exp: Experiment, options: EmbeddedOptions): Pr
   }
   await bus.close();
   await options.recorder?.flush();
+  if (assembler.status === 'cancelled') throw new RunCancelledError(`run ${runId} cancelled: ${assembler.abortReason ?? ''}`, assembler);
   if (assembler.status !== 'finished') throw new RunFailedError(`run ${runId} aborted: ${assembler.abortReason ?? 'no RunFinished'}`, assembler);
   return assembler.result(runId, clock() - started);
+}
+
+/** The last sequence number a source's logged signals reached (0 when none). */
+function lastSequence(signals: ReadonlyArray<Signal>, source: string): number {
+  let last = 0;
+  for (const s of signals) if (s.meta.source === source && s.meta.seq > last) last = s.meta.seq;
+  return last;
 }

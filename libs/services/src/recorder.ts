@@ -98,6 +98,9 @@ export const CAUSAL_RANK: Readonly<Record<string, number>> = {
   TestStepFinished: 12,
   RunFinished: 13,
   RunAborted: 13,
+  RunCancelled: 13,
+  // Before the steps it resumes (they are re-sent at times already passed).
+  RunResumed: 1,
 };
 
 /**

@@ -75,6 +75,8 @@ export function redriveEdge(logged: ReadonlyArray<Signal>, options: RedriveOptio
   for (const s of supervisor) {
     if ((s.type === 'StepStarted' || s.type === 'TestStepStarted') && s.data.step > last) break;
     if (s.type === 'RunFinished' || s.type === 'RunAborted') break;
+    // A cancel and a resume change what the supervisor sends, not what the network did.
+    if (s.type === 'RunCancelled' || s.type === 'RunResumed') continue;
     edge.handle(s);
     clamp.handle(s);
   }

@@ -13,7 +13,7 @@ import { RunAssembler } from './assemble';
 import { redriveEdge } from './redrive';
 
 const GATES_EVOLVED = SIGNAL_TYPES.indexOf('GatesEvolved');
-const RUN_MARKERS = new Set((['RunCreated', 'RunFinished', 'RunAborted'] as const).map((t) => SIGNAL_TYPES.indexOf(t)));
+const RUN_MARKERS = new Set((['RunCreated', 'RunFinished', 'RunAborted', 'RunCancelled', 'RunResumed'] as const).map((t) => SIGNAL_TYPES.indexOf(t)));
 
 export interface ReplayState {
   readonly run: string;
@@ -24,7 +24,7 @@ export interface ReplayState {
   /** Free-network output of every datapoint at those gates (V, exact; O+ − O− when differential). */
   readonly outputs: number[];
   readonly labels: number[];
-  readonly status: 'running' | 'finished' | 'aborted';
+  readonly status: 'running' | 'finished' | 'aborted' | 'cancelled';
 }
 
 export interface VerifyReport {

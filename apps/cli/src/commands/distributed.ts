@@ -14,7 +14,7 @@ import { LogBus } from '@metatwin/bus';
 import { JetStreamEventLog } from '@metatwin/eventlog';
 import type { Experiment, Progress, RunResult } from '@metatwin/experiments';
 import { START_RUN } from '@metatwin/service-host';
-import { RUN_FOLD_TYPES, RunAssembler, RunFailedError, readRunSignals } from '@metatwin/services';
+import { RUN_FOLD_TYPES, RunAssembler, RunCancelledError, RunFailedError, readRunSignals } from '@metatwin/services';
 import { ErrorCode, JSONCodec, type NatsConnection } from 'nats';
 import { UnavailableError, natsUnreachable } from '../usage';
 
@@ -78,14 +78,19 @@ function watchOutages(nc: NatsConnection, url: string, runId: string, io: Distri
   };
 }
 
-export async function runDistributed(exp: Experiment, natsUrl: string, runId: string, io: DistributedIo): Promise<RunResult & { run: string; mode: 'embedded' | 'distributed' }> {
+/**
+ * Follow a run in the log until the supervisor's end marker (finished, aborted, cancelled)
+ * is stored, then fold result.json from the whole log. `start` is called once the follower
+ * listens (a new run is started there); `fromStreamSeq` 1 follows a run from its beginning.
+ */
+export async function followRun(
+  log: JetStreamEventLog,
+  natsUrl: string,
+  runId: string,
+  io: DistributedIo,
+  options: { fromStreamSeq: number; steps?: number; start?: () => Promise<void>; interrupted?: Promise<never> },
+): Promise<RunAssembler> {
   const started = io.clock();
-  let log: JetStreamEventLog;
-  try {
-    log = await JetStreamEventLog.connect({ servers: natsUrl, reconnectForever: true, timeout_ms: 1000, name: 'metatwin-cli' });
-  } catch (err) {
-    throw natsUnreachable(natsUrl, err);
-  }
   const bus = new LogBus({ log, service: 'observer' });
   const outages = watchOutages(log.connection, natsUrl, runId, io);
   // Progress: the steps the supervisor has sent (at most its window ahead of the edge) and the tests read out.
@@ -98,41 +103,89 @@ export async function runDistributed(exp: Experiment, natsUrl: string, runId: st
       (s) => {
         if (s.type === 'StepStarted') sent = Math.max(sent, s.data.step);
         else progress.fold(s);
-        if (s.type === 'RunFinished' || s.type === 'RunAborted') resolve();
+        if (progress.status !== 'running' && (s.type === 'RunFinished' || s.type === 'RunAborted' || s.type === 'RunCancelled')) resolve();
         const now = io.clock();
+        const steps = options.steps ?? progress.experiment?.schedule.steps ?? 0;
         if (now - lastReport > 0.1) {
           lastReport = now;
           const last = progress.log[progress.log.length - 1];
-          io.onProgress({ step: sent, steps: exp.schedule.steps, t_s: sent * exp.schedule.t_h_s, mse: last ? last.mse : NaN, wall_s: now - started });
+          io.onProgress({ step: sent, steps, t_s: sent * (progress.experiment?.schedule.t_h_s ?? 0), mse: last ? last.mse : NaN, wall_s: now - started });
         }
       },
       [...RUN_FOLD_TYPES, 'StepStarted'],
     );
   });
   try {
-    // The run is new: everything of it is stored after this point.
-    await bus.start({ fromStreamSeq: (await log.lastStreamSequence()) + 1, runId, perSource: true });
-    // Nest's NATS transport speaks {pattern, data, id} packets; a plain request in that shape reaches the handler.
-    const codec = JSONCodec<{ response?: unknown; err?: unknown }>();
-    const request = codec.encode({ pattern: START_RUN, data: { runId, experiment: exp, startedAt_ms: Date.now() }, id: runId } as never);
-    const reply = await log.connection.request(START_RUN, request, { timeout: 10_000 }).catch((err: unknown) => {
-      const code = (err as { code?: unknown }).code;
-      if (code === ErrorCode.NoResponders)
-        throw new UnavailableError(`no supervisor answers on ${natsUrl} (${START_RUN}): start the four services (metatwin up --nats ${natsUrl})`);
-      if (code === ErrorCode.Timeout) throw new UnavailableError(`the supervisor on ${natsUrl} did not answer ${START_RUN} within 10 s`);
-      throw err;
-    });
-    const answer = codec.decode(reply.data);
-    if (answer.err) throw new RunFailedError(`the supervisor refused the run: ${JSON.stringify(answer.err)}`, progress);
-    await Promise.race([ended, outages.gaveUp]);
+    await bus.start({ fromStreamSeq: options.fromStreamSeq, runId, perSource: true });
+    await options.start?.();
+    await Promise.race([ended, outages.gaveUp, ...(options.interrupted ? [options.interrupted] : [])]);
     // result.json is a fold of the log, not of live traffic.
     const assembler = new RunAssembler();
     for (const s of await readRunSignals(log, runId)) assembler.fold(s);
-    if (assembler.status !== 'finished') throw new RunFailedError(`run ${runId} ${assembler.status}: ${assembler.abortReason ?? ''}`, assembler);
-    return assembler.result(runId, io.clock() - started);
+    return assembler;
   } finally {
     outages.stop();
     await bus.close(0);
+  }
+}
+
+/** Ask the supervisor over request/reply (Nest's {pattern, data, id} packets); its refusal is a RunFailedError, no answer exit 3. */
+export async function askSupervisor(nc: NatsConnection, natsUrl: string, pattern: string, data: Record<string, unknown>): Promise<void> {
+  const codec = JSONCodec<{ response?: unknown; err?: unknown }>();
+  const reply = await nc.request(pattern, codec.encode({ pattern, data, id: String(data.runId) } as never), { timeout: 10_000 }).catch((err: unknown) => {
+    const code = (err as { code?: unknown }).code;
+    if (code === ErrorCode.NoResponders) throw new UnavailableError(`no supervisor answers on ${natsUrl} (${pattern}): start the four services (metatwin up --nats ${natsUrl})`);
+    if (code === ErrorCode.Timeout) throw new UnavailableError(`the supervisor on ${natsUrl} did not answer ${pattern} within 10 s`);
+    throw err;
+  });
+  const answer = codec.decode(reply.data);
+  if (answer.err) throw new SupervisorRefusal(`the supervisor refused: ${typeof answer.err === 'string' ? answer.err : JSON.stringify(answer.err)}`);
+}
+
+export class SupervisorRefusal extends Error {
+  override readonly name = 'SupervisorRefusal';
+}
+
+export async function connectLog(natsUrl: string): Promise<JetStreamEventLog> {
+  try {
+    return await JetStreamEventLog.connect({ servers: natsUrl, reconnectForever: true, timeout_ms: 1000, name: 'metatwin-cli' });
+  } catch (err) {
+    throw natsUnreachable(natsUrl, err);
+  }
+}
+
+/**
+ * Start a run on the services and follow it to its end. `interrupted` (Ctrl-C) settles the
+ * wait early: the caller then cancels or detaches.
+ */
+export async function runDistributed(
+  exp: Experiment,
+  natsUrl: string,
+  runId: string,
+  io: DistributedIo,
+  interrupted?: Promise<never>,
+): Promise<RunResult & { run: string; mode: 'embedded' | 'distributed' }> {
+  const started = io.clock();
+  const log = await connectLog(natsUrl);
+  try {
+    const assembler = await followRun(log, natsUrl, runId, io, {
+      // The run is new: everything of it is stored after this point.
+      fromStreamSeq: (await log.lastStreamSequence()) + 1,
+      steps: exp.schedule.steps,
+      ...(interrupted ? { interrupted } : {}),
+      start: async () => {
+        try {
+          await askSupervisor(log.connection, natsUrl, START_RUN, { runId, experiment: exp, startedAt_ms: Date.now() });
+        } catch (err) {
+          if (err instanceof SupervisorRefusal) throw new RunFailedError(err.message.replace('refused:', 'refused the run:'), new RunAssembler());
+          throw err;
+        }
+      },
+    });
+    if (assembler.status === 'cancelled') throw new RunCancelledError(`run ${runId} cancelled: ${assembler.abortReason ?? ''}`, assembler);
+    if (assembler.status !== 'finished') throw new RunFailedError(`run ${runId} ${assembler.status}: ${assembler.abortReason ?? ''}`, assembler);
+    return assembler.result(runId, io.clock() - started);
+  } finally {
     await log.close();
   }
 }

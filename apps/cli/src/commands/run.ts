@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -11,10 +11,13 @@ import {
   type FamilyResult,
   type Overrides,
   type Plan,
+  type Progress,
   type ResultFile,
   type RunResult,
 } from '@metatwin/experiments';
-import { AdapterError, LogRecorder, RunFailedError, catalogueEnd, resolveRig, runEmbedded, runEntry } from '@metatwin/services';
+import { AdapterError, LogRecorder, RunCancelledError, RunFailedError, catalogueEnd, resolveRig, runEmbedded, runEntry } from '@metatwin/services';
+import { Detached, Interrupts, onInterruptPolicy } from '../interrupts';
+import { writeResult, writeUnfinished } from './outputs';
 import type { InfluxTarget } from '@metatwin/influx';
 import { influxTargetArg, projectRecordedRun, startLiveProjection } from './influx';
 import { defaultLogDir, openEventLog } from './event-log';
@@ -23,7 +26,6 @@ import { randomBytes } from 'node:crypto';
 import { writeReport } from '@metatwin/report';
 import { UsageError } from '../usage';
 import { ProgressBar } from '../progress';
-import { familySummary, runSummary } from '../summary-text';
 
 export interface RunIo {
   readonly write: (s: string) => void;
@@ -75,6 +77,7 @@ export async function runCommand(argv: string[], write: (s: string) => void, io:
       bus: { type: 'string' },
       record: { type: 'string' },
       influx: { type: 'string' },
+      'on-interrupt': { type: 'string' },
     },
     strict: true,
     allowPositionals: true,
@@ -117,34 +120,34 @@ export async function runCommand(argv: string[], write: (s: string) => void, io:
   mkdirSync(outDir, { recursive: true });
 
   const bar = new ProgressBar(io.writeProgress, io.isTty);
+  const interrupts = new Interrupts(onInterruptPolicy(values['on-interrupt'], io), (line) => bar.note(line));
+  const current: { runId?: string } = {};
   let result: ResultFile;
   try {
     if (plan.kind === 'run') {
-      result = await runOne(plan.experiment, io, bar, bus, sinks);
+      result = await runOne(plan.experiment, io, bar, bus, sinks, interrupts, current);
     } else {
       const started = io.clock();
       const tasks: RunResult[] = [];
       for (const [i, exp] of plan.experiments.entries()) {
         bar.task(i, plan.experiments.length, exp.name);
-        tasks.push(await runOne(exp, io, bar, bus, sinks));
+        tasks.push(await runOne(exp, io, bar, bus, sinks, interrupts, current));
       }
       result = { kind: 'family', name: plan.name, seed, wall_s: io.clock() - started, tasks, inOrder: tasks.filter((t) => t.summary.modesInOrder).length } satisfies FamilyResult;
     }
   } catch (err) {
     bar.done();
-    if (err instanceof RunFailedError) {
-      // Keep what was measured before the failure.
-      writeFileSync(join(outDir, 'aborted.json'), JSON.stringify({ status: 'aborted', reason: err.message, log: err.assembler.log }) + '\n');
-      io.write(`run aborted: ${err.message}\npartial log written to ${join(outDir, 'aborted.json')}\n`);
-      return 1;
+    if (err instanceof Detached) {
+      io.write(`detached: run ${err.runId} goes on in the services; follow it with: metatwin attach ${err.runId} --log ${bus}\n`);
+      return 0;
     }
+    if (err instanceof RunFailedError) return writeUnfinished(err, current.runId, outDir, Boolean(values['no-report']), io.write);
     throw err;
+  } finally {
+    interrupts.dispose();
   }
   bar.done();
-  const resultPath = join(outDir, 'result.json');
-  writeFileSync(resultPath, JSON.stringify(result) + '\n');
-  io.write(result.kind === 'run' ? runSummary(result) : familySummary(result));
-  io.write(`\nresult: ${resultPath}\n`);
+  await writeResult(result, outDir, true, io.write);
   const recorded = result.kind === 'run' && bus !== 'direct' ? (result as RunResult & { run?: string }).run : undefined;
   if (recorded)
     io.write(
@@ -168,9 +171,27 @@ export function newRunId(exp: Experiment, now: Date = new Date()): string {
  * every signal recorded; 'direct', nothing recorded — the fast path for sweeps), or on the
  * four service processes over NATS. All give bit-identical results.
  */
-async function runOne(exp: Experiment, io: RunIo, bar: ProgressBar, bus: string, sinks: { record: string | undefined; influx: InfluxTarget | null }): Promise<RunResult> {
-  if (bus === 'direct') return runEmbedded(exp, { runId: newRunId(exp), startedAt_ms: Date.now(), clock: io.clock, onProgress: (p) => bar.update(p) });
+async function runOne(
+  exp: Experiment,
+  io: RunIo,
+  bar: ProgressBar,
+  bus: string,
+  sinks: { record: string | undefined; influx: InfluxTarget | null },
+  interrupts: Interrupts,
+  current: { runId?: string },
+): Promise<RunResult> {
   const runId = newRunId(exp);
+  current.runId = runId;
+  const cancelRequested = (): string | null => {
+    const choice = interrupts.choice;
+    if (choice === 'detach') {
+      // An embedded run lives in this process: leaving it is stopping here, the log as it is (resumable).
+      io.write(`\nstopped: run ${runId} is left interrupted in the event log; continue it with: metatwin resume ${runId}\n`);
+      process.exit(130);
+    }
+    return choice === 'cancel' ? 'cancelled by the user (Ctrl-C)' : null;
+  };
+  if (bus === 'direct') return runEmbedded(exp, { runId, startedAt_ms: Date.now(), clock: io.clock, onProgress: (p) => bar.update(p), cancelRequested });
   if (bus.startsWith('nats://')) {
     let waitForNats_s: number;
     try {
@@ -178,7 +199,8 @@ async function runOne(exp: Experiment, io: RunIo, bar: ProgressBar, bus: string,
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
-    const result = await runDistributed(exp, bus, runId, { clock: io.clock, onProgress: (p) => bar.update(p), note: (line) => bar.note(line), waitForNats_s });
+    const distributedIo = { clock: io.clock, onProgress: (p: Progress) => bar.update(p), note: (line: string) => bar.note(line), waitForNats_s };
+    const result = await runDistributed(exp, bus, runId, distributedIo, interrupts.distributed(bus, runId));
     // The services recorded the run to JetStream: make sure InfluxDB holds all of it.
     if (sinks.influx) {
       const log = await openEventLog(sinks.record ?? bus);
@@ -197,7 +219,7 @@ async function runOne(exp: Experiment, io: RunIo, bar: ProgressBar, bus: string,
   // The catalogue names this process while the run is in it: should it die, `runs` says interrupted.
   await log.putEntry(runEntry(runId, { experiment: exp, mode: 'embedded', status: 'running', steps: 0 }, Date.now(), process.pid));
   try {
-    const result = await runEmbedded(exp, { runId, startedAt_ms: Date.now(), clock: io.clock, onProgress: (p) => bar.update(p), recorder });
+    const result = await runEmbedded(exp, { runId, startedAt_ms: Date.now(), clock: io.clock, onProgress: (p) => bar.update(p), recorder, cancelRequested });
     await recorder.flush();
     await catalogueEnd(log, runId, { experiment: exp, mode: 'embedded', status: 'finished', steps: result.steps }, Date.now());
     await live?.finish();
@@ -205,7 +227,8 @@ async function runOne(exp: Experiment, io: RunIo, bar: ProgressBar, bus: string,
   } catch (err) {
     if (err instanceof RunFailedError) {
       await recorder.flush();
-      await catalogueEnd(log, runId, { experiment: exp, mode: 'embedded', status: 'aborted', steps: err.assembler.lastStep + 1, reason: err.assembler.abortReason }, Date.now());
+      const status = err instanceof RunCancelledError ? 'cancelled' : 'aborted';
+      await catalogueEnd(log, runId, { experiment: exp, mode: 'embedded', status, steps: err.assembler.lastStep + 1, reason: err.assembler.abortReason }, Date.now());
     }
     throw err;
   } finally {

@@ -109,7 +109,7 @@ export class RunWatcher {
   private readonly closed: ClosedTest[] = [];
   private experiment: Experiment | null = null;
   /** The supervisor's last word (RunFinished or RunAborted), once read. */
-  private terminal: Signal<'RunFinished'> | Signal<'RunAborted'> | null = null;
+  private terminal: Signal<'RunFinished'> | Signal<'RunAborted'> | Signal<'RunCancelled'> | null = null;
   private terminalSeen_s: number | null = null;
   private ended: { status: 'finished' | 'aborted'; line: string } | null = null;
   /** Training steps acknowledged (GatesEvolved) in the records read, and when we looked. */
@@ -161,7 +161,13 @@ export class RunWatcher {
         break;
       case 'RunFinished':
       case 'RunAborted':
+      case 'RunCancelled':
         this.terminal ??= s;
+        break;
+      case 'RunResumed':
+        // A cancelled run goes on: its end is still to come.
+        this.terminal = null;
+        this.terminalSeen_s = null;
         break;
       case 'PotentiometerSet':
       case 'PatchMapSet':
@@ -219,8 +225,9 @@ export class RunWatcher {
     for (const s of now) this.fold(s, lines, rate_per_s);
   }
 
-  private endLine(end: Signal<'RunFinished'> | Signal<'RunAborted'>): string {
+  private endLine(end: Signal<'RunFinished'> | Signal<'RunAborted'> | Signal<'RunCancelled'>): string {
     if (end.type === 'RunAborted') return `aborted at step ${end.data.step}: ${end.data.reason}`;
+    if (end.type === 'RunCancelled') return `cancelled at step ${end.data.step}: ${end.data.reason} (metatwin resume ${this.runId} goes on)`;
     const last = this.assembler.log[this.assembler.log.length - 1];
     return `finished: ${end.data.steps} training steps, t = ${(end.meta.t_ns / 1e9).toFixed(4)} s${last ? `, final MSE ${last.mse.toExponential(3)} V²` : ''}`;
   }

@@ -40,7 +40,7 @@ function labelOf(s: ClampingState, step: number): number | undefined {
 export const clampingDecider: Decider<ClampingState, ClampingResult, ClampingCall> = {
   source: 'clamping',
   listensTo: ['supervisor', 'edge-physics'],
-  accepts: ['RunCreated', 'PatchMapSet', 'PotentiometerSet', 'StepStarted', 'DacWritten', 'FreeOutputMeasured', 'RunFinished', 'RunAborted'],
+  accepts: ['RunCreated', 'PatchMapSet', 'PotentiometerSet', 'StepStarted', 'DacWritten', 'FreeOutputMeasured', 'RunFinished', 'RunAborted', 'RunCancelled', 'RunResumed'],
 
   start(created) {
     const differential = 'plus' in created.data.experiment.roles.output;
@@ -61,6 +61,8 @@ export const clampingDecider: Decider<ClampingState, ClampingResult, ClampingCal
       case 'RunCreated':
       case 'RunFinished':
       case 'RunAborted':
+      case 'RunCancelled':
+      case 'RunResumed':
       case 'PatchMapSet':
       case 'StepStarted':
       case 'DacWritten':
@@ -118,6 +120,8 @@ export const clampingDecider: Decider<ClampingState, ClampingResult, ClampingCal
       case 'RunCreated':
       case 'RunFinished':
       case 'RunAborted':
+      case 'RunCancelled':
+      case 'RunResumed':
       case 'PotentiometerSet':
       case 'LearningEnabled':
       case 'FreeOutputMeasured':

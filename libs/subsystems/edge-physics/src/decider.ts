@@ -70,6 +70,8 @@ export const edgePhysicsDecider: Decider<EdgePhysicsState, EdgePhysicsResult, Ed
     'ServiceStarted',
     'RunFinished',
     'RunAborted',
+    'RunCancelled',
+    'RunResumed',
   ],
 
   start(created) {
@@ -119,6 +121,8 @@ export const edgePhysicsDecider: Decider<EdgePhysicsState, EdgePhysicsResult, Ed
       case 'RunCreated':
       case 'RunFinished':
       case 'RunAborted':
+      case 'RunCancelled':
+      case 'RunResumed':
       case 'PotentiometerSet':
       case 'PatchMapSet':
       case 'StepStarted':
@@ -190,6 +194,8 @@ export const edgePhysicsDecider: Decider<EdgePhysicsState, EdgePhysicsResult, Ed
       case 'RunCreated':
       case 'RunFinished':
       case 'RunAborted':
+      case 'RunCancelled':
+      case 'RunResumed':
       case 'PotentiometerSet':
       case 'FreeOutputMeasured':
       case 'TestDatapointApplied':

@@ -63,7 +63,7 @@ function withoutStep<V>(m: ReadonlyMap<string, V>, step: number): Map<string, V>
 export const measurementDecider: Decider<MeasurementState, MeasurementInput, MeasurementCall> = {
   source: 'measurement',
   listensTo: ['supervisor', 'edge-physics'],
-  accepts: ['RunCreated', 'DemuxSelected', 'NodesSettled', 'TestStepFinished', 'RunFinished', 'RunAborted'],
+  accepts: ['RunCreated', 'DemuxSelected', 'NodesSettled', 'TestStepFinished', 'RunFinished', 'RunAborted', 'RunCancelled', 'RunResumed'],
 
   start(created) {
     const exp = created.data.experiment;
@@ -97,6 +97,8 @@ export const measurementDecider: Decider<MeasurementState, MeasurementInput, Mea
       case 'RunCreated':
       case 'RunFinished':
       case 'RunAborted':
+      case 'RunCancelled':
+      case 'RunResumed':
       case 'PotentiometerSet':
       case 'PatchMapSet':
       case 'StepStarted':
@@ -143,6 +145,8 @@ export const measurementDecider: Decider<MeasurementState, MeasurementInput, Mea
       case 'RunCreated':
       case 'RunFinished':
       case 'RunAborted':
+      case 'RunCancelled':
+      case 'RunResumed':
       case 'PotentiometerSet':
       case 'PatchMapSet':
       case 'StepStarted':

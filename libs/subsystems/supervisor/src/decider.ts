@@ -46,8 +46,12 @@ export interface SupervisorOptions {
   readonly refillBelow?: number;
 }
 
-/** What the host tells the supervisor: send what the window allows. */
-export type SupervisorCommand = { readonly type: 'Pump' };
+/**
+ * What the host tells the supervisor: send what the window allows; a user cancels the run
+ * (nothing more is sent; steps already sent still complete); a cancelled or interrupted run
+ * goes on (after the host rebuilt it from the log).
+ */
+export type SupervisorCommand = { readonly type: 'Pump' } | { readonly type: 'Cancel'; readonly reason: string } | { readonly type: 'Resume' };
 
 export type SupervisorInput = SupervisorResult | SupervisorCommand;
 
@@ -173,7 +177,10 @@ export function supervisorDecider(options: SupervisorOptions): Decider<Superviso
       case 'RunAborted':
         return { ...s, phase: 'ended', failure: sig.data.reason };
       case 'RunFinished':
+      case 'RunCancelled':
         return { ...s, phase: 'ended' };
+      case 'RunResumed':
+        return { ...s, phase: 'running' };
       case 'RunCreated':
       case 'PotentiometerSet':
       case 'DacWritten':
@@ -194,6 +201,14 @@ export function supervisorDecider(options: SupervisorOptions): Decider<Superviso
 
   const decide = (s: SupervisorState, input: Signal | SupervisorInput): ReadonlyArray<Out> | typeof LATER => {
     switch (input.type) {
+      case 'Cancel':
+        return s.phase === 'ended' ? NO_OUTPUT : [emit('RunCancelled', s.acknowledged * s.wiring.t_h_ns, { step: s.acknowledged, reason: input.reason })];
+      case 'Resume': {
+        // Only a run that was cancelled, or cut off before it ended (its state as the log left it).
+        if (s.failure !== null || (s.phase === 'ended' && s.acknowledged >= s.wiring.exp.schedule.steps)) return NO_OUTPUT;
+        const resumed = emit('RunResumed', s.acknowledged * s.wiring.t_h_ns, { step: s.acknowledged });
+        return s.missing.length > 0 ? [resumed] : pump({ ...s, phase: 'running' }, [resumed]);
+      }
       case 'Pump': {
         if (s.missing.length > 0) return NO_OUTPUT; // nothing new, not even the set-up, while a service is missing
         const out: Out[] = [];
@@ -246,6 +261,8 @@ export function supervisorDecider(options: SupervisorOptions): Decider<Superviso
       case 'RunCreated':
       case 'RunFinished':
       case 'RunAborted':
+      case 'RunCancelled':
+      case 'RunResumed':
       case 'PotentiometerSet':
       case 'PatchMapSet':
       case 'StepStarted':
