@@ -254,7 +254,13 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
     const host = this.host as SupervisorHost | null;
     const log = this.log;
     if (!host || !log || host.source !== 'supervisor') throw new Error('this service is not the supervisor');
-    if (host.stateOf(runId) !== undefined) throw new Error(`run ${runId} is running`);
+    const held = host.stateOf(runId);
+    if (held !== undefined) {
+      // Cancelled here and kept (a cancelled run stays with every service until resumed or a restart).
+      if (held.phase !== 'ended') throw new Error(`run ${runId} is running`);
+      host.command(runId, { type: 'Resume' });
+      return;
+    }
     const signals = await readRunSignals(log, runId);
     const created = signals.find((s): s is Signal<'RunCreated'> => s.type === 'RunCreated');
     if (!created) throw new Error(`no run ${runId} in the event log (see metatwin runs)`);

@@ -31,10 +31,14 @@ export function runEntry(runId: string, state: RunState, now_ms: number, embedde
   };
 }
 
-/** Write the entry of a run that ended, with what the log holds of it now. */
+/**
+ * Write the entry of a run that ended. A finished run's log is complete once RunFinished is
+ * stored, so its footprint then is kept to find damage later; after a cancel or an abort,
+ * steps already sent may still be stored, so no footprint is kept for those.
+ */
 export async function catalogueEnd(log: EventLog, runId: string, state: RunState, now_ms: number): Promise<void> {
-  const footprint = (await log.footprints([runId])).get(runId) ?? {};
-  await log.putEntry({ ...runEntry(runId, state, now_ms), footprint });
+  const footprint = state.status === 'finished' ? ((await log.footprints([runId])).get(runId) ?? {}) : undefined;
+  await log.putEntry({ ...runEntry(runId, state, now_ms), ...(footprint ? { footprint } : {}) });
 }
 
 /** Whether the process an entry names is gone (same machine only; elsewhere it cannot be told). */

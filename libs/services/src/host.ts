@@ -265,7 +265,7 @@ export class DeciderHost<S, I extends object, C, P> {
     if ((input as { meta?: unknown }).meta !== undefined) {
       const signal = input as Signal;
       slot.state = this.logic.evolve(slot.state, signal);
-      if (signal.type === 'RunFinished' || signal.type === 'RunAborted' || signal.type === 'RunCancelled') slot.ended = true;
+      if (signal.type === 'RunFinished' || signal.type === 'RunAborted') slot.ended = true;
     }
     return out.length === 0 ? undefined : this.run(slot, out, 0);
   }
@@ -294,7 +294,7 @@ export class DeciderHost<S, I extends object, C, P> {
   private send(slot: Slot<S, I, P>, o: Output<C> & { kind: 'emit' }): void {
     const signal = { type: o.type, meta: { v: VERSION, runId: slot.runId, source: this.source, seq: ++slot.seq, t_ns: o.t_ns }, data: o.data } as Signal;
     slot.state = this.logic.evolve(slot.state, signal);
-    if (signal.type === 'RunFinished' || signal.type === 'RunAborted' || signal.type === 'RunCancelled') slot.ended = true;
+    if (signal.type === 'RunFinished' || signal.type === 'RunAborted') slot.ended = true;
     this.publish(signal);
   }
 }
