@@ -6,6 +6,7 @@ import { XOR_BENCH_CARDS, benchLattice, benchXorSteps, type StepBench } from './
 import { bareStepLoop, presetExperiment, runPreset, seedSweep } from './experiments.bench';
 import { benchServices } from './services.bench';
 import { benchInflux } from './influx.bench';
+import { benchEventLog } from './eventlog.bench';
 import { testSteps } from '@metatwin/supervisor';
 
 const fmt = (x: number, digits = 3): string => (Math.abs(x) >= 1e4 ? Math.round(x).toLocaleString('en-US') : x.toPrecision(digits));
@@ -64,6 +65,9 @@ export async function main(argv: string[]): Promise<number> {
   out('');
   out('## Services: distributed steps/s, recording to JetStream, replay');
   await benchServices(out, quick);
+  out('');
+  out('## Event log: the default run recorded, runs over 50 runs, start-up with 50 finished runs');
+  await benchEventLog(out, quick);
   out('');
   out('## InfluxDB: projection points/s, slowdown of a distributed run');
   await benchInflux(out, quick);

@@ -1,18 +1,30 @@
 export const USAGE = `metatwin — digital twin of a self-learning transistor network
 
 Usage:
-  metatwin run <preset|file> [--out DIR] [--seed N] [--steps N | --time SECONDS] [--no-report] [--bus in-process|direct|nats://…] [--record DIR|nats://…] [--influx http://…]
+  metatwin run <preset|file> [--out DIR] [--seed N] [--steps N | --time SECONDS] [--no-report] [--bus in-process|direct|nats://…] [--record DIR|nats://…] [--influx http://…] [--on-interrupt ask|cancel|detach]
                                     run an experiment: embedded services by default (event log
                                     in runs/log), distributed with --bus nats://…, the same with
                                     recording off with --bus direct; --influx projects it into
                                     InfluxDB (presets: xor, regression, regression-family; or a
-                                    JSON/YAML file, whose rig picks each subsystem's adapter)
+                                    JSON/YAML file, whose rig picks each subsystem's adapter);
+                                    Ctrl-C asks: cancel (recorded, resumable) or detach
   metatwin runs [--log DIR|nats://…] [--json]
-                                    recorded runs: experiment, mode, status, length
+                                    recorded runs from the catalogue: experiment, mode, status
+                                    (running, finished, aborted, cancelled, interrupted,
+                                    incomplete when the log lost records), length
   metatwin replay <run> [--at SECONDS] [--verify] [--log DIR|nats://…]
                                     state (gates, every datapoint's output) at a time,
                                     rebuilt from the log; --verify re-drives the recorded
-                                    inputs and reports any difference from recorded gates
+                                    inputs, reports any difference from recorded gates and
+                                    checks the log is complete
+  metatwin result <run> [--log DIR|nats://…] [--out DIR] [--no-report]
+                                    rebuild result.json and the report from the log alone
+  metatwin attach <run> --log nats://… [--out DIR] [--no-report]
+                                    follow a run on the services to its end, write its result
+  metatwin cancel <run> [--log DIR|nats://…]
+                                    stop a run; it is recorded as cancelled and can be resumed
+  metatwin resume <run> [--log DIR|nats://…] [--out DIR] [--no-report]
+                                    go on with a cancelled or interrupted run where its log ends
   metatwin watch <run> [--log DIR|nats://…] [--every SECONDS] [--once]
                                     follow a run: a line per test step (t, step, MSE, error
                                     modes, steps/s), then its end; exit 0 finished, 1 aborted;
@@ -27,8 +39,10 @@ Usage:
 
 solve reads {"nodes", "edges", "gates", "fixed", "transistor"} (see README) and prints
 {"status", "voltages", "currents", "power", "iterations", "residual_A"}.
-Exit codes: 0 ok, 1 the run aborted or the solve did not converge, 2 bad input,
-3 a server or service the command needs did not answer (NATS, the four services).`;
+Exit codes: 0 ok (a detached run too), 1 the run aborted or the solve did not converge,
+2 bad input, 3 a server or service the command needs did not answer (NATS — also after
+waiting METATWIN_NATS_WAIT_S, 60 s, through an outage — or the four services),
+130 the run was cancelled (result.json holds what was done).`;
 
 /** An error caused by the user's input: printed without a stack, exit code 2. */
 export class UsageError extends Error {

@@ -33,8 +33,6 @@ const SAMPLES: { readonly [T in SignalType]: SignalData[T] } = {
   RunCreated: { contract: CONTRACT_VERSION, experiment, mode: 'embedded', startedAt_ms: 1796117036889 },
   RunFinished: { steps: 2000 },
   RunAborted: { reason: 'stopped', step: 17 },
-  RunCancelled: { reason: 'cancelled by the user (Ctrl-C)', step: 1200 },
-  RunResumed: { step: 1200 },
   PotentiometerSet: { position: 64, positions: 128, eta: 0.5 },
   PatchMapSet: {
     channels: [
@@ -61,6 +59,8 @@ const SAMPLES: { readonly [T in SignalType]: SignalData[T] } = {
   TestStepFinished: { step: 0 },
   ServiceStarted: { service: 'clamping', resumeFrom: 12 },
   PortBound: { service: 'measurement', adapter: 'bridge:tcp://10.0.0.2:5000' },
+  RunCancelled: { reason: 'cancelled by the user (Ctrl-C)', step: 1200 },
+  RunResumed: { step: 1200 },
 };
 
 function sample<T extends SignalType>(type: T, data: unknown = SAMPLES[type], meta: object = {}): Signal {

@@ -56,10 +56,6 @@ export interface SignalData {
   RunFinished: { readonly steps: number };
   /** supervisor: the run stopped early. */
   RunAborted: { readonly reason: string; readonly step: number };
-  /** supervisor: a user cancelled the run after `step` training steps were acknowledged; it may be resumed. */
-  RunCancelled: { readonly step: number; readonly reason: string };
-  /** supervisor: a cancelled or interrupted run goes on, from training step `step`. */
-  RunResumed: { readonly step: number };
   /** supervisor → clamping: the digital potentiometer's wiper (AD5220, 128 positions) for η. */
   PotentiometerSet: { readonly position: number; readonly positions: number; readonly eta: number };
   /** person/supervisor: which DAC channel drives which node or label line. */
@@ -105,6 +101,10 @@ export interface SignalData {
   ServiceStarted: { readonly service: Source; readonly resumeFrom: number };
   /** any service, when it takes on a run: the adapter its port runs on for that run (sim, mirror, bridge:…). */
   PortBound: { readonly service: Source; readonly adapter: AdapterChoice };
+  /** supervisor: a user cancelled the run after `step` training steps were acknowledged; it may be resumed. */
+  RunCancelled: { readonly step: number; readonly reason: string };
+  /** supervisor: a cancelled or interrupted run goes on, from training step `step`. */
+  RunResumed: { readonly step: number };
 }
 
 export type SignalType = keyof SignalData;
