@@ -35,6 +35,12 @@ describe('readable failures', () => {
     );
   });
 
+  it('an --out that cannot be made is one line naming it, exit 2, before anything runs', () => {
+    const r = cli(['run', 'xor', '--steps', '100', '--no-report', '--out', '/etc/passwd/out']);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe('metatwin run: --out /etc/passwd/out: cannot create it (ENOTDIR); name a folder you can write');
+  });
+
   it('a run on a NATS where no services listen says to start them, exit 3', () => {
     const r = cli(['run', 'xor', '--steps', '100', '--no-report', '--bus', nats.url, '--out', mkdtempSync(join(tmpdir(), 'mt-fail-'))]);
     expect(r.status).toBe(3);

@@ -1,5 +1,6 @@
 import { attachCommand, cancelCommand, resultCommand, resumeCommand } from './commands/control';
 import { influxCommand } from './commands/influx';
+import { pruneCommand } from './commands/prune';
 import { replayCommand } from './commands/replay';
 import { runCommand } from './commands/run';
 import { runsCommand } from './commands/runs';
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, Command> = {
   attach: attachCommand,
   cancel: cancelCommand,
   resume: resumeCommand,
+  prune: (argv, write) => pruneCommand(argv, write),
 };
 
 /** Entry point: returns the process exit code. */

@@ -182,6 +182,37 @@ describe.each([fileHarness, jetStreamHarness, threadedHarness])('EventLog contra
     expect(spans(await collect(log, 'run1', 'edges'))).toEqual(['edges:1-4', 'edges:5-6']);
   });
 
+  it('keeps one catalogue entry per run, replaced whole, and a footprint that changes with what is stored', async () => {
+    await log.append(batch('run1', 'edges', 1, 3));
+    await log.append(batch('run1', 'clamp', 1, 2));
+    await log.append(batch('run2', 'edges', 1, 1));
+    const entry = { run: 'run1', experiment: 'xor', mode: 'embedded', status: 'running', steps: 0, learningTime_s: 0, updated_ms: 1 };
+    await log.putEntry(entry);
+    await log.putEntry({ ...entry, status: 'finished', steps: 3, updated_ms: 2 });
+    expect(await log.entries()).toEqual([{ ...entry, status: 'finished', steps: 3, updated_ms: 2 }]);
+    const before = await log.footprints();
+    expect([...before.keys()].sort()).toEqual(['run1', 'run2']);
+    expect((await log.footprints(['run1'])).get('run1')).toEqual(before.get('run1'));
+    await log.append(batch('run1', 'edges', 4, 1));
+    expect((await log.footprints(['run1'])).get('run1')).not.toEqual(before.get('run1'));
+    expect((await log.footprints(['run2'])).get('run2')).toEqual(before.get('run2'));
+  });
+
+  it('deletes a run, its batches and its entry, and keeps the others', async () => {
+    for (const run of ['run1', 'run2']) {
+      await log.append(batch(run, 'edges', 1, 2));
+      await log.putEntry({ run, experiment: 'xor', mode: 'embedded', status: 'finished', steps: 2, learningTime_s: 0, updated_ms: 1 });
+    }
+    await log.deleteRun('run1');
+    expect(await log.runIds()).toEqual(['run2']);
+    expect((await log.entries()).map((e) => e.run)).toEqual(['run2']);
+    expect(await collect(log, 'run1')).toEqual([]);
+    expect(spans(await collect(log, 'run2'))).toEqual(['edges:1-2']);
+    const reopened = await harness.open(store);
+    expect(await reopened.runIds()).toEqual(['run2']);
+    await reopened.close();
+  });
+
   it('refuses use after close', async () => {
     await log.close();
     await log.close();

@@ -61,6 +61,8 @@ export interface EventLog {
   entries(): Promise<RunEntry[]>;
   /** Footprints of the given runs now (of every run when none are named). */
   footprints(runIds?: ReadonlyArray<string>): Promise<Map<string, Footprint>>;
+  /** Remove a run: its batches and its catalogue entry (metatwin prune). */
+  deleteRun(runId: string): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -6,7 +6,7 @@
  * append truncates it away before writing. One writing instance per directory.
  */
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, stat, truncate, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, stat, truncate, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CorruptLogError, EventLogClosedError, EventLogError } from './errors';
 import { KeyedQueue, assertName, decideAppend, decodeBatch, encodeBatch, validateBatch, type EventLog, type Footprint, type LogBatch, type RunEntry } from './event-log';
@@ -195,6 +195,25 @@ export class FileEventLog implements EventLog {
       out.set(id, { bytes: await fileSize(this.runFile(id)) });
     }
     return out;
+  }
+
+  async deleteRun(runId: string): Promise<void> {
+    this.assertOpen();
+    assertName('runId', runId);
+    await this.queue.run(runId, async () => {
+      await this.closeHandle(runId);
+      this.runs.delete(runId);
+      try {
+        await rm(this.runFile(runId), { force: true });
+        await rm(join(this.directory, CATALOGUE_DIR, `${runId}.json`), { force: true });
+        const index = join(this.directory, INDEX_FILE);
+        const kept = (await readFile(index, 'utf8').catch(() => '')).split('\n').filter((id) => id !== '' && id !== runId);
+        await writeFile(`${index}.tmp`, kept.map((id) => `${id}\n`).join(''));
+        await rename(`${index}.tmp`, index);
+      } catch (err) {
+        throw new EventLogError(`cannot remove run ${runId} from ${this.directory}`, { cause: err });
+      }
+    });
   }
 
   async close(): Promise<void> {

@@ -45,6 +45,31 @@ export interface JetStreamEventLogOptions {
   timeout_ms?: number;
   /** The connection's name on the server (monitoring). */
   name?: string;
+  /**
+   * Retention limits of the stream (applied when it is created, and to an existing stream when
+   * given): the oldest messages are discarded beyond them, so size them well above a run — a
+   * run that lost messages shows as incomplete in `metatwin runs`. Default: no limits.
+   */
+  limits?: StreamLimits;
+}
+
+export interface StreamLimits {
+  readonly maxAge_s?: number;
+  readonly maxBytes?: number;
+}
+
+/** METATWIN_LOG_MAX_AGE_S and METATWIN_LOG_MAX_BYTES, checked; unset means no limit. */
+export function streamLimits(env: NodeJS.ProcessEnv): StreamLimits {
+  const read = (name: string): number | undefined => {
+    const v = env[name];
+    if (v === undefined || v === '') return undefined;
+    const n = Number(v);
+    if (!(n > 0) || !Number.isFinite(n)) throw new RangeError(`${name} must be a positive number, got ${JSON.stringify(v)}`);
+    return n;
+  };
+  const maxAge_s = read('METATWIN_LOG_MAX_AGE_S');
+  const maxBytes = read('METATWIN_LOG_MAX_BYTES');
+  return { ...(maxAge_s === undefined ? {} : { maxAge_s }), ...(maxBytes === undefined ? {} : { maxBytes: Math.round(maxBytes) }) };
 }
 
 const DEFAULTS = { stream: 'METATWIN_LOG', subjectPrefix: 'mtlog', duplicateWindow_ms: 120_000 };
@@ -85,7 +110,7 @@ export class JetStreamEventLog implements EventLog {
 
   /** Connects and creates the stream when missing (an existing one must hold `${prefix}.>`). */
   static async connect(options: JetStreamEventLogOptions): Promise<JetStreamEventLog> {
-    const { servers, stream, subjectPrefix, duplicateWindow_ms, reconnectForever, timeout_ms, name } = { ...DEFAULTS, ...options };
+    const { servers, stream, subjectPrefix, duplicateWindow_ms, reconnectForever, timeout_ms, name, limits } = { ...DEFAULTS, ...options };
     if (!/^[A-Za-z0-9_-]+$/.test(stream)) throw new EventLogError(`stream: must match [A-Za-z0-9_-]+, got ${JSON.stringify(stream)}`);
     if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(subjectPrefix))
       throw new EventLogError(`subjectPrefix: must be dot-separated [A-Za-z0-9_-]+ tokens, got ${JSON.stringify(subjectPrefix)}`);
@@ -98,7 +123,7 @@ export class JetStreamEventLog implements EventLog {
     }
     try {
       const jsm = await nc.jetstreamManager(timeout_ms === undefined ? {} : { timeout: timeout_ms });
-      await ensureStream(jsm, stream, `${subjectPrefix}.>`, duplicateWindow_ms);
+      await ensureStream(jsm, stream, `${subjectPrefix}.>`, duplicateWindow_ms, limits ?? {});
       return new JetStreamEventLog(nc, jsm, nc.jetstream(timeout_ms === undefined ? {} : { timeout: timeout_ms }), stream, subjectPrefix);
     } catch (err) {
       await nc.close();
@@ -265,6 +290,18 @@ export class JetStreamEventLog implements EventLog {
     return entries.filter((e) => e !== null && e.operation === 'PUT').map((e) => JSON.parse(this.decoder.decode(e?.value)) as RunEntry);
   }
 
+  /** Purge the run's subjects from the stream and delete its catalogue key. */
+  async deleteRun(runId: string): Promise<void> {
+    this.assertOpen();
+    assertName('runId', runId);
+    await this.queue.run(runId, async () => {
+      await this.api(`purge ${runId}`, () => this.jsm.streams.purge(this.stream, { filter: `${this.subjectPrefix}.${runId}.*` }));
+      for (const key of [...this.cursors.keys()]) if (key.startsWith(`${this.subjectPrefix}.${runId}.`)) this.cursors.delete(key);
+      const kv = await this.kv();
+      await this.api(`catalogue delete ${runId}`, () => kv.purge(runId));
+    });
+  }
+
   /** Stored batches per source, from the stream's per-subject counts: one request for every run. */
   async footprints(runIds?: ReadonlyArray<string>): Promise<Map<string, Footprint>> {
     this.assertOpen();
@@ -366,15 +403,21 @@ export class JetStreamEventLog implements EventLog {
   }
 }
 
-async function ensureStream(jsm: JetStreamManager, name: string, subjects: string, duplicateWindow_ms: number): Promise<void> {
+async function ensureStream(jsm: JetStreamManager, name: string, subjects: string, duplicateWindow_ms: number, limits: StreamLimits): Promise<void> {
+  const wanted = {
+    ...(limits.maxAge_s === undefined ? {} : { max_age: nanos(limits.maxAge_s * 1000) }),
+    ...(limits.maxBytes === undefined ? {} : { max_bytes: limits.maxBytes }),
+  };
   try {
     const info = await jsm.streams.info(name);
     if (!info.config.subjects?.includes(subjects)) {
       throw new EventLogError(`stream ${name} exists with subjects ${JSON.stringify(info.config.subjects)}, not ${subjects}; choose another stream name or subject prefix`);
     }
+    const changed = (Object.keys(wanted) as Array<keyof typeof wanted>).some((k) => info.config[k] !== wanted[k]);
+    if (changed) await jsm.streams.update(name, { ...info.config, ...wanted });
     return;
   } catch (err) {
     if (apiErrorCode(err) !== ERR_STREAM_NOT_FOUND) throw err;
   }
-  await jsm.streams.add({ name, subjects: [subjects], storage: StorageType.File, duplicate_window: nanos(duplicateWindow_ms) });
+  await jsm.streams.add({ name, subjects: [subjects], storage: StorageType.File, duplicate_window: nanos(duplicateWindow_ms), ...wanted });
 }

@@ -120,6 +120,10 @@ export class ThreadedJetStreamEventLog implements EventLog {
     return this.reader.footprints(runIds);
   }
 
+  deleteRun(runId: string): Promise<void> {
+    return this.reader.deleteRun(runId);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

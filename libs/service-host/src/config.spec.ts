@@ -2,8 +2,9 @@ import { serviceConfig } from './config';
 
 describe('service configuration', () => {
   it('reads the NATS URL from the environment', () => {
-    expect(serviceConfig({ METATWIN_NATS_URL: 'nats://127.0.0.1:14222' })).toEqual({ natsUrl: 'nats://127.0.0.1:14222', influx: null });
-    expect(serviceConfig({})).toEqual({ natsUrl: 'nats://127.0.0.1:4222', influx: null });
+    expect(serviceConfig({ METATWIN_NATS_URL: 'nats://127.0.0.1:14222' })).toEqual({ natsUrl: 'nats://127.0.0.1:14222', influx: null, logLimits: {} });
+    expect(serviceConfig({})).toEqual({ natsUrl: 'nats://127.0.0.1:4222', influx: null, logLimits: {} });
+    expect(serviceConfig({ METATWIN_LOG_MAX_AGE_S: '604800', METATWIN_LOG_MAX_BYTES: '2e9' }).logLimits).toEqual({ maxAge_s: 604800, maxBytes: 2e9 });
   });
   it('reads the InfluxDB target for health figures and the projection', () => {
     expect(serviceConfig({ METATWIN_INFLUX_URL: 'http://127.0.0.1:18086', METATWIN_INFLUX_DB: 'lab' }).influx).toMatchObject({ host: '127.0.0.1', port: 18086, database: 'lab' });
@@ -11,6 +12,7 @@ describe('service configuration', () => {
   it('names the bad variable', () => {
     expect(() => serviceConfig({ METATWIN_INFLUX_URL: 'udp://x' })).toThrow(/METATWIN_INFLUX_URL must use http/);
     expect(() => serviceConfig({ METATWIN_NATS_URL: 'http://x' })).toThrow(/METATWIN_NATS_URL must be a nats:\/\/ URL/);
+    expect(() => serviceConfig({ METATWIN_LOG_MAX_BYTES: 'lots' })).toThrow(/METATWIN_LOG_MAX_BYTES must be a positive number, got "lots"/);
   });
   it('refuses the variables log-first delivery retired, saying why', () => {
     expect(() => serviceConfig({ METATWIN_RECORD: 'off' })).toThrow(/METATWIN_RECORD is no longer read: services deliver every signal through the event log/);

@@ -1,3 +1,4 @@
+import { streamLimits, type StreamLimits } from '@metatwin/eventlog';
 import { influxTarget, type InfluxTarget } from '@metatwin/influx';
 
 /** Service configuration from the environment, read once at the edge. */
@@ -6,6 +7,8 @@ export interface ServiceConfig {
   readonly natsUrl: string;
   /** InfluxDB for health figures (every service) and the log's projection (measurement); null: none. */
   readonly influx: InfluxTarget | null;
+  /** Retention of the event-log stream (METATWIN_LOG_MAX_AGE_S, METATWIN_LOG_MAX_BYTES); empty: none. */
+  readonly logLimits: StreamLimits;
 }
 
 /** Variables of earlier versions that no longer mean anything: named, so a deployment that sets them learns why. */
@@ -18,5 +21,5 @@ export function serviceConfig(env: NodeJS.ProcessEnv = process.env): ServiceConf
   for (const [name, why] of Object.entries(GONE)) if (env[name] !== undefined) throw new RangeError(`${name} is no longer read: ${why}; unset it`);
   const natsUrl = env.METATWIN_NATS_URL ?? 'nats://127.0.0.1:4222';
   if (!/^(nats|tls|wss?):\/\//.test(natsUrl)) throw new RangeError(`METATWIN_NATS_URL must be a nats:// URL, got ${JSON.stringify(natsUrl)}`);
-  return { natsUrl, influx: influxTarget(undefined, env) };
+  return { natsUrl, influx: influxTarget(undefined, env), logLimits: streamLimits(env) };
 }

@@ -58,7 +58,13 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     // One connection: the event log (signals go through it, log-first), presence and dead letters.
-    const log = await JetStreamEventLog.connect({ servers: this.config.natsUrl, reconnectForever: true, timeout_ms: 1000, name: `metatwin-${this.service}` });
+    const log = await JetStreamEventLog.connect({
+      servers: this.config.natsUrl,
+      reconnectForever: true,
+      timeout_ms: 1000,
+      name: `metatwin-${this.service}`,
+      limits: this.config.logLimits,
+    });
     this.log = log;
     const nc = log.connection;
     void (async () => {

@@ -93,6 +93,7 @@ describe('verify checks the log is complete', () => {
       putEntry: async () => undefined,
       entries: async () => [],
       footprints: async () => new Map(),
+      deleteRun: async () => undefined,
       close: async () => undefined,
     };
     const recorder = new LogRecorder(capture, null, 500);

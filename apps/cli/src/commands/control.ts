@@ -4,7 +4,6 @@
  * run (it is recorded as cancelled); `resume` goes on with a cancelled or interrupted run
  * from where its log ends — embedded runs in this process, distributed runs on the services.
  */
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { toRecord, type Experiment, type Signal } from '@metatwin/contracts';
@@ -16,7 +15,7 @@ import { ProgressBar } from '../progress';
 import { UsageError } from '../usage';
 import { askSupervisor, connectLog, followRun, natsWait_s, type DistributedIo } from './distributed';
 import { openEventLog } from './event-log';
-import { writeResult, writeUnfinished } from './outputs';
+import { makeOutDir, writeResult, writeUnfinished } from './outputs';
 
 const isNats = (target: string | undefined): target is string => target !== undefined && /^(nats|tls|wss?):\/\//.test(target);
 const OUTPUT_OPTIONS = { log: { type: 'string' }, out: { type: 'string' }, 'no-report': { type: 'boolean' } } as const;
@@ -27,9 +26,7 @@ function oneRun(command: string, positionals: string[]): string {
 }
 
 function outDirFor(exp: Experiment, out: string | undefined): string {
-  const dir = resolve(out ?? join('runs', `${exp.name.replace(/[^\w.-]+/g, '_')}-seed${exp.seed}`));
-  mkdirSync(dir, { recursive: true });
-  return dir;
+  return makeOutDir(resolve(out ?? join('runs', `${exp.name.replace(/[^\w.-]+/g, '_')}-seed${exp.seed}`)));
 }
 
 /** The run's signals from the log, and its RunCreated; a run the log does not hold is a usage error. */

@@ -1,10 +1,21 @@
 /** Writing what a run left: result.json (and the report), or aborted.json with what was measured. */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResultFile } from '@metatwin/experiments';
 import { writeReport } from '@metatwin/report';
 import { RunCancelledError, type RunFailedError } from '@metatwin/services';
 import { familySummary, runSummary } from '../summary-text';
+import { UsageError } from '../usage';
+
+/** Make the output folder, or say why it cannot be (exit 2), before any run starts. */
+export function makeOutDir(dir: string): string {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new UsageError(`--out ${dir}: cannot create it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); name a folder you can write`);
+  }
+  return dir;
+}
 
 /** result.json, the summary, and the report unless `noReport`. */
 export async function writeResult(result: ResultFile, outDir: string, noReport: boolean, write: (s: string) => void): Promise<void> {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -17,7 +17,7 @@ import {
 } from '@metatwin/experiments';
 import { AdapterError, LogRecorder, RunCancelledError, RunFailedError, catalogueEnd, resolveRig, runEmbedded, runEntry } from '@metatwin/services';
 import { Detached, Interrupts, onInterruptPolicy } from '../interrupts';
-import { writeResult, writeUnfinished } from './outputs';
+import { makeOutDir, writeResult, writeUnfinished } from './outputs';
 import type { InfluxTarget } from '@metatwin/influx';
 import { influxTargetArg, projectRecordedRun, startLiveProjection } from './influx';
 import { defaultLogDir, openEventLog } from './event-log';
@@ -117,7 +117,7 @@ export async function runCommand(argv: string[], write: (s: string) => void, io:
   const name = plan.kind === 'run' ? plan.experiment.name : plan.name;
   const seed = plan.kind === 'run' ? plan.experiment.seed : plan.experiments[0].seed;
   const outDir = resolve(values.out ?? join('runs', `${name.replace(/[^\w.-]+/g, '_')}-seed${seed}`));
-  mkdirSync(outDir, { recursive: true });
+  makeOutDir(outDir);
 
   const bar = new ProgressBar(io.writeProgress, io.isTty);
   const interrupts = new Interrupts(onInterruptPolicy(values['on-interrupt'], io), (line) => bar.note(line));
