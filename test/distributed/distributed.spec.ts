@@ -10,8 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, JSONCodec } from 'nats';
 import { SIGNAL_TYPES, SUBJECTS, type DeadLetter } from '@metatwin/contracts';
-import type { RunResult } from '@metatwin/experiments';
-import { serviceHealth, startNats, startServices, stopServices, type NatsServer, type ServiceProcess } from '@metatwin/test-support';
+import { planFromInput, presetInput, type RunResult } from '@metatwin/experiments';
+import { JetStreamEventLog } from '@metatwin/eventlog';
+import { serviceHealth, startNats, startService, startServices, stopServices, type NatsServer, type ServiceProcess } from '@metatwin/test-support';
 
 const root = join(__dirname, '..', '..');
 
@@ -143,6 +144,46 @@ describe('distributed: four services over NATS', () => {
     const aborted = JSON.parse(readFileSync(join(out, 'aborted.json'), 'utf8')) as { status: string; reason: string };
     expect(aborted).toMatchObject({ status: 'aborted' });
     expect(aborted.reason).toMatch(/test at step 0/);
+  });
+
+  it('quarantines a poison run (a stored RunCreated the services cannot build): RunFaulted with the reason, other runs go on, a restart skips it', async () => {
+    const plan = planFromInput(presetInput('xor'), { steps: 100 }, { readText: () => '' });
+    if (plan.kind !== 'run') throw new Error('xor is one run');
+    // Straight into the log (the start RPC would refuse it): the network's edges are not a list.
+    const poison = { ...plan.experiment, network: { nodes: 16, edges: 'x' } };
+    const nc = await connect({ servers: nats.url });
+    const record = [SIGNAL_TYPES.indexOf('RunCreated'), 1, 0, { contract: 3, experiment: poison, mode: 'distributed' }];
+    await nc
+      .jetstream()
+      .publish('mtlog.poison-run.supervisor', new TextEncoder().encode(JSON.stringify({ runId: 'poison-run', source: 'supervisor', firstSeq: 1, lastSeq: 1, records: [record] })));
+    await nc.close();
+    const log = await JetStreamEventLog.connect({ servers: nats.url });
+    let faults: Array<{ service: string; reason: string }> = [];
+    for (let i = 0; i < 100 && !faults.some((f) => f.service === 'edge-physics'); i++) {
+      faults = [];
+      for await (const b of log.read('poison-run'))
+        for (const r of b.records as Array<[number, number, number, { service: string; reason: string }]>) if (r[0] === SIGNAL_TYPES.indexOf('RunFaulted')) faults.push(r[3]);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await log.close();
+    expect(faults).toContainEqual({ service: 'edge-physics', reason: expect.stringMatching(/^RunCreated: .+/) });
+    // The services still serve other runs, and the edge physics restarts cleanly, leaving the poison run alone.
+    const dir = mkdtempSync(join(tmpdir(), 'mt-after-poison-'));
+    expect(cli(['run', 'xor', '--steps', '300', '--bus', nats.url, '--out', dir, '--no-report']).status).toBe(0);
+    const edge = services.findIndex((x) => x.name === 'edge-physics');
+    services[edge].process.kill('SIGKILL');
+    services[edge] = startService('edge-physics', { natsUrl: nats.url });
+    let healthy = false;
+    for (let i = 0; i < 100 && !healthy; i++) {
+      healthy = await serviceHealth(nats.url, 'edge-physics', 500).then(
+        (h) => h.ok,
+        () => false,
+      );
+      if (!healthy) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(healthy).toBe(true);
+    expect(services[edge].output).toMatch(/run poison-run stays quarantined/);
+    expect(cli(['run', 'xor', '--steps', '300', '--bus', nats.url, '--out', dir, '--no-report']).status).toBe(0);
   });
 
   it('answers malformed signals on the dead-letter subject and keeps running', async () => {

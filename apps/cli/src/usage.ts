@@ -25,6 +25,8 @@ Usage:
                                     stop a run; it is recorded as cancelled and can be resumed
   metatwin resume <run> [--log DIR|nats://…] [--out DIR] [--no-report]
                                     go on with a cancelled or interrupted run where its log ends
+  metatwin prune [--log DIR|nats://…] [--older-than DAYS] [--keep N] [--run ID]… [--dry-run]
+                                    remove ended runs (and their catalogue entries) from the log
   metatwin watch <run> [--log DIR|nats://…] [--every SECONDS] [--once]
                                     follow a run: a line per test step (t, step, MSE, error
                                     modes, steps/s), then its end; exit 0 finished, 1 aborted;

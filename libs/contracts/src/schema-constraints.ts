@@ -64,6 +64,7 @@ export const DATA_CONSTRAINTS: { readonly [T in SignalType]: { readonly [K in ke
   RunAborted: { step },
   RunCancelled: { step },
   RunResumed: { step },
+  RunFaulted: { reason: { maxLength: 2000 } },
   PotentiometerSet: {
     positions: count(2, 1 << 16),
     position: { ...count(0, (1 << 16) - 1), note: 'At most positions − 1 (checked by checkSignal; JSON Schema cannot compare two fields).' },

@@ -61,6 +61,7 @@ const SAMPLES: { readonly [T in SignalType]: SignalData[T] } = {
   PortBound: { service: 'measurement', adapter: 'bridge:tcp://10.0.0.2:5000' },
   RunCancelled: { reason: 'cancelled by the user (Ctrl-C)', step: 1200 },
   RunResumed: { step: 1200 },
+  RunFaulted: { service: 'edge-physics', reason: 'RunCreated: network.edges.map is not a function' },
 };
 
 function sample<T extends SignalType>(type: T, data: unknown = SAMPLES[type], meta: object = {}): Signal {

@@ -8,7 +8,8 @@
 import type { AdapterChoice, Experiment } from './experiment';
 
 /**
- * 3: RunCancelled and RunResumed (a user stops a run, and continues it later); a contract-2
+ * 3: RunCancelled and RunResumed (a user stops a run, and continues it later), RunFaulted (a
+ * service could not handle a run's signal and quarantined the run); a contract-2
  * log is read as it is (its type indices are the first 19 of these).
  * 2: RunCreated carries the typed experiment (with its rig) and this number; PortBound;
  * NodesSettled may report a failed solve; DacWritten carries one latch of several channels;
@@ -105,6 +106,8 @@ export interface SignalData {
   RunCancelled: { readonly step: number; readonly reason: string };
   /** supervisor: a cancelled or interrupted run goes on, from training step `step`. */
   RunResumed: { readonly step: number };
+  /** any service: handling one of the run's signals failed (the reason); it no longer takes part in the run, and the supervisor aborts it. */
+  RunFaulted: { readonly service: Source; readonly reason: string };
 }
 
 export type SignalType = keyof SignalData;
@@ -130,6 +133,7 @@ export const SIGNAL_TYPES = [
   'PortBound',
   'RunCancelled',
   'RunResumed',
+  'RunFaulted',
 ] as const satisfies ReadonlyArray<SignalType>;
 
 /** Which subsystem emits each signal (a signal from anyone else is rejected); 'any' = each service about itself. */
@@ -155,6 +159,7 @@ export const EMITTER: { readonly [T in SignalType]: Source | 'any' } = {
   PortBound: 'any',
   RunCancelled: 'supervisor',
   RunResumed: 'supervisor',
+  RunFaulted: 'any',
 };
 
 export type Signal<T extends SignalType = SignalType> = T extends SignalType ? { readonly type: T; readonly meta: SignalMeta; readonly data: SignalData[T] } : never;

@@ -68,6 +68,10 @@ const DATA: { readonly [T in SignalType]: (d: Obj) => void } = {
     int(d, 'step', 0, STEP_MAX);
   },
   RunResumed: (d) => int(d, 'step', 0, STEP_MAX),
+  RunFaulted: (d) => {
+    oneOf(d, 'service', SOURCES);
+    if (typeof d.reason !== 'string' || d.reason.length > 2000) bad('reason', d.reason, 'must be a string of at most 2000 characters');
+  },
   PotentiometerSet: (d) => {
     int(d, 'positions', 2, 1 << 16);
     int(d, 'position', 0, (d.positions as number) - 1);
@@ -177,7 +181,8 @@ export function checkSignal(value: unknown): Checked {
     int(m, 't_ns', 0, STEP_MAX, 'meta.');
     if (!isObj(s.data)) bad('data', s.data, 'must be an object');
     DATA[type](s.data as Obj);
-    if ((type === 'ServiceStarted' || type === 'PortBound') && (s.data as Obj).service !== m.source) bad('data.service', (s.data as Obj).service, 'must be the emitting service');
+    if ((type === 'ServiceStarted' || type === 'PortBound' || type === 'RunFaulted') && (s.data as Obj).service !== m.source)
+      bad('data.service', (s.data as Obj).service, 'must be the emitting service');
     return { ok: true, signal: value as Signal };
   } catch (err) {
     if (err instanceof Bad) {

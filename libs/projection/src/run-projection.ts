@@ -203,6 +203,7 @@ export class RunProjection {
       case 'AdcSampled':
       case 'ServiceStarted':
       case 'PortBound':
+      case 'RunFaulted':
         return;
       default: {
         const never: never = s;

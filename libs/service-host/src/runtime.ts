@@ -6,7 +6,7 @@
  */
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { LogBus } from '@metatwin/bus';
-import { PRESENCE_EVERY_MS, PRESENCE_MISSING_AFTER_MS, SOURCES, SUBJECTS, type Signal, type Source } from '@metatwin/contracts';
+import { CONTRACT_VERSION, PRESENCE_EVERY_MS, PRESENCE_MISSING_AFTER_MS, SOURCES, SUBJECTS, type Signal, type Source } from '@metatwin/contracts';
 import { JetStreamEventLog } from '@metatwin/eventlog';
 import type { NatsConnection } from 'nats';
 import { InfluxSink, LogProjector } from '@metatwin/influx';
@@ -42,6 +42,8 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
   private latency = { sum: 0, max: 0, n: 0 };
   private reconnects = 0;
   host: AnyHost | null = null;
+  /** Runs whose signals made this service throw: it takes no further part in them. */
+  private readonly quarantined = new Set<string>();
   /** Runs being taken on again (a resume): their signals wait here until the host holds the run. */
   private readonly rejoining = new Map<string, Signal[]>();
   /** The supervisor's runs, for their catalogue entries. */
@@ -101,11 +103,16 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
     bus.subscribe(
       host.decider.listensTo,
       (s) => {
+        if (this.quarantined.has(s.meta.runId)) return;
         const waiting = this.rejoining.get(s.meta.runId);
         if (waiting) return void waiting.push(s);
         if (s.type === 'RunResumed' && host.stateOf(s.meta.runId) === undefined) return void this.rejoin(host, s.meta.runId, [s]);
         const t0 = performance.now();
-        host.handle(s);
+        try {
+          host.handle(s);
+        } catch (err) {
+          this.quarantine(host, s, err as Error);
+        }
         const dt = performance.now() - t0;
         this.latency.sum += dt;
         this.latency.n++;
@@ -279,6 +286,27 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
     host.command(runId, { type: 'Resume' });
   }
 
+  /**
+   * A run's signal made this service throw (a poison run): leave the run — its state may be
+   * half-changed — and say so in the log: RunFaulted with the reason, on which the supervisor
+   * aborts it (the supervisor itself records RunAborted). At a restart the run is skipped, so a
+   * poison run never crash-loops a service.
+   */
+  private quarantine(host: AnyHost, s: Signal, err: Error): void {
+    const runId = s.meta.runId;
+    const reason = `${s.type}: ${err.message}`.slice(0, 1000);
+    this.quarantined.add(runId);
+    this.logger.error(`run ${runId} quarantined: ${reason} (this service takes no further part in it)`);
+    const seq = host.lastSequence(runId) + 1;
+    host.detach(runId);
+    const meta = { v: CONTRACT_VERSION, runId, source: this.service, seq, t_ns: 0 } as const;
+    this.bus?.publish(
+      this.service === 'supervisor'
+        ? { type: 'RunAborted', meta, data: { reason: `supervisor: ${reason}`, step: 0 } }
+        : { type: 'RunFaulted', meta, data: { service: this.service, reason } },
+    );
+  }
+
   /** Take a resumed run on again from the log; its signals that arrive meanwhile wait, then are handled. */
   private async rejoin(host: AnyHost, runId: string, waiting: Signal[]): Promise<void> {
     const log = this.log;
@@ -310,6 +338,11 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
         const signals = await readRunSignals(log, runId);
         const created = signals.find((s): s is Signal<'RunCreated'> => s.type === 'RunCreated');
         if (lastMarker(signals) !== null || !created) continue;
+        if (signals.some((s) => s.type === 'RunFaulted' && s.meta.source === this.service)) {
+          this.quarantined.add(runId);
+          this.logger.warn(`run ${runId} stays quarantined: this service could not handle it before`);
+          continue;
+        }
         recovered = recoverRun(host, signals, await log.lastSequence(runId, this.service));
         if (host.source === 'supervisor') this.created.set(runId, created);
       } catch (err) {

@@ -111,6 +111,7 @@ export class RunAssembler {
       case 'DemuxSelected':
       case 'ServiceStarted':
       case 'PortBound':
+      case 'RunFaulted':
         return;
       default: {
         const never: never = s;

@@ -101,6 +101,7 @@ export const CAUSAL_RANK: Readonly<Record<string, number>> = {
   RunCancelled: 13,
   // Before the steps it resumes (they are re-sent at times already passed).
   RunResumed: 1,
+  RunFaulted: 12,
 };
 
 /**

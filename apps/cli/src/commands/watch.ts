@@ -179,6 +179,7 @@ export class RunWatcher {
       case 'TestStepStarted':
       case 'ServiceStarted':
       case 'PortBound':
+      case 'RunFaulted':
         break;
       default: {
         const never: never = s;

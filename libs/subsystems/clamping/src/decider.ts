@@ -77,6 +77,7 @@ export const clampingDecider: Decider<ClampingState, ClampingResult, ClampingCal
       case 'TestStepFinished':
       case 'ServiceStarted':
       case 'PortBound':
+      case 'RunFaulted':
       case 'WiperSet':
         return NO_OUTPUT;
       default: {
@@ -134,6 +135,7 @@ export const clampingDecider: Decider<ClampingState, ClampingResult, ClampingCal
       case 'TestStepFinished':
       case 'ServiceStarted':
       case 'PortBound':
+      case 'RunFaulted':
         return s;
       default: {
         const never: never = sig;

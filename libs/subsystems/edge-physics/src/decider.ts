@@ -136,6 +136,7 @@ export const edgePhysicsDecider: Decider<EdgePhysicsState, EdgePhysicsResult, Ed
       case 'TestStepFinished':
       case 'ServiceStarted':
       case 'PortBound':
+      case 'RunFaulted':
         return NO_OUTPUT;
       default: {
         const never: never = input;
@@ -204,6 +205,7 @@ export const edgePhysicsDecider: Decider<EdgePhysicsState, EdgePhysicsResult, Ed
       case 'AdcSampled':
       case 'TestStepFinished':
       case 'PortBound':
+      case 'RunFaulted':
         return s;
       default: {
         const never: never = sig;

@@ -113,6 +113,7 @@ export const measurementDecider: Decider<MeasurementState, MeasurementInput, Mea
       case 'TestStepFinished':
       case 'ServiceStarted':
       case 'PortBound':
+      case 'RunFaulted':
         return NO_OUTPUT;
       default: {
         const never: never = input;
@@ -159,6 +160,7 @@ export const measurementDecider: Decider<MeasurementState, MeasurementInput, Mea
       case 'TestDatapointApplied':
       case 'ServiceStarted':
       case 'PortBound':
+      case 'RunFaulted':
         return s;
       default: {
         const never: never = sig;

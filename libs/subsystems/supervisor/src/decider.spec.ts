@@ -296,6 +296,20 @@ describe('supervisor decider', () => {
       .then([...testOut(5)]);
   });
 
+  it('a RunFaulted from another service (a run it could not handle) aborts the run, naming the service and the reason', () => {
+    given(auto, created, throughStep2())
+      .when(signal('RunFaulted', { service: 'edge-physics', reason: 'RunCreated: spec.edges.map is not a function' }))
+      .then([emit('RunAborted', 2 * T_H, { reason: 'edge-physics: RunCreated: spec.edges.map is not a function', step: 2 })]);
+  });
+
+  it('Cancel records RunCancelled at the acknowledged step; Resume of a cancelled run records RunResumed and sends on', () => {
+    const cancelled = given(manual, created, throughStep2());
+    cancelled.when({ type: 'Cancel', reason: 'cancelled by the user' }).then([emit('RunCancelled', 2 * T_H, { step: 2, reason: 'cancelled by the user' })]);
+    given(manual, created, [...throughStep2(), signal('RunCancelled', { step: 2, reason: 'x' }, { t_ns: 2 * T_H })])
+      .when({ type: 'Resume' })
+      .then([emit('RunResumed', 2 * T_H, { step: 2 }), ...stepOut(2), ...stepOut(3), ...stepOut(4), ...testOut(5)]);
+  });
+
   it('withMissing holds the steps an acknowledgement would release (autoPump)', () => {
     const windowed = supervisorDecider({ window: 1, autoPump: true });
     given(windowed, created, [...throughStep2(), stepStarted(2)])

@@ -191,6 +191,7 @@ export function supervisorDecider(options: SupervisorOptions): Decider<Superviso
       case 'NodesSettled':
       case 'DemuxSelected':
       case 'PortBound':
+      case 'RunFaulted':
         return s;
       default: {
         const never: never = sig;
@@ -258,6 +259,9 @@ export function supervisorDecider(options: SupervisorOptions): Decider<Superviso
       }
       case 'ServiceStarted':
         return autoPump ? pump(evolve(s, input), []) : NO_OUTPUT;
+      case 'RunFaulted':
+        // Another service could not go on with the run: end it, naming why.
+        return abort(s, s.acknowledged * s.wiring.t_h_ns, s.acknowledged, `${input.data.service}: ${input.data.reason}`);
       case 'RunCreated':
       case 'RunFinished':
       case 'RunAborted':
@@ -286,7 +290,7 @@ export function supervisorDecider(options: SupervisorOptions): Decider<Superviso
   return {
     source: 'supervisor',
     listensTo: ['edge-physics', 'measurement', 'clamping'],
-    accepts: ['GatesEvolved', 'NodesSettled', 'AdcSampled', 'ServiceStarted'],
+    accepts: ['GatesEvolved', 'NodesSettled', 'AdcSampled', 'ServiceStarted', 'RunFaulted'],
     start(created) {
       const exp = created.data.experiment;
       const targets = patchMap(exp);
