@@ -9,7 +9,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunResult } from '@metatwin/experiments';
-import { killClis, startCli, startNats, startServices, stopServices, type NatsServer, type ServiceProcess } from '@metatwin/test-support';
+import { startCli } from '@metatwin/test-support';
+import { servicesWithReference } from './fixture';
 import { followSteps } from './follow-steps';
 
 const STEPS = 4000;
@@ -19,29 +20,12 @@ const physics = (r: Result): unknown => ({ gates: r.final.gates_V, log: r.log, s
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('stop, attach and resume a distributed run', () => {
-  let nats: NatsServer;
-  let services: ServiceProcess[];
-  let reference: Result;
-
-  beforeAll(async () => {
-    nats = await startNats();
-    services = await startServices({ natsUrl: nats.url });
-    const dir = mkdtempSync(join(tmpdir(), 'mt-ref-'));
-    const r = await startCli(['run', 'xor', '--steps', String(STEPS), '--bus', nats.url, '--out', dir, '--no-report']).done;
-    if (r.code !== 0) throw new Error(r.out);
-    reference = read(dir);
-  });
-
-  afterAll(async () => {
-    killClis();
-    await stopServices(services ?? []);
-    await nats?.stop();
-  });
+  const rig = servicesWithReference(STEPS);
 
   it('Ctrl-C, detach, then attach and result give the uninterrupted result.json', async () => {
-    const progress = await followSteps(nats.url);
+    const progress = await followSteps(rig.nats.url);
     const dir = mkdtempSync(join(tmpdir(), 'mt-detach-'));
-    const run = startCli(['run', 'xor', '--steps', String(STEPS), '--bus', nats.url, '--out', join(dir, 'first'), '--no-report', '--on-interrupt', 'detach']);
+    const run = startCli(['run', 'xor', '--steps', String(STEPS), '--bus', rig.nats.url, '--out', join(dir, 'first'), '--no-report', '--on-interrupt', 'detach']);
     while (progress.lastStep < 800) await sleep(10);
     run.child.kill('SIGINT');
     const first = await run.done;
@@ -49,37 +33,37 @@ describe('stop, attach and resume a distributed run', () => {
     expect(first.code).toBe(0);
     const id = /detached: run (\S+) goes on in the services; follow it with: metatwin attach \S+ --log nats:\/\/\S+/.exec(first.out)?.[1] as string;
     expect(id).toBeDefined();
-    const attached = await startCli(['attach', id, '--log', nats.url, '--out', join(dir, 'attached'), '--no-report']).done;
+    const attached = await startCli(['attach', id, '--log', rig.nats.url, '--out', join(dir, 'attached'), '--no-report']).done;
     expect(attached.code).toBe(0);
-    expect(physics(read(join(dir, 'attached')))).toEqual(physics(reference));
-    const rebuilt = await startCli(['result', id, '--log', nats.url, '--out', join(dir, 'rebuilt'), '--no-report']).done;
+    expect(physics(read(join(dir, 'attached')))).toEqual(physics(rig.reference));
+    const rebuilt = await startCli(['result', id, '--log', rig.nats.url, '--out', join(dir, 'rebuilt'), '--no-report']).done;
     expect(rebuilt.code).toBe(0);
-    expect(physics(read(join(dir, 'rebuilt')))).toEqual(physics(reference));
+    expect(physics(read(join(dir, 'rebuilt')))).toEqual(physics(rig.reference));
   }, 120_000);
 
   it('cancel stops the run (exit 130 for the CLI running it); resume finishes it with a complete log', async () => {
-    const progress = await followSteps(nats.url);
+    const progress = await followSteps(rig.nats.url);
     const dir = mkdtempSync(join(tmpdir(), 'mt-cancel-'));
-    const run = startCli(['run', 'xor', '--steps', String(STEPS), '--bus', nats.url, '--out', join(dir, 'first'), '--no-report']);
+    const run = startCli(['run', 'xor', '--steps', String(STEPS), '--bus', rig.nats.url, '--out', join(dir, 'first'), '--no-report']);
     while (progress.lastStep < 800) await sleep(10);
     await progress.stop();
-    const runs = JSON.parse((await startCli(['runs', '--log', nats.url, '--json']).done).out) as Array<{ run: string; status: string }>;
+    const runs = JSON.parse((await startCli(['runs', '--log', rig.nats.url, '--json']).done).out) as Array<{ run: string; status: string }>;
     const id = runs.filter((r) => r.status === 'running').map((r) => r.run)[0];
-    const cancel = await startCli(['cancel', id, '--log', nats.url]).done;
+    const cancel = await startCli(['cancel', id, '--log', rig.nats.url]).done;
     expect(cancel.code).toBe(0);
     const first = await run.done;
     expect(first.code).toBe(130);
     expect(first.out).toMatch(/run cancelled: .*cancelled by the user \(metatwin cancel\)/);
     expect(read(join(dir, 'first')).steps).toBeLessThan(STEPS);
     for (let i = 0; i < 50; i++) {
-      const row = (JSON.parse((await startCli(['runs', '--log', nats.url, '--json']).done).out) as Array<{ run: string; status: string }>).find((r) => r.run === id);
+      const row = (JSON.parse((await startCli(['runs', '--log', rig.nats.url, '--json']).done).out) as Array<{ run: string; status: string }>).find((r) => r.run === id);
       if (row?.status === 'cancelled') break;
       await sleep(100);
     }
-    const resumed = await startCli(['resume', id, '--log', nats.url, '--out', join(dir, 'resumed'), '--no-report']).done;
+    const resumed = await startCli(['resume', id, '--log', rig.nats.url, '--out', join(dir, 'resumed'), '--no-report']).done;
     expect(resumed.code).toBe(0);
-    expect(physics(read(join(dir, 'resumed')))).toEqual(physics(reference));
-    const verify = await startCli(['replay', id, '--verify', '--log', nats.url]).done;
+    expect(physics(read(join(dir, 'resumed')))).toEqual(physics(rig.reference));
+    const verify = await startCli(['replay', id, '--verify', '--log', rig.nats.url]).done;
     expect(verify.code).toBe(0);
     expect(JSON.parse(verify.out).verify).toMatchObject({ complete: true, problems: [], stepsCompared: STEPS, mismatchedSteps: 0 });
   }, 120_000);

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { SIGNAL_TYPES, SOURCES, fromRecord, type Source } from '@metatwin/contracts';
 import { JetStreamEventLog } from '@metatwin/eventlog';
 import type { RunResult } from '@metatwin/experiments';
-import { killClis, startCli, startNats, startService, startServices, stopServices, type NatsServer, type ServiceProcess } from '@metatwin/test-support';
+import { startCli, startService } from '@metatwin/test-support';
+import { servicesWithReference } from './fixture';
 import { followSteps } from './follow-steps';
 
 const STEPS = 4000;
@@ -22,38 +23,21 @@ function runCli(args: string[]): Promise<{ code: number | null; out: string }> {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('kill -9 and resume', () => {
-  let nats: NatsServer;
-  let services: ServiceProcess[];
-  let reference: RunResult;
-
-  beforeAll(async () => {
-    nats = await startNats();
-    services = await startServices({ natsUrl: nats.url });
-    const dir = mkdtempSync(join(tmpdir(), 'mt-ref-'));
-    const r = await runCli(['run', 'xor', '--steps', String(STEPS), '--out', dir, '--no-report']);
-    if (r.code !== 0) throw new Error(r.out);
-    reference = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8'));
-  });
-
-  afterAll(async () => {
-    killClis();
-    await stopServices(services ?? []);
-    await nats?.stop();
-  });
+  const rig = servicesWithReference(STEPS);
 
   // Each service alone, and two at once.
   const cases = ['supervisor', 'edge-physics', 'clamping', 'measurement', 'edge-physics+clamping', 'supervisor+measurement'];
 
   it.each(cases.map((s) => [s]))('%s: killed mid-run and restarted, the run completes with the uninterrupted gates', async (which: string) => {
     const victims = which.split('+') as Source[];
-    const progress = await followSteps(nats.url);
+    const progress = await followSteps(rig.nats.url);
     const dir = mkdtempSync(join(tmpdir(), 'mt-kill-'));
-    const run = runCli(['run', 'xor', '--steps', String(STEPS), '--bus', nats.url, '--out', dir, '--no-report']);
+    const run = runCli(['run', 'xor', '--steps', String(STEPS), '--bus', rig.nats.url, '--out', dir, '--no-report']);
     // Measurement is only needed at test steps (1000, 2000, …): kill it far from the next one,
     // so that what stops learning is its absence, not an unread test.
     const killAt = which === 'measurement' ? 2050 : 800;
     while (progress.lastStep < killAt) await sleep(20);
-    for (const victim of victims) services.find((s) => s.name === victim)?.process.kill('SIGKILL');
+    for (const victim of victims) rig.services.find((s) => s.name === victim)?.process.kill('SIGKILL');
     const killedAt = progress.lastStep;
     let frozenAt = -2;
     for (let i = 0; i < 40 && frozenAt !== progress.lastStep; i++) {
@@ -65,16 +49,16 @@ describe('kill -9 and resume', () => {
     expect(progress.lastStep).toBe(frozenAt);
     expect(frozenAt - killedAt).toBeLessThan(800);
     expect(frozenAt).toBeLessThan(STEPS - 1);
-    for (const victim of victims) services[services.findIndex((s) => s.name === victim)] = startService(victim, { natsUrl: nats.url });
+    for (const victim of victims) rig.services[rig.services.findIndex((s) => s.name === victim)] = startService(victim, { natsUrl: rig.nats.url });
     const result = await run;
     await progress.stop();
     expect(result.code).toBe(0);
     const resumed = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as RunResult & { run: string };
-    expect(resumed.final.gates_V).toEqual(reference.final.gates_V);
-    expect(resumed.log.map((e) => e.outputs)).toEqual(reference.log.map((e) => e.outputs));
+    expect(resumed.final.gates_V).toEqual(rig.reference.final.gates_V);
+    expect(resumed.log.map((e) => e.outputs)).toEqual(rig.reference.log.map((e) => e.outputs));
 
     // The log: every step's GatesEvolved exactly once, each source's sequence numbers contiguous.
-    const log = await JetStreamEventLog.connect({ servers: nats.url });
+    const log = await JetStreamEventLog.connect({ servers: rig.nats.url });
     const steps: number[] = [];
     for (const source of SOURCES) {
       let expected = 1;
@@ -92,7 +76,7 @@ describe('kill -9 and resume', () => {
     await log.close();
     expect(steps).toEqual(Array.from({ length: STEPS }, (_, k) => k));
     expect(SIGNAL_TYPES).toContain('ServiceStarted');
-    const verify = await startCli(['replay', resumed.run, '--verify', '--log', nats.url]).done;
+    const verify = await startCli(['replay', resumed.run, '--verify', '--log', rig.nats.url]).done;
     expect(JSON.parse(verify.out).verify).toMatchObject({ complete: true, problems: [], stepsCompared: STEPS, mismatchedSteps: 0 });
   });
 });

@@ -11,39 +11,23 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunResult } from '@metatwin/experiments';
-import { killClis, startCli, startNats, startServices, stopServices, type NatsServer, type ServiceProcess } from '@metatwin/test-support';
+import { startCli } from '@metatwin/test-support';
+import { servicesWithReference } from './fixture';
 import { followSteps } from './follow-steps';
 
 const STEPS = 4000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('NATS outage mid-run', () => {
-  let nats: NatsServer;
-  let services: ServiceProcess[];
-  let reference: RunResult;
-
-  beforeAll(async () => {
-    nats = await startNats();
-    services = await startServices({ natsUrl: nats.url });
-    const dir = mkdtempSync(join(tmpdir(), 'mt-ref-'));
-    const r = await startCli(['run', 'xor', '--steps', String(STEPS), '--bus', nats.url, '--out', dir, '--no-report']).done;
-    if (r.code !== 0) throw new Error(r.out);
-    reference = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8'));
-  });
-
-  afterAll(async () => {
-    killClis();
-    await stopServices(services ?? []);
-    await nats?.stop();
-  });
+  const rig = servicesWithReference(STEPS);
 
   /** Start a run, wait until it is well under way, take NATS down for `down_ms`. */
   async function runThroughOutage(hard: boolean, down_ms: number, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string; dir: string }> {
-    const progress = await followSteps(nats.url);
+    const progress = await followSteps(rig.nats.url);
     const dir = mkdtempSync(join(tmpdir(), 'mt-outage-'));
-    const cli = startCli(['run', 'xor', '--steps', String(STEPS), '--bus', nats.url, '--out', dir, '--no-report'], env);
+    const cli = startCli(['run', 'xor', '--steps', String(STEPS), '--bus', rig.nats.url, '--out', dir, '--no-report'], env);
     while (progress.lastStep < 800) await sleep(10);
-    await nats.restart({ hard, down_ms });
+    await rig.nats.restart({ hard, down_ms });
     const r = await cli.done;
     await progress.stop();
     return { ...r, dir };
@@ -62,9 +46,9 @@ describe('NATS outage mid-run', () => {
       expect(r.out).toMatch(/NATS at nats:\/\/127\.0\.0\.1:\d+ is back/);
       expect(r.code).toBe(0);
       const result = JSON.parse(readFileSync(join(r.dir, 'result.json'), 'utf8')) as RunResult & { run: string };
-      expect(result.final.gates_V).toEqual(reference.final.gates_V);
-      expect(result.log.map((e) => e.outputs)).toEqual(reference.log.map((e) => e.outputs));
-      const v = await startCli(['replay', result.run, '--verify', '--log', nats.url]).done;
+      expect(result.final.gates_V).toEqual(rig.reference.final.gates_V);
+      expect(result.log.map((e) => e.outputs)).toEqual(rig.reference.log.map((e) => e.outputs));
+      const v = await startCli(['replay', result.run, '--verify', '--log', rig.nats.url]).done;
       expect(v.code).toBe(0);
       expect(JSON.parse(v.out).verify).toMatchObject({ complete: true, problems: [], stepsCompared: STEPS, mismatchedSteps: 0 });
     },
@@ -78,15 +62,15 @@ describe('NATS outage mid-run', () => {
     expect(r.out).toMatch(/NATS at nats:\/\/127\.0\.0\.1:\d+ has been unreachable for 1\.5 s \(METATWIN_NATS_WAIT_S\): run \S+ is kept in the event log/);
     expect(run).toBeDefined();
     for (let i = 0; i < 300; i++) {
-      const runs = await startCli(['runs', '--log', nats.url, '--json']).done;
+      const runs = await startCli(['runs', '--log', rig.nats.url, '--json']).done;
       const row = (JSON.parse(runs.out) as Array<{ run: string; status: string; steps: number }>).find((x) => x.run === run);
       if (row?.status === 'finished') break;
       await sleep(100);
     }
-    const v = await startCli(['replay', run as string, '--verify', '--log', nats.url]).done;
+    const v = await startCli(['replay', run as string, '--verify', '--log', rig.nats.url]).done;
     expect(v.code).toBe(0);
     expect(JSON.parse(v.out).verify).toMatchObject({ complete: true, stepsCompared: STEPS, mismatchedSteps: 0 });
-    const at = await startCli(['replay', run as string, '--log', nats.url]).done;
-    expect(JSON.parse(at.out).gates_V).toEqual(reference.final.gates_V);
+    const at = await startCli(['replay', run as string, '--log', rig.nats.url]).done;
+    expect(JSON.parse(at.out).gates_V).toEqual(rig.reference.final.gates_V);
   }, 120_000);
 });

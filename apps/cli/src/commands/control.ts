@@ -44,6 +44,16 @@ function fold(signals: ReadonlyArray<Signal>): RunAssembler {
   return assembler;
 }
 
+/** What a followed run left: result.json when it finished, else what was done (exit 130 cancelled, 1 aborted). */
+async function writeFollowed(assembler: RunAssembler, runId: string, outDir: string, noReport: boolean, write: (s: string) => void): Promise<number> {
+  if (assembler.status === 'finished') {
+    await writeResult(assembler.result(runId, 0), outDir, noReport, write);
+    return 0;
+  }
+  const reason = `run ${runId} ${assembler.status}: ${assembler.abortReason ?? ''}`;
+  return writeUnfinished(assembler.status === 'cancelled' ? new RunCancelledError(reason, assembler) : new RunFailedError(reason, assembler), runId, outDir, noReport, write);
+}
+
 const cliIo = (bar: ProgressBar): DistributedIo => ({
   clock: () => performance.now() / 1000,
   onProgress: (p) => bar.update(p),
@@ -85,19 +95,7 @@ export async function attachCommand(argv: string[], write: (s: string) => void):
       throw new UsageError(`run ${runId} is embedded: it ran in the process that started it (metatwin resume ${runId} --log ${target} goes on with it)`);
     const assembler = await followRun(log, target, runId, cliIo(bar), { fromStreamSeq: 1 });
     bar.done();
-    const outDir = outDirFor(created.data.experiment, values.out);
-    if (assembler.status === 'finished') {
-      await writeResult(assembler.result(runId, 0), outDir, Boolean(values['no-report']), write);
-      return 0;
-    }
-    const reason = `run ${runId} ${assembler.status}: ${assembler.abortReason ?? ''}`;
-    return writeUnfinished(
-      assembler.status === 'cancelled' ? new RunCancelledError(reason, assembler) : new RunFailedError(reason, assembler),
-      runId,
-      outDir,
-      Boolean(values['no-report']),
-      write,
-    );
+    return await writeFollowed(assembler, runId, outDirFor(created.data.experiment, values.out), Boolean(values['no-report']), write);
   } finally {
     await log.close();
   }
@@ -157,12 +155,7 @@ export async function resumeCommand(argv: string[], write: (s: string) => void):
           start: () => askSupervisor(log.connection, target, RESUME_RUN, { runId }),
         });
         bar.done();
-        const outDir = outDirFor(created.data.experiment, values.out);
-        if (assembler.status === 'finished') {
-          await writeResult(assembler.result(runId, 0), outDir, noReport, write);
-          return 0;
-        }
-        return writeUnfinished(new RunFailedError(`run ${runId} ${assembler.status}: ${assembler.abortReason ?? ''}`, assembler), runId, outDir, noReport, write);
+        return await writeFollowed(assembler, runId, outDirFor(created.data.experiment, values.out), noReport, write);
       }
       return await resumeEmbedded(log, runId, signals, created, values.out, noReport, bar, write);
     } finally {

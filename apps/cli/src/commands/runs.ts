@@ -4,16 +4,8 @@ import type { EventLog, RunEntry } from '@metatwin/eventlog';
 import { damage, processGone } from '@metatwin/services';
 import { openEventLog } from './event-log';
 
-interface RunRow {
-  readonly run: string;
-  readonly experiment: string;
-  readonly mode: string;
-  readonly status: string;
-  readonly steps: number;
-  readonly learningTime_s: number;
-  /** What the log lost since the run ended (a deleted batch, a cut file), when it did. */
-  readonly damage?: string;
-}
+/** A catalogue entry as listed, and what the log lost since the run ended (a deleted batch, a cut file), when it did. */
+type RunRow = Pick<RunEntry, 'run' | 'experiment' | 'mode' | 'status' | 'steps' | 'learningTime_s'> & { readonly damage?: string };
 
 /** A row from the catalogue: no run is read. A dead embedded runner's run is interrupted; a changed footprint, incomplete. */
 function rowOf(entry: RunEntry, footprint: Readonly<Record<string, number>> | undefined): RunRow {
