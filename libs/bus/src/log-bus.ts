@@ -61,8 +61,6 @@ export class LogBus implements SignalBus {
   stored = 0;
   received = 0;
   deadLetters = 0;
-  /** Stream sequence of the last batch read (delivered or skipped). */
-  streamSeq = 0;
 
   constructor(private readonly options: LogBusOptions) {}
 
@@ -110,10 +108,7 @@ export class LogBus implements SignalBus {
       this.stops.push(stop);
       this.following.push(
         (async () => {
-          for await (const batch of batches) {
-            this.streamSeq = Math.max(this.streamSeq, batch.streamSeq);
-            this.deliver(batch);
-          }
+          for await (const batch of batches) this.deliver(batch);
         })(),
       );
     }
@@ -132,13 +127,6 @@ export class LogBus implements SignalBus {
     this.closed = true;
     for (const stop of this.stops) await stop();
     await Promise.all(this.following.map((f) => f.catch(() => undefined)));
-  }
-
-  /** Signals published but not yet stored. */
-  get unstored(): number {
-    let n = 0;
-    for (const box of this.outboxes.values()) n += box.queued.length + (box.inFlight ? 1 : 0);
-    return n;
   }
 
   private idle(): boolean {

@@ -247,6 +247,8 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
       if (s.type === 'RunCreated' || s.type === 'RunResumed')
         await log.putEntry(runEntry(runId, { experiment, mode, status: 'running', steps: s.type === 'RunResumed' ? s.data.step : 0 }, Date.now()));
       else {
+        // A cancelled run may be resumed; a finished or aborted one is done with.
+        if (s.type !== 'RunCancelled') this.created.delete(runId);
         const ended =
           s.type === 'RunFinished'
             ? { status: 'finished' as const, steps: s.data.steps }

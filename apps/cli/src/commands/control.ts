@@ -6,11 +6,11 @@
  */
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { toRecord, type Experiment, type Signal } from '@metatwin/contracts';
+import { stepTime_ns, toRecord, type Experiment, type Signal } from '@metatwin/contracts';
 import type { EventLog } from '@metatwin/eventlog';
 import { RESUME_RUN } from '@metatwin/service-host';
 import { LogRecorder, RunAssembler, RunCancelledError, RunFailedError, catalogueEnd, processGone, readRunSignals, runEmbedded, runEntry } from '@metatwin/services';
-import { Interrupts, cancelOnServices, onInterruptPolicy } from '../interrupts';
+import { Interrupts, cancelOnServices } from '../interrupts';
 import { ProgressBar } from '../progress';
 import { UsageError } from '../usage';
 import { askSupervisor, connectLog, followRun, natsWait_s, type DistributedIo } from './distributed';
@@ -24,6 +24,14 @@ function oneRun(command: string, positionals: string[]): string {
   if (positionals.length !== 1) throw new UsageError(`${command} needs exactly one run id (see \`metatwin runs\`)`);
   return positionals[0];
 }
+
+/** The run id and the output options of result, attach and resume. */
+function outputArgs(command: string, argv: string[]): { runId: string; target: string | undefined; out: string | undefined; noReport: boolean } {
+  const { values, positionals } = parseArgs({ args: argv, options: OUTPUT_OPTIONS, strict: true, allowPositionals: true });
+  return { runId: oneRun(command, positionals), target: values.log ?? process.env.METATWIN_LOG, out: values.out, noReport: Boolean(values['no-report']) };
+}
+
+const stderrBar = (): ProgressBar => new ProgressBar((s) => void process.stderr.write(s), Boolean(process.stderr.isTTY));
 
 function outDirFor(exp: Experiment, out: string | undefined): string {
   return makeOutDir(resolve(out ?? join('runs', `${exp.name.replace(/[^\w.-]+/g, '_')}-seed${exp.seed}`)));
@@ -63,14 +71,13 @@ const cliIo = (bar: ProgressBar): DistributedIo => ({
 
 /** `metatwin result <run> [--log DIR|nats://…] [--out DIR] [--no-report]` */
 export async function resultCommand(argv: string[], write: (s: string) => void): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: OUTPUT_OPTIONS, strict: true, allowPositionals: true });
-  const runId = oneRun('result', positionals);
-  const log = await openEventLog(values.log);
+  const { runId, target, out, noReport } = outputArgs('result', argv);
+  const log = await openEventLog(target);
   try {
     const { signals, created } = await loggedRun(log, runId);
     const assembler = fold(signals);
     if (assembler.log.length === 0) throw new UsageError(`run ${runId} has no test step read out yet: there is nothing to build result.json from`);
-    await writeResult(assembler.result(runId, 0), outDirFor(created.data.experiment, values.out), Boolean(values['no-report']), write);
+    await writeResult(assembler.result(runId, 0), outDirFor(created.data.experiment, out), noReport, write);
     if (assembler.status !== 'finished') write(`note: run ${runId} is ${assembler.status}: result.json holds what its log has so far\n`);
     return 0;
   } finally {
@@ -80,22 +87,20 @@ export async function resultCommand(argv: string[], write: (s: string) => void):
 
 /** `metatwin attach <run> --log nats://… [--out DIR] [--no-report]`: follow a run on the services to its end. */
 export async function attachCommand(argv: string[], write: (s: string) => void): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: OUTPUT_OPTIONS, strict: true, allowPositionals: true });
-  const runId = oneRun('attach', positionals);
-  const target = values.log ?? process.env.METATWIN_LOG;
+  const { runId, target, out, noReport } = outputArgs('attach', argv);
   if (!isNats(target))
     throw new UsageError(
       'attach follows a run on the services: name their NATS with --log nats://…; an embedded run lives in the process running it (metatwin watch follows its log)',
     );
   const log = await connectLog(target);
-  const bar = new ProgressBar((s) => void process.stderr.write(s), Boolean(process.stderr.isTTY));
+  const bar = stderrBar();
   try {
     const { created } = await loggedRun(log, runId);
     if (created.data.mode !== 'distributed')
       throw new UsageError(`run ${runId} is embedded: it ran in the process that started it (metatwin resume ${runId} --log ${target} goes on with it)`);
     const assembler = await followRun(log, target, runId, cliIo(bar), { fromStreamSeq: 1 });
     bar.done();
-    return await writeFollowed(assembler, runId, outDirFor(created.data.experiment, values.out), Boolean(values['no-report']), write);
+    return await writeFollowed(assembler, runId, outDirFor(created.data.experiment, out), noReport, write);
   } finally {
     await log.close();
   }
@@ -128,7 +133,7 @@ export async function cancelCommand(argv: string[], write: (s: string) => void):
     const exp = created.data.experiment;
     const seq = Math.max(0, ...signals.filter((s) => s.meta.source === 'supervisor').map((s) => s.meta.seq)) + 1;
     const step = assembler.lastStep + 1;
-    const cancelled: Signal = { type: 'RunCancelled', meta: { ...created.meta, seq, t_ns: step * Math.round(exp.schedule.t_h_s * 1e9) }, data: { step, reason } };
+    const cancelled: Signal = { type: 'RunCancelled', meta: { ...created.meta, seq, t_ns: stepTime_ns(step, exp.schedule.t_h_s) }, data: { step, reason } };
     await log.append({ runId, source: 'supervisor', firstSeq: seq, lastSeq: seq, records: [toRecord(cancelled)] });
     await catalogueEnd(log, runId, { experiment: exp, mode: 'embedded', status: 'cancelled', steps: step, reason }, Date.now());
     write(`run ${runId} (interrupted at step ${step}) recorded as cancelled; metatwin resume ${runId} goes on with it\n`);
@@ -140,11 +145,8 @@ export async function cancelCommand(argv: string[], write: (s: string) => void):
 
 /** `metatwin resume <run> [--log DIR|nats://…] [--out DIR] [--no-report]` */
 export async function resumeCommand(argv: string[], write: (s: string) => void): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: OUTPUT_OPTIONS, strict: true, allowPositionals: true });
-  const runId = oneRun('resume', positionals);
-  const target = values.log ?? process.env.METATWIN_LOG;
-  const noReport = Boolean(values['no-report']);
-  const bar = new ProgressBar((s) => void process.stderr.write(s), Boolean(process.stderr.isTTY));
+  const { runId, target, out, noReport } = outputArgs('resume', argv);
+  const bar = stderrBar();
   if (isNats(target)) {
     const log = await connectLog(target);
     try {
@@ -155,9 +157,9 @@ export async function resumeCommand(argv: string[], write: (s: string) => void):
           start: () => askSupervisor(log.connection, target, RESUME_RUN, { runId }),
         });
         bar.done();
-        return await writeFollowed(assembler, runId, outDirFor(created.data.experiment, values.out), noReport, write);
+        return await writeFollowed(assembler, runId, outDirFor(created.data.experiment, out), noReport, write);
       }
-      return await resumeEmbedded(log, runId, signals, created, values.out, noReport, bar, write);
+      return await resumeEmbedded(log, runId, signals, created, out, noReport, bar, write);
     } finally {
       await log.close();
     }
@@ -165,7 +167,7 @@ export async function resumeCommand(argv: string[], write: (s: string) => void):
   const log = await openEventLog(target, { forRecording: true });
   try {
     const { signals, created } = await loggedRun(log, runId);
-    return await resumeEmbedded(log, runId, signals, created, values.out, noReport, bar, write);
+    return await resumeEmbedded(log, runId, signals, created, out, noReport, bar, write);
   } finally {
     await log.close();
   }
@@ -189,7 +191,7 @@ async function resumeEmbedded(
   if (status === 'running' && entry?.pid !== undefined && !processGone(entry)) throw new UsageError(`run ${runId} is running in process ${entry.pid}`);
   const outDir = outDirFor(exp, out);
   const recorder = new LogRecorder(log, null, 4096);
-  const interrupts = new Interrupts(onInterruptPolicy('cancel', { isTty: false }), (l) => bar.note(l));
+  const interrupts = new Interrupts('cancel', (l) => bar.note(l));
   await log.putEntry(runEntry(runId, { experiment: exp, mode: 'embedded', status: 'running', steps: fold(signals).lastStep + 1 }, Date.now(), process.pid));
   try {
     const result = await runEmbedded(exp, {
