@@ -96,6 +96,12 @@ export interface Schedule {
   readonly testEvery: number;
   /** Euler substeps per t_h in which voltages and the clamp follow the gates. */
   readonly substeps: number;
+  /**
+   * The edge physics logs its whole state (StateSnapshot) after every this many training
+   * steps and after the last: replay, resume and restarts re-drive from the nearest one.
+   * Absent in runs recorded before contract 4 (their GatesEvolved carry every step's gates).
+   */
+  readonly snapshotEvery?: number;
 }
 
 export interface Quantisation {

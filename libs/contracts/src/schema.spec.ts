@@ -62,6 +62,7 @@ const SAMPLES: { readonly [T in SignalType]: SignalData[T] } = {
   RunCancelled: { reason: 'cancelled by the user (Ctrl-C)', step: 1200 },
   RunResumed: { step: 1200 },
   RunFaulted: { service: 'edge-physics', reason: 'RunCreated: network.edges.map is not a function' },
+  StateSnapshot: { step: 999, gates: 'AAAAAAAADEA=', warm: 'AAAAAAAA+H8=' },
 };
 
 function sample<T extends SignalType>(type: T, data: unknown = SAMPLES[type], meta: object = {}): Signal {

@@ -8,6 +8,9 @@
 import type { AdapterChoice, Experiment } from './experiment';
 
 /**
+ * 4: the compact log. GatesEvolved acknowledges a step without its gates; the edge physics
+ * logs StateSnapshot (gates and every Newton warm start) every schedule.snapshotEvery steps
+ * and after the last, and replay, verify and restarts re-drive from the nearest one.
  * 3: RunCancelled and RunResumed (a user stops a run, and continues it later), RunFaulted (a
  * service could not handle a run's signal and quarantined the run); a contract-2
  * log is read as it is (its type indices are the first 19 of these).
@@ -16,9 +19,9 @@ import type { AdapterChoice, Experiment } from './experiment';
  * LearningEnabled is the whole learn-enable pulse (LearningDisabled is gone); WarmStartSaved and GatesEvolved's warm starts are gone.
  * Log records store a type's index, so a log is read only by the contract that wrote it.
  */
-export const CONTRACT_VERSION = 3;
+export const CONTRACT_VERSION = 4;
 /** Contract versions whose logs this metatwin reads (each later one only appends signal types). */
-export const READABLE_CONTRACTS: ReadonlyArray<number> = [2, 3];
+export const READABLE_CONTRACTS: ReadonlyArray<number> = [2, 3, 4];
 
 export const SOURCES = ['supervisor', 'edge-physics', 'clamping', 'measurement'] as const;
 export type Source = (typeof SOURCES)[number];
@@ -80,12 +83,12 @@ export interface SignalData {
   /** clamping → edge-physics: clamped output voltages (V), or injected currents (A) for EP. */
   ClampOutputSet: { readonly step: number; readonly substep: number; readonly drives: 'voltage' | 'current'; readonly values: ReadonlyArray<number> };
   /**
-   * edge-physics: the gates after a training step (exact float64, base64) and the datapoint it
-   * trained, or why the step failed. State is a fold of the log: a restarted edge re-drives
-   * the logged supervisor and clamp signals to rebuild its Newton warm starts bit for bit and
-   * checks each step against these gates.
+   * edge-physics: training step `step` is done (the datapoint it trained), or why it failed.
+   * Runs of contracts 2 and 3 carry the gates after every step here (exact float64, base64);
+   * from contract 4 they are in StateSnapshot every snapshotEvery steps, and any step's gates
+   * are re-driven from the nearest snapshot before it.
    */
-  GatesEvolved: { readonly step: number; readonly gates: string; readonly datapoint?: number; readonly failed?: string };
+  GatesEvolved: { readonly step: number; readonly gates?: string; readonly datapoint?: number; readonly failed?: string };
   /** supervisor: learning frozen, every datapoint will be measured. */
   TestStepStarted: { readonly step: number };
   /** supervisor: during a test step, datapoint `datapoint`'s inputs are on the DAC; the network settles. */
@@ -108,6 +111,14 @@ export interface SignalData {
   RunResumed: { readonly step: number };
   /** any service: handling one of the run's signals failed (the reason); it no longer takes part in the run, and the supervisor aborts it. */
   RunFaulted: { readonly service: Source; readonly reason: string };
+  /**
+   * edge-physics: its whole state after training step `step` (the learning time is the
+   * signal's t_ns): the gates, and every warm-start slot's free then clamped node voltages
+   * (float64, base64; NaN where a slot was never solved). Re-driving the logged signals from
+   * here reproduces the run bit for bit; `warm` is empty when the adapter cannot save it (a
+   * bridge), and then only the gates are known.
+   */
+  StateSnapshot: { readonly step: number; readonly gates: string; readonly warm: string };
 }
 
 export type SignalType = keyof SignalData;
@@ -134,6 +145,7 @@ export const SIGNAL_TYPES = [
   'RunCancelled',
   'RunResumed',
   'RunFaulted',
+  'StateSnapshot',
 ] as const satisfies ReadonlyArray<SignalType>;
 
 /** Which subsystem emits each signal (a signal from anyone else is rejected); 'any' = each service about itself. */
@@ -160,6 +172,7 @@ export const EMITTER: { readonly [T in SignalType]: Source | 'any' } = {
   RunCancelled: 'supervisor',
   RunResumed: 'supervisor',
   RunFaulted: 'any',
+  StateSnapshot: 'edge-physics',
 };
 
 export type Signal<T extends SignalType = SignalType> = T extends SignalType ? { readonly type: T; readonly meta: SignalMeta; readonly data: SignalData[T] } : never;
@@ -172,7 +185,7 @@ export function unreadableRun(created: Signal<'RunCreated'>): string | null {
   const v = (created.data as { contract?: unknown }).contract ?? 1;
   return READABLE_CONTRACTS.includes(v as number)
     ? null
-    : `run ${created.meta.runId} was recorded in contract version ${String(v)}; this metatwin reads versions ${READABLE_CONTRACTS.join(' and ')} (run it again to record it anew)`;
+    : `run ${created.meta.runId} was recorded in contract version ${String(v)}; this metatwin reads versions ${READABLE_CONTRACTS.slice(0, -1).join(', ')} and ${READABLE_CONTRACTS[READABLE_CONTRACTS.length - 1]} (run it again to record it anew)`;
 }
 
 /** Byte views of arrays encoded before: the edge physics encodes its same gate array every step. */

@@ -1,7 +1,7 @@
 import { checkSignal, decodeSignal, encodeSignal } from './validate';
 import { decodeFloat64, encodeFloat64, type Signal } from './signals';
 
-const meta = { v: 3, runId: 'run-1', source: 'supervisor', seq: 7, t_ns: 100000 };
+const meta = { v: 4, runId: 'run-1', source: 'supervisor', seq: 7, t_ns: 100000 };
 const dac = (write: unknown, m: object = meta): unknown => ({ type: 'DacWritten', meta: m, data: { writes: [write] } });
 
 describe('signal validation', () => {
@@ -18,7 +18,7 @@ describe('signal validation', () => {
     [dac({ channel: 1, code: Number.NaN }), /code must be an integer in 0\.\.255, got null/],
     [dac({ channel: 1, code: 2 }, { ...meta, source: 'clamping' }), /meta\.source must be supervisor for DacWritten/],
     [dac({ channel: 1, code: 2 }, { ...meta, runId: 'a.b' }), /meta\.runId must be/],
-    [dac({ channel: 1, code: 2 }, { ...meta, v: 1 }), /meta\.v must be contract version 3/],
+    [dac({ channel: 1, code: 2 }, { ...meta, v: 1 }), /meta\.v must be contract version 4/],
     [dac({ channel: 1, code: 2 }, { ...meta, seq: 0 }), /meta\.seq must be an integer in 1\.\./],
     [
       {

@@ -68,6 +68,11 @@ const DATA: { readonly [T in SignalType]: (d: Obj) => void } = {
     int(d, 'step', 0, STEP_MAX);
   },
   RunResumed: (d) => int(d, 'step', 0, STEP_MAX),
+  StateSnapshot: (d) => {
+    int(d, 'step', 0, STEP_MAX);
+    base64(d, 'gates');
+    base64(d, 'warm');
+  },
   RunFaulted: (d) => {
     oneOf(d, 'service', SOURCES);
     if (typeof d.reason !== 'string' || d.reason.length > 2000) bad('reason', d.reason, 'must be a string of at most 2000 characters');
@@ -123,7 +128,7 @@ const DATA: { readonly [T in SignalType]: (d: Obj) => void } = {
   },
   GatesEvolved: (d) => {
     int(d, 'step', 0, STEP_MAX);
-    base64(d, 'gates');
+    if (d.gates !== undefined) base64(d, 'gates');
     if (d.datapoint !== undefined) int(d, 'datapoint', 0, MAX_ARRAY);
     if (d.failed !== undefined && typeof d.failed !== 'string') bad('failed', d.failed, 'must be a string when present');
   },

@@ -296,7 +296,7 @@ function parseClamp(v: unknown, output: OutputSpec): ClampLaw {
 
 function parseSchedule(v: unknown): Schedule {
   const o = v === undefined ? {} : object(v, 'schedule');
-  onlyKeys(o, ['t_h_s', 'steps', 'time_s', 'order', 'testEvery', 'substeps'], 'schedule');
+  onlyKeys(o, ['t_h_s', 'steps', 'time_s', 'order', 'testEvery', 'substeps', 'snapshotEvery'], 'schedule');
   const t_h_s = optNum(o.t_h_s, 'schedule.t_h_s', 100e-6, (x) => x >= 1e-9 && x <= 1, 'must be a step time in [1e-9, 1] s (signals count time in whole nanoseconds)');
   if (o.steps !== undefined && o.time_s !== undefined) fail('schedule', o, 'must give steps or time_s, not both');
   let steps: number;
@@ -320,7 +320,10 @@ function parseSchedule(v: unknown): Schedule {
   const order = str(o.order, 'schedule.order', ['random', 'ordered'] as const, 'random');
   const testEvery = o.testEvery === undefined ? Math.max(1, Math.round(steps / 100)) : int(o.testEvery, 'schedule.testEvery', 1);
   const substeps = o.substeps === undefined ? 1 : int(o.substeps, 'schedule.substeps', 1, 10_000);
-  return { t_h_s, steps, order, testEvery, substeps };
+  // Every 1,000 steps: a resume or restart re-drives at most that many steps (≈ 10 ms on the
+  // paper's lattice), and the snapshots stay a few per cent of an XOR log.
+  const snapshotEvery = o.snapshotEvery === undefined ? 1000 : int(o.snapshotEvery, 'schedule.snapshotEvery', 1, STEPS_MAX);
+  return { t_h_s, steps, order, testEvery, substeps, snapshotEvery };
 }
 
 function parseLearning(v: unknown) {

@@ -204,6 +204,7 @@ export class RunProjection {
       case 'ServiceStarted':
       case 'PortBound':
       case 'RunFaulted':
+      case 'StateSnapshot':
         return;
       default: {
         const never: never = s;
@@ -222,10 +223,12 @@ export class RunProjection {
 
   private edge(s: Signal, out: Point[]): void {
     const { twin, network } = this.rig;
-    if (s.type === 'GatesEvolved') {
+    // Gates between tests: every snapshot (contract 4), or every `every`-th step's GatesEvolved of older runs.
+    const gates = s.type === 'StateSnapshot' ? s.data.gates : s.type === 'GatesEvolved' && !s.data.failed && s.data.step % this.every === 0 ? s.data.gates : undefined;
+    if (s.type === 'GatesEvolved' || s.type === 'StateSnapshot') {
       // The gates after step k are those the test at k + 1 reports; leave those to the test.
-      if (s.data.failed || s.data.step % this.every !== 0 || this.tests.has(s.data.step + 1)) return;
-      twin.gates_V.set(decodeFloat64(s.data.gates));
+      if (gates === undefined || this.tests.has(s.data.step + 1)) return;
+      twin.gates_V.set(decodeFloat64(gates));
       // Training-step conductances need node voltages the log does not carry; tests have them.
       this.kScratch.fill(NaN);
       for (let e = 0; e < network.edgeCount; e++) out.push(this.gatePoint(e, twin.gates_V[e], this.kScratch[e], s.meta.t_ns, s.data.step + 1));

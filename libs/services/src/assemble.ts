@@ -1,11 +1,12 @@
 /**
  * A run's result as a fold of its signals: the same code turns a live embedded run, a
- * distributed run or a replayed log into result.json. Gates at a test step are those of
- * the last GatesEvolved before it; outputs are the ADC readings (O+ − O− when differential);
+ * distributed run or a replayed log into result.json. Gates at a test step are those the
+ * test read (NodesSettled); the final gates are the last StateSnapshot's (the edge logs one
+ * after the last step and at a cancel; foldRunSignals re-drives when the log lacks it); outputs are the ADC readings (O+ − O− when differential);
  * the final power and conductances are the model's at the final gates and learning time.
  */
 import { modeBasis, type ModeBasis } from '@metatwin/analysis';
-import { decodeFloat64, unreadableRun, type Experiment, type Signal, type SignalType } from '@metatwin/contracts';
+import { decodeFloat64, encodeFloat64, unreadableRun, type Experiment, type Signal, type SignalType } from '@metatwin/contracts';
 import { buildRig, finalState, readTest, rigAt, summarise, type LogEntry, type RunResult } from '@metatwin/experiments';
 import { adcConfig } from '@metatwin/measurement';
 import { outputAddresses } from '@metatwin/supervisor';
@@ -14,6 +15,7 @@ import { outputAddresses } from '@metatwin/supervisor';
 export const RUN_FOLD_TYPES = [
   'RunCreated',
   'GatesEvolved',
+  'StateSnapshot',
   'TestStepStarted',
   'NodesSettled',
   'AdcSampled',
@@ -30,8 +32,9 @@ export class RunAssembler {
   status: 'running' | 'finished' | 'aborted' | 'cancelled' = 'running';
   abortReason: string | null = null;
   readonly log: LogEntry[] = [];
-  /** Gates after the latest acknowledged step, kept encoded until needed (decoding every step is wasted work). */
+  /** Gates of the latest snapshot (step `gatesStep`), kept encoded until needed. */
   private gatesEncoded: string | null = null;
+  private gatesStep = -1;
   private initialGates: Float64Array | null = null;
   lastStep = -1;
   steps = 0;
@@ -42,7 +45,18 @@ export class RunAssembler {
   private readonly gatesAtTest = new Map<number, Float64Array>();
   private readonly testTime = new Map<number, number>();
 
-  /** Gates after the latest acknowledged step (the initial gates before any). */
+  /** Whether `gates` are those after the latest acknowledged step (else re-drive from the snapshot). */
+  get gatesCurrent(): boolean {
+    return this.gatesStep === this.lastStep;
+  }
+
+  /** Gates after the step re-driven elsewhere (foldRunSignals), when the log holds no snapshot of it. */
+  setGates(step: number, gates_V: Float64Array): void {
+    this.gatesEncoded = encodeFloat64(gates_V);
+    this.gatesStep = step;
+  }
+
+  /** Gates of the latest snapshot (the initial gates before any): see gatesCurrent. */
   get gates(): Float64Array {
     if (this.gatesEncoded !== null) return decodeFloat64(this.gatesEncoded);
     if (this.initialGates === null) throw new Error('no RunCreated folded yet');
@@ -67,8 +81,17 @@ export class RunAssembler {
       }
       case 'GatesEvolved':
         if (s.data.failed) return;
-        this.gatesEncoded = s.data.gates;
         this.lastStep = s.data.step;
+        // Runs before contract 4 carry every step's gates here.
+        if (s.data.gates !== undefined) {
+          this.gatesEncoded = s.data.gates;
+          this.gatesStep = s.data.step;
+        }
+        return;
+      case 'StateSnapshot':
+        if (s.meta.source !== 'edge-physics') return;
+        this.gatesEncoded = s.data.gates;
+        this.gatesStep = s.data.step;
         return;
       case 'NodesSettled':
         // What the buffers saw at this test is exactly the gates at it.
@@ -137,6 +160,8 @@ export class RunAssembler {
     if (!exp || !this.basis) throw new Error(`run ${runId}: no RunCreated in the log`);
     if (this.log.length === 0) throw new Error(`run ${runId}: no test step was completed`);
     // The network as it ended: final gates, and any damage due by the final learning time.
+    if (!this.gatesCurrent)
+      throw new Error(`run ${runId}: the gates after step ${this.lastStep} are not folded (the latest snapshot is of step ${this.gatesStep}; fold the log with foldRunSignals)`);
     const steps = this.steps || this.lastStep + 1;
     const rig = rigAt(exp, this.gates, steps);
     const final = finalState(rig);

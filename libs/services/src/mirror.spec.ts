@@ -91,7 +91,9 @@ describe('each subsystem on its mirror adapter, the others simulated', () => {
 
   it('edge-physics mirror: outputs echo the held voltages, gates stay at their initial values', async () => {
     const m = await observe('edge-physics');
-    for (const s of ofType(m.signals, 'GatesEvolved')) expect(Array.from(decodeFloat64(s.data.gates))).toEqual(m.result.experiment.initialGates_V);
+    const snapshots = ofType(m.signals, 'StateSnapshot');
+    expect(snapshots.map((s) => s.data.step)).toContain(STEPS - 1);
+    for (const s of snapshots) expect(Array.from(decodeFloat64(s.data.gates))).toEqual(m.result.experiment.initialGates_V);
     const journal = m.journal as ReadonlyArray<EdgePhysicsCommandRecord>;
     const holds = journal.filter((c): c is EdgePhysicsCommandRecord & { op: 'hold' } => c.op === 'hold');
     expect(holds).toHaveLength(STEPS);

@@ -53,19 +53,24 @@ export function recoverRun(host: AnyHost, logged: ReadonlyArray<Signal>, lastSeq
 }
 
 /**
- * Re-drive up to the last step this service logged as applied, check each re-driven step
- * against its logged GatesEvolved, and take the run over; signals are skipped until the
- * supervisor's next step or test marker.
+ * Re-drive from the latest snapshot up to the last step this service logged as applied,
+ * check each re-driven snapshot against the logged one, and take the run over; signals are
+ * skipped until the supervisor's next step or test marker.
  */
 function recoverEdge(host: EdgePhysicsHost, logged: ReadonlyArray<Signal>, lastSeq: number): Recovered {
-  const recorded = new Map<number, string>();
-  for (const s of logged) if (s.type === 'GatesEvolved' && s.meta.source === 'edge-physics' && !s.data.failed) recorded.set(s.data.step, s.data.gates);
-  const lastApplied = recorded.size > 0 ? Math.max(...recorded.keys()) : -1;
+  let lastApplied = -1;
+  const snapshots = new Map<number, string>();
+  for (const s of logged) {
+    if (s.meta.source !== 'edge-physics') continue;
+    if (s.type === 'GatesEvolved' && !s.data.failed) lastApplied = Math.max(lastApplied, s.data.step);
+    else if (s.type === 'StateSnapshot') snapshots.set(s.data.step, s.data.gates);
+  }
   let mismatchedSteps = 0;
   const redriven = redriveEdge(logged, {
     lastStep: lastApplied,
-    onGates: (s) => {
-      const want = recorded.get(s.data.step);
+    fromSnapshot: true,
+    onSnapshot: (s) => {
+      const want = snapshots.get(s.data.step);
       if (want !== undefined && want !== s.data.gates) mismatchedSteps++;
     },
   });

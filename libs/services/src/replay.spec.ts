@@ -8,8 +8,8 @@ import { runEmbedded } from './embedded';
 import { LogRecorder } from './recorder';
 import { replayAt, verifyRun } from './replay';
 
-function xor(steps: number): Experiment {
-  const plan = planFromInput({ preset: 'xor', schedule: { testEvery: 500 } }, { steps }, { readText: () => '' });
+function xor(steps: number, snapshotEvery = 700): Experiment {
+  const plan = planFromInput({ preset: 'xor', schedule: { testEvery: 500, snapshotEvery } }, { steps }, { readText: () => '' });
   if (plan.kind !== 'run') throw new Error('not a run');
   return plan.experiment;
 }
@@ -17,30 +17,35 @@ function xor(steps: number): Experiment {
 describe('event log, replay and verify', () => {
   const dir = mkdtempSync(join(tmpdir(), 'metatwin-log-'));
 
-  it('records every signal, replays the state at any test time, and verifies with zero difference', async () => {
+  it('records every signal, replays the state at any test time from the nearest snapshot, and verifies with zero difference', async () => {
     const log = await FileEventLog.open(dir);
     const recorder = new LogRecorder(log, null, 1000);
     const live = await runEmbedded(xor(3000), { runId: 'replay-1', recorder });
     await recorder.flush();
     expect(await log.runIds()).toContain('replay-1');
-    for (const entry of live.log.filter((_, i) => i % 3 === 0)) {
+    const redrivenFrom = new Set<number | null>();
+    for (const entry of live.log) {
       const state = await replayAt(log, 'replay-1', entry.t_s);
       expect(state.stepsApplied).toBe(entry.step);
       expect(state.gates_V).toEqual(entry.gates_V);
+      redrivenFrom.add(state.redrivenFrom);
     }
+    // Tests every 500 steps, snapshots after steps 699, 1399, 2099, 2799 and 2999: the test at 1500
+    // is re-driven from 1399's snapshot, the one at 500 from the start.
+    expect(redrivenFrom).toContain(-1);
+    expect(redrivenFrom).toContain(1399);
     const end = await replayAt(log, 'replay-1');
-    expect(end.status).toBe('finished');
+    expect(end).toMatchObject({ status: 'finished', redrivenFrom: null });
     expect(end.gates_V).toEqual(live.final.gates_V);
     const report = await verifyRun(log, 'replay-1');
-    expect(report.stepsCompared).toBe(3000);
-    expect(report.mismatchedSteps).toBe(0);
+    expect(report).toMatchObject({ stepsRedriven: 3000, snapshotsCompared: 5, mismatchedSnapshots: 0, complete: true });
     await log.close();
   }, 60_000);
 
   it('verify notices a tampered gate', async () => {
     const log = await FileEventLog.open(dir);
     const recorder = new LogRecorder(log, null, 100000);
-    await runEmbedded(xor(200), { runId: 'replay-2', recorder });
+    await runEmbedded(xor(200, 50), { runId: 'replay-2', recorder });
     await recorder.flush();
     await log.close();
     // Rewrite the log with one gate changed by a hair.
@@ -51,7 +56,7 @@ describe('event log, replay and verify', () => {
     for (const b of batches) {
       const records = b.records.map((r: unknown) => {
         const [type, seq, t, data] = r as [number, number, number, { step: number; gates: string }];
-        if (SIGNAL_TYPES[type] !== 'GatesEvolved' || data.step !== 150) return r;
+        if (SIGNAL_TYPES[type] !== 'StateSnapshot' || data.step !== 149) return r;
         const g = decodeFloat64(data.gates);
         g[4] += 1e-12;
         return [type, seq, t, { ...data, gates: encodeFloat64(g) }];
@@ -59,9 +64,8 @@ describe('event log, replay and verify', () => {
       await tampered.append({ ...b, records });
     }
     const report = await verifyRun(tampered, 'replay-2');
-    expect(report.mismatchedSteps).toBe(1);
-    expect(report.first?.step).toBe(150);
-    expect(report.first?.edge).toBe(4);
+    expect(report.mismatchedSnapshots).toBe(1);
+    expect(report.first).toMatchObject({ step: 149, index: 4, what: 'gate' });
     await reopened.close();
     await tampered.close();
   }, 60_000);
@@ -73,7 +77,7 @@ describe('a log of another contract version', () => {
     const log = await FileEventLog.open(dir);
     const v1 = { experiment: xor(10), mode: 'embedded' }; // contract 1's RunCreated carried no number
     await log.append({ runId: 'old-run', source: 'supervisor', firstSeq: 1, lastSeq: 1, records: [[SIGNAL_TYPES.indexOf('RunCreated'), 1, 0, v1]] });
-    await expect(replayAt(log, 'old-run')).rejects.toThrow(/run old-run was recorded in contract version 1; this metatwin reads versions 2 and 3/);
+    await expect(replayAt(log, 'old-run')).rejects.toThrow(/run old-run was recorded in contract version 1; this metatwin reads versions 2, 3 and 4/);
     await expect(verifyRun(log, 'old-run')).rejects.toThrow(/contract version 1/);
     await log.close();
   });
@@ -104,7 +108,7 @@ describe('verify checks the log is complete', () => {
 
   it('passes an intact log', async () => {
     const report = await damaged((b) => b);
-    expect(report).toMatchObject({ complete: true, problems: [], mismatchedSteps: 0 });
+    expect(report).toMatchObject({ complete: true, problems: [], mismatchedSnapshots: 0 });
   }, 60_000);
 
   it('names the missing sequence numbers and steps when a middle batch of the edge physics is gone', async () => {
@@ -126,5 +130,20 @@ describe('verify checks the log is complete', () => {
     expect(report.complete).toBe(false);
     expect(report.problems.some((p) => /^edge-physics: sequence numbers \d+\.\.\d+ are used twice$/.test(p))).toBe(true);
     expect(report.problems.some((p) => /^GatesEvolved of \d+ step\(s\) logged more than once: /.test(p))).toBe(true);
+  }, 60_000);
+
+  it('names a snapshot the log lacks', async () => {
+    const report = await damaged((batches) =>
+      batches.map((b) => ({
+        ...b,
+        records: b.records.map((r) => {
+          const [type, seq, t, data] = r as [number, number, number, { step: number }];
+          // The snapshot after step 699 relabelled as one after 700: 699's is then missing.
+          return SIGNAL_TYPES[type] === 'StateSnapshot' && data.step === 699 ? [type, seq, t, { ...data, step: 700 }] : r;
+        }),
+      })),
+    );
+    expect(report.complete).toBe(false);
+    expect(report.problems).toContain('StateSnapshot after 1 step(s) missing: 699');
   }, 60_000);
 });

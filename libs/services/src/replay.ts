@@ -1,18 +1,20 @@
 /**
- * Replay from the event log alone. State at a time is a fold: the gates are those of the
- * last GatesEvolved at or before it, and the outputs of every datapoint follow from the
- * recorded experiment at those gates and that learning time (a cold DC solve, so the answer
- * does not depend on history). Verification re-drives the recorded inputs through a fresh
- * edge physics on the run's adapter (redrive.ts) and compares every step's gates with the
- * recorded ones.
+ * Replay from the event log alone. State at a time is a fold: the steps applied by then are
+ * the GatesEvolved acknowledged at or before it; their gates are those of the StateSnapshot
+ * of that step, or re-driven from the nearest snapshot before it (redrive.ts); the outputs of
+ * every datapoint follow from the recorded experiment at those gates and that learning time
+ * (a cold DC solve, so the answer does not depend on history). Verification re-drives the
+ * whole run from step 0 through a fresh edge physics on the run's adapter and compares every
+ * logged snapshot with the re-driven state, bit for bit.
  */
 import { decodeFloat64, fromRecord, SIGNAL_TYPES, type Signal, type Source } from '@metatwin/contracts';
 import type { EventLog } from '@metatwin/eventlog';
 import { rigAt } from '@metatwin/experiments';
 import { RunAssembler } from './assemble';
-import { redriveEdge } from './redrive';
+import { readRunSignals } from './recorder';
+import { gatesAfter, redriveEdge } from './redrive';
 
-const GATES_EVOLVED = SIGNAL_TYPES.indexOf('GatesEvolved');
+const EDGE_STATE = new Set((['GatesEvolved', 'StateSnapshot'] as const).map((t) => SIGNAL_TYPES.indexOf(t)));
 const RUN_MARKERS = new Set((['RunCreated', 'RunFinished', 'RunAborted', 'RunCancelled', 'RunResumed'] as const).map((t) => SIGNAL_TYPES.indexOf(t)));
 
 export interface ReplayState {
@@ -25,21 +27,27 @@ export interface ReplayState {
   readonly outputs: number[];
   readonly labels: number[];
   readonly status: 'running' | 'finished' | 'aborted' | 'cancelled';
+  /** The snapshot step the gates were re-driven from (−1: from the start), or null when a snapshot held them. */
+  readonly redrivenFrom: number | null;
 }
 
 export interface VerifyReport {
   readonly run: string;
-  readonly stepsCompared: number;
-  readonly mismatchedSteps: number;
+  /** Training steps re-driven from step 0. */
+  readonly stepsRedriven: number;
+  /** Logged states (StateSnapshot, or the gates of a contract 2–3 GatesEvolved) compared with the re-driven ones. */
+  readonly snapshotsCompared: number;
+  readonly mismatchedSnapshots: number;
   readonly largestDifference_V: number;
-  readonly first?: { readonly step: number; readonly edge: number; readonly recorded: number; readonly recomputed: number };
+  readonly first?: { readonly step: number; readonly index: number; readonly what: 'gate' | 'warm start'; readonly recorded: number; readonly recomputed: number };
   /** Clamp answers taken from the log, and those a private clamp had to give because the log lacked them. */
   readonly clampAnswersFromLog: number;
   readonly clampAnswersReconstructed: number;
   /**
    * The log holds every step exactly once (0 … RunFinished's steps − 1, or through the last
-   * logged step of an unfinished run) and each source's sequence numbers 1, 2, 3, … without a
-   * gap or a number used twice. `problems` names what is not so (the first few of each kind).
+   * logged step of an unfinished run), a snapshot every snapshotEvery steps and after the
+   * last, and each source's sequence numbers 1, 2, 3, … without a gap or a number used twice.
+   * `problems` names what is not so (the first few of each kind).
    */
   readonly complete: boolean;
   readonly problems: ReadonlyArray<string>;
@@ -67,26 +75,35 @@ async function signalsOf(log: EventLog, runId: string): Promise<{ signals: Signa
   return { signals, problems };
 }
 
-/** Every training step's GatesEvolved exactly once, from 0 to the end of the run. */
+const list = (ks: number[]): string => `${ks.slice(0, 5).join(', ')}${ks.length > 5 ? ` and ${ks.length - 5} more` : ''}`;
+
+/** Every training step's GatesEvolved exactly once from 0 to the end of the run, and the snapshots due. */
 function stepProblems(signals: ReadonlyArray<Signal>): string[] {
   const seen = new Map<number, number>();
+  const snapshots = new Set<number>();
   let finishedSteps: number | null = null;
+  let snapshotEvery: number | undefined;
   for (const s of signals) {
     if (s.type === 'GatesEvolved' && s.meta.source === 'edge-physics' && !s.data.failed) seen.set(s.data.step, (seen.get(s.data.step) ?? 0) + 1);
+    else if (s.type === 'StateSnapshot' && s.meta.source === 'edge-physics') snapshots.add(s.data.step);
     else if (s.type === 'RunFinished') finishedSteps = s.data.steps;
+    else if (s.type === 'RunCreated') snapshotEvery = s.data.experiment.schedule.snapshotEvery;
   }
   const last = finishedSteps ?? (seen.size > 0 ? Math.max(...seen.keys()) + 1 : 0);
   const missing: number[] = [];
   const twice: number[] = [];
+  const unsnapped: number[] = [];
   for (let k = 0; k < last; k++) {
     const n = seen.get(k) ?? 0;
     if (n === 0) missing.push(k);
     else if (n > 1) twice.push(k);
+    // Runs before contract 4 have no snapshotEvery: their GatesEvolved carried every step's gates.
+    if (snapshotEvery !== undefined && ((k + 1) % snapshotEvery === 0 || (finishedSteps !== null && k === last - 1)) && !snapshots.has(k)) unsnapped.push(k);
   }
-  const list = (ks: number[]): string => `${ks.slice(0, 5).join(', ')}${ks.length > 5 ? ` and ${ks.length - 5} more` : ''}`;
   const problems: string[] = [];
   if (missing.length > 0) problems.push(`GatesEvolved of ${missing.length} step(s) missing: ${list(missing)}`);
   if (twice.length > 0) problems.push(`GatesEvolved of ${twice.length} step(s) logged more than once: ${list(twice)}`);
+  if (unsnapped.length > 0) problems.push(`StateSnapshot after ${unsnapped.length} step(s) missing: ${list(unsnapped)}`);
   return problems;
 }
 
@@ -101,15 +118,22 @@ export async function replayAt(log: EventLog, runId: string, at_s?: number): Pro
     if (source !== 'edge-physics' && source !== 'supervisor') continue;
     for (const r of batch.records) {
       const type = (r as [number])[0];
-      if (source === 'edge-physics' ? type !== GATES_EVOLVED : !RUN_MARKERS.has(type)) continue;
+      if (source === 'edge-physics' ? !EDGE_STATE.has(type) : !RUN_MARKERS.has(type)) continue;
       const s = fromRecord(r, runId, source);
-      if (s.type !== 'GatesEvolved' || s.meta.t_ns <= limit_ns) view.fold(s);
+      if ((s.type !== 'GatesEvolved' && s.type !== 'StateSnapshot') || s.meta.t_ns <= limit_ns) view.fold(s);
     }
   }
   const exp = view.experiment;
   if (exp === null) throw new ReplayError(`run ${runId}: no RunCreated in the log (unknown run?)`);
   const applied = view.lastStep + 1;
-  const rig = rigAt(exp, view.gates, applied);
+  let gates = view.gates;
+  let redrivenFrom: number | null = null;
+  if (!view.gatesCurrent) {
+    const found = gatesAfter(await readRunSignals(log, runId), view.lastStep);
+    gates = found.gates_V;
+    redrivenFrom = found.fromStep;
+  }
+  const rig = rigAt(exp, gates, applied);
   const out = new Float64Array(rig.outputNodes.length);
   const outputs = rig.held_V.map((held, d) => {
     rig.twin.selectSlot(d);
@@ -125,41 +149,64 @@ export async function replayAt(log: EventLog, runId: string, at_s?: number): Pro
     outputs,
     labels: rig.labels_V,
     status: view.status,
+    redrivenFrom,
   };
+}
+
+/** The states the log holds, by step: snapshots, and the per-step gates of contract 2–3 runs. */
+function loggedStates(signals: ReadonlyArray<Signal>): Map<number, { gates: string; warm: string }> {
+  const states = new Map<number, { gates: string; warm: string }>();
+  for (const s of signals) {
+    if (s.meta.source !== 'edge-physics') continue;
+    if (s.type === 'StateSnapshot') states.set(s.data.step, { gates: s.data.gates, warm: s.data.warm });
+    else if (s.type === 'GatesEvolved' && !s.data.failed && s.data.gates) states.set(s.data.step, { gates: s.data.gates, warm: '' });
+  }
+  return states;
 }
 
 export async function verifyRun(log: EventLog, runId: string): Promise<VerifyReport> {
   const { signals: logged, problems } = await signalsOf(log, runId);
   problems.push(...stepProblems(logged));
   if (!logged.some((s) => s.type === 'RunCreated')) throw new ReplayError(`run ${runId}: no RunCreated in the log (unknown run?)`);
-  const recorded = new Map<number, Float64Array>();
-  for (const s of logged) if (s.type === 'GatesEvolved' && s.meta.source === 'edge-physics' && !s.data.failed) recorded.set(s.data.step, decodeFloat64(s.data.gates));
-  let compared = 0;
+  const recorded = loggedStates(logged);
+  const compared = new Set<number>();
   let mismatched = 0;
   let largest = 0;
+  let stepsRedriven = 0;
   let first: VerifyReport['first'];
+  const differs = (step: number, what: 'gate' | 'warm start', want: Float64Array, got: Float64Array): boolean => {
+    let bad = want.length !== got.length;
+    for (let i = 0; i < Math.min(want.length, got.length); i++) {
+      // Two NaNs (a warm-start slot never solved) agree.
+      if (got[i] !== want[i] && !(Number.isNaN(got[i]) && Number.isNaN(want[i]))) {
+        bad = true;
+        largest = Math.max(largest, Math.abs(got[i] - want[i]));
+        first ??= { step, index: i, what, recorded: want[i], recomputed: got[i] };
+      }
+    }
+    return bad;
+  };
   const redriven = redriveEdge(logged, {
     onGates: (s) => {
+      if (!s.data.failed) stepsRedriven++;
+    },
+    onSnapshot: (s) => {
       const want = recorded.get(s.data.step);
-      if (!want || s.data.failed) return;
-      const got = decodeFloat64(s.data.gates);
-      compared++;
-      let bad = false;
-      for (let e = 0; e < got.length; e++) {
-        if (got[e] !== want[e]) {
-          bad = true;
-          largest = Math.max(largest, Math.abs(got[e] - want[e]));
-          first ??= { step: s.data.step, edge: e, recorded: want[e], recomputed: got[e] };
-        }
-      }
-      if (bad) mismatched++;
+      if (!want || compared.has(s.data.step)) return;
+      compared.add(s.data.step);
+      const gatesDiffer = differs(s.data.step, 'gate', decodeFloat64(want.gates), decodeFloat64(s.data.gates));
+      const warmDiffers = want.warm !== '' && differs(s.data.step, 'warm start', decodeFloat64(want.warm), decodeFloat64(s.data.warm));
+      if (gatesDiffer || warmDiffers) mismatched++;
     },
   });
-  if (compared === 0 && recorded.size > 0) throw new ReplayError(`run ${runId}: re-driving the recorded signals produced no steps to compare`);
+  if (stepsRedriven === 0 && recorded.size > 0) throw new ReplayError(`run ${runId}: re-driving the recorded signals produced no steps`);
+  const unchecked = [...recorded.keys()].filter((k) => !compared.has(k) && logged.some((s) => s.type === 'StateSnapshot' && s.data.step === k));
+  if (unchecked.length > 0) problems.push(`StateSnapshot after ${unchecked.length} step(s) not re-driven (the log lacks the signals before it): ${list(unchecked)}`);
   return {
     run: runId,
-    stepsCompared: compared,
-    mismatchedSteps: mismatched,
+    stepsRedriven,
+    snapshotsCompared: compared.size,
+    mismatchedSnapshots: mismatched,
     largestDifference_V: largest,
     ...(first ? { first } : {}),
     clampAnswersFromLog: redriven.clampAnswersFromLog,

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { stepTime_ns, toRecord, type Experiment, type Signal } from '@metatwin/contracts';
 import type { EventLog } from '@metatwin/eventlog';
 import { RESUME_RUN } from '@metatwin/service-host';
-import { LogRecorder, RunAssembler, RunCancelledError, RunFailedError, catalogueEnd, processGone, readRunSignals, runEmbedded, runEntry } from '@metatwin/services';
+import { LogRecorder, RunAssembler, RunCancelledError, foldRunSignals, RunFailedError, catalogueEnd, processGone, readRunSignals, runEmbedded, runEntry } from '@metatwin/services';
 import { Interrupts, cancelOnServices } from '../interrupts';
 import { ProgressBar } from '../progress';
 import { UsageError } from '../usage';
@@ -46,12 +46,6 @@ async function loggedRun(log: EventLog, runId: string): Promise<{ signals: Signa
   return { signals, created };
 }
 
-function fold(signals: ReadonlyArray<Signal>): RunAssembler {
-  const assembler = new RunAssembler();
-  for (const s of signals) assembler.fold(s);
-  return assembler;
-}
-
 /** What a followed run left: result.json when it finished, else what was done (exit 130 cancelled, 1 aborted). */
 async function writeFollowed(assembler: RunAssembler, runId: string, outDir: string, noReport: boolean, write: (s: string) => void): Promise<number> {
   if (assembler.status === 'finished') {
@@ -75,7 +69,7 @@ export async function resultCommand(argv: string[], write: (s: string) => void):
   const log = await openEventLog(target);
   try {
     const { signals, created } = await loggedRun(log, runId);
-    const assembler = fold(signals);
+    const assembler = foldRunSignals(signals);
     if (assembler.log.length === 0) throw new UsageError(`run ${runId} has no test step read out yet: there is nothing to build result.json from`);
     await writeResult(assembler.result(runId, 0), outDirFor(created.data.experiment, out), noReport, write);
     if (assembler.status !== 'finished') write(`note: run ${runId} is ${assembler.status}: result.json holds what its log has so far\n`);
@@ -114,7 +108,7 @@ export async function cancelCommand(argv: string[], write: (s: string) => void):
   const log = await openEventLog(values.log);
   try {
     const { signals, created } = await loggedRun(log, runId);
-    const assembler = fold(signals);
+    const assembler = foldRunSignals(signals);
     if (assembler.status !== 'running') throw new UsageError(`run ${runId} is ${assembler.status} already`);
     const entry = (await log.entries()).find((e) => e.run === runId);
     if (created.data.mode === 'distributed') {
@@ -185,14 +179,14 @@ async function resumeEmbedded(
   write: (s: string) => void,
 ): Promise<number> {
   const exp = created.data.experiment;
-  const status = fold(signals).status;
+  const status = foldRunSignals(signals).status;
   if (status === 'finished' || status === 'aborted') throw new UsageError(`run ${runId} ${status}: only a cancelled or interrupted run can be resumed`);
   const entry = (await log.entries()).find((e) => e.run === runId);
   if (status === 'running' && entry?.pid !== undefined && !processGone(entry)) throw new UsageError(`run ${runId} is running in process ${entry.pid}`);
   const outDir = outDirFor(exp, out);
   const recorder = new LogRecorder(log, null, 4096);
   const interrupts = new Interrupts('cancel', (l) => bar.note(l));
-  await log.putEntry(runEntry(runId, { experiment: exp, mode: 'embedded', status: 'running', steps: fold(signals).lastStep + 1 }, Date.now(), process.pid));
+  await log.putEntry(runEntry(runId, { experiment: exp, mode: 'embedded', status: 'running', steps: foldRunSignals(signals).lastStep + 1 }, Date.now(), process.pid));
   try {
     const result = await runEmbedded(exp, {
       runId,

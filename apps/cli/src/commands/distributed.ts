@@ -14,7 +14,7 @@ import { LogBus } from '@metatwin/bus';
 import { JetStreamEventLog } from '@metatwin/eventlog';
 import type { Experiment, Progress, RunResult } from '@metatwin/experiments';
 import { START_RUN } from '@metatwin/service-host';
-import { RUN_FOLD_TYPES, RunAssembler, RunCancelledError, RunFailedError, readRunSignals } from '@metatwin/services';
+import { RUN_FOLD_TYPES, RunAssembler, RunCancelledError, RunFailedError, foldRunSignals, readRunSignals } from '@metatwin/services';
 import { ErrorCode, JSONCodec, type NatsConnection } from 'nats';
 import { UnavailableError, natsUnreachable } from '../usage';
 
@@ -120,9 +120,7 @@ export async function followRun(
     await options.start?.();
     await Promise.race([ended, outages.gaveUp, ...(options.interrupted ? [options.interrupted] : [])]);
     // result.json is a fold of the log, not of live traffic.
-    const assembler = new RunAssembler();
-    for (const s of await readRunSignals(log, runId)) assembler.fold(s);
-    return assembler;
+    return foldRunSignals(await readRunSignals(log, runId));
   } finally {
     outages.stop();
     await bus.close(0);

@@ -24,7 +24,7 @@ export async function replayCommand(argv: string[], write: (s: string) => void):
     if (values.verify) {
       const report = await verifyRun(log, runId);
       out.verify = report;
-      code = report.mismatchedSteps === 0 && report.complete ? 0 : 1;
+      code = report.mismatchedSnapshots === 0 && report.complete ? 0 : 1;
     }
     write(JSON.stringify(out) + '\n');
     return code;

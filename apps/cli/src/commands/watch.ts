@@ -180,6 +180,7 @@ export class RunWatcher {
       case 'ServiceStarted':
       case 'PortBound':
       case 'RunFaulted':
+      case 'StateSnapshot':
         break;
       default: {
         const never: never = s;

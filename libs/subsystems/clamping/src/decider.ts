@@ -78,6 +78,7 @@ export const clampingDecider: Decider<ClampingState, ClampingResult, ClampingCal
       case 'ServiceStarted':
       case 'PortBound':
       case 'RunFaulted':
+      case 'StateSnapshot':
       case 'WiperSet':
         return NO_OUTPUT;
       default: {
@@ -136,6 +137,7 @@ export const clampingDecider: Decider<ClampingState, ClampingResult, ClampingCal
       case 'ServiceStarted':
       case 'PortBound':
       case 'RunFaulted':
+      case 'StateSnapshot':
         return s;
       default: {
         const never: never = sig;

@@ -36,8 +36,7 @@ const stepWrites = (k: number, a: number, b: number): Signal =>
 const stepStarted = (k: number, datapoint: number): Signal => signal('StepStarted', { step: k, datapoint }, { t_ns: k * T_H });
 const learningEnabled = (k: number): Signal => signal('LearningEnabled', { step: k, duration_ns: T_H }, { t_ns: k * T_H });
 const clampOutputSet = (k: number, substep: number, values = [0.2, 0.19]): Signal => signal('ClampOutputSet', { step: k, substep, drives: 'voltage', values }, { t_ns: k * T_H });
-const gatesEvolved = (k: number, datapoint: number): Signal =>
-  signal('GatesEvolved', { step: k, gates: encodeFloat64(new Float64Array([3.5, 3.6])), datapoint }, { t_ns: (k + 1) * T_H });
+const gatesEvolved = (k: number, datapoint: number): Signal => signal('GatesEvolved', { step: k, datapoint }, { t_ns: (k + 1) * T_H });
 /** A whole training step k as the log holds it (supervisor, clamp and edge signals). */
 const appliedStep = (k: number, datapoint: number): Signal[] => [
   stepStarted(k, datapoint),
@@ -121,26 +120,52 @@ describe('edge-physics decider', () => {
       .thenState({ inFlight: { step: 3, substep: 3, duration_ns: T_H, t_ns: 3 * T_H }, lastApplied: 2 });
   });
 
-  it('StepLearned emits GatesEvolved with the gates base64-encoded (exact float64) and the datapoint; the step is applied', () => {
-    const outcome = given(d, created, [...setUp(), learningEnabled(0), clampOutputSet(0, 0)])
+  it('StepLearned acknowledges the step with GatesEvolved and its datapoint (no gates: they are in snapshots); the step is applied', () => {
+    given(d, created, [...setUp(), learningEnabled(0), clampOutputSet(0, 0)])
       .when({ type: 'StepLearned', t_ns: T_H, step: 0, gates_V: gates })
-      .then([emit('GatesEvolved', T_H, { step: 0, gates: encodeFloat64(gates), datapoint: 1 })])
+      .then([emit('GatesEvolved', T_H, { step: 0, datapoint: 1 })])
       .thenState({ lastApplied: 0, inFlight: null });
+  });
+
+  it("after every snapshotEvery-th step and the run's last, the port is asked for its state, which goes to the log as StateSnapshot", () => {
+    const every = runCreated({ ...exp, schedule: { ...exp.schedule, steps: 12, snapshotEvery: 3 } });
+    given(d, every, [...setUp(), learningEnabled(0), clampOutputSet(0, 0)])
+      .when({ type: 'StepLearned', t_ns: T_H, step: 0, gates_V: gates })
+      .then([emit('GatesEvolved', T_H, { step: 0, datapoint: 1 })]);
+    const steps = [0, 1, 2].flatMap((k) => (k === 0 ? [] : appliedStep(k - 1, 1)));
+    given(d, every, [patchMapSet(), rails(), ...steps, stepStarted(2, 1), stepWrites(2, 0, 255), learningEnabled(2), clampOutputSet(2, 0)])
+      .when({ type: 'StepLearned', t_ns: 3 * T_H, step: 2, gates_V: gates })
+      .then([emit('GatesEvolved', 3 * T_H, { step: 2, datapoint: 1 }), call({ op: 'snapshot', t_ns: 3 * T_H, step: 2 })]);
+    const warm = new Float64Array([0.1, NaN]);
+    const outcome = given(d, every, [])
+      .when({ type: 'Snapshotted', t_ns: 12 * T_H, step: 11, snapshot: { gates_V: gates, warm } })
+      .then([emit('StateSnapshot', 12 * T_H, { step: 11, gates: encodeFloat64(gates), warm: encodeFloat64(warm) })]);
     const sent = outcome.emitted[0];
-    expect(sent.type === 'GatesEvolved' && decodeFloat64(sent.data.gates)).toEqual(gates);
+    expect(sent.type === 'StateSnapshot' && decodeFloat64(sent.data.gates)).toEqual(gates);
+  });
+
+  it('a cancel snapshots the steps applied since the last snapshot, once', () => {
+    const cancelled = signal('RunCancelled', { step: 1, reason: 'user' }, { t_ns: T_H });
+    given(d, created, [patchMapSet(), rails(), ...appliedStep(0, 1)])
+      .when(cancelled)
+      .then([call({ op: 'snapshot', t_ns: T_H, step: 0 })]);
+    const snapped = signal('StateSnapshot', { step: 0, gates: encodeFloat64(gates), warm: '' }, { t_ns: T_H, source: 'edge-physics' });
+    given(d, created, [patchMapSet(), rails(), ...appliedStep(0, 1), snapped])
+      .when(cancelled)
+      .then([]);
   });
 
   it('StepFailed emits GatesEvolved with failed; the step is not applied', () => {
     given(d, created, [...setUp(), learningEnabled(0), clampOutputSet(0, 0)])
       .when({ type: 'StepFailed', t_ns: 0, step: 0, reason: 'training step 0: gate charge diverged' })
-      .then([emit('GatesEvolved', 0, { step: 0, gates: '', failed: 'training step 0: gate charge diverged' })])
+      .then([emit('GatesEvolved', 0, { step: 0, failed: 'training step 0: gate charge diverged' })])
       .thenState({ lastApplied: -1, inFlight: null });
   });
 
   it('a failed FreeSettled emits GatesEvolved with failed', () => {
     given(d, created, [...setUp(), learningEnabled(0)])
       .when({ type: 'FreeSettled', t_ns: 0, step: 0, substep: 0, settle: { ok: false, reason: 'Newton did not converge' } })
-      .then([emit('GatesEvolved', 0, { step: 0, gates: '', failed: 'training step 0: Newton did not converge' })])
+      .then([emit('GatesEvolved', 0, { step: 0, failed: 'training step 0: Newton did not converge' })])
       .thenState({ lastApplied: -1, inFlight: null });
   });
 

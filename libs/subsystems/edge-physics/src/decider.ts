@@ -6,6 +6,8 @@
  * clamp are held back (LATER) and applied in order afterwards, so the DAC never changes
  * under a step in flight. Steps are applied in order, each once: a step that is not the next
  * one (sent again after a restart, or sent ahead of a step that was lost) is skipped.
+ * Every snapshotEvery steps, after the run's last step and when the run is cancelled, the
+ * whole state goes to the log (StateSnapshot), so nobody need re-drive from step 0.
  */
 import {
   LATER as LATER_,
@@ -51,6 +53,11 @@ export interface EdgePhysicsState {
   /** The datapoint of the step being set up. */
   readonly datapoint: number;
   readonly inFlight: InFlight | null;
+  /** Steps between snapshots, and the run's last step (always snapshotted). */
+  readonly snapshotEvery: number;
+  readonly finalStep: number;
+  /** The step of the last StateSnapshot logged (−1 before the first). */
+  readonly lastSnapshot: number;
 }
 
 type Out = Output<EdgePhysicsCall>;
@@ -72,12 +79,25 @@ export const edgePhysicsDecider: Decider<EdgePhysicsState, EdgePhysicsResult, Ed
     'RunAborted',
     'RunCancelled',
     'RunResumed',
+    'StateSnapshot',
   ],
 
   start(created) {
     const exp = created.data.experiment;
     const heldNodes = [...exp.roles.inputs, ...exp.roles.rails.map((r) => r.node)];
-    return { heldNodes, substeps: exp.schedule.substeps, heldIndexOfChannel: [], held_V: heldNodes.map(() => 0), lastApplied: -1, skipping: false, datapoint: 0, inFlight: null };
+    return {
+      heldNodes,
+      substeps: exp.schedule.substeps,
+      heldIndexOfChannel: [],
+      held_V: heldNodes.map(() => 0),
+      lastApplied: -1,
+      skipping: false,
+      datapoint: 0,
+      inFlight: null,
+      snapshotEvery: exp.schedule.snapshotEvery ?? 1000,
+      finalStep: exp.schedule.steps - 1,
+      lastSnapshot: -1,
+    };
   },
 
   decide(s, input): ReadonlyArray<Out> | typeof LATER {
@@ -87,7 +107,7 @@ export const edgePhysicsDecider: Decider<EdgePhysicsState, EdgePhysicsResult, Ed
         if (s.skipping || input.data.step !== s.lastApplied + 1) return NO_OUTPUT;
         return [call({ op: 'beginStep', t_ns: input.meta.t_ns, step: input.data.step, datapoint: s.datapoint, held_V: s.held_V })];
       case 'FreeSettled':
-        if (!input.settle.ok) return [emit('GatesEvolved', input.t_ns, { step: input.step, gates: '', failed: `training step ${input.step}: ${input.settle.reason}` })];
+        if (!input.settle.ok) return [emit('GatesEvolved', input.t_ns, { step: input.step, failed: `training step ${input.step}: ${input.settle.reason}` })];
         return [emit('FreeOutputMeasured', input.t_ns, { step: input.step, substep: input.substep, outputs_V: input.settle.outputs_V })];
       case 'ClampOutputSet': {
         const f = s.inFlight;
@@ -97,10 +117,22 @@ export const edgePhysicsDecider: Decider<EdgePhysicsState, EdgePhysicsResult, Ed
           call({ op: 'learn', t_ns: f.t_ns, step: f.step, substep: f.substep, clamp: input.data.values, dt_s: f.duration_ns / 1e9 / s.substeps, last, duration_ns: f.duration_ns }),
         ];
       }
-      case 'StepLearned':
-        return [emit('GatesEvolved', input.t_ns, { step: input.step, gates: encodeFloat64(input.gates_V), datapoint: s.datapoint })];
+      case 'StepLearned': {
+        const done = emit('GatesEvolved', input.t_ns, { step: input.step, datapoint: s.datapoint });
+        const due = (input.step + 1) % s.snapshotEvery === 0 || input.step === s.finalStep;
+        return due ? [done, call({ op: 'snapshot', t_ns: input.t_ns, step: input.step })] : [done];
+      }
+      case 'Snapshotted': {
+        const snap = input.snapshot;
+        if (snap === null) return NO_OUTPUT;
+        return [emit('StateSnapshot', input.t_ns, { step: input.step, gates: encodeFloat64(snap.gates_V), warm: snap.warm === null ? '' : encodeFloat64(snap.warm) })];
+      }
+      case 'RunCancelled':
+        // Resuming, and the result of what was done, start from here.
+        if (s.lastApplied <= s.lastSnapshot) return NO_OUTPUT;
+        return [call({ op: 'snapshot', t_ns: input.meta.t_ns, step: s.lastApplied })];
       case 'StepFailed':
-        return [emit('GatesEvolved', input.t_ns, { step: input.step, gates: '', failed: input.reason })];
+        return [emit('GatesEvolved', input.t_ns, { step: input.step, failed: input.reason })];
       case 'TestDatapointApplied':
         if (s.skipping) return NO_OUTPUT;
         return [call({ op: 'measure', t_ns: input.meta.t_ns, step: input.data.step, datapoint: input.data.datapoint, held_V: s.held_V })];
@@ -121,7 +153,6 @@ export const edgePhysicsDecider: Decider<EdgePhysicsState, EdgePhysicsResult, Ed
       case 'RunCreated':
       case 'RunFinished':
       case 'RunAborted':
-      case 'RunCancelled':
       case 'RunResumed':
       case 'PotentiometerSet':
       case 'PatchMapSet':
@@ -137,6 +168,7 @@ export const edgePhysicsDecider: Decider<EdgePhysicsState, EdgePhysicsResult, Ed
       case 'ServiceStarted':
       case 'PortBound':
       case 'RunFaulted':
+      case 'StateSnapshot':
         return NO_OUTPUT;
       default: {
         const never: never = input;
@@ -189,6 +221,8 @@ export const edgePhysicsDecider: Decider<EdgePhysicsState, EdgePhysicsResult, Ed
       case 'GatesEvolved':
         if (sig.meta.source !== 'edge-physics') return s;
         return next(s, s.heldIndexOfChannel, s.held_V, sig.data.failed ? s.lastApplied : sig.data.step, s.skipping, s.datapoint, null);
+      case 'StateSnapshot':
+        return sig.meta.source === 'edge-physics' ? { ...s, lastSnapshot: sig.data.step } : s;
       case 'ServiceStarted':
         // A restarted clamp lost the step in flight; the supervisor sends it again, and it is done again.
         return sig.data.service === 'clamping' && s.inFlight !== null ? next(s, s.heldIndexOfChannel, s.held_V, s.lastApplied, s.skipping, s.datapoint, null) : s;
@@ -225,5 +259,17 @@ function next(
   datapoint: number,
   inFlight: InFlight | null,
 ): EdgePhysicsState {
-  return { heldNodes: s.heldNodes, substeps: s.substeps, heldIndexOfChannel, held_V, lastApplied, skipping, datapoint, inFlight };
+  return {
+    heldNodes: s.heldNodes,
+    substeps: s.substeps,
+    heldIndexOfChannel,
+    held_V,
+    lastApplied,
+    skipping,
+    datapoint,
+    inFlight,
+    snapshotEvery: s.snapshotEvery,
+    finalStep: s.finalStep,
+    lastSnapshot: s.lastSnapshot,
+  };
 }

@@ -2,7 +2,16 @@
 export { TwinError, TwinNetwork, type ClampPort, type StepReport, type TwinConfig } from './twin';
 export { PAPER_LEARNING_CIRCUIT, chargingPowers, gateRates, learningTimeScale_Vs, tau0_s, validateLearningCircuit, type LearningCircuit } from './learning-rule';
 export { applyDamage, learningOffsets, mismatchedTransistors, validateDamage, type DamageEvent, type Mismatch } from './imperfections';
-export { executeEdgePhysicsCall, type EdgePhysicsCall, type EdgePhysicsPort, type EdgePhysicsResult, type Learned, type NodesReading, type Settle } from './port';
+export {
+  executeEdgePhysicsCall,
+  type EdgePhysicsCall,
+  type EdgePhysicsPort,
+  type EdgePhysicsResult,
+  type EdgeSnapshot,
+  type Learned,
+  type NodesReading,
+  type Settle,
+} from './port';
 export { edgePhysicsDecider, type EdgePhysicsState, type InFlight } from './decider';
 export { EdgePhysicsSim } from './sim/edge-physics-sim';
 export { twinOf } from './sim/twin-of-experiment';

@@ -8,6 +8,13 @@ import type { Completion } from '@metatwin/contracts';
 
 export type Settle = { readonly ok: true; readonly outputs_V: ReadonlyArray<number> } | { readonly ok: false; readonly reason: string };
 export type Learned = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+/** The port's whole state: the gates and, where the adapter can save them, its Newton warm starts. */
+export interface EdgeSnapshot {
+  readonly gates_V: Float64Array;
+  /** Null when the adapter cannot save them (hardware): only the gates are then known. */
+  readonly warm: Float64Array | null;
+}
+
 export type NodesReading = { readonly ok: true; readonly nodes_V: ReadonlyArray<number>; readonly gates_V: Float64Array } | { readonly ok: false; readonly reason: string };
 
 export interface EdgePhysicsPort {
@@ -24,6 +31,13 @@ export interface EdgePhysicsPort {
   endLearning(t_ns: number, duration_s: number): Completion<Float64Array>;
   /** A test datapoint, learning frozen: every free-copy node's voltage and the gates, leaving learning untouched. */
   measure(t_ns: number, datapoint: number, held_V: ReadonlyArray<number>): Completion<NodesReading>;
+  /** The state after the last step, for the log (StateSnapshot). Absent: the adapter logs none. */
+  snapshot?(): Completion<EdgeSnapshot>;
+  /**
+   * Take up a logged state (a StateSnapshot, at learning time `t_ns`) instead of re-driving
+   * every step before it. Absent: recovery re-drives from the start of the run.
+   */
+  restore?(snapshot: EdgeSnapshot, t_ns: number): void;
 }
 
 export type EdgePhysicsCall =
@@ -38,13 +52,15 @@ export type EdgePhysicsCall =
       readonly last: boolean;
       readonly duration_ns: number;
     }
-  | { readonly op: 'measure'; readonly t_ns: number; readonly step: number; readonly datapoint: number; readonly held_V: ReadonlyArray<number> };
+  | { readonly op: 'measure'; readonly t_ns: number; readonly step: number; readonly datapoint: number; readonly held_V: ReadonlyArray<number> }
+  | { readonly op: 'snapshot'; readonly t_ns: number; readonly step: number };
 
 export type EdgePhysicsResult =
   | { readonly type: 'FreeSettled'; readonly t_ns: number; readonly step: number; readonly substep: number; readonly settle: Settle }
   | { readonly type: 'StepLearned'; readonly t_ns: number; readonly step: number; readonly gates_V: Float64Array }
   | { readonly type: 'StepFailed'; readonly t_ns: number; readonly step: number; readonly reason: string }
-  | { readonly type: 'NodesRead'; readonly t_ns: number; readonly step: number; readonly datapoint: number; readonly reading: NodesReading };
+  | { readonly type: 'NodesRead'; readonly t_ns: number; readonly step: number; readonly datapoint: number; readonly reading: NodesReading }
+  | { readonly type: 'Snapshotted'; readonly t_ns: number; readonly step: number; readonly snapshot: EdgeSnapshot | null };
 
 /** Carry out one call on the port; the result (now or later) is the decider's next input. No closure on the synchronous path. */
 export function executeEdgePhysicsCall(port: EdgePhysicsPort, c: EdgePhysicsCall): Completion<EdgePhysicsResult> {
@@ -60,6 +76,10 @@ export function executeEdgePhysicsCall(port: EdgePhysicsPort, c: EdgePhysicsCall
     case 'measure': {
       const reading = port.measure(c.t_ns, c.datapoint, c.held_V);
       return reading instanceof Promise ? reading.then((r) => nodesRead(c, r)) : nodesRead(c, reading);
+    }
+    case 'snapshot': {
+      const snapshot = port.snapshot ? port.snapshot() : null;
+      return snapshot instanceof Promise ? snapshot.then((s) => snapshotted(c, s)) : snapshotted(c, snapshot);
     }
     default: {
       const never: never = c;
@@ -86,6 +106,10 @@ function afterLearning(port: EdgePhysicsPort, c: EdgePhysicsCall & { op: 'learn'
 
 function stepLearned(c: EdgePhysicsCall & { op: 'learn' }, gates_V: Float64Array): EdgePhysicsResult {
   return { type: 'StepLearned', t_ns: c.t_ns + c.duration_ns, step: c.step, gates_V };
+}
+
+function snapshotted(c: EdgePhysicsCall & { op: 'snapshot' }, snapshot: EdgeSnapshot | null): EdgePhysicsResult {
+  return { type: 'Snapshotted', t_ns: c.t_ns, step: c.step, snapshot };
 }
 
 function nodesRead(c: EdgePhysicsCall & { op: 'measure' }, reading: NodesReading): EdgePhysicsResult {

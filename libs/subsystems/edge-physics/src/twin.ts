@@ -179,6 +179,35 @@ export class TwinNetwork {
     this.slot = slot;
   }
 
+  /** Every warm-start slot's free then clamped node voltages, in one array (what a snapshot keeps). */
+  warmStarts(): Float64Array {
+    const n = this.network.nodeCount;
+    const out = new Float64Array(2 * this.freeSlots.length * n);
+    this.freeSlots.forEach((v, i) => out.set(v, i * n));
+    this.clampedSlots.forEach((v, i) => out.set(v, (this.freeSlots.length + i) * n));
+    return out;
+  }
+
+  /**
+   * Put a saved state back: the gates, every warm start (as warmStarts() gave them) and the
+   * learning time, with the damage due by then applied — all a later step depends on.
+   */
+  restoreState(gates_V: Float64Array, warm: Float64Array, learned_ns: number): void {
+    const n = this.network.nodeCount;
+    const slots = this.freeSlots.length;
+    if (gates_V.length !== this.gates_V.length) throw new TwinError(`snapshot: expected ${this.gates_V.length} gates, got ${gates_V.length}`);
+    if (warm.length !== 2 * slots * n) throw new TwinError(`snapshot: expected ${2 * slots * n} warm-start voltages (${slots} slots × ${n} nodes × 2 copies), got ${warm.length}`);
+    if (!(learned_ns >= this.learned_ns) || !Number.isInteger(learned_ns))
+      throw new TwinError(`snapshot: learning time ${learned_ns} ns is before the twin's ${this.learned_ns} ns`);
+    this.gates_V.set(gates_V);
+    for (let i = 0; i < slots; i++) {
+      this.freeSlots[i].set(warm.subarray(i * n, (i + 1) * n));
+      this.clampedSlots[i].set(warm.subarray((slots + i) * n, (slots + i + 1) * n));
+    }
+    this.learned_ns = learned_ns;
+    this.applyDamageDue();
+  }
+
   /** Forget every slot's last solution: the next solves start cold, independent of history. */
   resetWarmStart(): void {
     for (const v of this.freeSlots) v.fill(NaN);

@@ -114,6 +114,7 @@ export const measurementDecider: Decider<MeasurementState, MeasurementInput, Mea
       case 'ServiceStarted':
       case 'PortBound':
       case 'RunFaulted':
+      case 'StateSnapshot':
         return NO_OUTPUT;
       default: {
         const never: never = input;
@@ -161,6 +162,7 @@ export const measurementDecider: Decider<MeasurementState, MeasurementInput, Mea
       case 'ServiceStarted':
       case 'PortBound':
       case 'RunFaulted':
+      case 'StateSnapshot':
         return s;
       default: {
         const never: never = sig;

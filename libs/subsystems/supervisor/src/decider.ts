@@ -192,6 +192,7 @@ export function supervisorDecider(options: SupervisorOptions): Decider<Superviso
       case 'DemuxSelected':
       case 'PortBound':
       case 'RunFaulted':
+      case 'StateSnapshot':
         return s;
       default: {
         const never: never = sig;
@@ -279,6 +280,7 @@ export function supervisorDecider(options: SupervisorOptions): Decider<Superviso
       case 'DemuxSelected':
       case 'TestStepFinished':
       case 'PortBound':
+      case 'StateSnapshot':
         return NO_OUTPUT;
       default: {
         const never: never = input;

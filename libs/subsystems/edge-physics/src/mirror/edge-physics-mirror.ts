@@ -5,7 +5,7 @@
  */
 import type { Experiment } from '@metatwin/contracts';
 import { nodeCount, outputNodes } from '@metatwin/contracts';
-import type { EdgePhysicsPort, Learned, NodesReading, Settle } from '../port';
+import type { EdgePhysicsPort, EdgeSnapshot, Learned, NodesReading, Settle } from '../port';
 
 export type EdgePhysicsCommandRecord =
   | { readonly op: 'hold'; readonly t_ns: number; readonly datapoint: number; readonly held_V: ReadonlyArray<number> }
@@ -52,5 +52,10 @@ export class EdgePhysicsMirror implements EdgePhysicsPort {
   measure(t_ns: number, datapoint: number, held_V: ReadonlyArray<number>): NodesReading {
     this.journal.push({ op: 'measure', t_ns, datapoint, held_V: [...held_V] });
     return { ok: true, nodes_V: new Array<number>(this.nodes).fill(mean(held_V)), gates_V: this.gates_V };
+  }
+
+  /** The mirror's gates never move; it has no warm starts. */
+  snapshot(): EdgeSnapshot {
+    return { gates_V: Float64Array.from(this.gates_V), warm: null };
   }
 }

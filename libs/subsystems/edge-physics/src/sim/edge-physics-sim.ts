@@ -6,7 +6,7 @@
 import type { Experiment } from '@metatwin/contracts';
 import type { SolveResult } from '@metatwin/physics';
 import type { TwinNetwork } from '../twin';
-import type { EdgePhysicsPort, Learned, NodesReading, Settle } from '../port';
+import type { EdgePhysicsPort, EdgeSnapshot, Learned, NodesReading, Settle } from '../port';
 import { twinOf } from './twin-of-experiment';
 
 const OK: Learned = Object.freeze({ ok: true });
@@ -68,5 +68,14 @@ export class EdgePhysicsSim implements EdgePhysicsPort {
     const r = twin.measure(held_V, undefined, nodes);
     if (r.status !== 'converged') return { ok: false, reason: failure('free', r) };
     return { ok: true, nodes_V: Array.from(nodes), gates_V: twin.gates_V };
+  }
+
+  snapshot(): EdgeSnapshot {
+    return { gates_V: Float64Array.from(this.twin.gates_V), warm: this.twin.warmStarts() };
+  }
+
+  restore(snapshot: EdgeSnapshot, t_ns: number): void {
+    if (snapshot.warm === null) throw new Error("a simulated edge needs the snapshot's warm starts to go on exactly");
+    this.twin.restoreState(snapshot.gates_V, snapshot.warm, t_ns);
   }
 }
