@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: prints each benchmark with its goal and the ratio to it.
- * Options: --quick (fewer steps, for a smoke run).
+ * Options: --quick (fewer steps, for a smoke run); --only SECTION (physics, services,
+ * eventlog, influx, lattices; repeatable) runs only those sections.
  */
 import { XOR_BENCH_CARDS, benchLattice, benchXorSteps, type StepBench } from './physics.bench';
 import { bareStepLoop, presetExperiment, runPreset, seedSweep } from './experiments.bench';
@@ -21,9 +22,48 @@ function presetTests(exp: ReturnType<typeof presetExperiment>): number {
 
 export async function main(argv: string[]): Promise<number> {
   const quick = argv.includes('--quick');
+  const SECTIONS = ['physics', 'services', 'eventlog', 'influx', 'lattices'];
+  const only = argv.flatMap((a, i) => (argv[i - 1] === '--only' ? [a] : []));
+  const unknown = only.filter((x) => !SECTIONS.includes(x));
+  if (unknown.length > 0) {
+    process.stderr.write(`bench: --only takes ${SECTIONS.join(', ')}; got ${unknown.join(', ')}\n`);
+    return 2;
+  }
+  const runs = (section: string): boolean => only.length === 0 || only.includes(section);
   const out = (s: string): void => void process.stdout.write(s + '\n');
   out(`metatwin benchmarks — node ${process.version}, one core, ${new Date().toISOString()}`);
   out('');
+  if (runs('physics')) await benchPhysics(out, quick);
+  if (runs('services')) {
+    out('## Services: distributed steps/s, recording to JetStream, replay');
+    await benchServices(out, quick);
+    out('');
+  }
+  if (runs('eventlog')) {
+    out('## Event log: the default run recorded, runs over 50 runs, start-up with 50 finished runs');
+    await benchEventLog(out, quick);
+    out('');
+  }
+  if (runs('influx')) {
+    out('## InfluxDB: projection points/s, slowdown of a distributed run');
+    await benchInflux(out, quick);
+    out('');
+  }
+  if (runs('lattices')) {
+    out('## Physics: time per training step on L×L periodic lattices');
+    for (const side of [4, 8, 16, 32, 64, 100]) {
+      const edges = 2 * side * side;
+      // At least three passes over the 8 datapoints, so most solves are warm as in training.
+      const steps = Math.max(24, Math.min(20_000, Math.round((quick ? 2e5 : 1e6) / (edges * Math.log2(edges + 1)))));
+      const b = benchLattice(side, steps);
+      out(row(b));
+    }
+  }
+  return 0;
+}
+
+/** The 32-edge step, the one run path against the bare loop, and the seed sweep. */
+async function benchPhysics(out: (s: string) => void, quick: boolean): Promise<void> {
   out('## Physics: 32-edge twin, XOR configuration (step = free + clamped solve + gate update over t_h)');
   const goal = 100_000;
   for (const [label, card] of XOR_BENCH_CARDS) {
@@ -63,22 +103,4 @@ export async function main(argv: string[]): Promise<number> {
   for (const row of sweep.rows) out(`  ${row}`);
   out(`xor learned (truth table, MSE ≥ 10× lower, E00 first and E11 last) in ${sweep.learned} of ${sweep.total} seeds`);
   out('');
-  out('## Services: distributed steps/s, recording to JetStream, replay');
-  await benchServices(out, quick);
-  out('');
-  out('## Event log: the default run recorded, runs over 50 runs, start-up with 50 finished runs');
-  await benchEventLog(out, quick);
-  out('');
-  out('## InfluxDB: projection points/s, slowdown of a distributed run');
-  await benchInflux(out, quick);
-  out('');
-  out('## Physics: time per training step on L×L periodic lattices');
-  for (const side of [4, 8, 16, 32, 64, 100]) {
-    const edges = 2 * side * side;
-    // At least three passes over the 8 datapoints, so most solves are warm as in training.
-    const steps = Math.max(24, Math.min(20_000, Math.round((quick ? 2e5 : 1e6) / (edges * Math.log2(edges + 1)))));
-    const b = benchLattice(side, steps);
-    out(row(b));
-  }
-  return 0;
 }

@@ -3,8 +3,8 @@
  *
  *   npx tsx scripts/check-signal-log.ts [--log DIR] [--schema FILE] [runId …]
  *
- * DIR is a file event log (default METATWIN_LOG_DIR or runs/log): one `<runId>.jsonl` per run,
- * one batch per line (libs/eventlog/src/file-event-log.ts). Every batch is checked against
+ * DIR is a file event log (default METATWIN_LOG_DIR or runs/log), read as metatwin reads it
+ * (libs/eventlog/src/file-event-log.ts). Every batch is checked against
  * $defs/LogBatch (the stored form) and every record, turned back into its wire form
  * {type, meta, data} (fromRecord, then the JSON encodeSignal sends), against the root.
  * Prints the count per signal type and the first failures; exits 1 on any failure.
@@ -12,11 +12,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { checkLogBatches, formatFailures, readLogBatches, signalValidators } from '../libs/contracts/src/testing/schema-validation';
+import { FileEventLog, readEveryBatch } from '@metatwin/eventlog';
+import { checkLogBatches, formatFailures, signalValidators } from '../libs/contracts/src/testing/schema-validation';
 
 const DEFAULT_SCHEMA_FILE = join(__dirname, '..', 'docs', 'signals.schema.json');
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   let dir = process.env.METATWIN_LOG_DIR ?? join('runs', 'log');
   let schemaFile = DEFAULT_SCHEMA_FILE;
   const runs: string[] = [];
@@ -27,7 +28,12 @@ function main(argv: string[]): number {
   }
   const started = process.hrtime.bigint();
   const validators = signalValidators(JSON.parse(readFileSync(schemaFile, 'utf8')) as Record<string, unknown>);
-  const check = checkLogBatches(readLogBatches(resolve(dir), runs), validators);
+  const log = await FileEventLog.open(resolve(dir));
+  const batches = await readEveryBatch(log, runs).finally(() => log.close());
+  const check = checkLogBatches(
+    batches.map(({ run, index, batch }) => ({ file: join(resolve(dir), run), line: index, batch })),
+    validators,
+  );
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   process.stdout.write(
     `${check.runIds.join(', ') || '(no runs)'}: ${check.batches} batches, ${check.signals} signals (${Object.entries(check.byType)
@@ -42,4 +48,11 @@ function main(argv: string[]): number {
   return 1;
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2));
+if (require.main === module)
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (err: unknown) => {
+      process.stderr.write(`check-signal-log: ${(err as Error).message}\n`);
+      process.exitCode = 1;
+    },
+  );

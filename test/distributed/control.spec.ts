@@ -65,6 +65,6 @@ describe('stop, attach and resume a distributed run', () => {
     expect(physics(read(join(dir, 'resumed')))).toEqual(physics(rig.reference));
     const verify = await startCli(['replay', id, '--verify', '--log', rig.nats.url]).done;
     expect(verify.code).toBe(0);
-    expect(JSON.parse(verify.out).verify).toMatchObject({ complete: true, problems: [], stepsCompared: STEPS, mismatchedSteps: 0 });
+    expect(JSON.parse(verify.out).verify).toMatchObject({ complete: true, problems: [], stepsRedriven: STEPS, mismatchedSnapshots: 0 });
   }, 120_000);
 });

@@ -9,9 +9,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, JSONCodec } from 'nats';
-import { SIGNAL_TYPES, SUBJECTS, type DeadLetter } from '@metatwin/contracts';
+import { CONTRACT_VERSION, SIGNAL_TYPES, SUBJECTS, type DeadLetter } from '@metatwin/contracts';
 import { planFromInput, presetInput, type RunResult } from '@metatwin/experiments';
-import { JetStreamEventLog } from '@metatwin/eventlog';
+import { JetStreamEventLog, decodeBatch } from '@metatwin/eventlog';
 import { serviceHealth, startNats, startService, startServices, stopServices, type NatsServer, type ServiceProcess } from '@metatwin/test-support';
 
 const root = join(__dirname, '..', '..');
@@ -78,7 +78,7 @@ describe('distributed: four services over NATS', () => {
     }
     const verify = cli(['replay', distributed.run, '--verify', '--log', nats.url]);
     expect(verify.status).toBe(0);
-    expect(JSON.parse(verify.stdout).verify).toMatchObject({ stepsCompared: 2000, mismatchedSteps: 0 });
+    expect(JSON.parse(verify.stdout).verify).toMatchObject({ stepsRedriven: 2000, mismatchedSnapshots: 0 });
   });
 
   it('a middle message deleted from a finished run’s stream: verify fails naming it, runs says incomplete', async () => {
@@ -95,7 +95,7 @@ describe('distributed: four services over NATS', () => {
     const subject = `mtlog.${run}.edge-physics`;
     const info = await jsm.streams.info('METATWIN_LOG', { subjects_filter: subject });
     const middle = await jsm.streams.getMessage('METATWIN_LOG', { seq: Math.floor((info.state.first_seq + info.state.last_seq) / 2), next_by_subj: subject } as never);
-    const batch = JSON.parse(new TextDecoder().decode(middle.data)) as { firstSeq: number; lastSeq: number };
+    const batch = decodeBatch(middle.data, 'the deleted message');
     await jsm.streams.deleteMessage('METATWIN_LOG', middle.seq);
     await nc.close();
     const verify = cli(['replay', run, '--verify', '--log', nats.url]);
@@ -129,7 +129,7 @@ describe('distributed: four services over NATS', () => {
     // Re-driving the recorded inputs through a fresh edge physics gives every step's gates.
     const verify = cli(['replay', distributed.run, '--verify', '--log', nats.url]);
     expect(verify.stderr).toBe('');
-    expect(JSON.parse(verify.stdout).verify).toMatchObject({ stepsCompared: 6000, mismatchedSteps: 0, largestDifference_V: 0 });
+    expect(JSON.parse(verify.stdout).verify).toMatchObject({ stepsRedriven: 6000, mismatchedSnapshots: 0, largestDifference_V: 0 });
     expect(verify.status).toBe(0);
   });
 
@@ -152,7 +152,7 @@ describe('distributed: four services over NATS', () => {
     // Straight into the log (the start RPC would refuse it): the network's edges are not a list.
     const poison = { ...plan.experiment, network: { nodes: 16, edges: 'x' } };
     const nc = await connect({ servers: nats.url });
-    const record = [SIGNAL_TYPES.indexOf('RunCreated'), 1, 0, { contract: 3, experiment: poison, mode: 'distributed' }];
+    const record = [SIGNAL_TYPES.indexOf('RunCreated'), 1, 0, { contract: CONTRACT_VERSION, experiment: poison, mode: 'distributed' }];
     await nc
       .jetstream()
       .publish('mtlog.poison-run.supervisor', new TextEncoder().encode(JSON.stringify({ runId: 'poison-run', source: 'supervisor', firstSeq: 1, lastSeq: 1, records: [record] })));

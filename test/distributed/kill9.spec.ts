@@ -77,6 +77,6 @@ describe('kill -9 and resume', () => {
     expect(steps).toEqual(Array.from({ length: STEPS }, (_, k) => k));
     expect(SIGNAL_TYPES).toContain('ServiceStarted');
     const verify = await startCli(['replay', resumed.run, '--verify', '--log', rig.nats.url]).done;
-    expect(JSON.parse(verify.out).verify).toMatchObject({ complete: true, problems: [], stepsCompared: STEPS, mismatchedSteps: 0 });
+    expect(JSON.parse(verify.out).verify).toMatchObject({ complete: true, problems: [], stepsRedriven: STEPS, mismatchedSnapshots: 0 });
   });
 });

@@ -50,7 +50,7 @@ describe('NATS outage mid-run', () => {
       expect(result.log.map((e) => e.outputs)).toEqual(rig.reference.log.map((e) => e.outputs));
       const v = await startCli(['replay', result.run, '--verify', '--log', rig.nats.url]).done;
       expect(v.code).toBe(0);
-      expect(JSON.parse(v.out).verify).toMatchObject({ complete: true, problems: [], stepsCompared: STEPS, mismatchedSteps: 0 });
+      expect(JSON.parse(v.out).verify).toMatchObject({ complete: true, problems: [], stepsRedriven: STEPS, mismatchedSnapshots: 0 });
     },
     120_000,
   );
@@ -69,7 +69,7 @@ describe('NATS outage mid-run', () => {
     }
     const v = await startCli(['replay', run as string, '--verify', '--log', rig.nats.url]).done;
     expect(v.code).toBe(0);
-    expect(JSON.parse(v.out).verify).toMatchObject({ complete: true, stepsCompared: STEPS, mismatchedSteps: 0 });
+    expect(JSON.parse(v.out).verify).toMatchObject({ complete: true, stepsRedriven: STEPS, mismatchedSnapshots: 0 });
     const at = await startCli(['replay', run as string, '--log', rig.nats.url]).done;
     expect(JSON.parse(at.out).gates_V).toEqual(rig.reference.final.gates_V);
   }, 120_000);

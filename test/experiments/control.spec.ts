@@ -58,7 +58,7 @@ describe('stop and resume an embedded run', () => {
     expect(physics(read(join(dir, 'resumed')))).toEqual(physics(reference));
     const verify = cli(['replay', partial.run, '--verify'], env);
     expect(verify.status).toBe(0);
-    expect(JSON.parse(verify.stdout).verify).toMatchObject({ complete: true, stepsCompared: STEPS, mismatchedSteps: 0 });
+    expect(JSON.parse(verify.stdout).verify).toMatchObject({ complete: true, stepsRedriven: STEPS, mismatchedSnapshots: 0 });
     expect(JSON.parse(cli(['runs', '--json'], env).stdout)).toEqual([expect.objectContaining({ status: 'finished', steps: STEPS })]);
 
     expect(cli(['result', partial.run, '--out', join(dir, 'rebuilt'), '--no-report'], env).status).toBe(0);
@@ -76,6 +76,6 @@ describe('stop and resume an embedded run', () => {
     expect(JSON.parse(cli(['runs', '--json'], env).stdout)).toEqual([expect.objectContaining({ status: 'cancelled' })]);
     expect(cli(['resume', row.run, '--out', join(dir, 'resumed'), '--no-report'], env).status).toBe(0);
     expect(physics(read(join(dir, 'resumed')))).toEqual(physics(reference));
-    expect(JSON.parse(cli(['replay', row.run, '--verify'], env).stdout).verify).toMatchObject({ complete: true, stepsCompared: STEPS, mismatchedSteps: 0 });
+    expect(JSON.parse(cli(['replay', row.run, '--verify'], env).stdout).verify).toMatchObject({ complete: true, stepsRedriven: STEPS, mismatchedSnapshots: 0 });
   }, 120_000);
 });

@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { decodeBatch } from '@metatwin/eventlog';
 import type { RunResult } from '@metatwin/experiments';
 import { REPO_ROOT as root } from '@metatwin/test-support';
 import { runCli } from './cli-run';
@@ -25,11 +26,14 @@ describe('damage is caught', () => {
     expect(before[0].damage).toBeUndefined();
     expect(cli(['replay', run.result.run, '--verify', '--log', logDir]).status).toBe(0);
 
-    const file = join(logDir, `${run.result.run}.jsonl`);
-    const lines = readFileSync(file, 'utf8').split('\n');
-    const middle = Math.floor(lines.length / 2);
-    const removed = JSON.parse(lines[middle]) as { source: string; firstSeq: number; lastSeq: number };
-    writeFileSync(file, [...lines.slice(0, middle), ...lines.slice(middle + 1)].join('\n'));
+    // The run's file is a sequence of frames, [length u32][crc u32][stored batch]: cut out the middle one.
+    const file = join(logDir, `${run.result.run}.mtlog`);
+    const bytes = readFileSync(file);
+    const frames: Array<{ start: number; end: number }> = [];
+    for (let at = 0; at < bytes.length; at += 8 + bytes.readUInt32LE(at)) frames.push({ start: at, end: at + 8 + bytes.readUInt32LE(at) });
+    const middle = frames[Math.floor(frames.length / 2)];
+    const removed = decodeBatch(new Uint8Array(bytes.buffer, bytes.byteOffset + middle.start + 8, middle.end - middle.start - 8), 'the removed frame');
+    writeFileSync(file, new Uint8Array([...bytes.subarray(0, middle.start), ...bytes.subarray(middle.end)]));
 
     const verify = cli(['replay', run.result.run, '--verify', '--log', logDir]);
     expect(verify.status).toBe(1);

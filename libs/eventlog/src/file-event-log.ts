@@ -1,21 +1,36 @@
 /**
- * EventLog on the local file system: one JSON-lines file per run (`<runId>.jsonl`, one batch
- * per line) and `runs.idx` listing run ids in the order their first batch was appended.
- * Each append is one write of a whole line followed by fsync, so after a crash a file ends
- * either on a complete line or on one torn line; reads ignore a torn last line and the next
- * append truncates it away before writing. One writing instance per directory.
+ * EventLog on the local file system: one file per run (`<runId>.mtlog`, one checksummed frame
+ * per stored batch, frames.ts) and `runs.idx` listing run ids in the order their first batch
+ * was appended. Each append is one write of a whole frame followed by fsync, so after a crash
+ * a file ends either on a complete frame or on one torn frame; reads ignore a torn last frame
+ * and the next append truncates it away before writing. Runs logged before framing
+ * (`<runId>.jsonl`, one JSON batch per line) are read, and appended to, as they are. One
+ * writing instance per directory.
  */
-import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, stat, truncate, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CorruptLogError, EventLogClosedError, EventLogError } from './errors';
-import { KeyedQueue, assertName, decideAppend, decodeBatch, encodeBatch, validateBatch, type EventLog, type Footprint, type LogBatch, type RunEntry } from './event-log';
+import {
+  KeyedQueue,
+  assertName,
+  decideAppend,
+  decodeBatch,
+  encodeBatch,
+  encodeBatchJson,
+  validateBatch,
+  type EventLog,
+  type Footprint,
+  type LogBatch,
+  type RunEntry,
+} from './event-log';
+import { completeFrames, completeLines, frame, type Unit } from './frames';
 
 const INDEX_FILE = 'runs.idx';
 /** The run catalogue: one JSON file per run, replaced whole (write, then rename). */
 const CATALOGUE_DIR = 'catalogue';
-const RUN_SUFFIX = '.jsonl';
-const NEWLINE = 0x0a;
+const RUN_SUFFIX = '.mtlog';
+/** Runs logged before framing: one JSON batch per line. */
+const JSONL_SUFFIX = '.jsonl';
 /** Open append handles kept at most; more runs written at once reopen their files. */
 const MAX_OPEN_FILES = 16;
 
@@ -27,43 +42,9 @@ interface SourceState {
 
 interface RunState {
   readonly sources: Map<string, SourceState>;
-  /** Bytes up to the end of the last complete line; beyond it lies at most a torn line. */
+  /** Bytes up to the end of the last complete frame (line); beyond it lies at most a torn one. */
   validBytes: number;
   tornBytes: number;
-}
-
-interface Line {
-  readonly text: string;
-  /** 1-based line number, for error messages. */
-  readonly line: number;
-  /** Byte offset just past this line's newline. */
-  readonly end: number;
-}
-
-/** Complete (newline-terminated) lines of `file` within its first `size` bytes. */
-async function* completeLines(file: string, size: number): AsyncGenerator<Line> {
-  if (size <= 0) return;
-  const decoder = new TextDecoder();
-  let rest: Uint8Array = new Uint8Array(0);
-  let line = 0;
-  let offset = 0; // file offset of rest[0]
-  for await (const chunk of createReadStream(file, { start: 0, end: size - 1, highWaterMark: 1 << 20 })) {
-    const bytes = chunk as Uint8Array;
-    let buf: Uint8Array = bytes;
-    if (rest.length) {
-      buf = new Uint8Array(rest.length + bytes.length);
-      buf.set(rest);
-      buf.set(bytes, rest.length);
-    }
-    let start = 0;
-    for (let nl = buf.indexOf(NEWLINE); nl !== -1; nl = buf.indexOf(NEWLINE, start)) {
-      line++;
-      yield { text: decoder.decode(buf.subarray(start, nl)), line, end: offset + nl + 1 };
-      start = nl + 1;
-    }
-    offset += start;
-    rest = buf.subarray(start);
-  }
 }
 
 async function fileSize(file: string): Promise<number> {
@@ -77,6 +58,13 @@ async function fileSize(file: string): Promise<number> {
 
 function isMissing(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+}
+
+/** A run's file name without its suffix, for either format. */
+function runIdOf(file: string): string | null {
+  if (file.endsWith(RUN_SUFFIX)) return file.slice(0, -RUN_SUFFIX.length);
+  if (file.endsWith(JSONL_SUFFIX)) return file.slice(0, -JSONL_SUFFIX.length);
+  return null;
 }
 
 export class FileEventLog implements EventLog {
@@ -102,20 +90,18 @@ export class FileEventLog implements EventLog {
   async append(batch: LogBatch): Promise<void> {
     this.assertOpen();
     validateBatch(batch);
-    await this.queue.run(batch.runId, () => this.appendNow(batch));
+    // Packing starts now, deflating off this thread, while earlier appends are written.
+    const packed = encodeBatch(batch);
+    packed.catch(() => undefined); // a failure surfaces when the queued append awaits it
+    await this.queue.run(batch.runId, () => this.appendNow(batch, packed));
   }
 
   async *read(runId: string, options: { source?: string } = {}): AsyncIterable<LogBatch> {
     this.assertOpen();
     assertName('runId', runId);
     if (options.source !== undefined) assertName('source', options.source);
-    const file = this.runFile(runId);
-    const size = await fileSize(file);
     // Bytes present now: batches appended while iterating belong to a later read.
-    for await (const { text, line } of completeLines(file, size)) {
-      const batch = decodeBatch(text, `${file}:${line}`);
-      if (options.source === undefined || batch.source === options.source) yield batch;
-    }
+    for await (const { batch } of this.batches(runId)) if (options.source === undefined || batch.source === options.source) yield batch;
   }
 
   async lastSequence(runId: string, source: string): Promise<number> {
@@ -137,12 +123,12 @@ export class FileEventLog implements EventLog {
       if (!isMissing(err)) throw new EventLogError(`cannot read ${INDEX_FILE} in ${this.directory}`, { cause: err });
     }
     // Run files missing from the index (copied in, say) follow the indexed ones by name.
-    const files = new Set((await readdir(this.directory)).filter((f) => f.endsWith(RUN_SUFFIX)).map((f) => f.slice(0, -RUN_SUFFIX.length)));
+    const files = new Set(await this.runFileIds());
     const ordered = new Set([...indexed, ...[...files].sort()].filter((id) => files.has(id)));
     const withBatches: string[] = [];
     for (const id of ordered) {
-      const file = this.runFile(id);
-      for await (const _line of completeLines(file, await fileSize(file))) {
+      const { file, framed } = await this.runFile(id);
+      for await (const _unit of (framed ? completeFrames : completeLines)(file, await fileSize(file))) {
         withBatches.push(id);
         break;
       }
@@ -188,11 +174,11 @@ export class FileEventLog implements EventLog {
   /** Bytes of each run's file: a line removed or cut changes it. */
   async footprints(runIds?: ReadonlyArray<string>): Promise<Map<string, Footprint>> {
     this.assertOpen();
-    const ids = runIds ?? (await readdir(this.directory)).filter((f) => f.endsWith(RUN_SUFFIX)).map((f) => f.slice(0, -RUN_SUFFIX.length));
+    const ids = runIds ?? (await this.runFileIds());
     const out = new Map<string, Footprint>();
     for (const id of ids) {
       assertName('runId', id);
-      out.set(id, { bytes: await fileSize(this.runFile(id)) });
+      out.set(id, { bytes: await fileSize((await this.runFile(id)).file) });
     }
     return out;
   }
@@ -204,7 +190,8 @@ export class FileEventLog implements EventLog {
       await this.closeHandle(runId);
       this.runs.delete(runId);
       try {
-        await rm(this.runFile(runId), { force: true });
+        await rm(join(this.directory, runId + RUN_SUFFIX), { force: true });
+        await rm(join(this.directory, runId + JSONL_SUFFIX), { force: true });
         await rm(join(this.directory, CATALOGUE_DIR, `${runId}.json`), { force: true });
         const index = join(this.directory, INDEX_FILE);
         const kept = (await readFile(index, 'utf8').catch(() => '')).split('\n').filter((id) => id !== '' && id !== runId);
@@ -225,21 +212,22 @@ export class FileEventLog implements EventLog {
     await Promise.all(handles.map((h) => h.close()));
   }
 
-  private async appendNow(batch: LogBatch): Promise<void> {
+  private async appendNow(batch: LogBatch, packed: Promise<Uint8Array>): Promise<void> {
     const run = await this.runState(batch.runId);
     const source = run.sources.get(batch.source) ?? { lastSeq: 0, batches: new Map<number, number>() };
     if ((await decideAppend(batch, source.lastSeq, (first) => source.batches.get(first))) === 'duplicate') return;
-    const line = encodeBatch(batch) + '\n';
+    const { file, framed } = await this.runFile(batch.runId);
+    const unit = framed ? frame(await packed) : new TextEncoder().encode(encodeBatchJson(batch) + '\n');
     this.writing.add(batch.runId);
     try {
       if (run.validBytes === 0) await this.appendToIndex(batch.runId);
       if (run.tornBytes > 0) {
         await this.closeHandle(batch.runId);
-        await truncate(this.runFile(batch.runId), run.validBytes);
+        await truncate(file, run.validBytes);
         run.tornBytes = 0;
       }
-      const handle = await this.handle(batch.runId);
-      await handle.appendFile(line);
+      const handle = await this.handle(batch.runId, file);
+      await handle.appendFile(unit);
       await handle.sync();
       // A new file survives a power cut only once its directory entry is on disk too.
       if (run.validBytes === 0) await this.syncDirectory();
@@ -247,11 +235,11 @@ export class FileEventLog implements EventLog {
       // The file may now end in a partial line: forget what we know and rescan next time.
       this.runs.delete(batch.runId);
       await this.closeHandle(batch.runId).catch(() => undefined);
-      throw new EventLogError(`cannot append to ${this.runFile(batch.runId)}`, { cause: err });
+      throw new EventLogError(`cannot append to ${file}`, { cause: err });
     } finally {
       this.writing.delete(batch.runId);
     }
-    run.validBytes += Buffer.byteLength(line, 'utf8');
+    run.validBytes += unit.length;
     source.lastSeq = batch.lastSeq;
     source.batches.set(batch.firstSeq, batch.lastSeq);
     run.sources.set(batch.source, source);
@@ -262,10 +250,9 @@ export class FileEventLog implements EventLog {
     const known = this.runs.get(runId);
     if (known) return known;
     const state: RunState = { sources: new Map(), validBytes: 0, tornBytes: 0 };
-    const file = this.runFile(runId);
+    const { file } = await this.runFile(runId);
     const size = await fileSize(file);
-    for await (const { text, line, end } of completeLines(file, size)) {
-      const batch = decodeBatch(text, `${file}:${line}`);
+    for await (const { batch, end } of this.batches(runId, size)) {
       const source = state.sources.get(batch.source) ?? { lastSeq: 0, batches: new Map<number, number>() };
       source.lastSeq = batch.lastSeq;
       source.batches.set(batch.firstSeq, batch.lastSeq);
@@ -296,14 +283,26 @@ export class FileEventLog implements EventLog {
     }
   }
 
-  private async handle(runId: string): Promise<FileHandle> {
+  /** The run's batches within the file's first `size` bytes (as it is now by default), each with the offset past it. */
+  private async *batches(runId: string, size?: number): AsyncGenerator<{ batch: LogBatch; end: number }> {
+    const { file, framed } = await this.runFile(runId);
+    const units: AsyncGenerator<Unit> = (framed ? completeFrames : completeLines)(file, size ?? (await fileSize(file)));
+    for await (const { bytes, index, end } of units) yield { batch: decodeBatch(bytes, `${file}:${framed ? 'frame ' : ''}${index}`), end };
+  }
+
+  /** Ids of the run files in the directory (either format). */
+  private async runFileIds(): Promise<string[]> {
+    return [...new Set((await readdir(this.directory)).map(runIdOf).filter((id): id is string => id !== null))];
+  }
+
+  private async handle(runId: string, file: string): Promise<FileHandle> {
     const open_ = this.handles.get(runId);
     if (open_) return open_;
     // Runs append concurrently (the queue orders appends per run only): never close a handle
     // another run is writing through.
     const idle = [...this.handles.keys()].find((id) => !this.writing.has(id));
     if (this.handles.size >= MAX_OPEN_FILES && idle !== undefined) await this.closeHandle(idle);
-    const handle = await open(this.runFile(runId), 'a');
+    const handle = await open(file, 'a');
     this.handles.set(runId, handle);
     return handle;
   }
@@ -315,8 +314,11 @@ export class FileEventLog implements EventLog {
     await handle.close();
   }
 
-  private runFile(runId: string): string {
-    return join(this.directory, runId + RUN_SUFFIX);
+  /** The run's file: framed, unless the run was logged as JSON lines before framing. */
+  private async runFile(runId: string): Promise<{ file: string; framed: boolean }> {
+    const jsonl = join(this.directory, runId + JSONL_SUFFIX);
+    if ((await fileSize(jsonl)) > 0) return { file: jsonl, framed: false };
+    return { file: join(this.directory, runId + RUN_SUFFIX), framed: true };
   }
 
   private assertOpen(): void {

@@ -134,12 +134,14 @@ export class JetStreamEventLog implements EventLog {
   async append(batch: LogBatch): Promise<void> {
     this.assertOpen();
     validateBatch(batch);
-    // Queued per run, not per subject, so call order is append order across sources too.
-    await this.queue.run(batch.runId, () => this.appendNow(batch, this.encoder.encode(encodeBatch(batch))));
+    // Encoding starts now (deflating off this thread); storing is queued per run, not per
+    // subject, so call order is append order across sources too.
+    const payload = encodeBatch(batch);
+    await this.queue.run(batch.runId, async () => this.appendNow(batch, await payload));
   }
 
   /**
-   * Append a batch already encoded (UTF-8 JSON of `encodeBatch`), e.g. by another thread;
+   * Append a batch already encoded (by `encodeBatch`), e.g. by another thread;
    * `header` is the batch without its records, for the sequence checks.
    */
   async appendEncoded(header: BatchHeader, payload: Uint8Array): Promise<void> {
@@ -163,7 +165,7 @@ export class JetStreamEventLog implements EventLog {
     try {
       for await (const m of messages) {
         if (m.seq > lastStreamSeq) break;
-        yield decodeBatch(this.decoder.decode(m.data), `stream ${this.stream} seq ${m.seq}`);
+        yield decodeBatch(m.data, `stream ${this.stream} seq ${m.seq}`);
         if (m.seq === lastStreamSeq || m.info.pending === 0) break;
       }
     } finally {
@@ -204,7 +206,6 @@ export class JetStreamEventLog implements EventLog {
     );
     // A short expiry makes the idle heartbeat 1 s: a server that went away is noticed soon.
     const messages = await this.api('follow', () => consumer.consume({ max_messages: 64, expires: 2000 }));
-    const decoder = this.decoder;
     const stream = this.stream;
     const { accept, onCorrupt } = options;
     async function* batches(): AsyncIterable<LogBatch & { streamSeq: number }> {
@@ -212,7 +213,7 @@ export class JetStreamEventLog implements EventLog {
         if (accept !== undefined && !accept(m.subject)) continue;
         let batch: LogBatch;
         try {
-          batch = decodeBatch(decoder.decode(m.data), `stream ${stream} seq ${m.seq}`);
+          batch = decodeBatch(m.data, `stream ${stream} seq ${m.seq}`);
         } catch (err) {
           if (onCorrupt === undefined) throw err;
           onCorrupt(err as Error, m.subject, m.data);
@@ -368,7 +369,7 @@ export class JetStreamEventLog implements EventLog {
     let cursor = EMPTY;
     try {
       const sm = await this.jsm.streams.getMessage(this.stream, { last_by_subj: subject });
-      const last = decodeBatch(this.decoder.decode(sm.data), `stream ${this.stream} seq ${sm.seq}`);
+      const last = decodeBatch(sm.data, `stream ${this.stream} seq ${sm.seq}`);
       cursor = { lastSeq: last.lastSeq, lastBatchFirstSeq: last.firstSeq, subjectSeq: sm.seq };
     } catch (err) {
       if (apiErrorCode(err) !== ERR_NO_MESSAGE) throw new EventLogError(`last batch of ${subject}: ${(err as Error).message}`, { cause: err });

@@ -32,7 +32,8 @@ function workerFile(): { file: string; execArgv: string[] } {
 export class ThreadedJetStreamEventLog implements EventLog {
   private readonly waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly encoder = new TextEncoder();
+  /** Settles once the latest appended batch has been handed to the append thread. */
+  private handedOver: Promise<void> = Promise.resolve();
   private nextId = 1;
   private closed = false;
   private failure: Error | null = null;
@@ -83,13 +84,23 @@ export class ThreadedJetStreamEventLog implements EventLog {
     } catch (err) {
       return Promise.reject(err);
     }
-    const payload = this.encoder.encode(encodeBatch(batch));
-    const id = this.nextId++;
-    const request: AppendRequest = { id, header: { runId: batch.runId, source: batch.source, firstSeq: batch.firstSeq, lastSeq: batch.lastSeq }, payload };
-    const appended = new Promise<void>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage(request, [payload.buffer as ArrayBuffer]);
-    });
+    // Deflating finishes in any order on the thread pool: hand batches over in call order.
+    const encoded = encodeBatch(batch);
+    const inOrder = this.handedOver.then(() => encoded);
+    this.handedOver = inOrder.then(
+      () => undefined,
+      () => undefined,
+    );
+    const appended = inOrder.then(
+      (payload) =>
+        new Promise<void>((resolve, reject) => {
+          const id = this.nextId++;
+          const request: AppendRequest = { id, header: { runId: batch.runId, source: batch.source, firstSeq: batch.firstSeq, lastSeq: batch.lastSeq }, payload };
+          this.waiting.set(id, { resolve, reject });
+          // A packed batch owns its buffer whole (encodeBatch allocates it): hand it over without copying.
+          this.worker.postMessage(request, [payload.buffer as ArrayBuffer]);
+        }),
+    );
     this.inFlight.add(appended);
     const settled = (): void => void this.inFlight.delete(appended);
     appended.then(settled, settled);

@@ -2,12 +2,9 @@
  * Checking values against the published schema (docs/signals.schema.json) with Ajv, for
  * schema.spec.ts and scripts/check-signal-log.ts: validators for a signal in wire form, a
  * stored batch and any definition, with errors that name the field; and the check of a whole
- * file event log (one `<runId>.jsonl` per run, one batch per line, see
- * libs/eventlog/src/file-event-log.ts, read here directly: contracts depend on no other lib).
+ * log's batches (read by the caller through the event log: contracts depend on no other lib).
  * Test code: ajv is a dev dependency.
  */
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import { SIGNAL_TYPES, fromRecord, type Source } from '../signals';
 import { encodeSignal } from '../validate';
@@ -116,26 +113,6 @@ export interface LogBatchLine {
   readonly file: string;
   readonly line: number;
   readonly batch: { readonly runId: string; readonly source: string; readonly firstSeq: number; readonly lastSeq: number; readonly records: ReadonlyArray<unknown> };
-}
-
-/** Every batch of the given runs (default every `<runId>.jsonl`) of a file event log, in file order. */
-export function readLogBatches(directory: string, runIds?: readonly string[]): LogBatchLine[] {
-  const ids = runIds?.length
-    ? [...runIds]
-    : readdirSync(directory)
-        .filter((f) => f.endsWith('.jsonl'))
-        .map((f) => f.slice(0, -'.jsonl'.length))
-        .sort();
-  const out: LogBatchLine[] = [];
-  for (const id of ids) {
-    const file = join(directory, `${id}.jsonl`);
-    const text = readFileSync(file, 'utf8');
-    // A file ends on a complete line, or on one torn line that readers ignore.
-    const lines = text.split('\n');
-    lines.pop();
-    lines.forEach((line, i) => out.push({ file, line: i + 1, batch: JSON.parse(line) as LogBatchLine['batch'] }));
-  }
-  return out;
 }
 
 export interface LogFailure {

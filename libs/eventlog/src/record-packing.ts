@@ -1,0 +1,154 @@
+/**
+ * The compact stored form of a batch's records. A run logs the same few record shapes
+ * hundreds of thousands of times — `[type, seq, t_ns, {step, substep, values}]` — so the
+ * records are stored as columns: one column per (shape, field), integer columns as
+ * differences (the step, the sequence number and the time each grow by a constant, which
+ * deflate then stores in a few bits), everything else as its JSON. The columns are JSON,
+ * deflated. Unpacking gives back the records exactly as JSON would (same values, same key
+ * order), so a packed log reads as the JSON one did.
+ *
+ * Records that are not `[integer, integer, integer, object]` (another log's) are kept as they are.
+ */
+import { deflateRaw, inflateRawSync } from 'node:zlib';
+
+type Json = unknown;
+type Row = [number, number, number, Record<string, Json>];
+
+/** A column: raw values, or integers as their first value followed by successive differences. */
+type Column = { readonly raw: Json[] } | { readonly delta: number[] };
+
+interface Packed {
+  /** Record count. */
+  readonly n: number;
+  /** Columns of the record's first three fields. */
+  readonly type?: Column;
+  readonly seq?: Column;
+  readonly t?: Column;
+  /** Each data shape's keys in order, and which shape each record has. */
+  readonly shapes?: string[][];
+  readonly shape?: Column;
+  /** Per shape, one column per key. */
+  readonly cols?: Column[][];
+  /** Records that are not rows, kept whole. */
+  readonly records?: Json[];
+}
+
+const isRow = (r: unknown): r is Row =>
+  Array.isArray(r) &&
+  r.length === 4 &&
+  Number.isSafeInteger(r[0]) &&
+  Number.isSafeInteger(r[1]) &&
+  Number.isSafeInteger(r[2]) &&
+  typeof r[3] === 'object' &&
+  r[3] !== null &&
+  !Array.isArray(r[3]);
+
+function column(values: Json[]): Column {
+  let prev = 0;
+  const delta: number[] = new Array<number>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || !Number.isSafeInteger(v - prev) || Object.is(v, -0)) return { raw: values };
+    delta[i] = v - prev;
+    prev = v;
+  }
+  return { delta };
+}
+
+function expand(c: Column, n: number, where: string): Json[] {
+  if ('delta' in c && Array.isArray(c.delta)) {
+    let v = 0;
+    const out = c.delta.map((d) => (v += d));
+    if (out.length !== n) throw new RangeError(`${where}: ${out.length} values for ${n} records`);
+    return out;
+  }
+  if ('raw' in c && Array.isArray(c.raw)) {
+    if (c.raw.length !== n) throw new RangeError(`${where}: ${c.raw.length} values for ${n} records`);
+    return c.raw;
+  }
+  throw new RangeError(`${where}: not a column`);
+}
+
+/** Deflate packColumns's text on libuv's thread pool: the simulation's thread only transposes. */
+export function deflateColumns(columns: string): Promise<Uint8Array> {
+  return new Promise((resolve, reject) =>
+    deflateRaw(columns, { level: 6 }, (err, out) => (err ? reject(err) : resolve(new Uint8Array(out.buffer, out.byteOffset, out.byteLength)))),
+  );
+}
+
+/** The records as columns (JSON text), before deflating. Throws when a record is not JSON (as JSON.stringify would). */
+export function packColumns(records: ReadonlyArray<unknown>): string {
+  let packed: Packed;
+  if (records.length > 0 && records.every(isRow)) {
+    const rows = records as ReadonlyArray<Row>;
+    const shapeOf = new Map<string, number>();
+    const shapes: string[][] = [];
+    const cols: Json[][][] = [];
+    const shape: number[] = new Array<number>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const data = rows[i][3];
+      // A key whose value is undefined is not in the JSON of the object, nor here.
+      const keys = Object.keys(data).filter((k) => data[k] !== undefined);
+      const signature = keys.join('\u0000');
+      let s = shapeOf.get(signature);
+      if (s === undefined) {
+        shapeOf.set(signature, (s = shapes.length));
+        shapes.push(keys);
+        cols.push(keys.map(() => []));
+      }
+      shape[i] = s;
+      const c = cols[s];
+      for (let k = 0; k < keys.length; k++) c[k].push(data[keys[k]]);
+    }
+    packed = {
+      n: rows.length,
+      type: column(rows.map((r) => r[0])),
+      seq: column(rows.map((r) => r[1])),
+      t: column(rows.map((r) => r[2])),
+      shapes,
+      shape: column(shape),
+      cols: cols.map((perKey) => perKey.map(column)),
+    };
+  } else packed = { n: records.length, records: [...records] };
+  return JSON.stringify(packed);
+}
+
+/** The records that packColumns and deflateColumns packed. Throws RangeError naming what is wrong with bytes that are not such. */
+export function unpackRecords(bytes: Uint8Array): unknown[] {
+  let packed: Packed;
+  try {
+    packed = JSON.parse(inflateRawSync(bytes).toString('utf8')) as Packed;
+  } catch (err) {
+    throw new RangeError(`packed records do not inflate to JSON (${(err as Error).message})`);
+  }
+  const n = packed?.n;
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError('packed records: no record count');
+  if (packed.records !== undefined) {
+    if (!Array.isArray(packed.records) || packed.records.length !== n) throw new RangeError('packed records: the kept records do not match the count');
+    return packed.records;
+  }
+  const { type, seq, t, shapes, shape, cols } = packed;
+  if (!type || !seq || !t || !Array.isArray(shapes) || !shape || !Array.isArray(cols) || cols.length !== shapes.length) throw new RangeError('packed records: columns missing');
+  const types = expand(type, n, 'type column');
+  const seqs = expand(seq, n, 'seq column');
+  const times = expand(t, n, 't_ns column');
+  const shapeOfRow = expand(shape, n, 'shape column') as number[];
+  const values = cols.map((perKey, s) => {
+    const count = shapeOfRow.reduce((m: number, x) => (x === s ? m + 1 : m), 0);
+    if (!Array.isArray(perKey) || !Array.isArray(shapes[s]) || perKey.length !== shapes[s].length)
+      throw new RangeError(`packed records: shape ${s} has ${shapes[s]?.length} keys and ${perKey?.length} columns`);
+    return perKey.map((c, k) => expand(c, count, `shape ${s} column ${shapes[s][k]}`));
+  });
+  const next = new Array<number>(shapes.length).fill(0);
+  const out = new Array<unknown>(n);
+  for (let i = 0; i < n; i++) {
+    const s = shapeOfRow[i];
+    const keys = shapes[s];
+    if (keys === undefined) throw new RangeError(`packed records: record ${i} has unknown shape ${s}`);
+    const j = next[s]++;
+    const data: Record<string, Json> = {};
+    for (let k = 0; k < keys.length; k++) data[keys[k]] = values[s][k][j];
+    out[i] = [types[i], seqs[i], times[i], data];
+  }
+  return out;
+}
