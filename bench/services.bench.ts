@@ -48,7 +48,7 @@ export async function benchServices(out: (s: string) => void, quick: boolean): P
   let signals = 0;
   for (let round = 0; round < (quick ? 1 : 3); round++) {
     plain.push((await runEmbedded(exp, { runId: `bench-plain-${round}`, clock })).wall_s);
-    const recorder = new LogRecorder(log, null, 4096);
+    const recorder = new LogRecorder(log, null, 16384);
     const t0 = clock();
     await runEmbedded(exp, { runId: `bench-recorded-${round}`, clock, recorder });
     await recorder.flush();

@@ -105,11 +105,20 @@ const PACKED = 0x01;
 const LEFT_BRACE = 0x7b;
 
 /**
+ * Batches of fewer records are stored as JSON: a few records gain little from packing, and a
+ * distributed run's hop (a batch of one or two signals, awaited by the next service) would
+ * pay a deflate on the thread pool and an inflate on every reader.
+ */
+const PACK_FROM_RECORDS = 32;
+
+/**
  * The stored form of a batch: a tag byte, the header's length (u16, little-endian), the
  * header as JSON (`{runId, source, firstSeq, lastSeq}`), then the records as deflated
- * columns — about a tenth of their JSON. The deflating runs off the calling thread.
+ * columns — about a tenth of their JSON. The deflating runs off the calling thread. A batch
+ * of fewer than PACK_FROM_RECORDS records is its JSON.
  */
 export async function encodeBatch(batch: LogBatch): Promise<Uint8Array> {
+  if (batch.records.length < PACK_FROM_RECORDS) return new TextEncoder().encode(encodeBatchJson(batch));
   let columns: string;
   try {
     columns = packColumns(batch.records);

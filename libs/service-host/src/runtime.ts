@@ -352,11 +352,12 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
         this.logger.warn(`run ${runId} not resumed: ${(err as Error).message}`);
         continue;
       }
-      const { resumeFrom, mismatchedSteps } = recovered;
-      if (mismatchedSteps > 0) this.logger.warn(`run ${runId}: ${mismatchedSteps} re-driven step(s) differ from the logged gates`);
+      const { resumeFrom, mismatchedSteps, redrivenFrom } = recovered;
+      if (mismatchedSteps > 0) this.logger.warn(`run ${runId}: ${mismatchedSteps} re-driven snapshot(s) differ from the logged ones`);
       host.announce(runId, 'ServiceStarted', { service: this.service, resumeFrom });
       if (host.source === 'supervisor') (host as SupervisorHost).command(runId, { type: 'Pump' });
-      this.logger.log(`resumed run ${runId} from step ${resumeFrom}`);
+      const from = redrivenFrom === undefined ? '' : redrivenFrom < 0 ? ' (re-driven from the start)' : ` (re-driven from the snapshot after step ${redrivenFrom})`;
+      this.logger.log(`resumed run ${runId} from step ${resumeFrom}${from}`);
     }
   }
 

@@ -15,6 +15,8 @@ export interface Recovered {
   readonly resumeFrom: number;
   /** Edge physics: re-driven steps whose gates differ from the logged ones (0 for a simulated edge). */
   readonly mismatchedSteps: number;
+  /** Edge physics: the snapshot's step the re-drive started from (−1: the start of the run). */
+  readonly redrivenFrom?: number;
 }
 
 export function recoverRun(host: AnyHost, logged: ReadonlyArray<Signal>, lastSeq: number): Recovered {
@@ -77,5 +79,5 @@ function recoverEdge(host: EdgePhysicsHost, logged: ReadonlyArray<Signal>, lastS
   const taken = redriven.host.detach(redriven.runId);
   if (!taken) throw new Error(`run ${redriven.runId}: the re-drive ended the run`);
   host.adopt(redriven.runId, { ...taken.state, skipping: true }, taken.binding, lastSeq);
-  return { resumeFrom: lastApplied + 1, mismatchedSteps };
+  return { resumeFrom: lastApplied + 1, mismatchedSteps, redrivenFrom: redriven.fromStep };
 }
