@@ -216,8 +216,10 @@ export function decodeFloat64(text: string): Float64Array {
  */
 export type SignalRecord = readonly [number, number, number, unknown];
 
+const TYPE_INDEX: Readonly<Record<string, number>> = Object.fromEntries(SIGNAL_TYPES.map((t, i) => [t, i]));
+
 export function toRecord(s: Signal): SignalRecord {
-  return [SIGNAL_TYPES.indexOf(s.type), s.meta.seq, s.meta.t_ns, s.data];
+  return [TYPE_INDEX[s.type], s.meta.seq, s.meta.t_ns, s.data];
 }
 
 export function fromRecord(r: unknown, runId: string, source: Source): Signal {

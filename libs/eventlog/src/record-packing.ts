@@ -76,40 +76,59 @@ export function deflateColumns(columns: string): Promise<Uint8Array> {
   );
 }
 
+/** The data's keys with a defined value, in order, if they are exactly `keys`. */
+function hasKeys(data: Record<string, Json>, keys: ReadonlyArray<string>): boolean {
+  let i = 0;
+  for (const k in data) {
+    if (data[k] === undefined) continue;
+    if (keys[i] !== k) return false;
+    i++;
+  }
+  return i === keys.length;
+}
+
 /** The records as columns (JSON text), before deflating. Throws when a record is not JSON (as JSON.stringify would). */
 export function packColumns(records: ReadonlyArray<unknown>): string {
-  let packed: Packed;
-  if (records.length > 0 && records.every(isRow)) {
-    const rows = records as ReadonlyArray<Row>;
-    const shapeOf = new Map<string, number>();
-    const shapes: string[][] = [];
-    const cols: Json[][][] = [];
-    const shape: number[] = new Array<number>(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const data = rows[i][3];
+  const n = records.length;
+  const types: number[] = new Array<number>(n);
+  const seqs: number[] = new Array<number>(n);
+  const times: number[] = new Array<number>(n);
+  const shape: number[] = new Array<number>(n);
+  const shapes: string[][] = [];
+  const cols: Json[][][] = [];
+  // Per type, the shapes seen (a type logs one or two): found without building a key string.
+  const shapesOfType = new Map<number, number[]>();
+  let rows = n > 0;
+  for (let i = 0; i < n && rows; i++) {
+    const r = records[i];
+    if (!isRow(r)) {
+      rows = false;
+      break;
+    }
+    const data = r[3];
+    types[i] = r[0];
+    seqs[i] = r[1];
+    times[i] = r[2];
+    let known = shapesOfType.get(r[0]);
+    if (known === undefined) shapesOfType.set(r[0], (known = []));
+    let s = -1;
+    for (const candidate of known) if (hasKeys(data, shapes[candidate])) s = candidate;
+    if (s < 0) {
       // A key whose value is undefined is not in the JSON of the object, nor here.
       const keys = Object.keys(data).filter((k) => data[k] !== undefined);
-      const signature = keys.join('\u0000');
-      let s = shapeOf.get(signature);
-      if (s === undefined) {
-        shapeOf.set(signature, (s = shapes.length));
-        shapes.push(keys);
-        cols.push(keys.map(() => []));
-      }
-      shape[i] = s;
-      const c = cols[s];
-      for (let k = 0; k < keys.length; k++) c[k].push(data[keys[k]]);
+      s = shapes.length;
+      shapes.push(keys);
+      cols.push(keys.map(() => []));
+      known.push(s);
     }
-    packed = {
-      n: rows.length,
-      type: column(rows.map((r) => r[0])),
-      seq: column(rows.map((r) => r[1])),
-      t: column(rows.map((r) => r[2])),
-      shapes,
-      shape: column(shape),
-      cols: cols.map((perKey) => perKey.map(column)),
-    };
-  } else packed = { n: records.length, records: [...records] };
+    shape[i] = s;
+    const keys = shapes[s];
+    const c = cols[s];
+    for (let k = 0; k < keys.length; k++) c[k].push(data[keys[k]]);
+  }
+  const packed: Packed = rows
+    ? { n, type: column(types), seq: column(seqs), t: column(times), shapes, shape: column(shape), cols: cols.map((perKey) => perKey.map(column)) }
+    : { n, records: [...records] };
   return JSON.stringify(packed);
 }
 
