@@ -107,7 +107,7 @@ const LEFT_BRACE = 0x7b;
 /**
  * Batches of fewer records are stored as JSON: a few records gain little from packing, and a
  * distributed run's hop (a batch of one or two signals, awaited by the next service) would
- * pay a deflate on the thread pool and an inflate on every reader.
+ * pay a deflate on another thread and an inflate on every reader.
  */
 const PACK_FROM_RECORDS = 32;
 

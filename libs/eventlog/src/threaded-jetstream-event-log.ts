@@ -84,7 +84,7 @@ export class ThreadedJetStreamEventLog implements EventLog {
     } catch (err) {
       return Promise.reject(err);
     }
-    // Deflating finishes in any order on the thread pool: hand batches over in call order.
+    // Deflating finishes on another thread, and JSON batches at once: hand batches over in call order.
     const encoded = encodeBatch(batch);
     const inOrder = this.handedOver.then(() => encoded);
     this.handedOver = inOrder.then(

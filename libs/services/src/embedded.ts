@@ -47,6 +47,7 @@ export interface EmbeddedOptions {
 }
 
 const FLUSH_EVERY_STEPS = 1000;
+const YIELD_EVERY_STEPS = 32;
 
 export class RunFailedError extends Error {
   constructor(
@@ -96,9 +97,16 @@ export async function runEmbedded(exp: Experiment, options: EmbeddedOptions): Pr
     });
   let lastReported = -1;
   let lastFlushed = 0;
+  let lastYielded = 0;
   while (assembler.status === 'running') {
     const cancel = options.cancelRequested?.() ?? null;
     supervisor.command(runId, cancel === null ? { type: 'Pump' } : { type: 'Cancel', reason: cancel });
+    // The log's writes go on only while this loop lets the event loop turn: give it a turn
+    // every YIELD_EVERY_STEPS, so they keep up with the run instead of piling up for the flush.
+    if (options.recorder && assembler.lastStep + 1 - lastYielded >= YIELD_EVERY_STEPS) {
+      lastYielded = assembler.lastStep + 1;
+      await new Promise((r) => setImmediate(r));
+    }
     // Hand the log what is buffered about every 1,000 steps (fewer, fuller batches), and wait
     // while too many writes are outstanding, so memory stays bounded.
     if (assembler.lastStep + 1 - lastFlushed >= FLUSH_EVERY_STEPS) {
