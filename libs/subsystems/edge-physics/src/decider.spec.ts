@@ -144,8 +144,9 @@ describe('edge-physics decider', () => {
     expect(sent.type === 'StateSnapshot' && decodeFloat64(sent.data.gates)).toEqual(gates);
   });
 
-  it('a cancel snapshots the steps applied since the last snapshot, once', () => {
-    const cancelled = signal('RunCancelled', { step: 1, reason: 'user' }, { t_ns: T_H });
+  it('a cancel snapshots the steps applied since the last snapshot, once, at the learning time after them', () => {
+    // The supervisor had heard of no step yet (its cancel is stamped 0); the edge applied step 0.
+    const cancelled = signal('RunCancelled', { step: 0, reason: 'user' }, { t_ns: 0 });
     given(d, created, [patchMapSet(), rails(), ...appliedStep(0, 1)])
       .when(cancelled)
       .then([call({ op: 'snapshot', t_ns: T_H, step: 0 })]);

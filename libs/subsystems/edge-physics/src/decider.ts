@@ -15,6 +15,7 @@ import {
   call as call_,
   emit as emit_,
   encodeFloat64 as encodeFloat64_,
+  stepTime_ns,
   type Decider,
   type Output,
   type Signal,
@@ -56,6 +57,8 @@ export interface EdgePhysicsState {
   /** Steps between snapshots, and the run's last step (always snapshotted). */
   readonly snapshotEvery: number;
   readonly finalStep: number;
+  /** The learning time step by step: after k steps it is stepTime_ns(k, t_h_s). */
+  readonly t_h_s: number;
   /** The step of the last StateSnapshot logged (−1 before the first). */
   readonly lastSnapshot: number;
 }
@@ -96,6 +99,7 @@ export const edgePhysicsDecider: Decider<EdgePhysicsState, EdgePhysicsResult, Ed
       inFlight: null,
       snapshotEvery: exp.schedule.snapshotEvery ?? 1000,
       finalStep: exp.schedule.steps - 1,
+      t_h_s: exp.schedule.t_h_s,
       lastSnapshot: -1,
     };
   },
@@ -128,9 +132,11 @@ export const edgePhysicsDecider: Decider<EdgePhysicsState, EdgePhysicsResult, Ed
         return [emit('StateSnapshot', input.t_ns, { step: input.step, gates: encodeFloat64(snap.gates_V), warm: snap.warm === null ? '' : encodeFloat64(snap.warm) })];
       }
       case 'RunCancelled':
-        // Resuming, and the result of what was done, start from here.
+        // Resuming, and the result of what was done, start from here: the state after the
+        // last step this edge applied (which may be beyond what the supervisor had heard of),
+        // stamped with the learning time after it.
         if (s.lastApplied <= s.lastSnapshot) return NO_OUTPUT;
-        return [call({ op: 'snapshot', t_ns: input.meta.t_ns, step: s.lastApplied })];
+        return [call({ op: 'snapshot', t_ns: stepTime_ns(s.lastApplied + 1, s.t_h_s), step: s.lastApplied })];
       case 'StepFailed':
         return [emit('GatesEvolved', input.t_ns, { step: input.step, failed: input.reason })];
       case 'TestDatapointApplied':
@@ -270,6 +276,7 @@ function next(
     inFlight,
     snapshotEvery: s.snapshotEvery,
     finalStep: s.finalStep,
+    t_h_s: s.t_h_s,
     lastSnapshot: s.lastSnapshot,
   };
 }
