@@ -50,6 +50,13 @@ export interface RunEntry {
 export interface EventLog {
   /** Idempotent: a batch with the same (runId, source, firstSeq) appended twice is stored once. Rejects (EventLogError) a batch whose firstSeq is not the previous lastSeq + 1 for that (run, source) — gaps or overlaps mean lost or doubled signals. Appends to one run issued without awaiting are stored in call order. */
   append(batch: LogBatch): Promise<void>;
+  /**
+   * Append batches of one run (of different sources, each continuing its own) so that a
+   * crash stores all of them or none: what a recorder flushes at a consistent cut of a run
+   * stays consistent across sources. The file log writes them as one frame; an adapter
+   * without it appends them one by one.
+   */
+  appendAll?(batches: ReadonlyArray<LogBatch>): Promise<void>;
   /** Every batch of a run in append order (optionally one source only). */
   read(runId: string, options?: { source?: string }): AsyncIterable<LogBatch>;
   /** lastSeq of the newest batch of (run, source), 0 when none — used to resume after a crash. */
@@ -143,6 +150,38 @@ export function encodeBatchJson(batch: LogBatch): string {
   } catch (err) {
     throw new InvalidBatchError(`batch ${batch.runId}/${batch.source} ${batch.firstSeq}..${batch.lastSeq}: records are not JSON-serialisable`, { cause: err });
   }
+}
+
+/** Tag of a frame body holding several stored batches: `0x02`, then each as `[length u32 LE][stored batch]`. */
+const GROUP = 0x02;
+
+/** One body holding the stored batches given (appendAll). */
+export function encodeGroup(stored: ReadonlyArray<Uint8Array>): Uint8Array {
+  const out = new Uint8Array(1 + stored.reduce((n, b) => n + 4 + b.length, 0));
+  const view = new DataView(out.buffer);
+  out[0] = GROUP;
+  let at = 1;
+  for (const b of stored) {
+    view.setUint32(at, b.length, true);
+    out.set(b, at + 4);
+    at += 4 + b.length;
+  }
+  return out;
+}
+
+/** The batches of a stored body: one, or a group's several. */
+export function decodeBatches(bytes: Uint8Array, where: string): LogBatch[] {
+  if (bytes[0] !== GROUP) return [decodeBatch(bytes, where)];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: LogBatch[] = [];
+  for (let at = 1; at < bytes.length;) {
+    if (at + 4 > bytes.length) throw new CorruptLogError(`${where}: group cut inside a length`);
+    const length = view.getUint32(at, true);
+    if (at + 4 + length > bytes.length) throw new CorruptLogError(`${where}: group member ${out.length + 1} runs past the end`);
+    out.push(decodeBatch(bytes.subarray(at + 4, at + 4 + length), `${where} member ${out.length + 1}`));
+    at += 4 + length;
+  }
+  return out;
 }
 
 /** Parses a stored batch (packed, or JSON as logs before packing hold), naming `where` (file and frame, or stream and sequence) on failure. */

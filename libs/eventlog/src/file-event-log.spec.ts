@@ -77,6 +77,30 @@ describe('FileEventLog on disk', () => {
     }
   });
 
+  it('appendAll writes batches of several sources as one frame: a crash keeps all of them or none', async () => {
+    const log = await FileEventLog.open(dir);
+    await log.append(batch('r1', 'edges', 1, 2));
+    await log.appendAll([batch('r1', 'edges', 3, 2), batch('r1', 'clamp', 1, 3)]);
+    await log.close();
+    const file = join(dir, 'r1.mtlog');
+    const [first, group] = await frames(file);
+    expect(await frames(file)).toHaveLength(2);
+    const reopened = await FileEventLog.open(dir);
+    expect(await spans(reopened, 'r1')).toEqual(['edges:1-2', 'edges:3-4', 'clamp:1-3']);
+    await reopened.close();
+    // Torn inside the group: neither of its batches is read, and the next append cuts it away.
+    await writeFile(file, joined(first, group.subarray(0, group.length - 3)));
+    const torn = await FileEventLog.open(dir);
+    expect(await spans(torn, 'r1')).toEqual(['edges:1-2']);
+    expect(await torn.lastSequence('r1', 'clamp')).toBe(0);
+    await torn.appendAll([batch('r1', 'edges', 3, 2), batch('r1', 'clamp', 1, 3)]);
+    expect(await spans(torn, 'r1')).toEqual(['edges:1-2', 'edges:3-4', 'clamp:1-3']);
+    // A gap in any batch refuses the whole group, and nothing of it is written.
+    await expect(torn.appendAll([batch('r1', 'edges', 5, 1), batch('r1', 'clamp', 9, 1)])).rejects.toThrow(/clamp: gap — expected firstSeq 4, got 9/);
+    expect(await spans(torn, 'r1')).toEqual(['edges:1-2', 'edges:3-4', 'clamp:1-3']);
+    await torn.close();
+  });
+
   it('names file and frame of a frame failing its checksum in the middle of a run', async () => {
     const log = await FileEventLog.open(dir);
     await log.append(batch('r1', 'edges', 1, 1));

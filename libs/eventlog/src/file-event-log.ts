@@ -9,12 +9,13 @@
  */
 import { mkdir, open, readFile, readdir, rename, rm, stat, truncate, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CorruptLogError, EventLogClosedError, EventLogError } from './errors';
+import { CorruptLogError, EventLogClosedError, EventLogError, InvalidBatchError } from './errors';
 import {
   KeyedQueue,
   assertName,
   decideAppend,
-  decodeBatch,
+  decodeBatches,
+  encodeGroup,
   encodeBatch,
   encodeBatchJson,
   validateBatch,
@@ -88,12 +89,21 @@ export class FileEventLog implements EventLog {
   }
 
   async append(batch: LogBatch): Promise<void> {
+    await this.appendAll([batch]);
+  }
+
+  /** One frame for all of them (several batches: a group), so a crash keeps all or none. */
+  async appendAll(batches: ReadonlyArray<LogBatch>): Promise<void> {
     this.assertOpen();
-    validateBatch(batch);
+    if (batches.length === 0) return;
+    for (const b of batches) validateBatch(b);
+    const runId = batches[0].runId;
+    if (batches.some((b) => b.runId !== runId))
+      throw new InvalidBatchError(`appendAll: batches of runs ${[...new Set(batches.map((b) => b.runId))].join(', ')}; one run at a time`);
     // Packing starts now, deflating off this thread, while earlier appends are written.
-    const packed = encodeBatch(batch);
-    packed.catch(() => undefined); // a failure surfaces when the queued append awaits it
-    await this.queue.run(batch.runId, () => this.appendNow(batch, packed));
+    const packed = batches.map((b) => encodeBatch(b));
+    for (const p of packed) p.catch(() => undefined); // a failure surfaces when the queued append awaits it
+    await this.queue.run(runId, () => this.appendNow(batches, packed));
   }
 
   async *read(runId: string, options: { source?: string } = {}): AsyncIterable<LogBatch> {
@@ -212,37 +222,54 @@ export class FileEventLog implements EventLog {
     await Promise.all(handles.map((h) => h.close()));
   }
 
-  private async appendNow(batch: LogBatch, packed: Promise<Uint8Array>): Promise<void> {
-    const run = await this.runState(batch.runId);
-    const source = run.sources.get(batch.source) ?? { lastSeq: 0, batches: new Map<number, number>() };
-    if ((await decideAppend(batch, source.lastSeq, (first) => source.batches.get(first))) === 'duplicate') return;
-    const { file, framed } = await this.runFile(batch.runId);
-    const unit = framed ? frame(await packed) : new TextEncoder().encode(encodeBatchJson(batch) + '\n');
-    this.writing.add(batch.runId);
+  private async appendNow(all: ReadonlyArray<LogBatch>, packed: ReadonlyArray<Promise<Uint8Array>>): Promise<void> {
+    const runId = all[0].runId;
+    const run = await this.runState(runId);
+    // Every batch is checked (a gap or an overlap refuses them all) before anything is written.
+    const lastSeq = new Map<string, number>();
+    const kept: number[] = [];
+    for (const [i, batch] of all.entries()) {
+      const stored = run.sources.get(batch.source);
+      const last = lastSeq.get(batch.source) ?? stored?.lastSeq ?? 0;
+      if ((await decideAppend(batch, last, (first) => stored?.batches.get(first))) === 'duplicate') continue;
+      kept.push(i);
+      lastSeq.set(batch.source, batch.lastSeq);
+    }
+    if (kept.length === 0) return;
+    const { file, framed } = await this.runFile(runId);
+    let unit: Uint8Array;
+    if (!framed) unit = new TextEncoder().encode(kept.map((i) => encodeBatchJson(all[i]) + '\n').join(''));
+    else if (kept.length === 1) unit = frame(await packed[kept[0]]);
+    else unit = frame(encodeGroup(await Promise.all(kept.map((i) => packed[i]))));
+    this.writing.add(runId);
     try {
-      if (run.validBytes === 0) await this.appendToIndex(batch.runId);
+      if (run.validBytes === 0) await this.appendToIndex(runId);
       if (run.tornBytes > 0) {
-        await this.closeHandle(batch.runId);
+        await this.closeHandle(runId);
         await truncate(file, run.validBytes);
         run.tornBytes = 0;
       }
-      const handle = await this.handle(batch.runId, file);
+      const handle = await this.handle(runId, file);
       await handle.appendFile(unit);
       await handle.sync();
       // A new file survives a power cut only once its directory entry is on disk too.
       if (run.validBytes === 0) await this.syncDirectory();
     } catch (err) {
-      // The file may now end in a partial line: forget what we know and rescan next time.
-      this.runs.delete(batch.runId);
-      await this.closeHandle(batch.runId).catch(() => undefined);
+      // The file may now end in a partial frame: forget what we know and rescan next time.
+      this.runs.delete(runId);
+      await this.closeHandle(runId).catch(() => undefined);
       throw new EventLogError(`cannot append to ${file}`, { cause: err });
     } finally {
-      this.writing.delete(batch.runId);
+      this.writing.delete(runId);
     }
     run.validBytes += unit.length;
-    source.lastSeq = batch.lastSeq;
-    source.batches.set(batch.firstSeq, batch.lastSeq);
-    run.sources.set(batch.source, source);
+    for (const i of kept) {
+      const batch = all[i];
+      const source = run.sources.get(batch.source) ?? { lastSeq: 0, batches: new Map<number, number>() };
+      source.lastSeq = batch.lastSeq;
+      source.batches.set(batch.firstSeq, batch.lastSeq);
+      run.sources.set(batch.source, source);
+    }
   }
 
   /** What the run's file holds, scanned once per instance (then kept up to date by appends). */
@@ -287,7 +314,7 @@ export class FileEventLog implements EventLog {
   private async *batches(runId: string, size?: number): AsyncGenerator<{ batch: LogBatch; end: number }> {
     const { file, framed } = await this.runFile(runId);
     const units: AsyncGenerator<Unit> = (framed ? completeFrames : completeLines)(file, size ?? (await fileSize(file)));
-    for await (const { bytes, index, end } of units) yield { batch: decodeBatch(bytes, `${file}:${framed ? 'frame ' : ''}${index}`), end };
+    for await (const { bytes, index, end } of units) for (const batch of decodeBatches(bytes, `${file}:${framed ? 'frame ' : ''}${index}`)) yield { batch, end };
   }
 
   /** Ids of the run files in the directory (either format). */

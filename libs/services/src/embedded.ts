@@ -13,6 +13,8 @@ import { createClampingHost, createEdgePhysicsHost, createMeasurementHost, creat
 
 export interface SignalRecorder {
   record(signal: Signal): void;
+  /** Signals buffered, not yet handed to the log: the run flushes when they are many (memory). */
+  readonly buffered?: number;
   /**
    * Write what is buffered and wait until at most `maxInFlight` writes are outstanding (all
    * of them by default). Awaited between windows, so memory stays bounded while the log's
@@ -47,6 +49,7 @@ export interface EmbeddedOptions {
 }
 
 const FLUSH_EVERY_STEPS = 1000;
+const FLUSH_EVERY_SIGNALS = 16_384;
 const YIELD_EVERY_STEPS = 32;
 
 export class RunFailedError extends Error {
@@ -109,7 +112,9 @@ export async function runEmbedded(exp: Experiment, options: EmbeddedOptions): Pr
     }
     // Hand the log what is buffered about every 1,000 steps (fewer, fuller batches), and wait
     // while too many writes are outstanding, so memory stays bounded.
-    if (assembler.lastStep + 1 - lastFlushed >= FLUSH_EVERY_STEPS) {
+    // Between pumps every signal's causes are recorded too: a consistent cut, the only place
+    // the log is written, so a crash leaves it consistent across sources.
+    if (assembler.lastStep + 1 - lastFlushed >= FLUSH_EVERY_STEPS || (options.recorder?.buffered ?? 0) >= FLUSH_EVERY_SIGNALS) {
       lastFlushed = assembler.lastStep + 1;
       if (options.recorder) await options.recorder.flush({ maxInFlight: 32 });
       // Let signal handlers (Ctrl-C) run: they set what cancelRequested reads.

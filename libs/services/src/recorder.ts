@@ -12,14 +12,19 @@ export class LogRecorder implements SignalRecorder {
   /** Per run, per source: signals not yet handed to the log (no per-signal key strings on this hot path). */
   private readonly buffers = new Map<string, Map<string, Signal[]>>();
   private pending: Promise<void>[] = [];
-  private buffered = 0;
+  /** Signals buffered, not yet handed to the log. */
+  buffered = 0;
   recorded = 0;
 
   constructor(
     private readonly log: EventLog,
     /** Only record signals from these sources (a service records its own). */
     private readonly sources: ReadonlyArray<Source> | null = null,
-    /** Start writing once this many signals are buffered. */
+    /**
+     * Start writing once this many signals are buffered, wherever the run is: a cut that may
+     * split a cause from its effect. A run that wants its log consistent after a crash flushes
+     * at its own cuts before this is reached (runEmbedded does).
+     */
     private readonly batchSize = 4096,
     /** Called with each batch once the log has stored it (e.g. to project it into InfluxDB). */
     private readonly onAppended: ((batch: LogBatch) => void) | null = null,
@@ -43,22 +48,31 @@ export class LogRecorder implements SignalRecorder {
     while (this.pending.length > keep) await this.pending.shift();
   }
 
+  /**
+   * Hand each run's buffered signals to the log, all sources at once (appendAll): written at
+   * a cut where every signal's causes are buffered too (a flush between an embedded run's
+   * pumps), a crash then leaves the log consistent across sources — never, say, a test closed
+   * without the samples that closed it.
+   */
   private writeBuffered(): void {
     for (const perRun of this.buffers.values()) {
+      const batches: LogBatch[] = [];
       for (const [source, signals] of perRun) {
         if (signals.length === 0) continue;
-        const batch: LogBatch = {
+        batches.push({
           runId: signals[0].meta.runId,
           source,
           firstSeq: signals[0].meta.seq,
           lastSeq: signals[signals.length - 1].meta.seq,
           records: signals.map(toRecord),
-        };
-        // Appends of one run are stored in call order, so they need not be awaited one by one.
-        const appended = this.log.append(batch);
-        this.pending.push(this.onAppended ? appended.then(() => (this.onAppended as (b: LogBatch) => void)(batch)) : appended);
+        });
         this.recorded += signals.length;
       }
+      if (batches.length === 0) continue;
+      // Appends of one run are stored in call order, so they need not be awaited one by one.
+      const appended = this.log.appendAll ? this.log.appendAll(batches) : Promise.all(batches.map((b) => this.log.append(b))).then(() => undefined);
+      const onAppended = this.onAppended;
+      this.pending.push(onAppended ? appended.then(() => batches.forEach((b) => onAppended(b))) : appended);
     }
     this.buffers.clear();
     this.buffered = 0;

@@ -30,7 +30,9 @@ export function recoverRun(host: AnyHost, logged: ReadonlyArray<Signal>, lastSeq
     case 'supervisor': {
       const h = host as SupervisorHost;
       h.restore(created, logged, lastSeq);
-      const lastLogged = Math.max(-1, ...logged.filter((s): s is Signal<'StepStarted'> => s.type === 'StepStarted').map((s) => s.data.step));
+      // A loop, not Math.max(...steps): a long run has more steps than a call has room for arguments.
+      let lastLogged = -1;
+      for (const s of logged) if (s.type === 'StepStarted' && s.data.step > lastLogged) lastLogged = s.data.step;
       h.adjust(created.meta.runId, (s) => resumeSupervisor(s, lastLogged));
       return { resumeFrom: h.stateOf(created.meta.runId)?.nextStep ?? 0, mismatchedSteps: 0 };
     }

@@ -89,7 +89,10 @@ function stepProblems(signals: ReadonlyArray<Signal>): string[] {
     else if (s.type === 'RunFinished') finishedSteps = s.data.steps;
     else if (s.type === 'RunCreated') snapshotEvery = s.data.experiment.schedule.snapshotEvery;
   }
-  const last = finishedSteps ?? (seen.size > 0 ? Math.max(...seen.keys()) + 1 : 0);
+  // A loop, not Math.max(...keys): a long run has more steps than a call has room for arguments.
+  let lastSeen = -1;
+  for (const k of seen.keys()) if (k > lastSeen) lastSeen = k;
+  const last = finishedSteps ?? lastSeen + 1;
   const missing: number[] = [];
   const twice: number[] = [];
   const unsnapped: number[] = [];

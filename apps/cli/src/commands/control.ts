@@ -125,7 +125,8 @@ export async function cancelCommand(argv: string[], write: (s: string) => void):
     }
     // Its process is gone (interrupted): record the cancel as its supervisor would have.
     const exp = created.data.experiment;
-    const seq = Math.max(0, ...signals.filter((s) => s.meta.source === 'supervisor').map((s) => s.meta.seq)) + 1;
+    let seq = 1; // after the supervisor's last (a loop: a long run has more signals than a call has room for arguments)
+    for (const s of signals) if (s.meta.source === 'supervisor' && s.meta.seq >= seq) seq = s.meta.seq + 1;
     const step = assembler.lastStep + 1;
     const cancelled: Signal = { type: 'RunCancelled', meta: { ...created.meta, seq, t_ns: stepTime_ns(step, exp.schedule.t_h_s) }, data: { step, reason } };
     await log.append({ runId, source: 'supervisor', firstSeq: seq, lastSeq: seq, records: [toRecord(cancelled)] });
@@ -184,7 +185,7 @@ async function resumeEmbedded(
   const entry = (await log.entries()).find((e) => e.run === runId);
   if (status === 'running' && entry?.pid !== undefined && !processGone(entry)) throw new UsageError(`run ${runId} is running in process ${entry.pid}`);
   const outDir = outDirFor(exp, out);
-  const recorder = new LogRecorder(log, null, 4096);
+  const recorder = new LogRecorder(log, null, Infinity);
   const interrupts = new Interrupts('cancel', (l) => bar.note(l));
   await log.putEntry(runEntry(runId, { experiment: exp, mode: 'embedded', status: 'running', steps: foldRunSignals(signals).lastStep + 1 }, Date.now(), process.pid));
   try {

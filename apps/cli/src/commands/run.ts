@@ -215,7 +215,7 @@ async function runOne(
   // Over the bus every signal is recorded: to JetStream with --record nats://…, else to local files.
   const log = await openEventLog(sinks.record, { forRecording: true });
   const live = sinks.influx ? startLiveProjection(log, runId, sinks.influx, io.write) : null;
-  const recorder = new LogRecorder(log, null, 16384, live ? (b) => live.offer(b) : null);
+  const recorder = new LogRecorder(log, null, Infinity, live ? (b) => live.offer(b) : null);
   // The catalogue names this process while the run is in it: should it die, `runs` says interrupted.
   await log.putEntry(runEntry(runId, { experiment: exp, mode: 'embedded', status: 'running', steps: 0 }, Date.now(), process.pid));
   try {
