@@ -104,6 +104,7 @@ export const CAUSAL_RANK: Readonly<Record<string, number>> = {
   FreeOutputMeasured: 4,
   ClampOutputSet: 5,
   GatesEvolved: 6,
+  StateSnapshot: 7,
   TestStepStarted: 8,
   TestDatapointApplied: 9,
   DemuxSelected: 9,
