@@ -2,6 +2,6 @@ export { FileEventLog } from './file-event-log';
 export { JetStreamEventLog, streamLimits, type StreamLimits } from './jetstream-event-log';
 export { ThreadedJetStreamEventLog } from './threaded-jetstream-event-log';
 export type { JetStreamEventLogOptions } from './jetstream-event-log';
-export { NAME_PATTERN, decodeBatch, readEveryBatch } from './event-log';
+export { NAME_PATTERN, decodeBatch, decodeBatches, readEveryBatch } from './event-log';
 export type { EventLog, Footprint, LogBatch, RunEntry } from './event-log';
 export { ConcurrentAppendError, CorruptLogError, EventLogClosedError, EventLogError, InvalidBatchError, SequenceError } from './errors';

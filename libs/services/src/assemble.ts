@@ -2,8 +2,9 @@
  * A run's result as a fold of its signals: the same code turns a live embedded run, a
  * distributed run or a replayed log into result.json. Gates at a test step are those the
  * test read (NodesSettled); the final gates are the last StateSnapshot's (the edge logs one
- * after the last step and at a cancel; foldRunSignals re-drives when the log lacks it); outputs are the ADC readings (O+ − O− when differential);
- * the final power and conductances are the model's at the final gates and learning time.
+ * after the last step and at a cancel; foldRunSignals re-drives when the log lacks it);
+ * outputs are the ADC readings (O+ − O− when differential); the final power and
+ * conductances are the model's at the final gates and learning time.
  */
 import { modeBasis, type ModeBasis } from '@metatwin/analysis';
 import { decodeFloat64, encodeFloat64, unreadableRun, type Experiment, type Signal, type SignalType } from '@metatwin/contracts';
