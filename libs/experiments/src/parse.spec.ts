@@ -33,6 +33,7 @@ describe('experiment files', () => {
     expect(e.quantisation).toEqual({ dac: true, adc: true, adcRepeats: 1 });
     expect(e.learning.gMin_V).toBe(1.1);
     expect(e.clamp).toEqual({ kind: 'differential', eta: 0.5 });
+    expect(e.schedule.snapshotEvery).toBe(1000);
   });
 
   it.each([
@@ -48,6 +49,7 @@ describe('experiment files', () => {
     [{ schedule: { steps: 10, time_s: 1 } }, /schedule: must give steps or time_s, not both/],
     [{ schedule: { time_s: 1, stepz: 1 } }, /schedule\.stepz: is not a known field/],
     [{ schedule: { time_s: -1 } }, /schedule\.time_s: must be a positive learning time/],
+    [{ schedule: { time_s: 1, snapshotEvery: 0 } }, /schedule\.snapshotEvery: must be an integer in 1\.\.1000000000, got 0/],
     [{ seed: 1.5 }, /seed: must be an integer/],
     [{ initialGates_V: [1, 2] }, /initialGates_V: must be one number or 32 numbers/],
     [{ initialGates_V: 0.5 }, /initialGates_V: must lie within the gate range 1\.1\.\.10 V, got 0\.5/],
