@@ -107,6 +107,8 @@ export function validateHeader(batch: BatchHeader): void {
   if (!Number.isSafeInteger(lastSeq) || lastSeq < firstSeq) throw new InvalidBatchError(`${where}: lastSeq must be an integer ≥ firstSeq (${firstSeq}), got ${lastSeq}`);
 }
 
+const utf8 = new TextEncoder();
+
 /** Stored form tag: a header, then the records packed (record-packing.ts). A JSON batch starts with `{`. */
 const PACKED = 0x01;
 const LEFT_BRACE = 0x7b;
@@ -125,14 +127,14 @@ const PACK_FROM_RECORDS = 32;
  * of fewer than PACK_FROM_RECORDS records is its JSON.
  */
 export async function encodeBatch(batch: LogBatch): Promise<Uint8Array> {
-  if (batch.records.length < PACK_FROM_RECORDS) return new TextEncoder().encode(encodeBatchJson(batch));
+  if (batch.records.length < PACK_FROM_RECORDS) return utf8.encode(encodeBatchJson(batch));
   let columns: string;
   try {
     columns = packColumns(batch.records);
   } catch (err) {
-    throw new InvalidBatchError(`batch ${batch.runId}/${batch.source} ${batch.firstSeq}..${batch.lastSeq}: records are not JSON-serialisable`, { cause: err });
+    throw notJson(batch, err);
   }
-  const header = new TextEncoder().encode(JSON.stringify({ runId: batch.runId, source: batch.source, firstSeq: batch.firstSeq, lastSeq: batch.lastSeq }));
+  const header = utf8.encode(JSON.stringify({ runId: batch.runId, source: batch.source, firstSeq: batch.firstSeq, lastSeq: batch.lastSeq }));
   const records = await deflateColumns(columns);
   const out = new Uint8Array(3 + header.length + records.length);
   out[0] = PACKED;
@@ -148,8 +150,12 @@ export function encodeBatchJson(batch: LogBatch): string {
   try {
     return JSON.stringify({ runId: batch.runId, source: batch.source, firstSeq: batch.firstSeq, lastSeq: batch.lastSeq, records: batch.records });
   } catch (err) {
-    throw new InvalidBatchError(`batch ${batch.runId}/${batch.source} ${batch.firstSeq}..${batch.lastSeq}: records are not JSON-serialisable`, { cause: err });
+    throw notJson(batch, err);
   }
+}
+
+function notJson(batch: LogBatch, err: unknown): InvalidBatchError {
+  return new InvalidBatchError(`batch ${batch.runId}/${batch.source} ${batch.firstSeq}..${batch.lastSeq}: records are not JSON-serialisable`, { cause: err });
 }
 
 /** Tag of a frame body holding several stored batches: `0x02`, then each as `[length u32 LE][stored batch]`. */
