@@ -13,6 +13,8 @@ export interface CliRun {
   readonly done: Promise<{ code: number | null; out: string }>;
   /** What it printed so far. */
   output(): string;
+  /** `done`, or a rejection naming the command and what it printed when it has not ended within `ms`. */
+  within(ms: number): Promise<{ code: number | null; out: string }>;
 }
 
 const running = new Set<ChildProcess>();
@@ -30,7 +32,14 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliRun {
       setImmediate(() => resolve({ code, out }));
     }),
   );
-  return { child, done, output: () => out };
+  const within = (ms: number): Promise<{ code: number | null; out: string }> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`metatwin ${args.join(' ')} did not end within ${ms} ms; it printed:\n${out}`)), ms);
+    });
+    return Promise.race([done, late]).finally(() => clearTimeout(timer));
+  };
+  return { child, done, output: () => out, within };
 }
 
 export function killClis(): void {

@@ -46,6 +46,13 @@ async function loggedRun(log: EventLog, runId: string): Promise<{ signals: Signa
   return { signals, created };
 }
 
+/** Where a run stands (status, last step): the fold without its final gates, which cancel and resume do not need. */
+function progressOf(signals: ReadonlyArray<Signal>): RunAssembler {
+  const assembler = new RunAssembler();
+  for (const s of signals) assembler.fold(s);
+  return assembler;
+}
+
 /** What a followed run left: result.json when it finished, else what was done (exit 130 cancelled, 1 aborted). */
 async function writeFollowed(assembler: RunAssembler, runId: string, outDir: string, noReport: boolean, write: (s: string) => void): Promise<number> {
   if (assembler.status === 'finished') {
@@ -108,7 +115,7 @@ export async function cancelCommand(argv: string[], write: (s: string) => void):
   const log = await openEventLog(values.log);
   try {
     const { signals, created } = await loggedRun(log, runId);
-    const assembler = foldRunSignals(signals);
+    const assembler = progressOf(signals);
     if (assembler.status !== 'running') throw new UsageError(`run ${runId} is ${assembler.status} already`);
     const entry = (await log.entries()).find((e) => e.run === runId);
     if (created.data.mode === 'distributed') {
@@ -180,14 +187,14 @@ async function resumeEmbedded(
   write: (s: string) => void,
 ): Promise<number> {
   const exp = created.data.experiment;
-  const status = foldRunSignals(signals).status;
+  const { status, lastStep } = progressOf(signals);
   if (status === 'finished' || status === 'aborted') throw new UsageError(`run ${runId} ${status}: only a cancelled or interrupted run can be resumed`);
   const entry = (await log.entries()).find((e) => e.run === runId);
   if (status === 'running' && entry?.pid !== undefined && !processGone(entry)) throw new UsageError(`run ${runId} is running in process ${entry.pid}`);
   const outDir = outDirFor(exp, out);
   const recorder = new LogRecorder(log, null, Infinity);
   const interrupts = new Interrupts('cancel', (l) => bar.note(l));
-  await log.putEntry(runEntry(runId, { experiment: exp, mode: 'embedded', status: 'running', steps: foldRunSignals(signals).lastStep + 1 }, Date.now(), process.pid));
+  await log.putEntry(runEntry(runId, { experiment: exp, mode: 'embedded', status: 'running', steps: lastStep + 1 }, Date.now(), process.pid));
   try {
     const result = await runEmbedded(exp, {
       runId,
