@@ -104,6 +104,9 @@ export interface Schedule {
   readonly snapshotEvery?: number;
 }
 
+/** schedule.snapshotEvery when an experiment file leaves it out. */
+export const DEFAULT_SNAPSHOT_EVERY = 1000;
+
 export interface Quantisation {
   /** Apply inputs, rails and labels through the 8-bit DAC. */
   readonly dac: boolean;

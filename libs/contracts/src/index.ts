@@ -37,6 +37,6 @@ export type {
   Schedule,
   TransistorSpec,
 } from './experiment';
-export { clampDrives, nodeCount, outputNodes } from './experiment';
+export { DEFAULT_SNAPSHOT_EVERY, clampDrives, nodeCount, outputNodes } from './experiment';
 export { LATER, NO_OUTPUT, call, emit, isPending, stepTime_ns, type Completion, type Decider, type Emit, type Later, type Output, type PortCall } from './decider';
 export { DEMUX_ADDRESS_BITS, decodeDemux, encodeDemux, type DemuxSelection } from './demux';

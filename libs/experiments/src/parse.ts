@@ -6,7 +6,7 @@
 import { validateClampLaw, type ClampLaw } from '@metatwin/clamping';
 import { PAPER_LEARNING_CIRCUIT, validateDamage, validateLearningCircuit, type DamageEvent } from '@metatwin/edge-physics';
 import { ALD1106_FITTED, DEFAULT_LEVEL1 } from '@metatwin/physics';
-import { DAC_CHANNEL_COUNT, SOURCES, type AdapterChoice, type RigChoice } from '@metatwin/contracts';
+import { DAC_CHANNEL_COUNT, DEFAULT_SNAPSHOT_EVERY, SOURCES, type AdapterChoice, type RigChoice } from '@metatwin/contracts';
 import type { Dataset, Experiment, Imperfections, NetworkSpec, OutputSpec, Quantisation, Roles, Schedule, TransistorSpec } from './experiment';
 import { parseCsvDataset } from './csv';
 import { piecewiseLinearDataset } from './datasets';
@@ -322,7 +322,7 @@ function parseSchedule(v: unknown): Schedule {
   const substeps = o.substeps === undefined ? 1 : int(o.substeps, 'schedule.substeps', 1, 10_000);
   // Every 1,000 steps: a resume or restart re-drives at most that many steps (≈ 10 ms on the
   // paper's lattice), and the snapshots stay a few per cent of an XOR log.
-  const snapshotEvery = o.snapshotEvery === undefined ? 1000 : int(o.snapshotEvery, 'schedule.snapshotEvery', 1, STEPS_MAX);
+  const snapshotEvery = o.snapshotEvery === undefined ? DEFAULT_SNAPSHOT_EVERY : int(o.snapshotEvery, 'schedule.snapshotEvery', 1, STEPS_MAX);
   return { t_h_s, steps, order, testEvery, substeps, snapshotEvery };
 }
 

@@ -10,6 +10,7 @@
  * whole state goes to the log (StateSnapshot), so nobody need re-drive from step 0.
  */
 import {
+  DEFAULT_SNAPSHOT_EVERY,
   LATER as LATER_,
   NO_OUTPUT as NO_OUTPUT_,
   call as call_,
@@ -97,7 +98,7 @@ export const edgePhysicsDecider: Decider<EdgePhysicsState, EdgePhysicsResult, Ed
       skipping: false,
       datapoint: 0,
       inFlight: null,
-      snapshotEvery: exp.schedule.snapshotEvery ?? 1000,
+      snapshotEvery: exp.schedule.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY,
       finalStep: exp.schedule.steps - 1,
       t_h_s: exp.schedule.t_h_s,
       lastSnapshot: -1,

@@ -104,6 +104,18 @@ describe('supervisor decider', () => {
       .then(testOut(5)); // a test waits for room in the window too
   });
 
+  it('the first step after a snapshotted one waits for its acknowledgement (so a restart can read the log from there on)', () => {
+    const snapshotEvery3 = runCreated({ ...exp, schedule: { ...exp.schedule, snapshotEvery: 3 } });
+    given(manual, snapshotEvery3, throughStep2())
+      .when(PUMP)
+      .then(stepOut(2)) // the edge snapshots after step 2: step 3 is held back
+      .when(PUMP)
+      .thenNothing()
+      .when(gatesEvolved(2))
+      .when(PUMP)
+      .then([...stepOut(3), ...stepOut(4), ...testOut(5)]);
+  });
+
   it('a DacWrote result for a test emits DacWritten, TestDatapointApplied and one selectDemux per output address', () => {
     const writes: DacWrite[] = [
       { channel: 0, code: 255 },

@@ -8,9 +8,13 @@
  * Flow control: at most `window` training steps are outstanding (sent but not yet
  * acknowledged by GatesEvolved). The edge physics applies signals strictly in order, so
  * the window only bounds how far the supervisor runs ahead; results do not depend on it.
- * The supervisor never sends a step past a test that is not read out yet.
+ * The supervisor never sends a step past a test that is not read out yet, nor the first
+ * step after one the edge snapshots (every schedule.snapshotEvery steps) before the edge has
+ * applied it: so everything about later steps is stored after that step's acknowledgement,
+ * and a restarting service can read the log from there on (the run's tail), not from step 0.
  */
 import {
+  DEFAULT_SNAPSHOT_EVERY,
   LATER as LATER_,
   NO_OUTPUT as NO_OUTPUT_,
   call as call_,
@@ -64,6 +68,8 @@ interface Wiring {
   readonly tests: ReadonlyArray<number>;
   readonly t_h_ns: number;
   readonly addresses: ReadonlyArray<number>;
+  /** The edge snapshots after step k when (k + 1) % snapshotEvery === 0. */
+  readonly snapshotEvery: number;
 }
 
 export interface SupervisorState {
@@ -114,6 +120,8 @@ export function supervisorDecider(options: SupervisorOptions): Decider<Superviso
     const pushed = out.length;
     let next = s.nextStep;
     while (next - s.acknowledged < window) {
+      // The snapshot barrier: step `next` waits for the acknowledgement of the snapshotted step before it.
+      if (next % s.wiring.snapshotEvery === 0 && next > s.acknowledged) break;
       const test = tests[lowerBound(tests, next)];
       if (test === next && !testDone(s, test)) {
         if (!s.openTests.has(test)) testOutputs(s, test, out);
@@ -299,7 +307,7 @@ export function supervisorDecider(options: SupervisorOptions): Decider<Superviso
       const testWrites = exp.dataset.inputs.map((row) => row.map((volts, channel) => ({ channel, volts })));
       const trainWrites = testWrites.map((writes, d) => [...writes, { channel: targets.length - 1, volts: exp.dataset.labels[d] }]);
       return {
-        wiring: { exp, targets, trainWrites, testWrites, tests: testSteps(exp.schedule), t_h_ns: Math.round(exp.schedule.t_h_s * 1e9), addresses: outputAddresses(exp) },
+        wiring: { exp, targets, trainWrites, testWrites, tests: testSteps(exp.schedule), t_h_ns: Math.round(exp.schedule.t_h_s * 1e9), addresses: outputAddresses(exp), snapshotEvery: exp.schedule.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY },
         phase: 'created',
         nextStep: 0,
         acknowledged: 0,
