@@ -74,6 +74,26 @@ export interface EventLog {
   close(): Promise<void>;
 }
 
+/** A stored batch and where it is in the log (JetStream: its stream sequence). */
+export interface PositionedBatch {
+  readonly batch: LogBatch;
+  readonly position: number;
+}
+
+/**
+ * A log whose batches have positions in one storage order across a run's sources (JetStream's
+ * stream sequence), so a reader can seek: what a restarting service needs to read only the
+ * end of a long run (services' recovery reads a run's tail from its latest snapshot on).
+ */
+export interface PositionedLog {
+  /** The first batch of (run, source) stored at or after `position` (1: the start); null when none. */
+  batchAtOrAfter(runId: string, source: string, position: number): Promise<PositionedBatch | null>;
+  /** The newest batch of (run, source); null when none. */
+  lastBatch(runId: string, source: string): Promise<PositionedBatch | null>;
+  /** Every batch of the run (all sources) stored at or after `position`, in storage order. */
+  readFrom(runId: string, position: number): AsyncIterable<LogBatch>;
+}
+
 /** Run ids and sources become NATS subject tokens and file names: keep them to this set. */
 export const NAME_PATTERN = /^[A-Za-z0-9_-]+$/;
 

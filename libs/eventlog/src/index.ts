@@ -3,5 +3,5 @@ export { JetStreamEventLog, streamLimits, type StreamLimits } from './jetstream-
 export { ThreadedJetStreamEventLog } from './threaded-jetstream-event-log';
 export type { JetStreamEventLogOptions } from './jetstream-event-log';
 export { NAME_PATTERN, decodeBatch, decodeBatches, readEveryBatch } from './event-log';
-export type { EventLog, Footprint, LogBatch, RunEntry } from './event-log';
+export type { EventLog, Footprint, LogBatch, PositionedBatch, PositionedLog, RunEntry } from './event-log';
 export { ConcurrentAppendError, CorruptLogError, EventLogClosedError, EventLogError, InvalidBatchError, SequenceError } from './errors';

@@ -10,7 +10,7 @@
  * Keep the prefix disjoint from request/reply subjects: a stream that captures a request
  * subject answers it with its ack instead of the handler.
  */
-import { DeliverPolicy, NatsError, StorageType, connect, nanos, type JetStreamClient, type JetStreamManager, type KV, type NatsConnection } from 'nats';
+import { DeliverPolicy, NatsError, StorageType, connect, nanos, type JetStreamClient, type JetStreamManager, type KV, type NatsConnection, type StoredMsg } from 'nats';
 import { ConcurrentAppendError, EventLogClosedError, EventLogError } from './errors';
 import {
   KeyedQueue,
@@ -24,6 +24,8 @@ import {
   type EventLog,
   type Footprint,
   type LogBatch,
+  type PositionedBatch,
+  type PositionedLog,
   type RunEntry,
 } from './event-log';
 
@@ -92,7 +94,7 @@ function apiErrorCode(err: unknown): number | undefined {
   return err instanceof NatsError ? err.api_error?.err_code : undefined;
 }
 
-export class JetStreamEventLog implements EventLog {
+export class JetStreamEventLog implements EventLog, PositionedLog {
   private readonly cursors = new Map<string, Cursor>();
   private catalogue: KV | null = null;
   private readonly queue = new KeyedQueue();
@@ -150,17 +152,57 @@ export class JetStreamEventLog implements EventLog {
     await this.queue.run(header.runId, () => this.appendNow(header, payload));
   }
 
-  async *read(runId: string, options: { source?: string } = {}): AsyncIterable<LogBatch> {
+  read(runId: string, options: { source?: string } = {}): AsyncIterable<LogBatch> {
     this.assertOpen();
     assertName('runId', runId);
     if (options.source !== undefined) assertName('source', options.source);
-    const filter = options.source === undefined ? `${this.subjectPrefix}.${runId}.*` : this.subject(runId, options.source);
+    return this.readSubjects(options.source === undefined ? `${this.subjectPrefix}.${runId}.*` : this.subject(runId, options.source), 1);
+  }
+
+  readFrom(runId: string, position: number): AsyncIterable<LogBatch> {
+    this.assertOpen();
+    assertName('runId', runId);
+    if (!Number.isSafeInteger(position) || position < 1) throw new RangeError(`readFrom ${runId}: position must be a stream sequence ≥ 1, got ${position}`);
+    return this.readSubjects(`${this.subjectPrefix}.${runId}.*`, position);
+  }
+
+  async batchAtOrAfter(runId: string, source: string, position: number): Promise<PositionedBatch | null> {
+    this.assertOpen();
+    assertName('runId', runId);
+    assertName('source', source);
+    // MSG.GET's next_by_subj (server 2.9+; nats.js 2.x leaves it out of MsgRequest, hence the variable).
+    const request = { seq: Math.max(1, position), next_by_subj: this.subject(runId, source) };
+    return this.getPositioned(`batch of ${request.next_by_subj} from ${request.seq}`, () => this.jsm.streams.getMessage(this.stream, request));
+  }
+
+  async lastBatch(runId: string, source: string): Promise<PositionedBatch | null> {
+    this.assertOpen();
+    assertName('runId', runId);
+    assertName('source', source);
+    const subject = this.subject(runId, source);
+    return this.getPositioned(`last batch of ${subject}`, () => this.jsm.streams.getMessage(this.stream, { last_by_subj: subject }));
+  }
+
+  private async getPositioned(what: string, get: () => Promise<StoredMsg>): Promise<PositionedBatch | null> {
+    let sm: StoredMsg;
+    try {
+      sm = await get();
+    } catch (err) {
+      if (apiErrorCode(err) === ERR_NO_MESSAGE) return null;
+      throw new EventLogError(`${what} on stream ${this.stream}: ${(err as Error).message}`, { cause: err });
+    }
+    return { batch: decodeBatch(sm.data, `stream ${this.stream} seq ${sm.seq}`), position: sm.seq };
+  }
+
+  /** The stored batches on `filter` from stream sequence `from`, up to what is stored when the read starts. */
+  private async *readSubjects(filter: string, from: number): AsyncIterable<LogBatch> {
     const info = await this.api(`read ${filter}`, () => this.jsm.streams.info(this.stream, { subjects_filter: filter }));
     const count = Object.values(info.state.subjects ?? {}).reduce((sum, n) => sum + n, 0);
-    if (count === 0) return;
+    if (count === 0 || from > info.state.last_seq) return;
     // Messages appended after this point belong to a later read.
     const lastStreamSeq = info.state.last_seq;
-    const consumer = await this.api(`read ${filter}`, () => this.js.consumers.get(this.stream, { filterSubjects: filter }));
+    const start = from > 1 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from } : {};
+    const consumer = await this.api(`read ${filter}`, () => this.js.consumers.get(this.stream, { filterSubjects: filter, ...start }));
     const messages = await this.api(`read ${filter}`, () => consumer.consume());
     try {
       for await (const m of messages) {

@@ -24,6 +24,7 @@ export { RUN_FOLD_TYPES, RunAssembler } from './assemble';
 export { RunCancelledError, RunFailedError, runEmbedded, type EmbeddedOptions, type SignalRecorder } from './embedded';
 export { CAUSAL_RANK, LogRecorder, readRunSignals } from './recorder';
 export { recoverRun, type Recovered } from './recovery';
+export { readRunTail, type RunTail } from './tail';
 export { foldRunSignals, gatesAfter, latestSnapshot, redriveEdge, type RedriveOptions, type Redriven } from './redrive';
 export { ReplayError, replayAt, verifyRun, type ReplayState, type VerifyReport } from './replay';
 export { catalogueEnd, damage, processGone, runEntry, type RunState } from './catalogue';

@@ -124,7 +124,7 @@ export const CAUSAL_RANK: Readonly<Record<string, number>> = {
  * simulated time, and at equal times by a fixed rank of what causes what (the supervisor's
  * step before the edge's answer, samples before the test closes).
  */
-function mergeCausal(streams: Signal[][]): Signal[] {
+export function mergeCausal(streams: Signal[][]): Signal[] {
   const rank = CAUSAL_RANK;
   const all: Array<{ s: Signal; i: number }> = [];
   let n = 0;

@@ -19,7 +19,11 @@ export interface Recovered {
   readonly redrivenFrom?: number;
 }
 
-export function recoverRun(host: AnyHost, logged: ReadonlyArray<Signal>, lastSeq: number): Recovered {
+/**
+ * `logged`: the run's signals — all of them, or its tail (readRunTail), which starts after
+ * the snapshotted step `tailAfterStep`.
+ */
+export function recoverRun(host: AnyHost, logged: ReadonlyArray<Signal>, lastSeq: number, tailAfterStep = -1): Recovered {
   const created = logged.find((s): s is Signal<'RunCreated'> => s.type === 'RunCreated');
   if (!created) throw new Error('the log holds no RunCreated');
   const unreadable = unreadableRun(created);
@@ -31,7 +35,8 @@ export function recoverRun(host: AnyHost, logged: ReadonlyArray<Signal>, lastSeq
       const h = host as SupervisorHost;
       h.restore(created, logged, lastSeq);
       // A loop, not Math.max(...steps): a long run has more steps than a call has room for arguments.
-      let lastLogged = -1;
+      // A tail holds no StepStarted up to its snapshotted step: those were all logged.
+      let lastLogged = tailAfterStep;
       for (const s of logged) if (s.type === 'StepStarted' && s.data.step > lastLogged) lastLogged = s.data.step;
       h.adjust(created.meta.runId, (s) => resumeSupervisor(s, lastLogged));
       return { resumeFrom: h.stateOf(created.meta.runId)?.nextStep ?? 0, mismatchedSteps: 0 };
