@@ -79,6 +79,37 @@ describe('JetStreamEventLog against a real nats-server', () => {
     await log.close();
   });
 
+  it('seeks by stream sequence: a source’s batch at or after a position, its last batch, a run from a position on', async () => {
+    const log = await open();
+    await log.append(batch('r1', 'edges', 1, 2)); // stream seq 1
+    await log.append(batch('r1', 'clamp', 1, 1)); // 2
+    await log.append(batch('r2', 'edges', 1, 1)); // 3: another run
+    await log.append(batch('r1', 'edges', 3, 2)); // 4
+    await log.append(batch('r1', 'clamp', 2, 1)); // 5
+    const at = async (source: string, position: number) => {
+      const found = await log.batchAtOrAfter('r1', source, position);
+      return found && `${found.position}:${found.batch.source}:${found.batch.firstSeq}`;
+    };
+    expect([await at('edges', 1), await at('edges', 2), await at('edges', 5), await at('clamp', 3), await at('nobody', 1)]).toEqual([
+      '1:edges:1',
+      '4:edges:3',
+      null,
+      '5:clamp:2',
+      null,
+    ]);
+    expect((await log.lastBatch('r1', 'edges'))?.position).toBe(4);
+    expect(await log.lastBatch('r1', 'nobody')).toBeNull();
+    const from = async (position: number): Promise<string[]> => {
+      const seen: string[] = [];
+      for await (const b of log.readFrom('r1', position)) seen.push(`${b.source}:${b.firstSeq}`);
+      return seen;
+    };
+    expect(await from(2)).toEqual(['clamp:1', 'edges:3', 'clamp:2']);
+    expect(await from(6)).toEqual([]);
+    expect(() => log.readFrom('r1', 0)).toThrow(/position must be a stream sequence ≥ 1, got 0/);
+    await log.close();
+  });
+
   it('refuses an existing stream that does not hold the prefix', async () => {
     const nc = await connect({ servers: server.url });
     await (await nc.jetstreamManager()).streams.add({ name: `JS_${stream}`, subjects: ['other.>'] });
