@@ -34,9 +34,10 @@ describe('kill -9 and resume', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mt-kill-'));
     const run = runCli(['run', 'xor', '--steps', String(STEPS), '--bus', rig.nats.url, '--out', dir, '--no-report']);
     // Measurement is only needed at test steps (1000, 2000, …): kill it far from the next one,
-    // so that what stops learning is its absence, not an unread test. The edge physics is
-    // killed after its first snapshot (after step 999), which its restart then takes up.
-    const killAt = which === 'measurement' ? 2050 : victims.includes('edge-physics') ? 1300 : 800;
+    // so that what stops learning is its absence, not an unread test. The others are killed
+    // after the first snapshot (after step 999): a restart reads the run from there on (its
+    // tail), and the edge physics takes the snapshot up.
+    const killAt = which === 'measurement' ? 2050 : 1300;
     while (progress.lastStep < killAt) await sleep(20);
     for (const victim of victims) rig.services.find((s) => s.name === victim)?.process.kill('SIGKILL');
     const killedAt = progress.lastStep;
@@ -56,6 +57,8 @@ describe('kill -9 and resume', () => {
     expect(result.code).toBe(0);
     const edge = rig.services.find((s) => s.name === 'edge-physics');
     if (victims.includes('edge-physics')) expect(edge?.output).toMatch(/resumed run \S+ from step \d+ \(re-driven from the snapshot after step (999|1999)\)/);
+    for (const victim of victims)
+      expect(rig.services.find((s) => s.name === victim)?.output).toMatch(/run \S+: read its tail from stream sequence \d+ \(after the snapshot of step (999|1999)\)/);
     const resumed = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as RunResult & { run: string };
     expect(resumed.final.gates_V).toEqual(rig.reference.final.gates_V);
     expect(resumed.log.map((e) => e.outputs)).toEqual(rig.reference.log.map((e) => e.outputs));

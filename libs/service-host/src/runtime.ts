@@ -11,7 +11,7 @@ import { JetStreamEventLog } from '@metatwin/eventlog';
 import type { NatsConnection } from 'nats';
 import { InfluxSink, LogProjector } from '@metatwin/influx';
 import { MEASUREMENTS, type Point } from '@metatwin/projection';
-import { assertPinnedBuildable, catalogueEnd, createHost, readRunSignals, recoverRun, runEntry, type AnyHost, type SupervisorHost } from '@metatwin/services';
+import { assertPinnedBuildable, catalogueEnd, createHost, readRunSignals, readRunTail, recoverRun, runEntry, type AnyHost, type SupervisorHost } from '@metatwin/services';
 import { withMissing } from '@metatwin/supervisor';
 import type { ServiceConfig } from './config';
 
@@ -337,7 +337,17 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
     for (const runId of open) {
       let recovered: ReturnType<typeof recoverRun>;
       try {
-        const signals = await readRunSignals(log, runId);
+        // A long run is read from its latest snapshot on (its tail), a short one — or one whose
+        // tail does not hold all a service needs — whole.
+        const t0 = performance.now();
+        const tail = await readRunTail(log, runId);
+        const signals = tail?.signals ?? (await readRunSignals(log, runId));
+        const read_ms = Math.round(performance.now() - t0);
+        this.logger.log(
+          tail
+            ? `run ${runId}: read its tail from stream sequence ${tail.fromPosition} (after the snapshot of step ${tail.afterStep}): ${signals.length} signals in ${read_ms} ms`
+            : `run ${runId}: read whole (no snapshot to start from): ${signals.length} signals in ${read_ms} ms`,
+        );
         const created = signals.find((s): s is Signal<'RunCreated'> => s.type === 'RunCreated');
         if (lastMarker(signals) !== null || !created) continue;
         if (signals.some((s) => s.type === 'RunFaulted' && s.meta.source === this.service)) {
@@ -345,7 +355,7 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
           this.logger.warn(`run ${runId} stays quarantined: this service could not handle it before`);
           continue;
         }
-        recovered = recoverRun(host, signals, await log.lastSequence(runId, this.service));
+        recovered = recoverRun(host, signals, await log.lastSequence(runId, this.service), tail?.afterStep);
         if (host.source === 'supervisor') this.created.set(runId, created);
       } catch (err) {
         // One unreadable run (an older contract's log) must not stop the service.
