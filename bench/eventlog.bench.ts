@@ -104,7 +104,7 @@ export async function benchEventLog(out: (s: string) => void, quick: boolean): P
     await again.close();
     const edge_s = await startUp_s(nats, 'edge-physics');
     out(
-      `edge-physics start-up with those and one unfinished ${steps.toLocaleString('en-US')}-step run to take on again (read whole, re-driven from its latest snapshot): ${edge_s.toFixed(2)} s`,
+      `edge-physics start-up with those and one unfinished ${steps.toLocaleString('en-US')}-step run to take on again (its tail read, re-driven from its latest snapshot): ${edge_s.toFixed(2)} s`,
     );
   } finally {
     await nats.stop();

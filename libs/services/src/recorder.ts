@@ -57,7 +57,11 @@ export class LogRecorder implements SignalRecorder {
   private writeBuffered(): void {
     for (const perRun of this.buffers.values()) {
       const batches: LogBatch[] = [];
-      for (const [source, signals] of perRun) {
+      // The edge's batch first: the rest of this cut is then stored after the edge's batch
+      // about any step in it, as the snapshot barrier keeps a distributed run's log, so a
+      // restart can read the run from its latest snapshot on (tail.ts).
+      const edgeFirst = [...perRun].sort(([a], [b]) => Number(b === 'edge-physics') - Number(a === 'edge-physics'));
+      for (const [source, signals] of edgeFirst) {
         if (signals.length === 0) continue;
         batches.push({
           runId: signals[0].meta.runId,

@@ -125,12 +125,18 @@ describe('a run read from its tail', () => {
     /** The log as if the supervisor had sent step `step` before the edge's batch about the snapshotted step before it. */
     const withoutBarrier = (log: ReadonlyArray<Signal>, step: number): Signal[] => {
       const sent = log.findIndex((s) => s.type === 'StepStarted' && s.data.step === step);
-      const stepSignals = log.slice(sent, log.findIndex((s, i) => i > sent && s.meta.source !== 'supervisor'));
+      const stepSignals = log.slice(
+        sent,
+        log.findIndex((s, i) => i > sent && s.meta.source !== 'supervisor'),
+      );
       const reached = log.findIndex((s) => s.meta.source === 'edge-physics' && (s.data as { step?: number }).step === step - 1);
       const rest = (from: number, to?: number): Signal[] => log.slice(from, to).filter((s) => !stepSignals.includes(s));
       return [...rest(0, reached), ...stepSignals, ...rest(reached)];
     };
-    const prefix = signals.slice(0, signals.findIndex((s) => s.type === 'StepStarted' && s.data.step === 1600));
+    const prefix = signals.slice(
+      0,
+      signals.findIndex((s) => s.type === 'StepStarted' && s.data.step === 1600),
+    );
     expect((await readRunTail(new StoredPrefix(prefix), RUN))?.afterStep).toBe(1499);
     const once = withoutBarrier(prefix, 1500);
     expect((await readRunTail(new StoredPrefix(once), RUN))?.afterStep).toBe(999);

@@ -52,7 +52,7 @@ export async function readRunTail(log: PositionedLog, runId: string): Promise<Ru
 
   // The supervisor's set-up: everything before its first step or test.
   const setUp: Signal[] = [];
-  for (let position = 1, stepped = false; !stepped; ) {
+  for (let position = 1, stepped = false; !stepped;) {
     if (reads >= HEAD_BATCHES_MAX) return null;
     const b = await at('supervisor', position);
     if (b === null) return null;
