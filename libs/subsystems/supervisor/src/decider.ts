@@ -307,7 +307,16 @@ export function supervisorDecider(options: SupervisorOptions): Decider<Superviso
       const testWrites = exp.dataset.inputs.map((row) => row.map((volts, channel) => ({ channel, volts })));
       const trainWrites = testWrites.map((writes, d) => [...writes, { channel: targets.length - 1, volts: exp.dataset.labels[d] }]);
       return {
-        wiring: { exp, targets, trainWrites, testWrites, tests: testSteps(exp.schedule), t_h_ns: Math.round(exp.schedule.t_h_s * 1e9), addresses: outputAddresses(exp), snapshotEvery: exp.schedule.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY },
+        wiring: {
+          exp,
+          targets,
+          trainWrites,
+          testWrites,
+          tests: testSteps(exp.schedule),
+          t_h_ns: Math.round(exp.schedule.t_h_s * 1e9),
+          addresses: outputAddresses(exp),
+          snapshotEvery: exp.schedule.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY,
+        },
         phase: 'created',
         nextStep: 0,
         acknowledged: 0,
