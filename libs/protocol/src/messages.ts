@@ -1,0 +1,360 @@
+/**
+ * The I/O controller's commands and replies (docs/protocol.md), as typed messages, and their
+ * payloads. Host → controller types are 0x01–0x7F, controller → host 0x80–0xFF. Every command
+ * is answered, with the command's sequence number: by `ack`, by the reply named for it, or by
+ * `error` naming the command and the reason. In autonomous mode the controller also sends
+ * `stepsDone` and `scheduleDone` unasked, with the sequence number of the `scheduleRun`.
+ */
+import { decodeFrame, encodeFrame, PROTOCOL_VERSION, type Frame } from './frame';
+
+/** The board's fixed ranges (paper, Appendix E): 8 DAC channels of 8 bits, a 128-position potentiometer, 32 demux addresses. */
+export const DAC_CHANNELS = 8;
+export const POT_POSITIONS = 128;
+export const DEMUX_ADDRESSES = 32;
+
+export interface DacPair {
+  readonly channel: number;
+  readonly code: number;
+}
+
+export type Command =
+  | { readonly kind: 'hello'; readonly protocol: number }
+  | { readonly kind: 'heartbeat' }
+  | { readonly kind: 'safeState' }
+  | { readonly kind: 'dacWrite'; readonly writes: ReadonlyArray<DacPair> }
+  | { readonly kind: 'learnPulse'; readonly duration_us: number }
+  | { readonly kind: 'potSet'; readonly position: number }
+  | { readonly kind: 'demuxSelect'; readonly address: number }
+  | { readonly kind: 'adcRead'; readonly repeats: number }
+  | { readonly kind: 'scheduleWriteSet'; readonly index: number; readonly writes: ReadonlyArray<DacPair> }
+  | { readonly kind: 'scheduleSteps'; readonly firstStep: number; readonly pulse_us: number; readonly writeSets: ReadonlyArray<number> }
+  | { readonly kind: 'scheduleRun'; readonly fromStep: number; readonly count: number; readonly reportEvery: number }
+  | { readonly kind: 'scheduleStop' };
+
+export const ERROR_CODES = ['unsupported-version', 'unknown-type', 'bad-payload', 'out-of-range', 'busy', 'schedule-gap'] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+export const SCHEDULE_END_REASONS = ['finished', 'stopped', 'link-lost'] as const;
+export type ScheduleEndReason = (typeof SCHEDULE_END_REASONS)[number];
+
+export type Reply =
+  | { readonly kind: 'ack'; readonly command: number }
+  | {
+      readonly kind: 'version';
+      readonly protocol: number;
+      readonly firmwareMajor: number;
+      readonly firmwareMinor: number;
+      readonly dacChannels: number;
+      readonly potPositions: number;
+      readonly demuxAddresses: number;
+      readonly maxPayload: number;
+    }
+  | { readonly kind: 'heartbeatAck'; readonly uptime_ms: number; readonly learnEnabled: boolean; readonly autonomous: boolean; readonly safe: boolean }
+  | { readonly kind: 'pulseDone'; readonly duration_us: number }
+  | { readonly kind: 'adcCodes'; readonly samples: ReadonlyArray<{ readonly nodeCode: number; readonly gateCode: number }> }
+  | { readonly kind: 'stepsDone'; readonly firstStep: number; readonly count: number }
+  | { readonly kind: 'scheduleDone'; readonly nextStep: number; readonly reason: ScheduleEndReason }
+  | { readonly kind: 'error'; readonly command: number; readonly code: ErrorCode; readonly message: string };
+
+export type Message = Command | Reply;
+export type MessageKind = Message['kind'];
+
+/** Type byte of each message. */
+export const TYPE_OF: Readonly<Record<MessageKind, number>> = {
+  hello: 0x01,
+  heartbeat: 0x02,
+  safeState: 0x03,
+  dacWrite: 0x10,
+  learnPulse: 0x11,
+  potSet: 0x12,
+  demuxSelect: 0x13,
+  adcRead: 0x14,
+  scheduleWriteSet: 0x20,
+  scheduleSteps: 0x21,
+  scheduleRun: 0x22,
+  scheduleStop: 0x23,
+  ack: 0x80,
+  version: 0x81,
+  heartbeatAck: 0x82,
+  pulseDone: 0x91,
+  adcCodes: 0x94,
+  stepsDone: 0xa2,
+  scheduleDone: 0xa3,
+  error: 0xff,
+};
+const KIND_OF = new Map(Object.entries(TYPE_OF).map(([k, t]) => [t, k as MessageKind]));
+
+/** The message kind a type byte names ('0x42' when none). */
+export function kindName(type: number): string {
+  return KIND_OF.get(type) ?? `0x${type.toString(16).padStart(2, '0')}`;
+}
+
+export const isCommand = (m: Message): m is Command => TYPE_OF[m.kind] < 0x80;
+
+/** A payload that does not fit its message: names the message and the field. */
+export class MessageError extends Error {
+  override readonly name = 'MessageError';
+  constructor(
+    readonly code: Extract<ErrorCode, 'unknown-type' | 'bad-payload' | 'out-of-range'>,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+class Writer {
+  private readonly bytes: number[] = [];
+  constructor(private readonly kind: MessageKind) {}
+  u8(field: string, v: number, min = 0, max = 0xff): this {
+    return this.put(field, v, min, max, 1);
+  }
+  u16(field: string, v: number, min = 0, max = 0xffff): this {
+    return this.put(field, v, min, max, 2);
+  }
+  u32(field: string, v: number, min = 0, max = 0xffffffff): this {
+    return this.put(field, v, min, max, 4);
+  }
+  ascii(field: string, text: string, max: number): this {
+    if (!/^[\x20-\x7e]*$/.test(text)) throw new MessageError('bad-payload', `${this.kind}.${field}: printable ASCII only`);
+    for (const c of text.slice(0, max)) this.bytes.push(c.charCodeAt(0));
+    return this;
+  }
+  done(): Uint8Array {
+    return Uint8Array.from(this.bytes);
+  }
+  private put(field: string, v: number, min: number, max: number, size: number): this {
+    if (!Number.isInteger(v) || v < min || v > max) throw new MessageError('out-of-range', `${this.kind}.${field} must be an integer in ${min}..${max}, got ${v}`);
+    for (let i = 0; i < size; i++) this.bytes.push((v >>> (8 * i)) & 0xff);
+    return this;
+  }
+}
+
+class Reader {
+  private at = 0;
+  private readonly view: DataView;
+  constructor(
+    private readonly kind: MessageKind,
+    private readonly bytes: Uint8Array,
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  u8(field: string, min = 0, max = 0xff): number {
+    return this.check(
+      field,
+      this.take(field, 1, () => this.view.getUint8(this.at)),
+      min,
+      max,
+    );
+  }
+  u16(field: string, min = 0, max = 0xffff): number {
+    return this.check(
+      field,
+      this.take(field, 2, () => this.view.getUint16(this.at, true)),
+      min,
+      max,
+    );
+  }
+  u32(field: string, min = 0, max = 0xffffffff): number {
+    return this.check(
+      field,
+      this.take(field, 4, () => this.view.getUint32(this.at, true)),
+      min,
+      max,
+    );
+  }
+  rest(): Uint8Array {
+    const out = this.bytes.subarray(this.at);
+    this.at = this.bytes.length;
+    return out;
+  }
+  end(): void {
+    if (this.at !== this.bytes.length) throw new MessageError('bad-payload', `${this.kind}: ${this.bytes.length - this.at} byte(s) after the last field`);
+  }
+  private take(field: string, size: number, read: () => number): number {
+    if (this.at + size > this.bytes.length) throw new MessageError('bad-payload', `${this.kind}.${field}: payload ends after ${this.bytes.length} bytes`);
+    const v = read();
+    this.at += size;
+    return v;
+  }
+  private check(field: string, v: number, min: number, max: number): number {
+    if (v < min || v > max) throw new MessageError('out-of-range', `${this.kind}.${field} must be in ${min}..${max}, got ${v}`);
+    return v;
+  }
+}
+
+function writePairs(w: Writer, writes: ReadonlyArray<DacPair>): void {
+  w.u8('count', writes.length, 1, DAC_CHANNELS);
+  const seen = new Set<number>();
+  writes.forEach((p, i) => {
+    w.u8(`writes[${i}].channel`, p.channel, 0, DAC_CHANNELS - 1).u8(`writes[${i}].code`, p.code);
+    if (seen.has(p.channel)) throw new MessageError('bad-payload', `writes[${i}]: channel ${p.channel} written twice`);
+    seen.add(p.channel);
+  });
+}
+
+function readPairs(r: Reader): DacPair[] {
+  const n = r.u8('count', 1, DAC_CHANNELS);
+  return Array.from({ length: n }, (_, i) => ({ channel: r.u8(`writes[${i}].channel`, 0, DAC_CHANNELS - 1), code: r.u8(`writes[${i}].code`) }));
+}
+
+/** A message's payload bytes (validated: every field in range). */
+export function encodePayload(m: Message): Uint8Array {
+  const w = new Writer(m.kind);
+  switch (m.kind) {
+    case 'hello':
+      return w.u8('protocol', m.protocol, 1).done();
+    case 'heartbeat':
+    case 'safeState':
+    case 'scheduleStop':
+      return w.done();
+    case 'dacWrite':
+      writePairs(w, m.writes);
+      return w.done();
+    case 'learnPulse':
+      return w.u32('duration_us', m.duration_us, 1).done();
+    case 'potSet':
+      return w.u8('position', m.position, 0, POT_POSITIONS - 1).done();
+    case 'demuxSelect':
+      return w.u8('address', m.address, 0, DEMUX_ADDRESSES - 1).done();
+    case 'adcRead':
+      return w.u8('repeats', m.repeats, 1).done();
+    case 'scheduleWriteSet':
+      w.u8('index', m.index);
+      writePairs(w, m.writes);
+      return w.done();
+    case 'scheduleSteps':
+      w.u32('firstStep', m.firstStep).u32('pulse_us', m.pulse_us, 1).u16('count', m.writeSets.length, 1, 1000);
+      m.writeSets.forEach((s, i) => w.u8(`writeSets[${i}]`, s));
+      return w.done();
+    case 'scheduleRun':
+      return w.u32('fromStep', m.fromStep).u32('count', m.count, 1).u16('reportEvery', m.reportEvery, 1).done();
+    case 'ack':
+      return w.u8('command', m.command, 0x01, 0x7f).done();
+    case 'version':
+      return w
+        .u8('protocol', m.protocol, 1)
+        .u8('firmwareMajor', m.firmwareMajor)
+        .u8('firmwareMinor', m.firmwareMinor)
+        .u8('dacChannels', m.dacChannels)
+        .u8('potPositions', m.potPositions)
+        .u8('demuxAddresses', m.demuxAddresses)
+        .u16('maxPayload', m.maxPayload)
+        .done();
+    case 'heartbeatAck':
+      return w
+        .u32('uptime_ms', m.uptime_ms)
+        .u8('state', (m.learnEnabled ? 1 : 0) | (m.autonomous ? 2 : 0) | (m.safe ? 4 : 0))
+        .done();
+    case 'pulseDone':
+      return w.u32('duration_us', m.duration_us).done();
+    case 'adcCodes':
+      w.u8('count', m.samples.length, 1);
+      m.samples.forEach((s, i) => w.u8(`samples[${i}].nodeCode`, s.nodeCode).u8(`samples[${i}].gateCode`, s.gateCode));
+      return w.done();
+    case 'stepsDone':
+      return w.u32('firstStep', m.firstStep).u16('count', m.count, 1).done();
+    case 'scheduleDone':
+      return w.u32('nextStep', m.nextStep).u8('reason', SCHEDULE_END_REASONS.indexOf(m.reason), 0).done();
+    case 'error':
+      return w
+        .u8('command', m.command)
+        .u8('code', ERROR_CODES.indexOf(m.code) + 1, 1)
+        .ascii('message', m.message, 200)
+        .done();
+    default: {
+      const never: never = m;
+      return never;
+    }
+  }
+}
+
+/** The message a payload of `kind` holds (every field checked, nothing left over). */
+export function decodePayload(kind: MessageKind, payload: Uint8Array): Message {
+  const r = new Reader(kind, payload);
+  const m = ((): Message => {
+    switch (kind) {
+      case 'hello':
+        return { kind, protocol: r.u8('protocol', 1) };
+      case 'heartbeat':
+      case 'safeState':
+      case 'scheduleStop':
+        return { kind };
+      case 'dacWrite':
+        return { kind, writes: readPairs(r) };
+      case 'learnPulse':
+        return { kind, duration_us: r.u32('duration_us', 1) };
+      case 'potSet':
+        return { kind, position: r.u8('position', 0, POT_POSITIONS - 1) };
+      case 'demuxSelect':
+        return { kind, address: r.u8('address', 0, DEMUX_ADDRESSES - 1) };
+      case 'adcRead':
+        return { kind, repeats: r.u8('repeats', 1) };
+      case 'scheduleWriteSet':
+        return { kind, index: r.u8('index'), writes: readPairs(r) };
+      case 'scheduleSteps': {
+        const firstStep = r.u32('firstStep');
+        const pulse_us = r.u32('pulse_us', 1);
+        const n = r.u16('count', 1, 1000);
+        return { kind, firstStep, pulse_us, writeSets: Array.from({ length: n }, (_, i) => r.u8(`writeSets[${i}]`)) };
+      }
+      case 'scheduleRun':
+        return { kind, fromStep: r.u32('fromStep'), count: r.u32('count', 1), reportEvery: r.u16('reportEvery', 1) };
+      case 'ack':
+        return { kind, command: r.u8('command', 0x01, 0x7f) };
+      case 'version':
+        return {
+          kind,
+          protocol: r.u8('protocol', 1),
+          firmwareMajor: r.u8('firmwareMajor'),
+          firmwareMinor: r.u8('firmwareMinor'),
+          dacChannels: r.u8('dacChannels'),
+          potPositions: r.u8('potPositions'),
+          demuxAddresses: r.u8('demuxAddresses'),
+          maxPayload: r.u16('maxPayload'),
+        };
+      case 'heartbeatAck': {
+        const uptime_ms = r.u32('uptime_ms');
+        const state = r.u8('state', 0, 7);
+        return { kind, uptime_ms, learnEnabled: (state & 1) !== 0, autonomous: (state & 2) !== 0, safe: (state & 4) !== 0 };
+      }
+      case 'pulseDone':
+        return { kind, duration_us: r.u32('duration_us') };
+      case 'adcCodes': {
+        const n = r.u8('count', 1);
+        return { kind, samples: Array.from({ length: n }, (_, i) => ({ nodeCode: r.u8(`samples[${i}].nodeCode`), gateCode: r.u8(`samples[${i}].gateCode`) })) };
+      }
+      case 'stepsDone':
+        return { kind, firstStep: r.u32('firstStep'), count: r.u16('count', 1) };
+      case 'scheduleDone':
+        return { kind, nextStep: r.u32('nextStep'), reason: SCHEDULE_END_REASONS[r.u8('reason', 0, SCHEDULE_END_REASONS.length - 1)] };
+      case 'error': {
+        const command = r.u8('command');
+        const code = ERROR_CODES[r.u8('code', 1, ERROR_CODES.length) - 1];
+        return { kind, command, code, message: String.fromCharCode(...r.rest()) };
+      }
+      default: {
+        const never: never = kind;
+        return never;
+      }
+    }
+  })();
+  r.end();
+  return m;
+}
+
+/** A message as one frame (before SLIP), with sequence number `seq`. */
+export function encodeMessage(m: Message, seq: number, version = PROTOCOL_VERSION): Uint8Array {
+  return encodeFrame({ version, type: TYPE_OF[m.kind], seq, payload: encodePayload(m) });
+}
+
+export interface Decoded {
+  readonly frame: Frame;
+  readonly message: Message;
+}
+
+/** A frame's message; throws FrameError (size, CRC, version) or MessageError (type, payload). */
+export function decodeMessage(bytes: Uint8Array, ownVersion = PROTOCOL_VERSION): Decoded {
+  const frame = decodeFrame(bytes, ownVersion);
+  const kind = KIND_OF.get(frame.type);
+  if (kind === undefined) throw new MessageError('unknown-type', `unknown message type ${kindName(frame.type)}`);
+  return { frame, message: decodePayload(kind, frame.payload) };
+}
