@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian tools the tests need when they are missing (apt-get, as the README says):
 # ngspice (reference .op solves), nats-server (JetStream event log), influxdb + influxdb-client
-# (time-series adapter). Safe to run repeatedly; silent when nothing is missing.
+# (time-series adapter), socat (pseudo-terminal pairs for the board emulator). Safe to run
+# repeatedly; silent when nothing is missing.
 #
 # nats-server and influxd install into /usr/sbin, which is not on every PATH, so both places
 # are checked. The packages try to enable systemd units; there is no systemd here and the
@@ -13,7 +14,7 @@ have() {
 }
 
 # tool:package pairs
-wanted=(ngspice:ngspice nats-server:nats-server influxd:influxdb influx:influxdb-client)
+wanted=(ngspice:ngspice nats-server:nats-server influxd:influxdb influx:influxdb-client socat:socat)
 
 need=()
 for pair in "${wanted[@]}"; do

@@ -31,7 +31,7 @@ export type Command =
   | { readonly kind: 'scheduleRun'; readonly fromStep: number; readonly count: number; readonly reportEvery: number }
   | { readonly kind: 'scheduleStop' };
 
-export const ERROR_CODES = ['unsupported-version', 'unknown-type', 'bad-payload', 'out-of-range', 'busy', 'schedule-gap'] as const;
+export const ERROR_CODES = ['unsupported-version', 'unknown-type', 'bad-payload', 'out-of-range', 'busy', 'schedule-gap', 'device-fault'] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 export const SCHEDULE_END_REASONS = ['finished', 'stopped', 'link-lost'] as const;
 export type ScheduleEndReason = (typeof SCHEDULE_END_REASONS)[number];
