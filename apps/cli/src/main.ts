@@ -1,4 +1,5 @@
 import { attachCommand, cancelCommand, resultCommand, resumeCommand } from './commands/control';
+import { emulateCommand } from './commands/emulate';
 import { influxCommand } from './commands/influx';
 import { pruneCommand } from './commands/prune';
 import { replayCommand } from './commands/replay';
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, Command> = {
   watch: watchCommand,
   solve: solveCommand,
   up: upCommand,
+  emulate: emulateCommand,
   influx: influxCommand,
   result: resultCommand,
   attach: attachCommand,

@@ -37,6 +37,11 @@ Usage:
   metatwin up [--nats URL] [--influx URL]
                                     the four services (edge-physics, supervisor, clamping,
                                     measurement) as child processes on NATS, until Ctrl-C
+  metatwin emulate <preset|file> (--tcp PORT | --pty) [--chip-seed N] [--vto-sigma V] [--k-sigma REL] [--offset-sigma V²] [--noise V] [--latency MS] [--drop P] [--corrupt P] [--duplicate P] [--reorder P] [--fail-safe MS]
+                                    the board emulator: the experiment's network behind the
+                                    I/O-controller protocol (docs/protocol.md) on a TCP port or
+                                    a pseudo-terminal (socat), with a hidden chip (mismatch
+                                    10 mV / 0.5 % by default) and injected frame faults
   metatwin help                     this text
 
 solve reads {"nodes", "edges", "gates", "fixed", "transistor"} (see README) and prints

@@ -1,0 +1,113 @@
+/**
+ * The emulated controller's firmware with time passed in: autonomous mode runs a downloaded
+ * schedule exactly as the same steps sent one by one, reports as it goes and refuses other
+ * commands meanwhile; the fail-safe stops it when the host falls silent; a brown-out forgets
+ * the schedule and the remembered answers.
+ */
+import { planFromInput, type Experiment } from '@metatwin/experiments';
+import { decodeMessage, encodeMessage, type Command, type Reply } from '@metatwin/protocol';
+import { EmulatedBoard } from './board';
+import { ControllerSession } from './session';
+
+function xor(): Experiment {
+  const plan = planFromInput({ preset: 'xor' }, { steps: 100 }, { readText: () => '' });
+  if (plan.kind !== 'run') throw new Error('not a run');
+  return plan.experiment;
+}
+
+/** A session and a way to talk to it: each command numbered, its answers decoded. */
+function controller(options: ConstructorParameters<typeof ControllerSession>[1] = {}) {
+  const board = new EmulatedBoard(xor());
+  const session = new ControllerSession(board, options);
+  let seq = 0;
+  const decode = (frames: Uint8Array[]): Reply[] => frames.map((f) => decodeMessage(f).message as Reply);
+  return {
+    board,
+    session,
+    send: (c: Command, now_ms = 0): Reply[] => decode(session.receive(encodeMessage(c, seq++), now_ms)),
+    tick: (now_ms: number): Reply[] => decode(session.tick(now_ms)),
+  };
+}
+
+const DATAPOINTS = [
+  [0, 0],
+  [0, 255],
+  [255, 0],
+  [255, 255],
+];
+const ORDER = [3, 0, 2, 1, 1, 3, 0, 2, 2, 0];
+
+describe('emulated controller session', () => {
+  it('runs a downloaded schedule as the same steps sent one by one, reporting every 4 steps, busy meanwhile', () => {
+    const auto = controller();
+    const byHand = controller();
+    const label = (d: number): number => (d === 1 || d === 2 ? 64 : 128);
+    DATAPOINTS.forEach(([a, b], d) =>
+      expect(
+        auto.send({
+          kind: 'scheduleWriteSet',
+          index: d,
+          writes: [
+            { channel: 0, code: a },
+            { channel: 1, code: b },
+            { channel: 4, code: label(d) },
+          ],
+        }),
+      ).toEqual([{ kind: 'ack', command: 0x20 }]),
+    );
+    expect(auto.send({ kind: 'scheduleSteps', firstStep: 0, pulse_us: 100, writeSets: ORDER.slice(0, 6) })).toEqual([{ kind: 'ack', command: 0x21 }]);
+    expect(auto.send({ kind: 'scheduleSteps', firstStep: 3, pulse_us: 100, writeSets: [0] })).toMatchObject([{ kind: 'error', code: 'schedule-gap' }]);
+    expect(auto.send({ kind: 'scheduleSteps', firstStep: 6, pulse_us: 100, writeSets: ORDER.slice(6) })).toEqual([{ kind: 'ack', command: 0x21 }]);
+    expect(auto.send({ kind: 'scheduleRun', fromStep: 0, count: 10, reportEvery: 4 })).toEqual([{ kind: 'ack', command: 0x22 }]);
+    expect(auto.send({ kind: 'dacWrite', writes: [{ channel: 0, code: 1 }] })).toMatchObject([{ kind: 'error', command: 0x10, code: 'busy' }]);
+    expect(auto.tick(1)).toEqual([
+      { kind: 'stepsDone', firstStep: 0, count: 4 },
+      { kind: 'stepsDone', firstStep: 4, count: 4 },
+      { kind: 'stepsDone', firstStep: 8, count: 2 },
+      { kind: 'scheduleDone', nextStep: 10, reason: 'finished' },
+    ]);
+    for (const d of ORDER) {
+      const [a, b] = DATAPOINTS[d];
+      byHand.send({
+        kind: 'dacWrite',
+        writes: [
+          { channel: 0, code: a },
+          { channel: 1, code: b },
+          { channel: 4, code: label(d) },
+        ],
+      });
+      expect(byHand.send({ kind: 'learnPulse', duration_us: 100 })).toEqual([{ kind: 'pulseDone', duration_us: 100 }]);
+    }
+    expect(auto.board.edge.twin.gates_V).toEqual(byHand.board.edge.twin.gates_V);
+  });
+
+  it('the fail-safe stops a running schedule when the host falls silent, and says so in its heartbeat until the next command', () => {
+    const c = controller({ failSafe_ms: 500 });
+    c.send({ kind: 'scheduleWriteSet', index: 0, writes: [{ channel: 0, code: 255 }] }, 0);
+    c.send({ kind: 'scheduleSteps', firstStep: 0, pulse_us: 100, writeSets: Array(1000).fill(0) }, 0);
+    c.send({ kind: 'scheduleRun', fromStep: 0, count: 1000, reportEvery: 1000 }, 0);
+    expect(c.tick(100)).toEqual([]); // 64 steps a tick, none reported yet
+    expect(c.tick(601)).toEqual([
+      { kind: 'stepsDone', firstStep: 0, count: 64 },
+      { kind: 'scheduleDone', nextStep: 64, reason: 'link-lost' },
+    ]);
+    expect(c.session.stats.failSafes).toBe(1);
+    expect(c.send({ kind: 'heartbeat' }, 700)).toMatchObject([{ kind: 'heartbeatAck', safe: true, autonomous: false }]);
+    c.send({ kind: 'potSet', position: 64 }, 710);
+    expect(c.send({ kind: 'heartbeat' }, 720)).toMatchObject([{ kind: 'heartbeatAck', safe: false }]);
+  });
+
+  it('a command sent again is answered from memory, not applied again; the same seq with other bytes is a new command', () => {
+    const board = new EmulatedBoard(xor());
+    const session = new ControllerSession(board);
+    const pulse = encodeMessage({ kind: 'learnPulse', duration_us: 100 }, 7);
+    const first = session.receive(pulse, 0);
+    const gates = Float64Array.from(board.edge.twin.gates_V);
+    expect(session.receive(pulse, 1)).toEqual(first);
+    expect(board.edge.twin.gates_V).toEqual(gates);
+    expect(session.stats).toMatchObject({ applied: 1, repeated: 1 });
+    // The same seq with other bytes is a new command (the host's counter wrapped).
+    session.receive(encodeMessage({ kind: 'learnPulse', duration_us: 200 }, 7), 2);
+    expect(session.stats.applied).toBe(2);
+  });
+});

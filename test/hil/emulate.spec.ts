@@ -1,0 +1,59 @@
+/**
+ * `metatwin emulate` as a lab physicist starts it: the board emulator on a TCP port and on a
+ * pseudo-terminal, a host link driving a training step through it, Ctrl-C stopping it with
+ * what it did; a bad flag is named.
+ */
+import { ControllerLink, serialTransport, tcpTransport } from '@metatwin/bridges';
+import { killClis, startCli, type CliRun } from '@metatwin/test-support';
+
+afterAll(() => killClis());
+
+/** Wait until the emulator says where it answers. */
+async function address(cli: CliRun): Promise<string> {
+  for (let i = 0; i < 600; i++) {
+    const m = /answers on (\S+) /.exec(cli.output());
+    if (m) return m[1];
+    if (cli.child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`metatwin emulate did not say where it answers; it printed:\n${cli.output()}`);
+}
+
+describe('metatwin emulate', () => {
+  it.each([
+    ['--tcp 0', ['--tcp', '0']],
+    ['--pty', ['--pty']],
+  ])('%s: a host link drives a training step; Ctrl-C stops it and says what it did', async (_name, flags) => {
+    const cli = startCli(['emulate', 'xor', ...flags, '--corrupt', '0.05']);
+    const where = await address(cli);
+    const tcp = /^tcp:\/\/([^:]+):(\d+)$/.exec(where);
+    const link = await ControllerLink.open(tcp ? tcpTransport(tcp[1], Number(tcp[2])) : serialTransport(where), { timeout_ms: 60 });
+    try {
+      expect(link.version).toMatchObject({ protocol: 1, firmwareMajor: 1 });
+      expect(
+        await link.request({
+          kind: 'dacWrite',
+          writes: [
+            { channel: 0, code: 255 },
+            { channel: 1, code: 0 },
+            { channel: 4, code: 64 },
+          ],
+        }),
+      ).toEqual({ kind: 'ack', command: 0x10 });
+      expect(await link.request({ kind: 'learnPulse', duration_us: 100 })).toEqual({ kind: 'pulseDone', duration_us: 100 });
+    } finally {
+      await link.close();
+    }
+    cli.child.kill('SIGINT');
+    const { code, out } = await cli.within(10_000);
+    expect(code).toBe(0);
+    expect(out).toMatch(/stopped after 2 commands/);
+  });
+
+  it('names a bad flag and exits 2', async () => {
+    const { code, out } = await startCli(['emulate', 'xor', '--tcp', '0', '--drop', '2']).within(30_000);
+    expect({ code, out: out.trim() }).toEqual({ code: 2, out: 'metatwin emulate: --drop must be a number in 0..1, got "2"' });
+    const neither = await startCli(['emulate', 'xor']).within(30_000);
+    expect({ code: neither.code, out: neither.out.trim() }).toEqual({ code: 2, out: 'metatwin emulate: give one of --tcp PORT or --pty' });
+  });
+});
