@@ -6,7 +6,9 @@
  * - Every command is answered with its seq: ack, its reply, or an error naming the command.
  * - Frames that fail the size, length or CRC check are dropped unanswered (the host retries).
  * - The answers to the last 16 commands are remembered: a command sent again (same seq, same
- *   bytes) gets the same answer and is not applied again.
+ *   bytes) gets the same answer and is not applied again — also when it comes on a new
+ *   connection, as a host sends its command in flight again after the link was cut. The
+ *   controller has one host (as a serial line has one end).
  * - No valid frame for `failSafe_ms`: learn-enable off, DACs held, a schedule stopped.
  */
 import {
