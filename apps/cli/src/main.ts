@@ -1,3 +1,4 @@
+import { closeControllerLinks } from '@metatwin/bridges';
 import { attachCommand, cancelCommand, resultCommand, resumeCommand } from './commands/control';
 import { emulateCommand } from './commands/emulate';
 import { influxCommand } from './commands/influx';
@@ -56,6 +57,9 @@ export async function main(
       return 3;
     }
     throw err;
+  } finally {
+    // A run with a subsystem on its hardware bridge opened links to controllers.
+    await closeControllerLinks();
   }
 }
 

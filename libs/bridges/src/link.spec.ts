@@ -58,12 +58,12 @@ describe('controller link ↔ board emulator', () => {
           ],
         }),
       ).toEqual({ kind: 'ack', command: 0x10 });
-      const before = Float64Array.from(r.board.edge.twin.gates_V);
+      const before = Float64Array.from(r.board.twin.gates_V);
       expect(await trainingStep(r.controller, 1)).toEqual([
         { kind: 'ack', command: 0x10 },
         { kind: 'pulseDone', duration_us: 100 },
       ]);
-      expect(r.board.edge.twin.gates_V).not.toEqual(before);
+      expect(r.board.twin.gates_V).not.toEqual(before);
       await r.controller.request({ kind: 'demuxSelect', address: 1 });
       const read = await r.controller.request({ kind: 'adcRead', repeats: 3 });
       expect(read.kind === 'adcCodes' && read.samples.length).toBe(3);

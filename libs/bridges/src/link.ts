@@ -103,8 +103,30 @@ export class ControllerLink {
       await link.close();
       throw err;
     }
-    link.heartbeat = setInterval(() => link.keepAlive(), Math.max(10, Math.floor(link.heartbeat_ms / 2)));
+    link.startHeartbeat();
     return link;
+  }
+
+  /**
+   * A link that connects in the background and keeps trying (every reconnect_ms) until it is
+   * up: requests wait meanwhile. What a bridge adapter uses, so a controller not yet plugged
+   * in is a state of the run (frozen), not a failure.
+   */
+  static connect(transport: Transport, options: LinkOptions = {}): ControllerLink {
+    const link = new ControllerLink(transport, options);
+    transport.open().then(
+      (stream) => {
+        if (link._state === 'closed') stream.destroy();
+        else link.attach(stream).catch(() => undefined);
+      },
+      (err: Error) => link.lose(err.message),
+    );
+    link.startHeartbeat();
+    return link;
+  }
+
+  private startHeartbeat(): void {
+    this.heartbeat = setInterval(() => this.keepAlive(), Math.max(10, Math.floor(this.heartbeat_ms / 2)));
   }
 
   get state(): LinkState {

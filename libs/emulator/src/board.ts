@@ -4,11 +4,13 @@
  * experiment it is built from: the network, the transistor card and the imperfections
  * (per-edge VTO and k mismatch, learning-rule offsets, read-out noise) drawn from its seed,
  * which the host does not know. The patch map (which DAC channel drives which node, which
- * one the label line) is the experiment's roles, as the supervisor wires them.
+ * one the label line) is the experiment's roles, as the supervisor wires them. It is built
+ * from the physics library and the clamp laws, not from the services' adapters: it is the
+ * hardware, not a port of it.
  */
 import { decodeDemux, type Experiment } from '@metatwin/contracts';
-import { ClampingSim } from '@metatwin/clamping';
-import { EdgePhysicsSim } from '@metatwin/edge-physics';
+import { clampCircuit, etaOfWiper, type ClampCircuit } from '@metatwin/clamping';
+import { twinOf, type TwinNetwork } from '@metatwin/edge-physics';
 import { adcConfig, readGate, readNode, type AdcConfig } from '@metatwin/measurement';
 import { NODE_DAC, Rng, fromCode, labelLineConverter, toCode, type Converter } from '@metatwin/physics';
 import { DAC_CHANNELS, POT_POSITIONS, type DacPair } from '@metatwin/protocol';
@@ -32,25 +34,30 @@ export class BoardFault extends Error {
 }
 
 export class EmulatedBoard implements Board {
-  readonly edge: EdgePhysicsSim;
-  private readonly clamp: ClampingSim;
+  /** The network on the board (a test may look at its gates; the host sees only ADC codes). */
+  readonly twin: TwinNetwork;
+  private clamp: ClampCircuit;
   private readonly codes = new Uint8Array(DAC_CHANNELS);
   /** Per DAC channel: the held node's index (inputs, then rails), −1 for the label line, −2 for nothing. */
   private readonly heldIndex: number[];
   private readonly heldCount: number;
+  private readonly inputs: number;
   private readonly labelConverter: Converter;
   private readonly substeps: number;
   private readonly adc: AdcConfig;
   private readonly noise: Rng;
   /** Warm-start slot per applied input codes (the experiment's datapoints, as the DAC quantises them). */
   private readonly slotOf = new Map<string, number>();
-  private readonly inputs: number;
+  private readonly labels_V = new Float64Array(1);
+  private readonly outputs_V: Float64Array;
+  private readonly nodes_V: Float64Array;
   private address = 0;
-  private learned_ns = 0;
 
   constructor(readonly exp: Experiment) {
-    this.edge = new EdgePhysicsSim(exp);
-    this.clamp = new ClampingSim(exp);
+    this.twin = twinOf(exp);
+    this.clamp = clampCircuit(exp.clamp);
+    this.outputs_V = new Float64Array(this.twin.outputNodes.length);
+    this.nodes_V = new Float64Array(this.twin.network.nodeCount);
     const heldNodes = [...exp.roles.inputs, ...exp.roles.rails.map((r) => r.node)];
     this.heldCount = heldNodes.length;
     this.inputs = exp.roles.inputs.length;
@@ -71,25 +78,22 @@ export class EmulatedBoard implements Board {
   }
 
   learnPulse(duration_us: number): number {
-    const t_ns = this.learned_ns;
-    const held = this.held_V();
-    this.edge.hold(t_ns, this.slot(), held);
-    this.clamp.setLabel(t_ns, [this.label_V()]);
-    const duration_s = duration_us * 1e-6;
-    for (let s = 0; s < this.substeps; s++) {
-      const free = this.edge.settleFree();
-      if (!free.ok) throw new BoardFault(free.reason);
-      const learned = this.edge.learn(t_ns, this.clamp.clamp(t_ns, free.outputs_V), duration_s / this.substeps);
-      if (!learned.ok) throw new BoardFault(learned.reason);
+    const twin = this.twin;
+    twin.selectSlot(this.slot());
+    this.labels_V[0] = this.label_V();
+    twin.learnEnabled = true;
+    const report = twin.trainStep(this.held_V(), this.labels_V, this.clamp, duration_us * 1e-6, this.substeps);
+    twin.learnEnabled = false;
+    if (report.failed) {
+      const { copy, result } = report.failed;
+      throw new BoardFault(`the ${copy} network did not settle (${result.status}, residual ${result.residual_A.toExponential(2)} A)`);
     }
-    this.edge.endLearning(t_ns, duration_s);
-    this.learned_ns += duration_us * 1000;
     return duration_us;
   }
 
   potSet(position: number): void {
-    const law = this.exp.clamp.kind;
-    if (law === 'coupled' || law === 'differential') this.clamp.setWiper(this.learned_ns, position, POT_POSITIONS);
+    const law = this.exp.clamp;
+    if (law.kind === 'coupled' || law.kind === 'differential') this.clamp = clampCircuit({ ...law, eta: etaOfWiper(position, POT_POSITIONS) });
   }
 
   demuxSelect(address: number): void {
@@ -97,18 +101,19 @@ export class EmulatedBoard implements Board {
   }
 
   adcRead(repeats: number): Array<{ nodeCode: number; gateCode: number }> {
-    const twin = this.edge.twin;
+    const twin = this.twin;
     const sel = decodeDemux(this.address, twin.network.nodeCount, twin.network.edgeCount);
-    const reading = this.edge.measure(this.learned_ns, this.slot(), this.held_V());
-    if (!reading.ok) throw new BoardFault(reading.reason);
-    const node_V = sel.copy === 'free' ? reading.nodes_V[sel.node] : twin.clampedVoltages_V[sel.node];
-    const gate_V = reading.gates_V[sel.edge];
+    twin.selectSlot(this.slot());
+    const r = twin.measure(this.held_V(), this.outputs_V, this.nodes_V);
+    if (r.status !== 'converged') throw new BoardFault(`the free network did not settle for the ADC (${r.status})`);
+    const node_V = sel.copy === 'free' ? this.nodes_V[sel.node] : twin.clampedVoltages_V[sel.node];
+    const gate_V = twin.gates_V[sel.edge];
     return Array.from({ length: repeats }, () => ({ nodeCode: readNode(this.adc, node_V, this.noise).code, gateCode: readGate(this.adc, gate_V, this.noise).code }));
   }
 
   safeState(): void {
     this.codes.fill(0);
-    this.edge.twin.learnEnabled = false;
+    this.twin.learnEnabled = false;
   }
 
   /** The held nodes' voltages (inputs, then rails), from the DAC codes through the ×1/11 buffers. */

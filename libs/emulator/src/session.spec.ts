@@ -78,7 +78,7 @@ describe('emulated controller session', () => {
       });
       expect(byHand.send({ kind: 'learnPulse', duration_us: 100 })).toEqual([{ kind: 'pulseDone', duration_us: 100 }]);
     }
-    expect(auto.board.edge.twin.gates_V).toEqual(byHand.board.edge.twin.gates_V);
+    expect(auto.board.twin.gates_V).toEqual(byHand.board.twin.gates_V);
   });
 
   it('the fail-safe stops a running schedule when the host falls silent, and says so in its heartbeat until the next command', () => {
@@ -102,9 +102,9 @@ describe('emulated controller session', () => {
     const session = new ControllerSession(board);
     const pulse = encodeMessage({ kind: 'learnPulse', duration_us: 100 }, 7);
     const first = session.receive(pulse, 0);
-    const gates = Float64Array.from(board.edge.twin.gates_V);
+    const gates = Float64Array.from(board.twin.gates_V);
     expect(session.receive(pulse, 1)).toEqual(first);
-    expect(board.edge.twin.gates_V).toEqual(gates);
+    expect(board.twin.gates_V).toEqual(gates);
     expect(session.stats).toMatchObject({ applied: 1, repeated: 1 });
     // The same seq with other bytes is a new command (the host's counter wrapped).
     session.receive(encodeMessage({ kind: 'learnPulse', duration_us: 200 }, 7), 2);

@@ -7,6 +7,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { LogBus } from '@metatwin/bus';
 import { CONTRACT_VERSION, PRESENCE_EVERY_MS, PRESENCE_MISSING_AFTER_MS, SOURCES, SUBJECTS, type Signal, type Source } from '@metatwin/contracts';
+import { closeControllerLinks, onControllerState } from '@metatwin/bridges';
 import { JetStreamEventLog } from '@metatwin/eventlog';
 import type { NatsConnection } from 'nats';
 import { InfluxSink, LogProjector } from '@metatwin/influx';
@@ -126,6 +127,8 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
     await bus.start({ fromStreamSeq: readThrough + 1 });
     if (this.config.influx) await this.startInflux();
     this.startPresence(nc, host);
+    // A run on this service's hardware bridge: the controller link's state in the service's log.
+    onControllerState((target, state, reason) => (state === 'down' ? this.logger.warn : this.logger.log).call(this.logger, `controller ${target}: link ${state} (${reason})`));
     this.logger.log(`listening on ${this.config.natsUrl} (log-first: JetStream stream ${log.stream})`);
   }
 
@@ -391,6 +394,7 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
     await this.sink?.close();
     await this.bus?.close();
     await this.log?.close();
+    await closeControllerLinks();
   }
 }
 

@@ -104,6 +104,13 @@ export async function runEmbedded(exp: Experiment, options: EmbeddedOptions): Pr
   while (assembler.status === 'running') {
     const cancel = options.cancelRequested?.() ?? null;
     supervisor.command(runId, cancel === null ? { type: 'Pump' } : { type: 'Cancel', reason: cancel });
+    // An adapter that answers later (a hardware bridge, a mirror) holds its host until it does;
+    // a user may cancel meanwhile (a controller that never answers freezes the run, not the CLI).
+    while (hosts.some((h) => h.waiting)) {
+      const cancelled = options.cancelRequested?.() ?? null;
+      if (cancelled !== null) throw new RunCancelledError(`run ${runId} cancelled while a hardware port had not answered: ${cancelled}`, assembler);
+      await Promise.race([Promise.all(hosts.map((h) => h.idle())), new Promise((r) => setTimeout(r, 100))]);
+    }
     // The log's writes go on only while this loop lets the event loop turn: give it a turn
     // every YIELD_EVERY_STEPS, so they keep up with the run instead of piling up for the flush.
     if (options.recorder && assembler.lastStep + 1 - lastYielded >= YIELD_EVERY_STEPS) {

@@ -27,6 +27,7 @@ import {
   type EdgePhysicsResult,
   type EdgePhysicsState,
 } from '@metatwin/edge-physics';
+import { SupervisorBridge, controllerLink, transportOf } from '@metatwin/bridges';
 import { parseAdapterChoice } from '@metatwin/experiments';
 import {
   executeMeasurementCall,
@@ -96,12 +97,20 @@ export function assertPinnedBuildable(source: Source, env: Env): void {
   buildable(source, resolveAdapter(source, 'sim', env));
 }
 
-/** The choice itself, if this build has that adapter; a hardware bridge is not built yet. */
+/** Subsystems whose hardware bridge is built (the others' follow the same seam). */
+const BRIDGED: ReadonlySet<Source> = new Set(['supervisor']);
+
+/** The choice itself, if this build has that adapter: a bridge names a controller it can reach. */
 function buildable(source: Source, choice: AdapterChoice): AdapterChoice {
   if (!choice.startsWith('bridge:')) return choice;
-  throw new AdapterError(
-    `${source}: adapter "${choice}" is a hardware bridge, and the bridges (I/O-controller protocol, serial and TCP transports) are not built yet; use "sim" or "mirror"`,
-  );
+  if (!BRIDGED.has(source))
+    throw new AdapterError(`${source}: adapter "${choice}" is a hardware bridge, and only the supervisor's is built yet (docs/protocol.md); use "sim" or "mirror"`);
+  try {
+    transportOf(choice.slice('bridge:'.length));
+  } catch (err) {
+    throw new AdapterError(`${source}: adapter "${choice}": ${(err as Error).message}`);
+  }
+  return choice;
 }
 
 type PortOf = { supervisor: SupervisorPort; 'edge-physics': EdgePhysicsPort; clamping: ClampingPort; measurement: MeasurementPort };
@@ -109,9 +118,11 @@ type PortOf = { supervisor: SupervisorPort; 'edge-physics': EdgePhysicsPort; cla
 /** Build a subsystem's port for a run. */
 export function bindPort<S extends Source>(source: S, exp: Experiment, adapter: AdapterChoice): Binding<PortOf[S]> {
   const mirror = buildable(source, adapter) === 'mirror';
+  const bridge = adapter.startsWith('bridge:') ? adapter.slice('bridge:'.length) : null;
   const port = ((): PortOf[Source] => {
     switch (source) {
       case 'supervisor':
+        if (bridge !== null) return new SupervisorBridge(controllerLink(bridge), exp);
         return mirror ? new SupervisorMirror(exp) : new SupervisorSim(exp);
       case 'edge-physics':
         return mirror ? new EdgePhysicsMirror(exp) : new EdgePhysicsSim(exp);

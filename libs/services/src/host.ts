@@ -164,6 +164,11 @@ export class DeciderHost<S, I extends object, C, P> {
     return [...this.runs.keys()];
   }
 
+  /** Whether a port call is outstanding (an adapter that answers later: a bridge, a mirror). */
+  get waiting(): boolean {
+    return this.pending.size > 0;
+  }
+
   /** Resolves when no port call is outstanding. */
   async idle(): Promise<void> {
     while (this.pending.size > 0) await Promise.all([...this.pending]);

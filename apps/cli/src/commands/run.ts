@@ -16,6 +16,7 @@ import {
   type RunResult,
 } from '@metatwin/experiments';
 import { AdapterError, LogRecorder, RunCancelledError, RunFailedError, catalogueEnd, resolveRig, runEmbedded, runEntry } from '@metatwin/services';
+import { onControllerState } from '@metatwin/bridges';
 import { Detached, Interrupts, onInterruptPolicy } from '../interrupts';
 import { makeOutDir, writeResult, writeUnfinished } from './outputs';
 import type { InfluxTarget } from '@metatwin/influx';
@@ -121,6 +122,8 @@ export async function runCommand(argv: string[], write: (s: string) => void, io:
 
   const bar = new ProgressBar(io.writeProgress, io.isTty);
   const interrupts = new Interrupts(onInterruptPolicy(values['on-interrupt'], io), (line) => bar.note(line));
+  // A subsystem on its hardware bridge: the controller link's state, so a frozen run says why.
+  const offLinks = onControllerState((target, state, reason) => bar.note(`controller ${target}: link ${state} (${reason})${state === 'down' ? ' — the run waits for it' : ''}`));
   const current: { runId?: string } = {};
   let result: ResultFile;
   try {
@@ -145,6 +148,7 @@ export async function runCommand(argv: string[], write: (s: string) => void, io:
     throw err;
   } finally {
     interrupts.dispose();
+    offLinks();
   }
   bar.done();
   await writeResult(result, outDir, true, io.write);
