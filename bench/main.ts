@@ -1,13 +1,14 @@
 /**
  * `npm run bench`: prints each benchmark with its goal and the ratio to it.
  * Options: --quick (fewer steps, for a smoke run); --only SECTION (physics, services,
- * eventlog, influx, lattices; repeatable) runs only those sections.
+ * eventlog, influx, hil, lattices; repeatable) runs only those sections.
  */
 import { XOR_BENCH_CARDS, benchLattice, benchXorSteps, type StepBench } from './physics.bench';
 import { bareStepLoop, presetExperiment, runPreset, seedSweep } from './experiments.bench';
 import { benchServices } from './services.bench';
 import { benchInflux } from './influx.bench';
 import { benchEventLog } from './eventlog.bench';
+import { benchHil } from './hil.bench';
 import { testSteps } from '@metatwin/supervisor';
 
 const fmt = (x: number, digits = 3): string => (Math.abs(x) >= 1e4 ? Math.round(x).toLocaleString('en-US') : x.toPrecision(digits));
@@ -22,7 +23,7 @@ function presetTests(exp: ReturnType<typeof presetExperiment>): number {
 
 export async function main(argv: string[]): Promise<number> {
   const quick = argv.includes('--quick');
-  const SECTIONS = ['physics', 'services', 'eventlog', 'influx', 'lattices'];
+  const SECTIONS = ['physics', 'services', 'eventlog', 'influx', 'hil', 'lattices'];
   const only = argv.flatMap((a, i) => (argv[i - 1] === '--only' ? [a] : []));
   const unknown = only.filter((x) => !SECTIONS.includes(x));
   if (unknown.length > 0) {
@@ -47,6 +48,11 @@ export async function main(argv: string[]): Promise<number> {
   if (runs('influx')) {
     out('## InfluxDB: projection points/s, slowdown of a distributed run');
     await benchInflux(out, quick);
+    out('');
+  }
+  if (runs('hil')) {
+    out('## Hardware in the loop: the I/O-controller protocol over TCP to metatwin emulate');
+    await benchHil(out, quick);
     out('');
   }
   if (runs('lattices')) {
