@@ -19,6 +19,11 @@ function xor(rig: Partial<Experiment['rig']> = {}): Experiment {
   return { ...plan.experiment, rig: { ...plan.experiment.rig, ...rig } };
 }
 
+/** The controller commands behind a supervisor signal: each of its port calls is one, and logs one signal. */
+const supervisorCommands = (s: Signal): number => (['DacWritten', 'LearningEnabled', 'PotentiometerSet', 'DemuxSelected'].includes(s.type) ? 1 : 0);
+/** Fast time-outs: a dropped frame costs 25 ms, not 100. */
+const LINK = { METATWIN_LINK_TIMEOUT_MS: '25' };
+
 let emulator: BoardEmulator;
 let target: string;
 
@@ -37,21 +42,73 @@ describe('swap matrix', () => {
     const clock = (): number => performance.now() / 1000;
     const sim = await runEmbedded(xor(), { runId: 'all-sim', clock });
     const bound: string[] = [];
+    let commands = 0;
     const bridged = await runEmbedded(xor({ supervisor: `bridge:${target}` }), {
       runId: 'supervisor-bridged',
       clock,
       onSignal: (s: Signal) => {
         if (s.type === 'PortBound') bound.push(`${s.data.service}=${s.data.adapter}`);
+        commands += supervisorCommands(s);
       },
     });
     expect(bound).toContain(`supervisor=bridge:${target}`);
     expect(bridged.final.gates_V).toEqual(sim.final.gates_V);
     expect(bridged.log.map((e) => e.outputs)).toEqual(sim.log.map((e) => e.outputs));
-    // Every step's DAC write and pulse, and the set-up and test writes, went to the controller.
-    expect(emulator.session.stats.applied).toBeGreaterThan(2 * STEPS);
+    // Every step's DAC write and pulse, and the set-up and test writes, went to the controller, once.
+    expect(commands).toBeGreaterThan(2 * STEPS);
+    expect(emulator.session.stats.applied).toBe(commands);
     expect(bridged.log[bridged.log.length - 1].mse).toBeLessThan(bridged.log[0].mse);
     process.stdout.write(
       `supervisor on its bridge: ${STEPS} steps in ${bridged.wall_s.toFixed(2)} s (${Math.round(STEPS / bridged.wall_s)} steps/s) against ${sim.wall_s.toFixed(2)} s all simulated\n`,
     );
+  });
+});
+
+describe('faults on the link of a bridged run', () => {
+  it('1 % of frames corrupted and 1 % dropped each way: the run completes bit for bit, every command applied exactly once', async () => {
+    const faulty = new BoardEmulator(new EmulatedBoard(xor()), { faults: { corrupt: 0.01, drop: 0.01 }, faultSeed: 11 });
+    const at = `tcp://127.0.0.1:${await faulty.listenTcp()}`;
+    try {
+      const sim = await runEmbedded(xor(), { runId: 'all-sim-2' });
+      let commands = 0;
+      const bridged = await runEmbedded(xor({ supervisor: `bridge:${at}` }), { runId: 'faulty-link', env: LINK, onSignal: (s) => (commands += supervisorCommands(s)) });
+      expect(bridged.final.gates_V).toEqual(sim.final.gates_V);
+      expect(faulty.stats.corrupted + faulty.stats.dropped).toBeGreaterThan(50);
+      // Every command applied exactly once: none lost, none twice.
+      expect(faulty.session.stats.applied).toBe(commands);
+    } finally {
+      await closeControllerLinks();
+      await faulty.close();
+    }
+  });
+
+  it('the link cut for 2 s mid-run: learning freezes within a step, the run resumes on reconnect and completes bit for bit', async () => {
+    const cut = new BoardEmulator(new EmulatedBoard(xor()));
+    const at = `tcp://127.0.0.1:${await cut.listenTcp()}`;
+    try {
+      const sim = await runEmbedded(xor(), { runId: 'all-sim-3' });
+      const steps: Array<{ step: number; at_ms: number }> = [];
+      let cutAt = -1;
+      const bridged = await runEmbedded(xor({ supervisor: `bridge:${at}` }), {
+        runId: 'cut-link',
+        onSignal: (s: Signal) => {
+          if (s.type !== 'GatesEvolved') return;
+          steps.push({ step: s.data.step, at_ms: performance.now() });
+          if (s.data.step === 1500) {
+            cutAt = performance.now();
+            cut.disconnect(2000);
+          }
+        },
+      });
+      expect(bridged.final.gates_V).toEqual(sim.final.gates_V);
+      // Within one step of the cut nothing more was applied for the 2 s the cable was out.
+      const after = steps.filter((s) => s.at_ms > cutAt);
+      expect(after[1].at_ms - cutAt).toBeGreaterThan(1900);
+      expect(after[1].step).toBeLessThanOrEqual(1502);
+      expect(steps.map((s) => s.step)).toEqual(Array.from({ length: STEPS }, (_, k) => k));
+    } finally {
+      await closeControllerLinks();
+      await cut.close();
+    }
   });
 });

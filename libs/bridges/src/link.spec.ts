@@ -9,7 +9,7 @@ import { SlipDecoder, SlipEncoder } from '@serialport/parser-slip-encoder';
 import { BoardEmulator, EmulatedBoard } from '@metatwin/emulator';
 import { planFromInput, type Experiment } from '@metatwin/experiments';
 import { decodeMessage, encodeFrame, type Reply } from '@metatwin/protocol';
-import { ControllerLink, serialTransport, tcpTransport, type LinkState } from './index';
+import { ControllerLink, linkOptionsFrom, serialTransport, tcpTransport, transportOf, type LinkState } from './index';
 
 function xor(): Experiment {
   const plan = planFromInput({ preset: 'xor' }, { steps: 100 }, { readText: () => '' });
@@ -167,5 +167,12 @@ describe('controller link ↔ board emulator', () => {
       await controller.close();
       await emulator.close();
     }
+  });
+
+  it('time-outs and retries come from the environment; a bad value or controller address is named', () => {
+    expect(linkOptionsFrom({ METATWIN_LINK_TIMEOUT_MS: '25', METATWIN_LINK_RETRIES: '0', OTHER: 'x' })).toEqual({ timeout_ms: 25, retries: 0 });
+    expect(() => linkOptionsFrom({ METATWIN_LINK_TIMEOUT_MS: '0.5' })).toThrow('METATWIN_LINK_TIMEOUT_MS must be an integer in 1..3600000, got "0.5"');
+    expect(transportOf('/dev/ttyACM0@9600').describe).toBe('serial:/dev/ttyACM0@9600');
+    expect(() => transportOf('/dev/ttyACM0@fast')).toThrow('controller /dev/ttyACM0@fast: the baud rate must be a positive integer, got fast');
   });
 });

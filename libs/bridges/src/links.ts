@@ -26,6 +26,28 @@ export function onControllerState(listener: StateListener): () => void {
   return () => listeners.delete(listener);
 }
 
+/** The variables that set a controller link's time-outs (ms) and retries, and what they set. */
+export const LINK_ENV = {
+  METATWIN_LINK_TIMEOUT_MS: 'timeout_ms',
+  METATWIN_LINK_RETRIES: 'retries',
+  METATWIN_LINK_HEARTBEAT_MS: 'heartbeat_ms',
+  METATWIN_LINK_RECONNECT_MS: 'reconnect_ms',
+} as const;
+
+/** Link options from the environment; a bad value is named with its variable. */
+export function linkOptionsFrom(env: Readonly<Record<string, string | undefined>>): LinkOptions {
+  const options: Record<string, number> = {};
+  for (const [name, key] of Object.entries(LINK_ENV)) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    const v = Number(raw);
+    const min = key === 'retries' ? 0 : 1;
+    if (!Number.isInteger(v) || v < min || v > 3_600_000) throw new RangeError(`${name} must be an integer in ${min}..3600000, got "${raw}"`);
+    options[key] = v;
+  }
+  return options as LinkOptions;
+}
+
 /** Close every controller link this process opened (at the end of a command). */
 export async function closeControllerLinks(): Promise<void> {
   const all = [...links.values()];

@@ -27,7 +27,7 @@ import {
   type EdgePhysicsResult,
   type EdgePhysicsState,
 } from '@metatwin/edge-physics';
-import { SupervisorBridge, controllerLink, transportOf } from '@metatwin/bridges';
+import { SupervisorBridge, controllerLink, linkOptionsFrom, transportOf } from '@metatwin/bridges';
 import { parseAdapterChoice } from '@metatwin/experiments';
 import {
   executeMeasurementCall,
@@ -86,15 +86,25 @@ export function resolveAdapter(source: Source, requested: AdapterChoice, env: En
   }
 }
 
-/** Every subsystem's adapter for a run, checked: fails on one that cannot be built here. */
+/** Every subsystem's adapter for a run, checked: fails on one that cannot be built here (or a bridge's link settings that are wrong). */
 export function resolveRig(exp: Experiment, env: Env): RigChoice {
+  checkLinkEnv(env);
   const choose = (s: Source): AdapterChoice => buildable(s, resolveAdapter(s, exp.rig[s], env));
   return { supervisor: choose('supervisor'), 'edge-physics': choose('edge-physics'), clamping: choose('clamping'), measurement: choose('measurement') };
 }
 
 /** Fail now, naming the variable, if a service's pinned adapter is malformed or cannot be built here. */
 export function assertPinnedBuildable(source: Source, env: Env): void {
+  checkLinkEnv(env);
   buildable(source, resolveAdapter(source, 'sim', env));
+}
+
+function checkLinkEnv(env: Env): void {
+  try {
+    linkOptionsFrom(env);
+  } catch (err) {
+    throw new AdapterError((err as Error).message);
+  }
 }
 
 /** Subsystems whose hardware bridge is built (the others' follow the same seam). */
@@ -115,14 +125,14 @@ function buildable(source: Source, choice: AdapterChoice): AdapterChoice {
 
 type PortOf = { supervisor: SupervisorPort; 'edge-physics': EdgePhysicsPort; clamping: ClampingPort; measurement: MeasurementPort };
 
-/** Build a subsystem's port for a run. */
-export function bindPort<S extends Source>(source: S, exp: Experiment, adapter: AdapterChoice): Binding<PortOf[S]> {
+/** Build a subsystem's port for a run; a bridge's link takes its time-outs and retries from `env` (METATWIN_LINK_*). */
+export function bindPort<S extends Source>(source: S, exp: Experiment, adapter: AdapterChoice, env: Env = {}): Binding<PortOf[S]> {
   const mirror = buildable(source, adapter) === 'mirror';
   const bridge = adapter.startsWith('bridge:') ? adapter.slice('bridge:'.length) : null;
   const port = ((): PortOf[Source] => {
     switch (source) {
       case 'supervisor':
-        if (bridge !== null) return new SupervisorBridge(controllerLink(bridge), exp);
+        if (bridge !== null) return new SupervisorBridge(controllerLink(bridge, linkOptionsFrom(env)), exp);
         return mirror ? new SupervisorMirror(exp) : new SupervisorSim(exp);
       case 'edge-physics':
         return mirror ? new EdgePhysicsMirror(exp) : new EdgePhysicsSim(exp);
@@ -150,7 +160,7 @@ export interface HostConfig {
 const binder =
   <S extends Source>(source: S, env: Env) =>
   (created: Signal<'RunCreated'>): Binding<PortOf[S]> =>
-    bindPort(source, created.data.experiment, resolveAdapter(source, created.data.experiment.rig[source], env));
+    bindPort(source, created.data.experiment, resolveAdapter(source, created.data.experiment.rig[source], env), env);
 
 export function createSupervisorHost(config: HostConfig): SupervisorHost {
   const env = config.env ?? {};

@@ -195,7 +195,7 @@ async function runOne(
     }
     return choice === 'cancel' ? 'cancelled by the user (Ctrl-C)' : null;
   };
-  if (bus === 'direct') return runEmbedded(exp, { runId, startedAt_ms: Date.now(), clock: io.clock, onProgress: (p) => bar.update(p), cancelRequested });
+  if (bus === 'direct') return runEmbedded(exp, { runId, env: process.env, startedAt_ms: Date.now(), clock: io.clock, onProgress: (p) => bar.update(p), cancelRequested });
   if (bus.startsWith('nats://')) {
     let waitForNats_s: number;
     try {
@@ -223,7 +223,7 @@ async function runOne(
   // The catalogue names this process while the run is in it: should it die, `runs` says interrupted.
   await log.putEntry(runEntry(runId, { experiment: exp, mode: 'embedded', status: 'running', steps: 0 }, Date.now(), process.pid));
   try {
-    const result = await runEmbedded(exp, { runId, startedAt_ms: Date.now(), clock: io.clock, onProgress: (p) => bar.update(p), recorder, cancelRequested });
+    const result = await runEmbedded(exp, { runId, env: process.env, startedAt_ms: Date.now(), clock: io.clock, onProgress: (p) => bar.update(p), recorder, cancelRequested });
     await recorder.flush();
     await catalogueEnd(log, runId, { experiment: exp, mode: 'embedded', status: 'finished', steps: result.steps }, Date.now());
     await live?.finish();
