@@ -214,6 +214,11 @@ export class ControllerLink {
     this.pump();
     try {
       await greeting;
+    } catch (err) {
+      // Refused (an error reply to hello): down, and tried again, the reason in the state.
+      this.greetingFailed = null;
+      this.lose((err as Error).message);
+      throw err;
     } finally {
       this.greetingFailed = null;
     }
