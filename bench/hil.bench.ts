@@ -5,12 +5,12 @@
  * controller alone from a downloaded schedule, and an embedded XOR run with the supervisor on
  * its hardware bridge against the same run all simulated.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { ControllerLink, closeControllerLinks, expectReply, tcpTransport } from '@metatwin/bridges';
+import { ControllerLink, SupervisorBridge, closeControllerLinks, expectReply, tcpTransport } from '@metatwin/bridges';
 import { planFromInput, type Experiment } from '@metatwin/experiments';
 import type { Command } from '@metatwin/protocol';
-import { runEmbedded } from '@metatwin/services';
+import { runEmbedded, type AnyHost } from '@metatwin/services';
 import { REPO_ROOT as root } from '@metatwin/test-support';
 
 function xor(steps: number, rig: Partial<Experiment['rig']> = {}): Experiment {
@@ -21,19 +21,26 @@ function xor(steps: number, rig: Partial<Experiment['rig']> = {}): Experiment {
 
 const quantile = (xs: number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 
-export async function benchHil(out: (s: string) => void, quick: boolean): Promise<void> {
-  const emulator = spawn(process.execPath, [join(root, 'bin', 'metatwin.js'), 'emulate', 'xor', '--tcp', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  try {
-    const port = await new Promise<number>((resolve, reject) => {
-      let text = '';
-      emulator.stdout.on('data', (d: Buffer) => {
-        text += d.toString();
-        const m = /answers on tcp:\/\/127\.0\.0\.1:(\d+)/.exec(text);
-        if (m) resolve(Number(m[1]));
-      });
-      emulator.once('exit', (code) => reject(new Error(`metatwin emulate exited (${code}): ${text}`)));
+/** `metatwin emulate xor --tcp 0 [flags]` in its own process; resolves with it and its port. */
+async function startEmulator(flags: string[]): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [join(root, 'bin', 'metatwin.js'), 'emulate', 'xor', '--tcp', '0', ...flags], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let text = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      text += d.toString();
+      const m = /answers on tcp:\/\/127\.0\.0\.1:(\d+)/.exec(text);
+      if (m) resolve(Number(m[1]));
     });
-    const link = await ControllerLink.open(tcpTransport('127.0.0.1', port));
+    child.once('exit', (code) => reject(new Error(`metatwin emulate exited (${code}): ${text}`)));
+  });
+  return { child, port };
+}
+
+export async function benchHil(out: (s: string) => void, quick: boolean): Promise<void> {
+  // The protocol's own costs: pulses computed at once (--fast).
+  const fast = await startEmulator(['--fast']);
+  try {
+    const link = await ControllerLink.open(tcpTransport('127.0.0.1', fast.port));
     const n = quick ? 500 : 2000;
     const rtt = async (name: string, command: Command): Promise<void> => {
       for (let i = 0; i < 100; i++) await link.request(command); // warm-up
@@ -54,7 +61,7 @@ export async function benchHil(out: (s: string) => void, quick: boolean): Promis
         { channel: 4, code: 64 },
       ],
     });
-    await rtt('learnPulse 100 µs (one network step)', { kind: 'learnPulse', duration_us: 100 });
+    await rtt('learnPulse (computed at once)', { kind: 'learnPulse', duration_us: 100 });
     await rtt('demuxSelect', { kind: 'demuxSelect', address: 1 });
     await rtt('adcRead, 4 repeats', { kind: 'adcRead', repeats: 4 });
 
@@ -76,7 +83,7 @@ export async function benchHil(out: (s: string) => void, quick: boolean): Promis
       await expectReply(link, { kind: 'learnPulse', duration_us: 100 }, 'pulseDone');
     }
     const hostDriven = steps / ((performance.now() - t0) / 1000);
-    out(`training steps driven from the host (dacWrite + learnPulse each): ${Math.round(hostDriven).toLocaleString('en-US')} steps/s`);
+    out(`training steps driven from the host (dacWrite + learnPulse each, pulses computed at once): ${Math.round(hostDriven).toLocaleString('en-US')} steps/s`);
 
     for (let d = 0; d < 4; d++)
       await expectReply(
@@ -111,12 +118,46 @@ export async function benchHil(out: (s: string) => void, quick: boolean): Promis
     const runSteps = quick ? 2000 : 10_000;
     const clock = (): number => performance.now() / 1000;
     const sim = await runEmbedded(xor(runSteps), { runId: 'bench-hil-sim', clock });
-    const bridged = await runEmbedded(xor(runSteps, { supervisor: `bridge:tcp://127.0.0.1:${port}` }), { runId: 'bench-hil-bridged', clock });
+    const bridged = await runEmbedded(xor(runSteps, { supervisor: `bridge:tcp://127.0.0.1:${fast.port}` }), { runId: 'bench-hil-bridged', clock });
     await closeControllerLinks();
     out(
-      `embedded xor, ${runSteps.toLocaleString('en-US')} steps, supervisor on its bridge to the emulator: ${Math.round(runSteps / bridged.wall_s).toLocaleString('en-US')} steps/s (all simulated: ${Math.round(runSteps / sim.wall_s).toLocaleString('en-US')}); real time needs 1 / (2 t_h) = 5,000 steps/s`,
+      `embedded xor, ${runSteps.toLocaleString('en-US')} steps, supervisor on its bridge (pulses computed at once): ${Math.round(runSteps / bridged.wall_s).toLocaleString('en-US')} steps/s (all simulated: ${Math.round(runSteps / sim.wall_s).toLocaleString('en-US')})`,
     );
   } finally {
-    emulator.kill('SIGINT');
+    fast.child.kill('SIGINT');
+  }
+
+  // Hardware time: the emulator holds each pulse for its t_h, as the board's controller does.
+  const paced = await startEmulator([]);
+  let bridgeHost: AnyHost | undefined;
+  try {
+    const runSteps = quick ? 2000 : 10_000;
+    const exp = xor(runSteps, { supervisor: `bridge:tcp://127.0.0.1:${paced.port}` });
+    let bridge: SupervisorBridge | undefined;
+    const intervals: number[] = [];
+    let last = -1;
+    const result = await runEmbedded(exp, {
+      runId: 'bench-hil-paced',
+      clock: () => performance.now() / 1000,
+      onHosts: (hosts) => (bridgeHost = hosts.find((h) => h.source === 'supervisor')),
+      onSignal: (s) => {
+        if (s.type !== 'LearningEnabled') return;
+        const now = performance.now();
+        if (last >= 0) intervals.push((now - last) * 1000);
+        last = now;
+        bridge ??= bridgeHost?.portOf('bench-hil-paced') as SupervisorBridge | undefined;
+      },
+    });
+    await closeControllerLinks();
+    const learning_s = runSteps * exp.schedule.t_h_s;
+    const p = bridge?.pulses;
+    out(
+      `paced run (the emulator holds each ${exp.schedule.t_h_s * 1e6} µs pulse): ${runSteps.toLocaleString('en-US')} steps in ${result.wall_s.toFixed(2)} s, real-time factor ${(learning_s / result.wall_s).toFixed(2)} (learning time / wall time; 1 is the network's own pace, the paper's lab ≈ 0.5)`,
+    );
+    out(
+      `  jitter: pulses ran over their t_h by ${p ? `${p.overMean_us.toFixed(1)} µs on average, ${p.overMax_us} µs at most (${p.count} timed by the controller)` : 'n/a'}; step period median ${quantile(intervals, 0.5).toFixed(0)} µs, 99th percentile ${quantile(intervals, 0.99).toFixed(0)} µs`,
+    );
+  } finally {
+    paced.child.kill('SIGINT');
   }
 }

@@ -40,7 +40,9 @@ describe('metatwin emulate', () => {
           ],
         }),
       ).toEqual({ kind: 'ack', command: 0x10 });
-      expect(await link.request({ kind: 'learnPulse', duration_us: 100 })).toEqual({ kind: 'pulseDone', duration_us: 100 });
+      // The emulator keeps hardware time: learn-enable stays on at least the 100 µs asked.
+      const pulse = await link.request({ kind: 'learnPulse', duration_us: 100 });
+      expect(pulse.kind === 'pulseDone' && pulse.duration_us >= 100).toBe(true);
     } finally {
       await link.close();
     }

@@ -112,3 +112,25 @@ describe('faults on the link of a bridged run', () => {
     }
   });
 });
+
+describe('pacing', () => {
+  it('a run with the supervisor on a board that keeps hardware time takes at least t_h per step, and learns the same', async () => {
+    const paced = new BoardEmulator(new EmulatedBoard(xor(), true));
+    const at = `tcp://127.0.0.1:${await paced.listenTcp()}`;
+    try {
+      const steps = 1000;
+      const exp = planFromInput({ preset: 'xor' }, { steps }, { readText: () => '' });
+      if (exp.kind !== 'run') throw new Error('not a run');
+      const clock = (): number => performance.now() / 1000;
+      const sim = await runEmbedded(exp.experiment, { runId: 'fast', clock });
+      const run = await runEmbedded({ ...exp.experiment, rig: { ...exp.experiment.rig, supervisor: `bridge:${at}` } }, { runId: 'paced', clock });
+      const learning_s = steps * exp.experiment.schedule.t_h_s;
+      expect(run.final.gates_V).toEqual(sim.final.gates_V);
+      expect(run.wall_s).toBeGreaterThanOrEqual(learning_s);
+      process.stdout.write(`paced: real-time factor ${(learning_s / run.wall_s).toFixed(2)}; all simulated ${(learning_s / sim.wall_s).toFixed(1)}\n`);
+    } finally {
+      await closeControllerLinks();
+      await paced.close();
+    }
+  });
+});

@@ -37,11 +37,12 @@ Usage:
   metatwin up [--nats URL] [--influx URL]
                                     the four services (edge-physics, supervisor, clamping,
                                     measurement) as child processes on NATS, until Ctrl-C
-  metatwin emulate <preset|file> (--tcp PORT | --pty) [--chip-seed N] [--vto-sigma V] [--k-sigma REL] [--offset-sigma V²] [--noise V] [--latency MS] [--drop P] [--corrupt P] [--duplicate P] [--reorder P] [--fail-safe MS]
+  metatwin emulate <preset|file> (--tcp PORT | --pty) [--chip-seed N] [--vto-sigma V] [--k-sigma REL] [--offset-sigma V²] [--noise V] [--latency MS] [--drop P] [--corrupt P] [--duplicate P] [--reorder P] [--fail-safe MS] [--fast]
                                     the board emulator: the experiment's network behind the
                                     I/O-controller protocol (docs/protocol.md) on a TCP port or
                                     a pseudo-terminal (socat), with a hidden chip (mismatch
-                                    10 mV / 0.5 % by default) and injected frame faults
+                                    10 mV / 0.5 % by default) and injected frame faults;
+                                    pulses last their time as on the board (--fast: at once)
   metatwin help                     this text
 
 solve reads {"nodes", "edges", "gates", "fixed", "transistor"} (see README) and prints

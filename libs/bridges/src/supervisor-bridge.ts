@@ -37,7 +37,15 @@ export async function expectReply<K extends Reply['kind']>(link: ControllerLink,
   throw new ControllerError(`the controller at ${link.transport.describe} answered ${command.kind} with ${reply.kind}, not ${kind}`);
 }
 
+/** Learn pulses as the controller timed them: how far they ran over what was asked (µs). */
+export interface PulseTiming {
+  count: number;
+  overMean_us: number;
+  overMax_us: number;
+}
+
 export class SupervisorBridge implements SupervisorPort {
+  readonly pulses: PulseTiming = { count: 0, overMean_us: 0, overMax_us: 0 };
   /** What each DAC channel drives (its converter: the label line's is bipolar when differential). */
   private readonly targets: ReadonlyArray<PatchTarget>;
 
@@ -64,6 +72,11 @@ export class SupervisorBridge implements SupervisorPort {
     // A pulse the controller cut short (its fail-safe) applied less learning than the log says.
     if (done.duration_us < duration_us)
       throw new ControllerError(`learn-enable was on ${done.duration_us} µs of the ${duration_us} µs asked (the controller's fail-safe cut the pulse)`);
+    const over = done.duration_us - duration_us;
+    const p = this.pulses;
+    p.count++;
+    p.overMean_us += (over - p.overMean_us) / p.count;
+    if (over > p.overMax_us) p.overMax_us = over;
   }
 
   async setPotentiometer(_t_ns: number, eta: number): Promise<WiperSetting> {

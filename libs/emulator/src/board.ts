@@ -53,7 +53,15 @@ export class EmulatedBoard implements Board {
   private readonly nodes_V: Float64Array;
   private address = 0;
 
-  constructor(readonly exp: Experiment) {
+  /**
+   * @param realTime hold learn-enable for the pulse's duration of wall time, as the controller's
+   *   timer does (the hardware's pace: a run cannot go faster than t_h per step); off, a pulse
+   *   is computed at once.
+   */
+  constructor(
+    readonly exp: Experiment,
+    private readonly realTime = false,
+  ) {
     this.twin = twinOf(exp);
     this.clamp = clampCircuit(exp.clamp);
     this.outputs_V = new Float64Array(this.twin.outputNodes.length);
@@ -78,6 +86,7 @@ export class EmulatedBoard implements Board {
   }
 
   learnPulse(duration_us: number): number {
+    const started = process.hrtime.bigint();
     const twin = this.twin;
     twin.selectSlot(this.slot());
     this.labels_V[0] = this.label_V();
@@ -88,7 +97,12 @@ export class EmulatedBoard implements Board {
       const { copy, result } = report.failed;
       throw new BoardFault(`the ${copy} network did not settle (${result.status}, residual ${result.residual_A.toExponential(2)} A)`);
     }
-    return duration_us;
+    if (!this.realTime) return duration_us;
+    // The controller's timer: learn-enable stays on until the pulse's time is up (a busy wait, as firmware does).
+    const end = started + BigInt(duration_us) * 1000n;
+    let now = process.hrtime.bigint();
+    while (now < end) now = process.hrtime.bigint();
+    return Math.round(Number(now - started) / 1000);
   }
 
   potSet(position: number): void {

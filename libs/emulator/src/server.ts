@@ -145,7 +145,12 @@ export class BoardEmulator {
     clearInterval(this.ticker);
     for (const { stream } of this.streams) stream.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    this.socat?.kill();
+    const socat = this.socat;
+    if (socat && socat.exitCode === null && socat.signalCode === null) {
+      const exited = new Promise((r) => socat.once('exit', r));
+      socat.kill();
+      await exited;
+    }
   }
 
   private broadcast(frames: Uint8Array[]): void {

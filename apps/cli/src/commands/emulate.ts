@@ -18,7 +18,8 @@ function numberFlag(flag: string, v: string | undefined, fallback: number, min: 
  * the experiment's network, clamp, DACs, demux and ADC behind the I/O-controller protocol
  * (docs/protocol.md), on a TCP port or the far end of a socat pseudo-terminal pair. Its hidden
  * chip is the experiment with per-edge mismatch and learning-rule offsets drawn from
- * --chip-seed; faults are injected per frame. Runs until Ctrl-C.
+ * --chip-seed; faults are injected per frame. Learn pulses last their duration in wall time,
+ * as on the board (--fast computes them at once). Runs until Ctrl-C.
  */
 export async function emulateCommand(argv: string[], write: (s: string) => void): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -38,6 +39,7 @@ export async function emulateCommand(argv: string[], write: (s: string) => void)
       duplicate: { type: 'string' },
       reorder: { type: 'string' },
       'fail-safe': { type: 'string' },
+      fast: { type: 'boolean' },
     },
     strict: true,
   });
@@ -62,7 +64,8 @@ export async function emulateCommand(argv: string[], write: (s: string) => void)
     duplicate: numberFlag('duplicate', values.duplicate, 0, 0, 1),
     reorder: numberFlag('reorder', values.reorder, 0, 0, 1),
   };
-  const emulator = new BoardEmulator(new EmulatedBoard(exp), {
+  // A board keeps hardware time: each learn pulse lasts its duration (--fast: computed at once).
+  const emulator = new BoardEmulator(new EmulatedBoard(exp, !values.fast), {
     faults,
     faultSeed: chipSeed,
     latency_ms: numberFlag('latency', values.latency, 0, 0, 10_000),
