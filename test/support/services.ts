@@ -28,12 +28,14 @@ export interface ServiceEnv {
   readonly natsUrl: string;
   /** METATWIN_INFLUX_URL; absent: the services write nothing to InfluxDB. */
   readonly influxUrl?: string;
+  /** More variables per service (a pinned adapter: METATWIN_SUPERVISOR=bridge:…). */
+  readonly extra?: Partial<Record<Source, Record<string, string>>>;
 }
 
 export function startService(name: Source, env: ServiceEnv): ServiceProcess {
   const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'serve.js'), name], {
     cwd: REPO_ROOT,
-    env: { ...process.env, METATWIN_NATS_URL: env.natsUrl, METATWIN_INFLUX_URL: env.influxUrl ?? '' },
+    env: { ...process.env, METATWIN_NATS_URL: env.natsUrl, METATWIN_INFLUX_URL: env.influxUrl ?? '', ...env.extra?.[name] },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const svc: ServiceProcess = { name, process: child, output: '' };
