@@ -109,7 +109,9 @@ export async function runEmbedded(exp: Experiment, options: EmbeddedOptions): Pr
     while (hosts.some((h) => h.waiting)) {
       const cancelled = options.cancelRequested?.() ?? null;
       if (cancelled !== null) throw new RunCancelledError(`run ${runId} cancelled while a hardware port had not answered: ${cancelled}`, assembler);
-      await Promise.race([Promise.all(hosts.map((h) => h.idle())), new Promise((r) => setTimeout(r, 100))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(hosts.map((h) => h.idle())), new Promise((r) => (timer = setTimeout(r, 100)))]);
+      clearTimeout(timer);
     }
     // The log's writes go on only while this loop lets the event loop turn: give it a turn
     // every YIELD_EVERY_STEPS, so they keep up with the run instead of piling up for the flush.
