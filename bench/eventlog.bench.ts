@@ -9,15 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Signal } from '@metatwin/contracts';
 import { ThreadedJetStreamEventLog } from '@metatwin/eventlog';
-import { planFromInput, presetInput, type Experiment } from '@metatwin/experiments';
 import { LogRecorder, catalogueEnd, runEmbedded, runEntry } from '@metatwin/services';
 import { REPO_ROOT as root, serviceHealth, startNats, startService, stopServices, type NatsServer } from '@metatwin/test-support';
-
-function xor(steps: number): Experiment {
-  const plan = planFromInput(presetInput('xor'), { steps }, { readText: () => '' });
-  if (plan.kind !== 'run') throw new Error('xor is a single run');
-  return plan.experiment;
-}
+import { xorExperiment } from './experiments.bench';
 
 function dirBytes(dir: string): number {
   let n = 0;
@@ -66,7 +60,7 @@ export async function benchEventLog(out: (s: string) => void, quick: boolean): P
   try {
     const empty_s = await startUp_s(nats);
     const log = await ThreadedJetStreamEventLog.connect({ servers: nats.url });
-    const exp = xor(quick ? 500 : 2000);
+    const exp = xorExperiment(quick ? 500 : 2000);
     for (let i = 0; i < 50; i++) {
       const runId = `bench-run-${i}`;
       await log.putEntry(runEntry(runId, { experiment: exp, mode: 'embedded', status: 'running', steps: 0 }, Date.now(), process.pid));
@@ -89,7 +83,7 @@ export async function benchEventLog(out: (s: string) => void, quick: boolean): P
     // What a restart after a kill reads and re-drives: one run of 100,000 steps whose end is
     // not in the log (RunFinished left out), to be taken on again from its latest snapshot.
     const steps = quick ? 20_000 : 100_000;
-    const unfinished = xor(steps);
+    const unfinished = xorExperiment(steps);
     const again = await ThreadedJetStreamEventLog.connect({ servers: nats.url });
     await again.putEntry(runEntry('bench-unfinished', { experiment: unfinished, mode: 'distributed', status: 'running', steps: 0 }, Date.now(), process.pid));
     const recorder = new LogRecorder(again, null, 16384);

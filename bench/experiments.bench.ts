@@ -23,6 +23,13 @@ export function presetExperiment(name: 'xor' | 'regression', seed?: number): Exp
   return plan.experiment;
 }
 
+/** The xor preset for `steps` steps, with some subsystems' adapters chosen (the benchmarks' common run). */
+export function xorExperiment(steps: number, rig: Partial<Experiment['rig']> = {}): Experiment {
+  const plan = planFromInput(presetInput('xor'), { steps }, ctx);
+  if (plan.kind !== 'run') throw new Error('xor is a single run');
+  return { ...plan.experiment, rig: { ...plan.experiment.rig, ...rig } };
+}
+
 export async function runPreset(name: 'xor' | 'regression', seed?: number): Promise<RunResult> {
   const exp = presetExperiment(name, seed);
   return runEmbedded(exp, { runId: `bench-${name}-${seed ?? exp.seed}`, clock: () => performance.now() / 1000 });

@@ -8,16 +8,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { ControllerLink, SupervisorBridge, closeControllerLinks, expectReply, tcpTransport } from '@metatwin/bridges';
-import { planFromInput, type Experiment } from '@metatwin/experiments';
 import type { Command } from '@metatwin/protocol';
 import { runEmbedded, type AnyHost } from '@metatwin/services';
 import { REPO_ROOT as root } from '@metatwin/test-support';
-
-function xor(steps: number, rig: Partial<Experiment['rig']> = {}): Experiment {
-  const plan = planFromInput({ preset: 'xor' }, { steps }, { readText: () => '' });
-  if (plan.kind !== 'run') throw new Error('not a run');
-  return { ...plan.experiment, rig: { ...plan.experiment.rig, ...rig } };
-}
+import { xorExperiment } from './experiments.bench';
 
 const quantile = (xs: number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 
@@ -117,8 +111,8 @@ export async function benchHil(out: (s: string) => void, quick: boolean): Promis
 
     const runSteps = quick ? 2000 : 10_000;
     const clock = (): number => performance.now() / 1000;
-    const sim = await runEmbedded(xor(runSteps), { runId: 'bench-hil-sim', clock });
-    const bridged = await runEmbedded(xor(runSteps, { supervisor: `bridge:tcp://127.0.0.1:${fast.port}` }), { runId: 'bench-hil-bridged', clock });
+    const sim = await runEmbedded(xorExperiment(runSteps), { runId: 'bench-hil-sim', clock });
+    const bridged = await runEmbedded(xorExperiment(runSteps, { supervisor: `bridge:tcp://127.0.0.1:${fast.port}` }), { runId: 'bench-hil-bridged', clock });
     await closeControllerLinks();
     out(
       `embedded xor, ${runSteps.toLocaleString('en-US')} steps, supervisor on its bridge (pulses computed at once): ${Math.round(runSteps / bridged.wall_s).toLocaleString('en-US')} steps/s (all simulated: ${Math.round(runSteps / sim.wall_s).toLocaleString('en-US')})`,
@@ -132,7 +126,7 @@ export async function benchHil(out: (s: string) => void, quick: boolean): Promis
   let bridgeHost: AnyHost | undefined;
   try {
     const runSteps = quick ? 2000 : 10_000;
-    const exp = xor(runSteps, { supervisor: `bridge:tcp://127.0.0.1:${paced.port}` });
+    const exp = xorExperiment(runSteps, { supervisor: `bridge:tcp://127.0.0.1:${paced.port}` });
     let bridge: SupervisorBridge | undefined;
     const intervals: number[] = [];
     let last = -1;

@@ -8,15 +8,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ThreadedJetStreamEventLog } from '@metatwin/eventlog';
-import { planFromInput, presetInput, type Experiment } from '@metatwin/experiments';
 import { LogRecorder, replayAt, runEmbedded } from '@metatwin/services';
 import { REPO_ROOT as root, startNats, startServices, stopServices, type ServiceProcess } from '@metatwin/test-support';
-
-function xor(steps: number): Experiment {
-  const plan = planFromInput(presetInput('xor'), { steps }, { readText: () => '' });
-  if (plan.kind !== 'run') throw new Error('xor is a single run');
-  return plan.experiment;
-}
+import { xorExperiment } from './experiments.bench';
 
 export async function benchServices(out: (s: string) => void, quick: boolean): Promise<void> {
   const nats = await startNats();
@@ -38,7 +32,7 @@ export async function benchServices(out: (s: string) => void, quick: boolean): P
   }
 
   const recSteps = quick ? 20_000 : 100_000;
-  const exp = xor(recSteps);
+  const exp = xorExperiment(recSteps);
   const clock = (): number => performance.now() / 1000;
   // As `metatwin run --record nats://…` records: appends on a worker thread. Alternated three
   // times: on this shared 2-core machine single runs vary by tens of percent.

@@ -12,9 +12,9 @@ import { decodeDemux, type Experiment } from '@metatwin/contracts';
 import { clampCircuit, etaOfWiper, type ClampCircuit } from '@metatwin/clamping';
 import { twinOf, type TwinNetwork } from '@metatwin/edge-physics';
 import { adcConfig, readGate, readNode, type AdcConfig } from '@metatwin/measurement';
-import { NODE_DAC, Rng, fromCode, labelLineConverter, toCode, type Converter } from '@metatwin/physics';
+import { Rng } from '@metatwin/physics';
 import { DAC_CHANNELS, POT_POSITIONS, type DacPair } from '@metatwin/protocol';
-import { patchMap } from '@metatwin/supervisor';
+import { PAPER_DAC, dacCode, dacVoltage, patchMap, type PatchTarget } from '@metatwin/supervisor';
 
 /** What the controller's firmware drives; every call is the hardware acting now. */
 export interface Board {
@@ -38,11 +38,12 @@ export class EmulatedBoard implements Board {
   readonly twin: TwinNetwork;
   private clamp: ClampCircuit;
   private readonly codes = new Uint8Array(DAC_CHANNELS);
+  /** What each DAC channel drives (its transfer law: the label line's is bipolar when differential). */
+  private readonly targets: ReadonlyArray<PatchTarget>;
   /** Per DAC channel: the held node's index (inputs, then rails), −1 for the label line, −2 for nothing. */
   private readonly heldIndex: number[];
   private readonly heldCount: number;
   private readonly inputs: number;
-  private readonly labelConverter: Converter;
   private readonly substeps: number;
   private readonly adc: AdcConfig;
   private readonly noise: Rng;
@@ -70,15 +71,15 @@ export class EmulatedBoard implements Board {
     this.heldCount = heldNodes.length;
     this.inputs = exp.roles.inputs.length;
     const targets = patchMap(exp);
+    this.targets = targets;
     this.heldIndex = Array.from({ length: DAC_CHANNELS }, (_, c) => {
       const t = targets[c];
       return t === undefined ? -2 : t.kind === 'label' ? -1 : heldNodes.indexOf(t.node);
     });
-    this.labelConverter = 'plus' in exp.roles.output ? labelLineConverter(NODE_DAC) : NODE_DAC;
     this.substeps = exp.schedule.substeps;
     this.adc = { ...adcConfig(exp), repeats: 1 };
     this.noise = new Rng((exp.seed * 2654435761) >>> 0 || 1);
-    exp.dataset.inputs.forEach((row, d) => this.slotOf.set(row.map((v) => toCode(NODE_DAC, v)).join(','), d));
+    exp.dataset.inputs.forEach((row, d) => this.slotOf.set(row.map((v, i) => dacCode(PAPER_DAC, targets[i], v)).join(','), d));
   }
 
   dacWrite(writes: ReadonlyArray<DacPair>): void {
@@ -134,14 +135,14 @@ export class EmulatedBoard implements Board {
   private held_V(): number[] {
     const held = new Array<number>(this.heldCount).fill(0);
     this.heldIndex.forEach((i, c) => {
-      if (i >= 0) held[i] = fromCode(NODE_DAC, this.codes[c]);
+      if (i >= 0) held[i] = dacVoltage(PAPER_DAC, this.targets[c], this.codes[c]);
     });
     return held;
   }
 
   private label_V(): number {
     const c = this.heldIndex.indexOf(-1);
-    return c < 0 ? 0 : fromCode(this.labelConverter, this.codes[c]);
+    return c < 0 ? 0 : dacVoltage(PAPER_DAC, this.targets[c], this.codes[c]);
   }
 
   /** The Newton warm start of the datapoint the inputs are (slot 0 for inputs no datapoint has). */

@@ -5,13 +5,13 @@
  * readers skip and the next append cuts away. A failing frame with frames after it is damage.
  */
 import { createReadStream } from 'node:fs';
-import { buf as crc32Signed } from 'crc-32';
+import { crc32 as crc32Buffer } from 'crc';
 import { CorruptLogError } from './errors';
 
 const HEADER_BYTES = 8;
 
-/** CRC-32 (IEEE, as zlib's) as an unsigned 32-bit integer: crc-32 answers a signed one. */
-const crc32 = (bytes: Uint8Array): number => crc32Signed(bytes) >>> 0;
+/** CRC-32 (IEEE, as zlib's) as an unsigned 32-bit integer (the `crc` package, as the I/O-controller protocol's CRC-16). */
+const crc32 = (bytes: Uint8Array): number => crc32Buffer(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 
 const u32 = (bytes: Uint8Array, at: number): number => new DataView(bytes.buffer, bytes.byteOffset + at, 4).getUint32(0, true);
 
