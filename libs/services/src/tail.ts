@@ -89,14 +89,19 @@ export async function readRunTail(log: PositionedLog, runId: string): Promise<Ru
 
   // The newest snapshot step, or the one before it when the newest was not stored whole.
   for (let snapped = Math.floor((newest + 1) / every) * every - 1, tries = 0; snapped >= 0 && tries < 2; snapped -= every, tries++) {
+    // The first edge batch about a step ≥ snapped: the predicate only turns true along the log;
+    // `from` is the batch the last true probe found (the last batch when none was true).
     let lo = firstEdge.position;
     let hi = lastEdge.position;
+    let from = lastEdge.position;
     while (lo < hi) {
       const mid = Math.floor((lo + hi) / 2);
-      if ((await edgeStepAt(mid)).step >= snapped) hi = mid;
-      else lo = mid + 1;
+      const at = await edgeStepAt(mid);
+      if (at.step >= snapped) {
+        hi = mid;
+        from = at.position;
+      } else lo = mid + 1;
     }
-    const from = (await edgeStepAt(lo)).position;
     const tail: Signal[] = [];
     for await (const b of log.readFrom(runId, from)) {
       reads++;
