@@ -143,6 +143,26 @@ describe('a run read from its tail', () => {
     expect(await readRunTail(new StoredPrefix(withoutBarrier(once, 1000)), RUN)).toBeNull();
   });
 
+  it('finds the tail when the edge restarted last: its newest batches are about no step (ServiceStarted, PortBound)', async () => {
+    const prefix = signals.slice(
+      0,
+      signals.findIndex((s) => s.type === 'StepStarted' && s.data.step === 1300),
+    );
+    const lastSeq = Math.max(...prefix.filter((s) => s.meta.source === 'edge-physics').map((s) => s.meta.seq));
+    const meta = { ...prefix[0].meta, source: 'edge-physics' as const, t_ns: 0 };
+    const restarted: Signal[] = [
+      ...prefix,
+      { type: 'PortBound', meta: { ...meta, seq: lastSeq + 1 }, data: { service: 'edge-physics', adapter: 'sim' } },
+      { type: 'ServiceStarted', meta: { ...meta, seq: lastSeq + 2 }, data: { service: 'edge-physics', resumeFrom: 1300 } },
+    ];
+    // Each a batch of its own, as a restarted service stores them.
+    const log = new StoredPrefix(restarted);
+    const last = log.batches.pop();
+    if (last === undefined) throw new Error('no batches');
+    log.batches.push({ ...last, lastSeq: last.firstSeq, records: last.records.slice(0, 1) }, { ...last, firstSeq: last.lastSeq, records: last.records.slice(1) });
+    expect((await readRunTail(log, RUN))?.afterStep).toBe(999);
+  });
+
   it('is null for a run too short to have a snapshot', async () => {
     const cut = signals.findIndex((s) => s.type === 'StepStarted' && s.data.step === 300);
     expect(await readRunTail(new StoredPrefix(signals.slice(0, cut)), RUN)).toBeNull();

@@ -73,7 +73,6 @@ export async function readRunTail(log: PositionedLog, runId: string): Promise<Ru
   const lastEdge = await log.lastBatch(runId, 'edge-physics');
   reads++;
   if (firstEdge === null || lastEdge === null) return null;
-  const newest = maxStep(lastEdge.batch);
 
   /** The edge's first batch about a step at or after `position`, stepping over batches about none. */
   const edgeStepAt = async (position: number): Promise<{ step: number; position: number }> => {
@@ -86,6 +85,16 @@ export async function readRunTail(log: PositionedLog, runId: string): Promise<Ru
     }
     return { step: Infinity, position: lastEdge.position };
   };
+
+  // A step the edge reached: its last batch's, or — when that is about no step (a restarted
+  // edge announces itself last) — that of a batch a little earlier, looking further back each time.
+  let newest = maxStep(lastEdge.batch);
+  for (let back = 1; newest < 0; back *= 16) {
+    const from = Math.max(firstEdge.position, lastEdge.position - back);
+    const found = await edgeStepAt(from);
+    if (Number.isFinite(found.step)) newest = found.step;
+    else if (from === firstEdge.position) return null;
+  }
 
   // The newest snapshot step, or the one before it when the newest was not stored whole.
   for (let snapped = Math.floor((newest + 1) / every) * every - 1, tries = 0; snapped >= 0 && tries < 2; snapped -= every, tries++) {
