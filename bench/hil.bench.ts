@@ -36,12 +36,14 @@ export async function benchHil(out: (s: string) => void, quick: boolean): Promis
   try {
     const link = await ControllerLink.open(tcpTransport('127.0.0.1', fast.port));
     const n = quick ? 500 : 2000;
-    const rtt = async (name: string, command: Command): Promise<void> => {
-      for (let i = 0; i < 100; i++) await link.request(command); // warm-up
+    const rtt = async (name: string, command: Command | (() => Command)): Promise<void> => {
+      const next = typeof command === 'function' ? command : () => command;
+      for (let i = 0; i < 100; i++) await link.request(next()); // warm-up
       const times: number[] = [];
       for (let i = 0; i < n; i++) {
+        const c = next();
         const t0 = performance.now();
-        await link.request(command);
+        await link.request(c);
         times.push((performance.now() - t0) * 1000);
       }
       out(`round trip of ${name.padEnd(36)} median ${quantile(times, 0.5).toFixed(0)} µs, 99th percentile ${quantile(times, 0.99).toFixed(0)} µs (${n} in a row)`);
@@ -55,9 +57,13 @@ export async function benchHil(out: (s: string) => void, quick: boolean): Promis
         { channel: 4, code: 64 },
       ],
     });
-    await rtt('learnPulse (computed at once)', { kind: 'learnPulse', duration_us: 100 });
+    let pulse = 0;
+    await rtt('learnPulse (computed at once)', () => ({ kind: 'learnPulse', duration_us: 100, run: 1, index: pulse++ }));
     await rtt('demuxSelect', { kind: 'demuxSelect', address: 1 });
     await rtt('adcRead, 4 repeats', { kind: 'adcRead', repeats: 4 });
+    await rtt('adcScan, 2 addresses × 4 repeats', { kind: 'adcScan', repeats: 4, addresses: [3, 19] });
+    await rtt('route', { kind: 'route', mask: 1, flags: 0 });
+    await rtt('jigWrite (1 channel)', { kind: 'jigWrite', writes: [{ channel: 0, code: 30000 }] });
 
     const steps = quick ? 1000 : 5000;
     let t0 = performance.now();
@@ -74,7 +80,7 @@ export async function benchHil(out: (s: string) => void, quick: boolean): Promis
         },
         'ack',
       );
-      await expectReply(link, { kind: 'learnPulse', duration_us: 100 }, 'pulseDone');
+      await expectReply(link, { kind: 'learnPulse', duration_us: 100, run: 2, index: k }, 'pulseDone');
     }
     const hostDriven = steps / ((performance.now() - t0) / 1000);
     out(`training steps driven from the host (dacWrite + learnPulse each, pulses computed at once): ${Math.round(hostDriven).toLocaleString('en-US')} steps/s`);

@@ -41,7 +41,7 @@ describe('metatwin emulate', () => {
         }),
       ).toEqual({ kind: 'ack', command: 0x10 });
       // The emulator keeps hardware time: learn-enable stays on at least the 100 µs asked.
-      const pulse = await link.request({ kind: 'learnPulse', duration_us: 100 });
+      const pulse = await link.request({ kind: 'learnPulse', duration_us: 100, run: 1, index: 0 });
       expect(pulse.kind === 'pulseDone' && pulse.duration_us >= 100).toBe(true);
     } finally {
       await link.close();

@@ -1,4 +1,8 @@
 export { ControllerLink, LinkClosedError, type LinkOptions, type LinkState, type LinkStats, type Unsolicited, type VersionReply } from './link';
 export { LINK_ENV, closeControllerLinks, controllerLink, linkOptionsFrom, onControllerState } from './links';
-export { ControllerError, SupervisorBridge, expectReply, type PulseTiming } from './supervisor-bridge';
+export { BoardAccess, ControllerError, boardRefusal, expectReply, runTag } from './board-access';
+export { ClampingBridge } from './clamping-bridge';
+export { EdgePhysicsBridge } from './edge-physics-bridge';
+export { MeasurementBridge } from './measurement-bridge';
+export { SupervisorBridge, type PulseTiming } from './supervisor-bridge';
 export { serialTransport, tcpTransport, transportOf, type Transport } from './transport';

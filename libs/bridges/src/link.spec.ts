@@ -39,7 +39,7 @@ async function trainingStep(link: ControllerLink, k: number): Promise<Reply[]> {
         { channel: 4, code: 128 },
       ],
     }),
-    await link.request({ kind: 'learnPulse', duration_us: 100 }),
+    await link.request({ kind: 'learnPulse', duration_us: 100, run: 1, index: k }),
   ];
 }
 
@@ -61,7 +61,7 @@ describe('controller link ↔ board emulator', () => {
       const before = Float64Array.from(r.board.twin.gates_V);
       expect(await trainingStep(r.controller, 1)).toEqual([
         { kind: 'ack', command: 0x10 },
-        { kind: 'pulseDone', duration_us: 100 },
+        { kind: 'pulseDone', duration_us: 100, applied: true },
       ]);
       expect(r.board.twin.gates_V).not.toEqual(before);
       await r.controller.request({ kind: 'demuxSelect', address: 1 });

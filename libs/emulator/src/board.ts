@@ -13,7 +13,7 @@ import { clampCircuit, etaOfWiper, type ClampCircuit } from '@metatwin/clamping'
 import { twinOf, type TwinNetwork } from '@metatwin/edge-physics';
 import { adcConfig, readGate, readNode, type AdcConfig } from '@metatwin/measurement';
 import { Rng } from '@metatwin/physics';
-import { DAC_CHANNELS, POT_POSITIONS, type DacPair } from '@metatwin/protocol';
+import { DAC_CHANNELS, JIG, JIG_CHANNELS, POT_POSITIONS, ROUTE, jigVoltage, type DacPair } from '@metatwin/protocol';
 import { PAPER_DAC, dacCode, dacVoltage, patchMap, type PatchTarget } from '@metatwin/supervisor';
 
 /** What the controller's firmware drives; every call is the hardware acting now. */
@@ -24,7 +24,12 @@ export interface Board {
   potSet(position: number): void;
   demuxSelect(address: number): void;
   adcRead(repeats: number): Array<{ nodeCode: number; gateCode: number }>;
-  /** Every DAC channel to code 0, learn-enable off. */
+  /** Each address selected in turn and read `repeats` times: the sums of its node and gate codes. */
+  adcScan(repeats: number, addresses: ReadonlyArray<number>): Array<{ node: number; gate: number }>;
+  /** Switch the `mask` bits of the routing (ROUTE) to `flags`. */
+  route(mask: number, flags: number): void;
+  jigWrite(writes: ReadonlyArray<DacPair>): void;
+  /** Every DAC channel (the jig's too) to code 0, learn-enable off. */
   safeState(): void;
 }
 
@@ -53,6 +58,15 @@ export class EmulatedBoard implements Board {
   private readonly outputs_V: Float64Array;
   private readonly nodes_V: Float64Array;
   private address = 0;
+  /** Which circuits the jig stands in for (ROUTE bits), and what its channels drive (V). */
+  private routing = 0;
+  private readonly jig_V = new Float64Array(JIG_CHANNELS.length);
+  /** The clamping circuit as the clamped copy sees it: the board's own, or the jig's where routed. */
+  private readonly boardClamp = {
+    drives: 'voltage' as const,
+    clamp: (freeOutputs_V: ArrayLike<number>, labels_V: ArrayLike<number>, out: Float64Array): void => this.clampNow(freeOutputs_V, labels_V, out),
+  };
+  private readonly clampIn_V: Float64Array;
 
   /**
    * @param realTime hold learn-enable for the pulse's duration of wall time, as the controller's
@@ -66,6 +80,7 @@ export class EmulatedBoard implements Board {
     this.twin = twinOf(exp);
     this.clamp = clampCircuit(exp.clamp);
     this.outputs_V = new Float64Array(this.twin.outputNodes.length);
+    this.clampIn_V = new Float64Array(this.twin.outputNodes.length);
     this.nodes_V = new Float64Array(this.twin.network.nodeCount);
     const heldNodes = [...exp.roles.inputs, ...exp.roles.rails.map((r) => r.node)];
     this.heldCount = heldNodes.length;
@@ -77,7 +92,7 @@ export class EmulatedBoard implements Board {
       return t === undefined ? -2 : t.kind === 'label' ? -1 : heldNodes.indexOf(t.node);
     });
     this.substeps = exp.schedule.substeps;
-    this.adc = { ...adcConfig(exp), repeats: 1 };
+    this.adc = { ...adcConfig(exp), quantise: true, repeats: 1 }; // a real ADC has only codes
     this.noise = new Rng((exp.seed * 2654435761) >>> 0 || 1);
     exp.dataset.inputs.forEach((row, d) => this.slotOf.set(row.map((v, i) => dacCode(PAPER_DAC, targets[i], v)).join(','), d));
   }
@@ -92,7 +107,9 @@ export class EmulatedBoard implements Board {
     twin.selectSlot(this.slot());
     this.labels_V[0] = this.label_V();
     twin.learnEnabled = true;
-    const report = twin.trainStep(this.held_V(), this.labels_V, this.clamp, duration_us * 1e-6, this.substeps);
+    // The twin integrates a pulse in substeps; a pulse shorter than t_h (a bridge pulsing per substep) takes fewer.
+    const substeps = Math.max(1, Math.round((this.substeps * duration_us * 1e-6) / this.exp.schedule.t_h_s));
+    const report = twin.trainStep(this.held_V(), this.labels_V, this.boardClamp, duration_us * 1e-6, substeps);
     twin.learnEnabled = false;
     if (report.failed) {
       const { copy, result } = report.failed;
@@ -116,19 +133,74 @@ export class EmulatedBoard implements Board {
   }
 
   adcRead(repeats: number): Array<{ nodeCode: number; gateCode: number }> {
-    const twin = this.twin;
-    const sel = decodeDemux(this.address, twin.network.nodeCount, twin.network.edgeCount);
-    twin.selectSlot(this.slot());
-    const r = twin.measure(this.held_V(), this.outputs_V, this.nodes_V);
-    if (r.status !== 'converged') throw new BoardFault(`the free network did not settle for the ADC (${r.status})`);
-    const node_V = sel.copy === 'free' ? this.nodes_V[sel.node] : twin.clampedVoltages_V[sel.node];
-    const gate_V = twin.gates_V[sel.edge];
+    const [node_V, gate_V] = this.analogAt(this.address);
     return Array.from({ length: repeats }, () => ({ nodeCode: readNode(this.adc, node_V, this.noise).code, gateCode: readGate(this.adc, gate_V, this.noise).code }));
+  }
+
+  adcScan(repeats: number, addresses: ReadonlyArray<number>): Array<{ node: number; gate: number }> {
+    return addresses.map((address, i) => {
+      this.address = address;
+      const [node_V, gate_V] = this.analogAt(address, i === 0);
+      let node = 0;
+      let gate = 0;
+      for (let r = 0; r < repeats; r++) {
+        node += readNode(this.adc, node_V, this.noise).code;
+        gate += readGate(this.adc, gate_V, this.noise).code;
+      }
+      return { node, gate };
+    });
+  }
+
+  route(mask: number, flags: number): void {
+    this.routing = (this.routing & ~mask) | (flags & mask);
+  }
+
+  jigWrite(writes: ReadonlyArray<DacPair>): void {
+    for (const w of writes) this.jig_V[w.channel] = jigVoltage(w.channel, w.code);
   }
 
   safeState(): void {
     this.codes.fill(0);
+    this.jig_V.fill(0);
     this.twin.learnEnabled = false;
+  }
+
+  /**
+   * What the demux presents at `address` (node V, gate V): the jig's probes when routed; a
+   * clamped output node is the clamp's output now (it holds that node continuously).
+   * @param settle solve the free copy at the DACs' voltages first (once per scan: learning is frozen)
+   */
+  private analogAt(address: number, settle = true): [number, number] {
+    if (this.routing & ROUTE.adcFromJig) return [this.jig_V[JIG.nodeProbe], this.jig_V[JIG.gateProbe]];
+    const twin = this.twin;
+    if (settle) {
+      twin.selectSlot(this.slot());
+      const r = twin.measure(this.held_V(), this.outputs_V, this.nodes_V);
+      if (r.status !== 'converged') throw new BoardFault(`the free network did not settle for the ADC (${r.status})`);
+    }
+    const sel = decodeDemux(address, twin.network.nodeCount, twin.network.edgeCount);
+    const gate_V = twin.gates_V[sel.edge];
+    if (sel.copy === 'free') return [this.nodes_V[sel.node], gate_V];
+    const k = twin.outputNodes.indexOf(sel.node);
+    if (k < 0) return [twin.clampedVoltages_V[sel.node], gate_V];
+    this.labels_V[0] = this.label_V();
+    const out = new Float64Array(twin.outputNodes.length);
+    this.clampNow(this.outputs_V, this.labels_V, out);
+    return [out[k], gate_V];
+  }
+
+  /** The clamped outputs: from the jig, or the clamp circuit fed the free outputs (or the jig's stand-ins for them). */
+  private clampNow(freeOutputs_V: ArrayLike<number>, labels_V: ArrayLike<number>, out: Float64Array): void {
+    if (this.routing & ROUTE.clampedOutputsFromJig) {
+      for (let k = 0; k < out.length; k++) out[k] = this.jig_V[JIG.clampedOutput + k];
+      return;
+    }
+    let input = freeOutputs_V;
+    if (this.routing & ROUTE.clampInputFromJig) {
+      for (let k = 0; k < this.clampIn_V.length; k++) this.clampIn_V[k] = this.jig_V[JIG.clampInput + k];
+      input = this.clampIn_V;
+    }
+    this.clamp.clamp(input, labels_V, out);
   }
 
   /** The held nodes' voltages (inputs, then rails), from the DAC codes through the ×1/11 buffers. */

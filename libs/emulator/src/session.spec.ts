@@ -4,8 +4,12 @@
  * commands meanwhile; the fail-safe stops it when the host falls silent; a brown-out forgets
  * the schedule and the remembered answers.
  */
+import { outputNodes } from '@metatwin/contracts';
 import { planFromInput, type Experiment } from '@metatwin/experiments';
-import { decodeMessage, encodeMessage, type Command, type Reply } from '@metatwin/protocol';
+import { JIG, ROUTE, decodeMessage, encodeMessage, jigCode, type Command, type Reply } from '@metatwin/protocol';
+import { GATE_ADC, NODE_ADC, toCode } from '@metatwin/physics';
+import { PAPER_DAC, dacCode, dacVoltage, patchMap } from '@metatwin/supervisor';
+import { clampCircuit } from '@metatwin/clamping';
 import { EmulatedBoard } from './board';
 import { ControllerSession } from './session';
 
@@ -66,7 +70,7 @@ describe('emulated controller session', () => {
       { kind: 'stepsDone', firstStep: 8, count: 2 },
       { kind: 'scheduleDone', nextStep: 10, reason: 'finished' },
     ]);
-    for (const d of ORDER) {
+    for (const [k, d] of ORDER.entries()) {
       const [a, b] = DATAPOINTS[d];
       byHand.send({
         kind: 'dacWrite',
@@ -76,7 +80,7 @@ describe('emulated controller session', () => {
           { channel: 4, code: label(d) },
         ],
       });
-      expect(byHand.send({ kind: 'learnPulse', duration_us: 100 })).toEqual([{ kind: 'pulseDone', duration_us: 100 }]);
+      expect(byHand.send({ kind: 'learnPulse', duration_us: 100, run: 1, index: k })).toEqual([{ kind: 'pulseDone', duration_us: 100, applied: true }]);
     }
     expect(auto.board.twin.gates_V).toEqual(byHand.board.twin.gates_V);
   });
@@ -100,14 +104,75 @@ describe('emulated controller session', () => {
   it('a command sent again is answered from memory, not applied again; the same seq with other bytes is a new command', () => {
     const board = new EmulatedBoard(xor());
     const session = new ControllerSession(board);
-    const pulse = encodeMessage({ kind: 'learnPulse', duration_us: 100 }, 7);
+    const pulse = encodeMessage({ kind: 'learnPulse', duration_us: 100, run: 1, index: 0 }, 7);
     const first = session.receive(pulse, 0);
     const gates = Float64Array.from(board.twin.gates_V);
     expect(session.receive(pulse, 1)).toEqual(first);
     expect(board.twin.gates_V).toEqual(gates);
     expect(session.stats).toMatchObject({ applied: 1, repeated: 1 });
     // The same seq with other bytes is a new command (the host's counter wrapped).
-    session.receive(encodeMessage({ kind: 'learnPulse', duration_us: 200 }, 7), 2);
+    session.receive(encodeMessage({ kind: 'learnPulse', duration_us: 200, run: 1, index: 1 }, 7), 2);
     expect(session.stats.applied).toBe(2);
+  });
+
+  it("a run's pulse sent again under a new seq (a host that restarted) is answered, not applied again; another run's is applied", () => {
+    const board = new EmulatedBoard(xor());
+    const session = new ControllerSession(board);
+    const answer = (seq: number, run: number, index: number) =>
+      decodeMessage(session.receive(encodeMessage({ kind: 'learnPulse', duration_us: 100, run, index }, seq), seq)[0]).message;
+    for (let k = 0; k < 3; k++) expect(answer(k, 5, k)).toEqual({ kind: 'pulseDone', duration_us: 100, applied: true });
+    const gates = Float64Array.from(board.twin.gates_V);
+    expect(answer(10, 5, 1)).toEqual({ kind: 'pulseDone', duration_us: 100, applied: false });
+    expect(answer(11, 5, 2)).toEqual({ kind: 'pulseDone', duration_us: 100, applied: false });
+    expect(board.twin.gates_V).toEqual(gates);
+    expect(answer(12, 6, 0)).toEqual({ kind: 'pulseDone', duration_us: 100, applied: true });
+    expect(answer(13, 5, 3)).toEqual({ kind: 'pulseDone', duration_us: 100, applied: true });
+    expect(session.stats).toMatchObject({ applied: 5, repeated: 2 });
+  });
+
+  it('the jig stands in for a simulated clamp and a simulated network: what it drives is what the ADC reads', () => {
+    const board = new EmulatedBoard(xor());
+    const session = new ControllerSession(board);
+    let seq = 100;
+    const send = (c: Command) => decodeMessage(session.receive(encodeMessage(c, seq, 1), seq++)[0]).message;
+    // ADC from the jig's probes: 0.2 V on the node probe reads code round(0.2 / 1.76 mV); 5 V on the gate probe, round(5 / 39 mV).
+    expect(send({ kind: 'route', mask: ROUTE.adcFromJig, flags: ROUTE.adcFromJig })).toEqual({ kind: 'ack', command: 0x16 });
+    send({
+      kind: 'jigWrite',
+      writes: [
+        { channel: JIG.nodeProbe, code: jigCode(JIG.nodeProbe, 0.2) },
+        { channel: JIG.gateProbe, code: jigCode(JIG.gateProbe, 5) },
+      ],
+    });
+    const probe = send({ kind: 'adcScan', repeats: 2, addresses: [0, 31] });
+    const node = toCode(NODE_ADC, 0.2);
+    const gate = toCode(GATE_ADC, 5);
+    expect(probe).toEqual({
+      kind: 'adcScanCodes',
+      repeats: 2,
+      sums: [
+        { node: 2 * node, gate: 2 * gate },
+        { node: 2 * node, gate: 2 * gate },
+      ],
+    });
+    // The clamp fed O+ = 0.3 V (and O− = 0 V) from the jig holds the clamped outputs at its law's values, read at their demux addresses.
+    const exp = xor();
+    const [plus, minus] = outputNodes(exp);
+    send({ kind: 'route', mask: 7, flags: ROUTE.clampInputFromJig });
+    send({
+      kind: 'jigWrite',
+      writes: [
+        { channel: JIG.clampInput, code: jigCode(JIG.clampInput, 0.3) },
+        { channel: JIG.clampInput + 1, code: jigCode(JIG.clampInput + 1, 0) },
+      ],
+    });
+    const label = patchMap(exp)[4];
+    const code = dacCode(PAPER_DAC, label, 0.05);
+    send({ kind: 'dacWrite', writes: [{ channel: 4, code }] });
+    const expected = new Float64Array(2);
+    clampCircuit(exp.clamp).clamp([0.3, 0], [dacVoltage(PAPER_DAC, label, code)], expected);
+    const read = send({ kind: 'adcScan', repeats: 1, addresses: [16 + plus, 16 + minus] });
+    expect(read).toMatchObject({ kind: 'adcScanCodes', sums: [{ node: toCode(NODE_ADC, expected[0]) }, { node: toCode(NODE_ADC, expected[1]) }] });
+    expect(expected[0]).not.toBeCloseTo(0.3, 3); // the clamp moved it
   });
 });

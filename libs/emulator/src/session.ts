@@ -30,6 +30,8 @@ import { BoardFault, type Board } from './board';
 
 export const FIRMWARE = { major: 1, minor: 0 } as const;
 const REMEMBERED = 16;
+/** Runs whose last applied pulse the controller remembers. */
+const RUNS_REMEMBERED = 8;
 const STEPS_PER_TICK = 64;
 
 export interface SessionOptions {
@@ -48,6 +50,8 @@ export interface SessionStats {
   repeated: number;
   /** Times the fail-safe acted. */
   failSafes: number;
+  /** Learn-enable pulses applied (a pulse sent again is not counted twice). */
+  pulses: number;
 }
 
 interface Schedule {
@@ -57,11 +61,13 @@ interface Schedule {
 }
 
 export class ControllerSession {
-  readonly stats: SessionStats = { applied: 0, dropped: 0, repeated: 0, failSafes: 0 };
+  readonly stats: SessionStats = { applied: 0, dropped: 0, repeated: 0, failSafes: 0, pulses: 0 };
   private readonly version: number;
   private readonly failSafe_ms: number;
   private readonly answers = new Map<number, { crc: number; frames: Uint8Array[] }>();
   private readonly schedule: Schedule = { writeSets: new Map(), steps: [], running: null };
+  /** Per run (its hash): the number of the last pulse applied. */
+  private readonly pulsed = new Map<number, number>();
   private lastValid_ms: number | null = null;
   private safe = false;
   private started_ms: number | null = null;
@@ -157,9 +163,21 @@ export class ControllerSession {
           this.stats.applied++;
           this.board.dacWrite(c.writes);
           return ack();
-        case 'learnPulse':
+        case 'learnPulse': {
+          // A pulse of this run that was applied before (sent again after a host restarted) is not applied twice.
+          const last = this.pulsed.get(c.run);
+          if (last !== undefined && c.index <= last) {
+            this.stats.repeated++;
+            return reply({ kind: 'pulseDone', duration_us: c.duration_us, applied: false });
+          }
           this.stats.applied++;
-          return reply({ kind: 'pulseDone', duration_us: this.board.learnPulse(c.duration_us) });
+          this.stats.pulses++;
+          const duration_us = this.board.learnPulse(c.duration_us);
+          this.pulsed.delete(c.run);
+          this.pulsed.set(c.run, c.index);
+          if (this.pulsed.size > RUNS_REMEMBERED) this.pulsed.delete(this.pulsed.keys().next().value as number);
+          return reply({ kind: 'pulseDone', duration_us, applied: true });
+        }
         case 'potSet':
           this.stats.applied++;
           this.board.potSet(c.position);
@@ -171,6 +189,17 @@ export class ControllerSession {
         case 'adcRead':
           this.stats.applied++;
           return reply({ kind: 'adcCodes', samples: this.board.adcRead(c.repeats) });
+        case 'adcScan':
+          this.stats.applied++;
+          return reply({ kind: 'adcScanCodes', repeats: c.repeats, sums: this.board.adcScan(c.repeats, c.addresses) });
+        case 'route':
+          this.stats.applied++;
+          this.board.route(c.mask, c.flags);
+          return ack();
+        case 'jigWrite':
+          this.stats.applied++;
+          this.board.jigWrite(c.writes);
+          return ack();
         case 'scheduleWriteSet':
           this.stats.applied++;
           this.schedule.writeSets.set(c.index, c.writes);

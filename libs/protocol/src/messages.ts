@@ -11,6 +11,40 @@ import { decodeFrame, encodeFrame, PROTOCOL_VERSION, type Frame } from './frame'
 export const DAC_CHANNELS = 8;
 export const POT_POSITIONS = 128;
 export const DEMUX_ADDRESSES = 32;
+/**
+ * The test jig's 16-bit DAC channels, which stand in for a subsystem that is simulated
+ * (docs/protocol.md, "The test jig"): what each drives and its range (V).
+ */
+export const JIG_CHANNELS = [
+  { name: 'clamped output 0 (O^C from a simulated clamp)', min_V: -1, max_V: 1 },
+  { name: 'clamped output 1', min_V: -1, max_V: 1 },
+  { name: 'clamp input 0 (O from a simulated network)', min_V: -1, max_V: 1 },
+  { name: 'clamp input 1', min_V: -1, max_V: 1 },
+  { name: 'ADC node probe (a simulated node)', min_V: -1, max_V: 1 },
+  { name: 'ADC gate probe (a simulated gate)', min_V: 0, max_V: 10 },
+] as const;
+export const JIG = { clampedOutput: 0, clampInput: 2, nodeProbe: 4, gateProbe: 5 } as const;
+/** What a `route` bit switches from the board's own circuit to the jig. */
+export const ROUTE = { clampedOutputsFromJig: 1, clampInputFromJig: 2, adcFromJig: 4 } as const;
+const JIG_FULL = 0xffff;
+const ROUTE_BITS = ROUTE.clampedOutputsFromJig | ROUTE.clampInputFromJig | ROUTE.adcFromJig;
+/** Repeats per address of a scan (the sums fit 16 bits). */
+export const MAX_SCAN_REPEATS = 64;
+
+/** A jig channel's code for `volts` (clipped to its range). */
+export function jigCode(channel: number, volts: number): number {
+  const c = JIG_CHANNELS[channel];
+  if (c === undefined) throw new RangeError(`jig channel ${channel} does not exist (0..${JIG_CHANNELS.length - 1})`);
+  const code = Math.round(((volts - c.min_V) / (c.max_V - c.min_V)) * JIG_FULL);
+  return code < 0 ? 0 : code > JIG_FULL ? JIG_FULL : code;
+}
+
+/** The voltage a jig channel drives for `code`. */
+export function jigVoltage(channel: number, code: number): number {
+  const c = JIG_CHANNELS[channel];
+  if (c === undefined) throw new RangeError(`jig channel ${channel} does not exist (0..${JIG_CHANNELS.length - 1})`);
+  return c.min_V + (code / JIG_FULL) * (c.max_V - c.min_V);
+}
 
 export interface DacPair {
   readonly channel: number;
@@ -22,10 +56,20 @@ export type Command =
   | { readonly kind: 'heartbeat' }
   | { readonly kind: 'safeState' }
   | { readonly kind: 'dacWrite'; readonly writes: ReadonlyArray<DacPair> }
-  | { readonly kind: 'learnPulse'; readonly duration_us: number }
+  /**
+   * `run` and `index` name the pulse (a hash of the run's id, the pulse's number in the run): the
+   * controller applies a pulse of a run at most once, so a pulse sent again after a restart is
+   * answered and not applied twice.
+   */
+  | { readonly kind: 'learnPulse'; readonly duration_us: number; readonly run: number; readonly index: number }
   | { readonly kind: 'potSet'; readonly position: number }
   | { readonly kind: 'demuxSelect'; readonly address: number }
   | { readonly kind: 'adcRead'; readonly repeats: number }
+  /** Select each address in turn and read it `repeats` times: one command, so no other command comes between select and read. */
+  | { readonly kind: 'adcScan'; readonly repeats: number; readonly addresses: ReadonlyArray<number> }
+  /** Switch the `mask` bits of the routing (ROUTE) to `flags`: which circuits the jig stands in for. */
+  | { readonly kind: 'route'; readonly mask: number; readonly flags: number }
+  | { readonly kind: 'jigWrite'; readonly writes: ReadonlyArray<DacPair> }
   | { readonly kind: 'scheduleWriteSet'; readonly index: number; readonly writes: ReadonlyArray<DacPair> }
   | { readonly kind: 'scheduleSteps'; readonly firstStep: number; readonly pulse_us: number; readonly writeSets: ReadonlyArray<number> }
   | { readonly kind: 'scheduleRun'; readonly fromStep: number; readonly count: number; readonly reportEvery: number }
@@ -49,8 +93,11 @@ export type Reply =
       readonly maxPayload: number;
     }
   | { readonly kind: 'heartbeatAck'; readonly uptime_ms: number; readonly learnEnabled: boolean; readonly autonomous: boolean; readonly safe: boolean }
-  | { readonly kind: 'pulseDone'; readonly duration_us: number }
+  /** `applied` false: this pulse of the run was applied before, and was not again. */
+  | { readonly kind: 'pulseDone'; readonly duration_us: number; readonly applied: boolean }
   | { readonly kind: 'adcCodes'; readonly samples: ReadonlyArray<{ readonly nodeCode: number; readonly gateCode: number }> }
+  /** Per address, in the order asked: the sums of the node and gate codes over the repeats. */
+  | { readonly kind: 'adcScanCodes'; readonly repeats: number; readonly sums: ReadonlyArray<{ readonly node: number; readonly gate: number }> }
   | { readonly kind: 'stepsDone'; readonly firstStep: number; readonly count: number }
   | { readonly kind: 'scheduleDone'; readonly nextStep: number; readonly reason: ScheduleEndReason }
   | { readonly kind: 'error'; readonly command: number; readonly code: ErrorCode; readonly message: string };
@@ -68,6 +115,9 @@ export const TYPE_OF: Readonly<Record<MessageKind, number>> = {
   potSet: 0x12,
   demuxSelect: 0x13,
   adcRead: 0x14,
+  adcScan: 0x15,
+  route: 0x16,
+  jigWrite: 0x17,
   scheduleWriteSet: 0x20,
   scheduleSteps: 0x21,
   scheduleRun: 0x22,
@@ -77,6 +127,7 @@ export const TYPE_OF: Readonly<Record<MessageKind, number>> = {
   heartbeatAck: 0x82,
   pulseDone: 0x91,
   adcCodes: 0x94,
+  adcScanCodes: 0x95,
   stepsDone: 0xa2,
   scheduleDone: 0xa3,
   error: 0xff,
@@ -210,13 +261,26 @@ export function encodePayload(m: Message): Uint8Array {
       writePairs(w, m.writes);
       return w.done();
     case 'learnPulse':
-      return w.u32('duration_us', m.duration_us, 1).done();
+      return w.u32('duration_us', m.duration_us, 1).u32('run', m.run).u32('index', m.index).done();
     case 'potSet':
       return w.u8('position', m.position, 0, POT_POSITIONS - 1).done();
     case 'demuxSelect':
       return w.u8('address', m.address, 0, DEMUX_ADDRESSES - 1).done();
     case 'adcRead':
       return w.u8('repeats', m.repeats, 1).done();
+    case 'adcScan':
+      w.u8('repeats', m.repeats, 1, MAX_SCAN_REPEATS).u8('count', m.addresses.length, 1, DEMUX_ADDRESSES);
+      m.addresses.forEach((a, i) => w.u8(`addresses[${i}]`, a, 0, DEMUX_ADDRESSES - 1));
+      return w.done();
+    case 'route':
+      return w.u8('mask', m.mask, 0, ROUTE_BITS).u8('flags', m.flags, 0, m.mask).done();
+    case 'jigWrite':
+      w.u8('count', m.writes.length, 1, JIG_CHANNELS.length);
+      m.writes.forEach((p, i) => {
+        w.u8(`writes[${i}].channel`, p.channel, 0, JIG_CHANNELS.length - 1).u16(`writes[${i}].code`, p.code);
+        if (m.writes.findIndex((q) => q.channel === p.channel) !== i) throw new MessageError('bad-payload', `writes[${i}]: channel ${p.channel} written twice`);
+      });
+      return w.done();
     case 'scheduleWriteSet':
       w.u8('index', m.index);
       writePairs(w, m.writes);
@@ -245,7 +309,14 @@ export function encodePayload(m: Message): Uint8Array {
         .u8('state', (m.learnEnabled ? 1 : 0) | (m.autonomous ? 2 : 0) | (m.safe ? 4 : 0))
         .done();
     case 'pulseDone':
-      return w.u32('duration_us', m.duration_us).done();
+      return w
+        .u32('duration_us', m.duration_us)
+        .u8('applied', m.applied ? 1 : 0)
+        .done();
+    case 'adcScanCodes':
+      w.u8('repeats', m.repeats, 1, MAX_SCAN_REPEATS).u8('count', m.sums.length, 1, DEMUX_ADDRESSES);
+      m.sums.forEach((x, i) => w.u16(`sums[${i}].node`, x.node, 0, 255 * m.repeats).u16(`sums[${i}].gate`, x.gate, 0, 255 * m.repeats));
+      return w.done();
     case 'adcCodes':
       w.u8('count', m.samples.length, 1);
       m.samples.forEach((s, i) => w.u8(`samples[${i}].nodeCode`, s.nodeCode).u8(`samples[${i}].gateCode`, s.gateCode));
@@ -281,13 +352,26 @@ export function decodePayload(kind: MessageKind, payload: Uint8Array): Message {
       case 'dacWrite':
         return { kind, writes: readPairs(r) };
       case 'learnPulse':
-        return { kind, duration_us: r.u32('duration_us', 1) };
+        return { kind, duration_us: r.u32('duration_us', 1), run: r.u32('run'), index: r.u32('index') };
       case 'potSet':
         return { kind, position: r.u8('position', 0, POT_POSITIONS - 1) };
       case 'demuxSelect':
         return { kind, address: r.u8('address', 0, DEMUX_ADDRESSES - 1) };
       case 'adcRead':
         return { kind, repeats: r.u8('repeats', 1) };
+      case 'adcScan': {
+        const repeats = r.u8('repeats', 1, MAX_SCAN_REPEATS);
+        const n = r.u8('count', 1, DEMUX_ADDRESSES);
+        return { kind, repeats, addresses: Array.from({ length: n }, (_, i) => r.u8(`addresses[${i}]`, 0, DEMUX_ADDRESSES - 1)) };
+      }
+      case 'route': {
+        const mask = r.u8('mask', 0, ROUTE_BITS);
+        return { kind, mask, flags: r.u8('flags', 0, mask) };
+      }
+      case 'jigWrite': {
+        const n = r.u8('count', 1, JIG_CHANNELS.length);
+        return { kind, writes: Array.from({ length: n }, (_, i) => ({ channel: r.u8(`writes[${i}].channel`, 0, JIG_CHANNELS.length - 1), code: r.u16(`writes[${i}].code`) })) };
+      }
       case 'scheduleWriteSet':
         return { kind, index: r.u8('index'), writes: readPairs(r) };
       case 'scheduleSteps': {
@@ -317,7 +401,16 @@ export function decodePayload(kind: MessageKind, payload: Uint8Array): Message {
         return { kind, uptime_ms, learnEnabled: (state & 1) !== 0, autonomous: (state & 2) !== 0, safe: (state & 4) !== 0 };
       }
       case 'pulseDone':
-        return { kind, duration_us: r.u32('duration_us') };
+        return { kind, duration_us: r.u32('duration_us'), applied: r.u8('applied', 0, 1) === 1 };
+      case 'adcScanCodes': {
+        const repeats = r.u8('repeats', 1, MAX_SCAN_REPEATS);
+        const n = r.u8('count', 1, DEMUX_ADDRESSES);
+        return {
+          kind,
+          repeats,
+          sums: Array.from({ length: n }, (_, i) => ({ node: r.u16(`sums[${i}].node`, 0, 255 * repeats), gate: r.u16(`sums[${i}].gate`, 0, 255 * repeats) })),
+        };
+      }
       case 'adcCodes': {
         const n = r.u8('count', 1);
         return { kind, samples: Array.from({ length: n }, (_, i) => ({ nodeCode: r.u8(`samples[${i}].nodeCode`), gateCode: r.u8(`samples[${i}].gateCode`) })) };

@@ -79,7 +79,7 @@ describe('I/O-controller protocol v1', () => {
         1,
       ),
     ).toThrow('writes[1]: channel 1 written twice');
-    expect(() => encodeMessage({ kind: 'learnPulse', duration_us: 0.5 }, 1)).toThrow('learnPulse.duration_us must be an integer in 1..4294967295, got 0.5');
+    expect(() => encodeMessage({ kind: 'learnPulse', duration_us: 0.5, run: 1, index: 0 }, 1)).toThrow('learnPulse.duration_us must be an integer in 1..4294967295, got 0.5');
     expect(() => encodeMessage({ kind: 'heartbeat' }, 70_000)).toThrow('frame seq must be an integer in 0..65535, got 70000');
   });
 

@@ -27,7 +27,7 @@ import {
   type EdgePhysicsResult,
   type EdgePhysicsState,
 } from '@metatwin/edge-physics';
-import { SupervisorBridge, controllerLink, linkOptionsFrom, transportOf } from '@metatwin/bridges';
+import { BoardAccess, boardRefusal, ClampingBridge, EdgePhysicsBridge, MeasurementBridge, SupervisorBridge, controllerLink, linkOptionsFrom, transportOf } from '@metatwin/bridges';
 import { parseAdapterChoice } from '@metatwin/experiments';
 import {
   executeMeasurementCall,
@@ -107,14 +107,9 @@ function checkLinkEnv(env: Env): void {
   }
 }
 
-/** Subsystems whose hardware bridge is built (the others' follow the same seam). */
-const BRIDGED: ReadonlySet<Source> = new Set(['supervisor']);
-
 /** The choice itself, if this build has that adapter: a bridge names a controller it can reach. */
 function buildable(source: Source, choice: AdapterChoice): AdapterChoice {
   if (!choice.startsWith('bridge:')) return choice;
-  if (!BRIDGED.has(source))
-    throw new AdapterError(`${source}: adapter "${choice}" is a hardware bridge, and only the supervisor's is built yet (docs/protocol.md); use "sim" or "mirror"`);
   try {
     transportOf(choice.slice('bridge:'.length));
   } catch (err) {
@@ -125,20 +120,39 @@ function buildable(source: Source, choice: AdapterChoice): AdapterChoice {
 
 type PortOf = { supervisor: SupervisorPort; 'edge-physics': EdgePhysicsPort; clamping: ClampingPort; measurement: MeasurementPort };
 
-/** Build a subsystem's port for a run; a bridge's link takes its time-outs and retries from `env` (METATWIN_LINK_*). */
-export function bindPort<S extends Source>(source: S, exp: Experiment, adapter: AdapterChoice, env: Env = {}): Binding<PortOf[S]> {
+/**
+ * Build a subsystem's port for run `runId`; a bridge's link takes its time-outs and retries
+ * from `env` (METATWIN_LINK_*), and learns from the run's rig which other subsystems share its
+ * controller.
+ */
+export function bindPort<S extends Source>(source: S, exp: Experiment, adapter: AdapterChoice, env: Env = {}, runId = ''): Binding<PortOf[S]> {
   const mirror = buildable(source, adapter) === 'mirror';
-  const bridge = adapter.startsWith('bridge:') ? adapter.slice('bridge:'.length) : null;
+  const target = adapter.startsWith('bridge:') ? adapter.slice('bridge:'.length) : null;
+  /** A bridge built on the controller's link; what it cannot drive is named with the subsystem and its adapter. */
+  const bridged = <P>(build: (board: BoardAccess) => P): P => {
+    if (target === null) throw new AdapterError(`${source}: no controller`);
+    const refusal = boardRefusal(source, exp);
+    if (refusal !== null) throw new AdapterError(`${source}: adapter "${adapter}": ${refusal}`);
+    try {
+      // The rig as this service runs it: a pinned bridge counts as on its controller.
+      return build(new BoardAccess(controllerLink(target, linkOptionsFrom(env)), { ...exp, rig: { ...exp.rig, [source]: adapter } }, target, runId));
+    } catch (err) {
+      throw new AdapterError(`${source}: adapter "${adapter}": ${(err as Error).message}`);
+    }
+  };
   const port = ((): PortOf[Source] => {
     switch (source) {
       case 'supervisor':
-        if (bridge !== null) return new SupervisorBridge(controllerLink(bridge, linkOptionsFrom(env)), exp);
+        if (target !== null) return bridged((b) => new SupervisorBridge(b));
         return mirror ? new SupervisorMirror(exp) : new SupervisorSim(exp);
       case 'edge-physics':
+        if (target !== null) return bridged((b) => new EdgePhysicsBridge(b));
         return mirror ? new EdgePhysicsMirror(exp) : new EdgePhysicsSim(exp);
       case 'clamping':
+        if (target !== null) return bridged((b) => new ClampingBridge(b));
         return mirror ? new ClampingMirror(exp) : new ClampingSim(exp);
       case 'measurement':
+        if (target !== null) return bridged((b) => new MeasurementBridge(b));
         return mirror ? new MeasurementMirror() : new MeasurementSim(exp);
       default: {
         const never: never = source as never;
@@ -160,7 +174,7 @@ export interface HostConfig {
 const binder =
   <S extends Source>(source: S, env: Env) =>
   (created: Signal<'RunCreated'>): Binding<PortOf[S]> =>
-    bindPort(source, created.data.experiment, resolveAdapter(source, created.data.experiment.rig[source], env), env);
+    bindPort(source, created.data.experiment, resolveAdapter(source, created.data.experiment.rig[source], env), env, created.meta.runId);
 
 export function createSupervisorHost(config: HostConfig): SupervisorHost {
   const env = config.env ?? {};

@@ -121,9 +121,10 @@ describe('each subsystem on its mirror adapter, the others simulated', () => {
     expect(ofType(signals, 'RunCreated')[0].data.experiment.rig.measurement).toBe('sim');
   });
 
-  it('a hardware bridge not built yet, or one naming no controller, is refused with a clear reason', async () => {
-    await expect(runEmbedded(xor({ 'edge-physics': 'bridge:/dev/ttyACM0' }), { runId: 'bridge' })).rejects.toThrow(
-      'edge-physics: adapter "bridge:/dev/ttyACM0" is a hardware bridge, and only the supervisor\'s is built yet (docs/protocol.md); use "sim" or "mirror"',
+  it('a hardware bridge that cannot drive the experiment, or one naming no controller, is refused with a clear reason', async () => {
+    const ep: Experiment = { ...xor({ clamping: 'bridge:/dev/ttyACM0' }), clamp: { kind: 'differential-equilibrium-propagation', beta_S: 1e-4 } };
+    await expect(runEmbedded(ep, { runId: 'bridge' })).rejects.toThrow(
+      'clamping: adapter "bridge:/dev/ttyACM0": the clamp law "differential-equilibrium-propagation" injects currents; the board\'s clamp holds voltages',
     );
     await expect(runEmbedded(xor({ supervisor: 'bridge:ttyACM0' }), { runId: 'bridge' })).rejects.toThrow(
       'supervisor: adapter "bridge:ttyACM0": controller "ttyACM0": expected tcp://host:port or a serial device path such as /dev/ttyACM0 (optionally /dev/ttyACM0@115200)',

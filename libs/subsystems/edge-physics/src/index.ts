@@ -14,5 +14,5 @@ export {
 } from './port';
 export { edgePhysicsDecider, type EdgePhysicsState, type InFlight } from './decider';
 export { EdgePhysicsSim } from './sim/edge-physics-sim';
-export { twinOf } from './sim/twin-of-experiment';
+export { networkOf, twinOf } from './sim/twin-of-experiment';
 export { EdgePhysicsMirror, type EdgePhysicsCommandRecord } from './mirror/edge-physics-mirror';

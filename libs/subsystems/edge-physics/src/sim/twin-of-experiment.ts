@@ -9,7 +9,7 @@ import { networkFromEdges, rngStreams, squareLattice, type Level1Params, type Ne
 import { learningOffsets, mismatchedTransistors } from '../imperfections';
 import { TwinNetwork } from '../twin';
 
-function networkOf(spec: NetworkSpec): Network {
+export function networkOf(spec: NetworkSpec): Network {
   return spec.kind === 'lattice'
     ? squareLattice(spec.rows, spec.cols, spec.periodic)
     : networkFromEdges(
