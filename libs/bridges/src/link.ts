@@ -10,6 +10,7 @@
  * again, and sends the command in flight again — with the same seq, so a command the
  * controller applied just before the cut is not applied twice. `request` waits through it.
  */
+import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { SlipDecoder, SlipEncoder } from '@serialport/parser-slip-encoder';
@@ -70,6 +71,8 @@ export class ControllerLink {
   private readonly queue: Pending[] = [];
   private current: Pending | null = null;
   private seq = 0;
+  /** This link's session (kept across reconnects): a new one tells the controller that earlier seqs are not ours. */
+  private readonly session = randomInt(0, 0x1_0000_0000);
   private stream: Duplex | null = null;
   private encoder: SlipEncoder | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -194,8 +197,8 @@ export class ControllerLink {
     const greeting = new Promise<void>((resolve, reject) => {
       this.greetingFailed = reject;
       const hello: Pending = {
-        command: { kind: 'hello', protocol: PROTOCOL_VERSION },
-        frame: encodeMessage({ kind: 'hello', protocol: PROTOCOL_VERSION }, this.seq),
+        command: { kind: 'hello', protocol: PROTOCOL_VERSION, session: this.session },
+        frame: encodeMessage({ kind: 'hello', protocol: PROTOCOL_VERSION, session: this.session }, this.seq),
         seq: this.seq,
         resolve: (reply) => {
           if (reply.kind === 'version') {

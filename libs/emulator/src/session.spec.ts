@@ -115,6 +115,21 @@ describe('emulated controller session', () => {
     expect(session.stats.applied).toBe(2);
   });
 
+  it('a hello from another session (a restarted host) forgets the answers remembered for the old one; the same session keeps them', () => {
+    const board = new EmulatedBoard(xor());
+    const session = new ControllerSession(board);
+    const write = (code: number) => encodeMessage({ kind: 'dacWrite', writes: [{ channel: 0, code }] }, 1);
+    session.receive(encodeMessage({ kind: 'hello', protocol: 1, session: 7 }, 0), 0);
+    session.receive(write(10), 1);
+    session.receive(write(20), 2); // another seq 1 later: new bytes, applied
+    session.receive(encodeMessage({ kind: 'hello', protocol: 1, session: 7 }, 0), 3); // a reconnect: the same session
+    session.receive(write(20), 4); // the same seq and bytes: answered from memory
+    expect(session.stats).toMatchObject({ applied: 2, repeated: 2 }); // hello is not counted as applied
+    session.receive(encodeMessage({ kind: 'hello', protocol: 1, session: 8 }, 0), 5); // a restarted host
+    session.receive(write(20), 6); // its own seq 1: applied, not taken for the old host's
+    expect(session.stats).toMatchObject({ applied: 3, repeated: 2 });
+  });
+
   it("a run's pulse sent again under a new seq (a host that restarted) is answered, not applied again; another run's is applied", () => {
     const board = new EmulatedBoard(xor());
     const session = new ControllerSession(board);
@@ -127,7 +142,7 @@ describe('emulated controller session', () => {
     expect(board.twin.gates_V).toEqual(gates);
     expect(answer(12, 6, 0)).toEqual({ kind: 'pulseDone', duration_us: 100, applied: true });
     expect(answer(13, 5, 3)).toEqual({ kind: 'pulseDone', duration_us: 100, applied: true });
-    expect(session.stats).toMatchObject({ applied: 5, repeated: 2 });
+    expect(session.stats).toMatchObject({ applied: 5, repeated: 2, pulses: 5 });
   });
 
   it('the jig stands in for a simulated clamp and a simulated network: what it drives is what the ADC reads', () => {

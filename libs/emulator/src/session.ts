@@ -7,8 +7,9 @@
  * - Frames that fail the size, length or CRC check are dropped unanswered (the host retries).
  * - The answers to the last 16 commands are remembered: a command sent again (same seq, same
  *   bytes) gets the same answer and is not applied again — also when it comes on a new
- *   connection, as a host sends its command in flight again after the link was cut. The
- *   controller has one host (as a serial line has one end).
+ *   connection, as a host sends its command in flight again after the link was cut. A hello
+ *   from another session (a restarted host) clears them. The controller has one host (as a
+ *   serial line has one end).
  * - No valid frame for `failSafe_ms`: learn-enable off, DACs held, a schedule stopped.
  */
 import {
@@ -69,6 +70,7 @@ export class ControllerSession {
   /** Per run (its hash): the number of the last pulse applied. */
   private readonly pulsed = new Map<number, number>();
   private lastValid_ms: number | null = null;
+  private session: number | null = null;
   private safe = false;
   private started_ms: number | null = null;
 
@@ -135,6 +137,11 @@ export class ControllerSession {
     try {
       switch (c.kind) {
         case 'hello':
+          // Another host process: the answers remembered were to its predecessor's seqs, not to its.
+          if (c.session !== this.session) {
+            this.answers.clear();
+            this.session = c.session;
+          }
           return reply({
             kind: 'version',
             protocol: Math.min(c.protocol, this.version),

@@ -52,7 +52,8 @@ export interface DacPair {
 }
 
 export type Command =
-  | { readonly kind: 'hello'; readonly protocol: number }
+  /** `session` names the host process: a new one (a restarted host) makes the controller forget its remembered answers. */
+  | { readonly kind: 'hello'; readonly protocol: number; readonly session: number }
   | { readonly kind: 'heartbeat' }
   | { readonly kind: 'safeState' }
   | { readonly kind: 'dacWrite'; readonly writes: ReadonlyArray<DacPair> }
@@ -252,7 +253,7 @@ export function encodePayload(m: Message): Uint8Array {
   const w = new Writer(m.kind);
   switch (m.kind) {
     case 'hello':
-      return w.u8('protocol', m.protocol, 1).done();
+      return w.u8('protocol', m.protocol, 1).u32('session', m.session).done();
     case 'heartbeat':
     case 'safeState':
     case 'scheduleStop':
@@ -344,7 +345,7 @@ export function decodePayload(kind: MessageKind, payload: Uint8Array): Message {
   const m = ((): Message => {
     switch (kind) {
       case 'hello':
-        return { kind, protocol: r.u8('protocol', 1) };
+        return { kind, protocol: r.u8('protocol', 1), session: r.u32('session') };
       case 'heartbeat':
       case 'safeState':
       case 'scheduleStop':

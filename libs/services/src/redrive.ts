@@ -54,9 +54,10 @@ export function redriveEdge(logged: ReadonlyArray<Signal>, options: RedriveOptio
   const runId = created.meta.runId;
   const answers = new Map<string, Signal<'ClampOutputSet'>>();
   for (const s of logged) if (s.type === 'ClampOutputSet' && s.meta.source === 'clamping') answers.set(`${s.data.step}:${s.data.substep}`, s);
+  // A subsystem that ran on its hardware bridge is re-driven in its twin: a replay never drives the board.
   const pin = (source: 'edge-physics' | 'clamping'): Record<string, string> => {
     const adapter = loggedAdapter(logged, source);
-    return adapter === undefined ? {} : { [ADAPTER_ENV[source]]: adapter };
+    return adapter === undefined ? {} : { [ADAPTER_ENV[source]]: adapter.startsWith('bridge:') ? 'sim' : adapter };
   };
   let fromLog = 0;
   let reconstructed = 0;
