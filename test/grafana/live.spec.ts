@@ -1,7 +1,8 @@
 /**
  * Every dashboard query against a real run: a private nats-server and influxd, the four
- * services as OS processes writing their health to InfluxDB, and a distributed XOR run from
- * the CLI with --influx projecting into it. Each template variable's query, then each panel
+ * services as OS processes writing their health to InfluxDB — the supervisor pinned to its
+ * hardware bridge, a board emulator on TCP, so its controller link's statistics are there
+ * too — and a distributed XOR run from the CLI with --influx projecting into it. Each template variable's query, then each panel
  * target (interpolated as Grafana's InfluxDB data source would) must return rows, once over a
  * wide window and once zoomed to the run as a person looking at it would.
  */
@@ -9,6 +10,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SOURCES } from '@metatwin/contracts';
+import { BoardEmulator, EmulatedBoard } from '@metatwin/emulator';
+import { planFromInput } from '@metatwin/experiments';
+import { MEASUREMENTS } from '@metatwin/projection';
+import { runEmbedded } from '@metatwin/services';
 import { startInflux, startNats, startServices, stopServices, type InfluxServer, type NatsServer, type ServiceProcess } from '@metatwin/test-support';
 import {
   interpolate,
@@ -63,6 +68,11 @@ describe('dashboards on a real distributed run', () => {
   let nats: NatsServer | undefined;
   let influx: InfluxServer | undefined;
   let services: ServiceProcess[] = [];
+  /** The supervisor's controller: the board emulator over TCP. */
+  let emulator: BoardEmulator | undefined;
+  let controller: string;
+  /** The run's final gates, and the all-simulated run's. */
+  let gates: { distributed: number[]; simulated: number[] };
   let urls: StackUrls;
   let info: RunInfo;
   let t0: number;
@@ -75,7 +85,11 @@ describe('dashboards on a real distributed run', () => {
     nats = await startNats();
     influx = await startInflux();
     urls = { natsUrl: nats.url, influxUrl: influx.url };
-    services = await startServices(urls);
+    const plan = planFromInput({ preset: 'xor' }, { steps: STEPS }, { readText: () => '' });
+    if (plan.kind !== 'run') throw new Error('xor is not a run');
+    emulator = new BoardEmulator(new EmulatedBoard(plan.experiment));
+    controller = `tcp://127.0.0.1:${await emulator.listenTcp()}`;
+    services = await startServices({ ...urls, extra: { supervisor: { METATWIN_SUPERVISOR: `bridge:${controller}` } } });
     const out = mkdtempSync(join(tmpdir(), 'metatwin-grafana-'));
     const args = ['run', 'xor', '--steps', String(STEPS), '--bus', nats.url, '--influx', influx.url, '--no-report', '--out', out];
     const cli = await runCli(args, urls, 120_000);
@@ -85,6 +99,7 @@ describe('dashboards on a real distributed run', () => {
       );
     const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as { run: string; final: { gates_V: number[] } };
     settleDeadline = Date.now() + SETTLE_MS;
+    gates = { distributed: result.final.gates_V, simulated: (await runEmbedded(plan.experiment, { runId: 'grafana-reference' })).final.gates_V };
 
     // The projection is asynchronous: wait for the run's last lifecycle point.
     const lifecycle = `SELECT "status" FROM "run" WHERE "run" = '${result.run}'`;
@@ -108,6 +123,7 @@ describe('dashboards on a real distributed run', () => {
     await stopServices(services);
     await influx?.stop();
     await nats?.stop();
+    await emulator?.close();
   });
 
   /** Grafana's choice for each variable in this test: the run's own experiment and id, the first datapoint, every service ("All"). */
@@ -122,6 +138,7 @@ describe('dashboards on a real distributed run', () => {
       case 'datapoint':
         return values.slice(0, 1);
       case 'service':
+      case 'controller':
         return values;
       default:
         throw new Error(`dashboard ${dashboard.uid}: variable $${name} has no rule in live.spec.ts`);
@@ -191,6 +208,35 @@ describe('dashboards on a real distributed run', () => {
   it('every service reports its health', async () => {
     const series = await rowsEventually(urls.influxUrl, 'SHOW TAG VALUES FROM "service" WITH KEY = "service"', settleDeadline);
     expect(tagValues(series)).toEqual(expect.arrayContaining([...SOURCES]));
+  });
+
+  it('the run with the supervisor on its bridge ends with the gates of the all-simulated run', () => {
+    expect(gates.distributed).toHaveLength(info.edges);
+    expect(gates.distributed).toEqual(gates.simulated);
+  });
+
+  it("Hardware link shows the supervisor's link to the emulator: up, frames both ways, none refused", async () => {
+    const file = dashboards.find((d) => d.json.uid === 'metatwin-hardware-link');
+    if (!file) throw new Error('no hardware link dashboard');
+    const values = await select(file.json);
+    expect(values.service).toEqual(['supervisor']);
+    expect(values.controller).toEqual([controller]);
+    const last = await influxQuery(
+      urls.influxUrl,
+      `SELECT last("state_name") AS "state", last("framesSent") AS "sent", last("framesReceived") AS "received", last("badFrames") AS "bad", last("answered") AS "answered" FROM "${MEASUREMENTS.controllerLink}" WHERE "service" = 'supervisor' AND "controller" = '${controller}'`,
+    );
+    expect(last).toHaveLength(1);
+    const row = Object.fromEntries(last[0].columns.map((c, i) => [c, last[0].values[0][i]]));
+    // Two commands per training step (DAC write, pulse), each answered.
+    expect(row).toMatchObject({ state: 'up', bad: 0 });
+    expect(row.sent).toBeGreaterThanOrEqual(2 * STEPS);
+    expect(row.received).toBeGreaterThanOrEqual(row.answered as number);
+    expect(row.answered).toBeGreaterThanOrEqual(2 * STEPS);
+    const rates = panelTargets(file.json).find(({ panel }) => panel.title === 'Frame rate');
+    if (!rates) throw new Error('Hardware link has no Frame rate panel');
+    const series = await influxQuery(urls.influxUrl, interpolate(rates.target.query ?? '', file.json, zoomed(file.json, values)));
+    const peak = Math.max(...series.flatMap((s) => s.values.map((r) => Number(r[s.columns.indexOf('sent')]))));
+    expect(peak).toBeGreaterThan(0);
   });
 
   it('Training shows every error mode the run wrote, and a truth-table row per datapoint', async () => {

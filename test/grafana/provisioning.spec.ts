@@ -59,7 +59,9 @@ const dashboardProviderFiles = yamlFiles.filter((f) => f.startsWith(join(PROVISI
 const datasources: DatasourceDef[] = datasourceFiles.flatMap((f) => readYaml<{ datasources?: DatasourceDef[] }>(f).datasources ?? []);
 const providers: ProviderDef[] = dashboardProviderFiles.flatMap((f) => readYaml<{ providers?: ProviderDef[] }>(f).providers ?? []);
 const dashboards: DashboardFile[] = loadDashboards();
-const RUN_LEVEL = Object.values(MEASUREMENTS).filter((m) => m !== MEASUREMENTS.service && m !== MEASUREMENTS.projector) as string[];
+/** Measurements about the processes, stamped with wall-clock time: not a run's. */
+const WALL_CLOCK: readonly string[] = [MEASUREMENTS.service, MEASUREMENTS.projector, MEASUREMENTS.controllerLink];
+const RUN_LEVEL = Object.values(MEASUREMENTS).filter((m) => !WALL_CLOCK.includes(m)) as string[];
 
 /** The grafana service's bind mounts as [host path (absolute), container path]. */
 function grafanaMounts(): Array<[string, string]> {
@@ -132,9 +134,9 @@ describe('provisioning YAML', () => {
 });
 
 describe('dashboards', () => {
-  it('are the four dashboards, each with a unique uid and title', () => {
+  it('are the five dashboards, each with a unique uid and title', () => {
     expect(existsSync(DASHBOARD_DIR)).toBe(true);
-    expect(dashboards.map((d) => d.json.title).sort()).toEqual(['Hardware signals', 'Network', 'Services', 'Training']);
+    expect(dashboards.map((d) => d.json.title).sort()).toEqual(['Hardware link', 'Hardware signals', 'Network', 'Services', 'Training']);
     const uids = dashboards.map((d) => d.json.uid);
     const titles = dashboards.map((d) => d.json.title);
     for (const { file, json } of dashboards) {
@@ -195,6 +197,31 @@ describe('dashboards', () => {
       expect([file, byName.get('run')]).toEqual([file, 'SHOW TAG VALUES FROM "run" WITH KEY = "run" WHERE "experiment" =~ /^$experiment$/']);
       expect([file, byName.get('datapoint')]).toEqual([file, 'SHOW TAG VALUES FROM "output" WITH KEY = "datapoint" WHERE "run" =~ /^$run$/']);
     }
+  });
+
+  it('Hardware link reads controller links per service and controller, its counters as per-second rates', () => {
+    const file = dashboards.find((d) => d.json.title === 'Hardware link');
+    if (!file) throw new Error('no Hardware link dashboard');
+    expect(variables(file.json).map((v) => [v.name, variableQuery(v)])).toEqual([
+      ['service', 'SHOW TAG VALUES FROM "controller_link" WITH KEY = "service"'],
+      ['controller', 'SHOW TAG VALUES FROM "controller_link" WITH KEY = "controller" WHERE "service" =~ /^$service$/'],
+    ]);
+    const targets = panelTargets(file.json);
+    const rates = targets.filter(({ target }) => /derivative\(/.test(target.query ?? ''));
+    expect(rates.length).toBeGreaterThan(0);
+    for (const { panel, target } of targets) {
+      const where = `${file.file} panel ${JSON.stringify(panel.title)} target ${target.refId}`;
+      const query = target.query ?? '';
+      expect([where, measurementsOf(query)]).toEqual([where, [MEASUREMENTS.controllerLink]]);
+      // One series per link: a process's cumulative counters are never summed with another's.
+      expect([where, /GROUP BY (time\(\$__interval\), )?"service", "controller"/.test(query)]).toEqual([where, true]);
+      // Counters start again at 0 when a service restarts: only non-negative per-second rates.
+      for (const m of query.matchAll(/(\w*)derivative\(([^)]*\))[^)]*\)/g)) expect([where, m[1], m[0].endsWith(', 1s)')]).toEqual([where, 'non_negative_', true]);
+    }
+    for (const field of ['framesSent', 'framesReceived', 'badFrames', 'retries'])
+      expect([field, rates.some(({ target }) => (target.query ?? '').includes(`non_negative_derivative(last("${field}"), 1s)`))]).toEqual([field, true]);
+    for (const field of ['badFrames', 'retries', 'reconnects', 'rtt_ms', 'rttMean_ms', 'rttMax_ms', 'state', 'state_name'])
+      expect([field, targets.some(({ target }) => (target.query ?? '').includes(`("${field}")`))]).toEqual([field, true]);
   });
 
   it.each(dashboards.map((d) => [d.file, d] as const))('%s: every query uses defined variables only, as regex matches, over schema measurements', (file, { json }) => {

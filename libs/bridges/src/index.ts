@@ -1,5 +1,5 @@
 export { ControllerLink, LinkClosedError, type LinkOptions, type LinkState, type LinkStats, type Unsolicited, type VersionReply } from './link';
-export { LINK_ENV, closeControllerLinks, controllerLink, linkOptionsFrom, onControllerState } from './links';
+export { LINK_ENV, closeControllerLinks, controllerLink, controllerLinks, linkOptionsFrom, onControllerState } from './links';
 export { BoardAccess, ControllerError, boardRefusal, expectReply, runTag } from './board-access';
 export { ClampingBridge } from './clamping-bridge';
 export { EdgePhysicsBridge } from './edge-physics-bridge';

@@ -20,6 +20,11 @@ export function controllerLink(target: string, options: LinkOptions = {}): Contr
   return link;
 }
 
+/** This process's controller links, one per target, in the order they were opened (for its health reports). */
+export function controllerLinks(): ReadonlyArray<{ readonly target: string; readonly link: ControllerLink }> {
+  return [...links].map(([target, link]) => ({ target, link }));
+}
+
 /** Every controller link's state changes (up, down with the reason, …): a run frozen on a lost link says so. */
 export function onControllerState(listener: StateListener): () => void {
   listeners.add(listener);

@@ -52,6 +52,8 @@ export const MEASUREMENTS = {
   adc: 'adc',
   /** Service health, wall-clock time. tags: service. fields: handled (messages, cumulative), rate_per_s, latency_mean_ms, latency_max_ms (handler time since the previous point), dead_letters, nats_reconnects, recorded (signals appended to the log). */
   service: 'service',
+  /** A service's links to hardware I/O controllers (its bridges), wall-clock time, with its health. tags: service, controller (the target: tcp://host:port or a serial device). fields: state (1 up, 0 otherwise), state_name ("connecting"|"up"|"down"|"closed"), framesSent, framesReceived, badFrames (refused on CRC, size or length), retries, stale, reconnects, answered (cumulative over the link's life), rtt_ms (last answered command), rttMean_ms, rttMax_ms. */
+  controllerLink: 'controller_link',
   /** The projector's own progress, wall-clock time. tags: projector. fields: stream_seq (last event-log message projected), points (cumulative), pending (points buffered). */
   projector: 'projector',
 } as const;

@@ -7,7 +7,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { LogBus } from '@metatwin/bus';
 import { CONTRACT_VERSION, PRESENCE_EVERY_MS, PRESENCE_MISSING_AFTER_MS, SOURCES, SUBJECTS, type Signal, type Source } from '@metatwin/contracts';
-import { closeControllerLinks, onControllerState } from '@metatwin/bridges';
+import { closeControllerLinks, controllerLinks, onControllerState } from '@metatwin/bridges';
 import { JetStreamEventLog } from '@metatwin/eventlog';
 import type { NatsConnection } from 'nats';
 import { InfluxSink, LogProjector } from '@metatwin/influx';
@@ -15,6 +15,7 @@ import { MEASUREMENTS, type Point } from '@metatwin/projection';
 import { assertPinnedBuildable, catalogueEnd, createHost, readRunSignals, readRunTail, recoverRun, runEntry, type AnyHost, type SupervisorHost } from '@metatwin/services';
 import { withMissing } from '@metatwin/supervisor';
 import type { ServiceConfig } from './config';
+import { controllerLinkPoints } from './link-health';
 
 export const SERVICE_NAME = Symbol('SERVICE_NAME');
 export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');
@@ -169,6 +170,8 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
           time_us: now * 1000,
         },
       ];
+      // Its bridges' links to their controllers (none unless a subsystem is pinned to one).
+      points.push(...controllerLinkPoints(this.service, controllerLinks(), now * 1000));
       if (this.projector && this.sink)
         points.push({
           measurement: MEASUREMENTS.projector,
@@ -365,11 +368,17 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
         this.logger.warn(`run ${runId} not resumed: ${(err as Error).message}`);
         continue;
       }
-      const { resumeFrom, mismatchedSteps, redrivenFrom } = recovered;
+      const { resumeFrom, mismatchedSteps, redrivenFrom, onHardware } = recovered;
       if (mismatchedSteps > 0) this.logger.warn(`run ${runId}: ${mismatchedSteps} re-driven snapshot(s) differ from the logged ones`);
       host.announce(runId, 'ServiceStarted', { service: this.service, resumeFrom });
       if (host.source === 'supervisor') (host as SupervisorHost).command(runId, { type: 'Pump' });
-      const from = redrivenFrom === undefined ? '' : redrivenFrom < 0 ? ' (re-driven from the start)' : ` (re-driven from the snapshot after step ${redrivenFrom})`;
+      const from = onHardware
+        ? ' (the board taken up as it is: nothing re-driven)'
+        : redrivenFrom === undefined
+          ? ''
+          : redrivenFrom < 0
+            ? ' (re-driven from the start)'
+            : ` (re-driven from the snapshot after step ${redrivenFrom})`;
       this.logger.log(`resumed run ${runId} from step ${resumeFrom}${from}`);
     }
   }
