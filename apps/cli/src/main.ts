@@ -1,5 +1,6 @@
 import { closeControllerLinks } from '@metatwin/bridges';
 import { attachCommand, cancelCommand, resultCommand, resumeCommand } from './commands/control';
+import { compareCommand } from './commands/compare';
 import { emulateCommand } from './commands/emulate';
 import { influxCommand } from './commands/influx';
 import { pruneCommand } from './commands/prune';
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, Command> = {
   solve: solveCommand,
   up: upCommand,
   emulate: emulateCommand,
+  compare: compareCommand,
   influx: influxCommand,
   result: resultCommand,
   attach: attachCommand,

@@ -43,6 +43,10 @@ Usage:
                                     a pseudo-terminal (socat), with a hidden chip (mismatch
                                     10 mV / 0.5 % by default) and injected frame faults;
                                     pulses last their time as on the board (--fast: at once)
+  metatwin compare <run> [--log DIR|nats://…] [--json]
+                                    a recorded (hardware) run's ADC readings against its twin
+                                    re-driven on the run's recorded inputs: residuals in ADC
+                                    codes per measured signal and test step, and the noise floor
   metatwin help                     this text
 
 solve reads {"nodes", "edges", "gates", "fixed", "transistor"} (see README) and prints

@@ -107,9 +107,19 @@ function checkLinkEnv(env: Env): void {
   }
 }
 
+/** Whether an adapter puts its subsystem on hardware (a bridge to an I/O controller). */
+export function isBridge(adapter: AdapterChoice | undefined): boolean {
+  return adapter !== undefined && adapter.startsWith('bridge:');
+}
+
+/** The adapter a replay re-drives a subsystem on: a bridged one in its twin (sim), never on the board. */
+export function replayAdapter(adapter: AdapterChoice): AdapterChoice {
+  return isBridge(adapter) ? 'sim' : adapter;
+}
+
 /** The choice itself, if this build has that adapter: a bridge names a controller it can reach. */
 function buildable(source: Source, choice: AdapterChoice): AdapterChoice {
-  if (!choice.startsWith('bridge:')) return choice;
+  if (!isBridge(choice)) return choice;
   try {
     transportOf(choice.slice('bridge:'.length));
   } catch (err) {
@@ -127,7 +137,7 @@ type PortOf = { supervisor: SupervisorPort; 'edge-physics': EdgePhysicsPort; cla
  */
 export function bindPort<S extends Source>(source: S, exp: Experiment, adapter: AdapterChoice, env: Env = {}, runId = ''): Binding<PortOf[S]> {
   const mirror = buildable(source, adapter) === 'mirror';
-  const target = adapter.startsWith('bridge:') ? adapter.slice('bridge:'.length) : null;
+  const target = isBridge(adapter) ? adapter.slice('bridge:'.length) : null;
   /** A bridge built on the controller's link; what it cannot drive is named with the subsystem and its adapter. */
   const bridged = <P>(build: (board: BoardAccess) => P): P => {
     if (target === null) throw new AdapterError(`${source}: no controller`);

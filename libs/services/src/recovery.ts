@@ -9,7 +9,7 @@
 import { decodeFloat64, unreadableRun, type Signal } from '@metatwin/contracts';
 import type { EdgePhysicsState } from '@metatwin/edge-physics';
 import { resumeSupervisor } from '@metatwin/supervisor';
-import type { AnyHost, ClampingHost, EdgePhysicsHost, MeasurementHost, SupervisorHost } from './factory';
+import { isBridge, type AnyHost, type ClampingHost, type EdgePhysicsHost, type MeasurementHost, type SupervisorHost } from './factory';
 import { redriveEdge } from './redrive';
 
 export interface Recovered {
@@ -83,7 +83,7 @@ function recoverEdge(host: EdgePhysicsHost, created: Signal<'RunCreated'>, logge
   }
   // The service's own adapter (bound as it is pinned): a network on hardware is taken up as it is, not re-driven.
   host.restore(created, logged, lastSeq);
-  if (host.adapterOf(created.meta.runId)?.startsWith('bridge:')) return takeUpHardware(host, created.meta.runId, lastApplied, lastSnapshot);
+  if (isBridge(host.adapterOf(created.meta.runId))) return takeUpHardware(host, created.meta.runId, lastApplied, lastSnapshot);
   let mismatchedSteps = 0;
   const redriven = redriveEdge(logged, {
     lastStep: lastApplied,

@@ -13,10 +13,10 @@
  * wanted, its decider's state is folded from the supervisor's signals before it (no physics),
  * and only the steps after it are re-driven.
  */
-import { CONTRACT_VERSION, decodeFloat64, unreadableRun, type AdapterChoice, type Signal } from '@metatwin/contracts';
+import { CONTRACT_VERSION, decodeFloat64, unreadableRun, type AdapterChoice, type Experiment, type Signal } from '@metatwin/contracts';
 import { edgePhysicsDecider, type EdgePhysicsState } from '@metatwin/edge-physics';
 import { RunAssembler } from './assemble';
-import { ADAPTER_ENV, createClampingHost, createEdgePhysicsHost, type EdgePhysicsHost } from './factory';
+import { ADAPTER_ENV, replayAdapter, createClampingHost, createEdgePhysicsHost, type EdgePhysicsHost } from './factory';
 
 export interface RedriveOptions {
   /** Stop at the first step or test marker beyond this step (the last step a dead process applied). */
@@ -27,6 +27,10 @@ export interface RedriveOptions {
   readonly onGates?: (signal: Signal<'GatesEvolved'>) => void;
   /** Each re-driven snapshot, as the edge emits it. */
   readonly onSnapshot?: (signal: Signal<'StateSnapshot'>) => void;
+  /** Each re-driven test reading (every free node and gate at a test datapoint). */
+  readonly onNodes?: (signal: Signal<'NodesSettled'>) => void;
+  /** The re-driven twin's experiment from the recorded one (a calibrated chip); default: as recorded. */
+  readonly twin?: (recorded: Experiment) => Experiment;
 }
 
 export interface Redriven {
@@ -57,7 +61,7 @@ export function redriveEdge(logged: ReadonlyArray<Signal>, options: RedriveOptio
   // A subsystem that ran on its hardware bridge is re-driven in its twin: a replay never drives the board.
   const pin = (source: 'edge-physics' | 'clamping'): Record<string, string> => {
     const adapter = loggedAdapter(logged, source);
-    return adapter === undefined ? {} : { [ADAPTER_ENV[source]]: adapter.startsWith('bridge:') ? 'sim' : adapter };
+    return adapter === undefined ? {} : { [ADAPTER_ENV[source]]: replayAdapter(adapter) };
   };
   let fromLog = 0;
   let reconstructed = 0;
@@ -81,10 +85,15 @@ export function redriveEdge(logged: ReadonlyArray<Signal>, options: RedriveOptio
         } else clamp.handle(s);
       } else if (s.type === 'GatesEvolved') options.onGates?.(s);
       else if (s.type === 'StateSnapshot') options.onSnapshot?.(s);
+      else if (s.type === 'NodesSettled') options.onNodes?.(s);
     },
   });
   // The supervisor's own order (its sequence numbers), not the log's merge by time.
-  const supervisor = logged.filter((s) => s.meta.source === 'supervisor').sort((a, b) => a.meta.seq - b.meta.seq);
+  const twin = options.twin;
+  const supervisor = logged
+    .filter((s) => s.meta.source === 'supervisor')
+    .sort((a, b) => a.meta.seq - b.meta.seq)
+    .map((s): Signal => (twin && s.type === 'RunCreated' ? { ...s, data: { ...s.data, experiment: twin(s.data.experiment) } } : s));
   const last = options.lastStep ?? Infinity;
   const snapshot = options.fromSnapshot ? latestSnapshot(logged, last) : undefined;
   let folding = snapshot !== undefined;

@@ -1,0 +1,52 @@
+import { parseArgs } from 'node:util';
+import { MEASURED_SIGNALS, compareRun, readRunSignals, type CompareReport, type MeasuredSignal } from '@metatwin/services';
+import { UsageError } from '../usage';
+import { openEventLog } from './event-log';
+
+const NAMES: Record<MeasuredSignal, string> = {
+  adcNode: 'ADC node codes',
+  adcGate: 'ADC gate codes',
+  networkNodes: 'network nodes',
+  networkGates: 'network gates',
+};
+
+/**
+ * `metatwin compare <run> [--log DIR|nats://…] [--json]`: a recorded run's measurements against
+ * its twin re-driven on the run's recorded inputs (libs/services/src/compare.ts): the residual
+ * of each measured signal in ADC codes, over the run and per test step, beside the noise floor.
+ */
+export async function compareCommand(argv: string[], write: (s: string) => void): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: { log: { type: 'string' }, json: { type: 'boolean' } }, strict: true, allowPositionals: true });
+  if (positionals.length !== 1) throw new UsageError('compare needs exactly one run id (see `metatwin runs`)');
+  const runId = positionals[0];
+  const log = await openEventLog(values.log);
+  let report: CompareReport;
+  try {
+    if (!(await log.runIds()).includes(runId)) throw new UsageError(`no run "${runId}" in the log (see \`metatwin runs\`)`);
+    report = compareRun(await readRunSignals(log, runId));
+  } finally {
+    await log.close();
+  }
+  write(values.json ? JSON.stringify(report) + '\n' : text(report));
+  return 0;
+}
+
+function text(r: CompareReport): string {
+  const f = (x: number | null, d = 2): string => (x === null ? '—' : x.toFixed(d));
+  const where = r.onHardware.length === 0 ? 'nothing ran on hardware: the residuals are the simulation against itself' : `on hardware: ${r.onHardware.join(', ')}`;
+  const lines = [`run ${r.run} against its twin, re-driven on the recorded inputs (${where})`, '', 'signal            count   bias   RMS    max|r|  noise floor   (ADC codes)'];
+  for (const s of MEASURED_SIGNALS) {
+    const st = r.signals[s];
+    const floor = s === 'adcGate' || s === 'networkGates' ? r.noiseFloor_codes.gate : r.noiseFloor_codes.node;
+    lines.push(
+      `${NAMES[s].padEnd(16)} ${String(st?.count ?? 0).padStart(6)} ${f(st?.bias_codes ?? null).padStart(6)} ${f(st?.rms_codes ?? null).padStart(6)} ${f(st?.maxAbs_codes ?? null).padStart(8)} ${f(floor).padStart(8)}`,
+    );
+  }
+  lines.push('', 'RMS per test step (codes):', 'step        t (s)   ADC node  ADC gate  nodes  gates');
+  for (const o of r.overTime)
+    lines.push(
+      `${String(o.step).padStart(8)} ${o.t_s.toFixed(4).padStart(10)} ${f(o.adcNode).padStart(9)} ${f(o.adcGate).padStart(9)} ${f(o.networkNodes).padStart(6)} ${f(o.networkGates).padStart(6)}`,
+    );
+  if (r.skippedClampedSamples > 0) lines.push(`(${r.skippedClampedSamples} ADC samples of the clamped copy's nodes not compared: the twin's test readings hold the free copy)`);
+  return lines.join('\n') + '\n';
+}
