@@ -1,5 +1,6 @@
 import { closeControllerLinks } from '@metatwin/bridges';
 import { attachCommand, cancelCommand, resultCommand, resumeCommand } from './commands/control';
+import { calibrateCommand } from './commands/calibrate';
 import { compareCommand } from './commands/compare';
 import { emulateCommand } from './commands/emulate';
 import { influxCommand } from './commands/influx';
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, Command> = {
   up: upCommand,
   emulate: emulateCommand,
   compare: compareCommand,
+  calibrate: calibrateCommand,
   influx: influxCommand,
   result: resultCommand,
   attach: attachCommand,

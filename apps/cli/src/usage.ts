@@ -37,16 +37,21 @@ Usage:
   metatwin up [--nats URL] [--influx URL]
                                     the four services (edge-physics, supervisor, clamping,
                                     measurement) as child processes on NATS, until Ctrl-C
-  metatwin emulate <preset|file> (--tcp PORT | --pty) [--chip-seed N] [--vto-sigma V] [--k-sigma REL] [--offset-sigma V²] [--noise V] [--latency MS] [--drop P] [--corrupt P] [--duplicate P] [--reorder P] [--fail-safe MS] [--fast]
+  metatwin emulate <preset|file> (--tcp PORT | --pty) [--chip FILE | --chip-seed N] [--vto-sigma V] [--k-sigma REL] [--offset-sigma V²] [--noise V] [--latency MS] [--drop P] [--corrupt P] [--duplicate P] [--reorder P] [--fail-safe MS] [--fast]
                                     the board emulator: the experiment's network behind the
                                     I/O-controller protocol (docs/protocol.md) on a TCP port or
                                     a pseudo-terminal (socat), with a hidden chip (mismatch
                                     10 mV / 0.5 % by default) and injected frame faults;
                                     pulses last their time as on the board (--fast: at once)
-  metatwin compare <run> [--log DIR|nats://…] [--json]
+  metatwin compare <run> [--log DIR|nats://…] [--chip FILE] [--json]
                                     a recorded (hardware) run's ADC readings against its twin
                                     re-driven on the run's recorded inputs: residuals in ADC
-                                    codes per measured signal and test step, and the noise floor
+                                    codes per measured signal and test step, and the noise floor;
+                                    --chip: the twin built with a chip file (calibrate's)
+  metatwin calibrate <run> [<run>…] --out FILE [--log DIR|nats://…]
+                                    fit each edge's k and VTO to chip-calibration runs (the
+                                    chip-calibration preset, network on hardware, one run per
+                                    gate level) and write the chip file experiments load
   metatwin help                     this text
 
 solve reads {"nodes", "edges", "gates", "fixed", "transistor"} (see README) and prints

@@ -116,8 +116,28 @@ export interface Quantisation {
   readonly adcRepeats: number;
 }
 
+/** One network copy's transistors, per edge: VTO (V) and k = KP·W/L (A/V²). */
+export interface CopyTransistors {
+  readonly vto_V: ReadonlyArray<number>;
+  readonly k_AperV2: ReadonlyArray<number>;
+}
+
+/**
+ * A particular chip's per-edge parameters (a chip file, `metatwin calibrate` writes one): where
+ * given they replace the card and the drawn mismatch (and the drawn learning offsets).
+ */
+export interface ChipSpec {
+  readonly free: CopyTransistors;
+  /** Null: the clamped copy is the card with the drawn mismatch (calibration did not see it). */
+  readonly clamped: CopyTransistors | null;
+  /** Per-edge learning-rule offsets (V²); null: drawn from learningOffsetSigma_V2. */
+  readonly learningOffsets_V2: ReadonlyArray<number> | null;
+}
+
 export interface Imperfections {
   readonly mismatch: Mismatch | null;
+  /** A chip's own parameters (from a chip file); absent: the card with the drawn mismatch. */
+  readonly chip?: ChipSpec;
   /** σ of the per-edge learning-rule offset (V², added to V_F² − V_C²). */
   readonly learningOffsetSigma_V2: number;
   /** σ of ADC read-out noise per repeat (V). */

@@ -22,7 +22,9 @@ export { ADC_CODE_MAX, DAC_CHANNEL_COUNT, DAC_CODE_MAX, checkSignal, decodeSigna
 export { PRESENCE_EVERY_MS, PRESENCE_MISSING_AFTER_MS, SUBJECTS, type DeadLetter } from './subjects';
 export type {
   AdapterChoice,
+  ChipSpec,
   ClampLaw,
+  CopyTransistors,
   DamageEvent,
   Dataset,
   Experiment,

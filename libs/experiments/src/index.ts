@@ -2,9 +2,9 @@
 export type { FamilyResult, LogEntry, NetworkJson, Progress, ResultFile, RunResult, RunSummary } from './result';
 export type { Dataset, Experiment, Imperfections, NetworkSpec, OutputSpec, Quantisation, Roles, Schedule, TransistorSpec } from './experiment';
 export { ExperimentError } from './validate';
-export { V_MAX, mergeExperimentInput, parseAdapterChoice, parseExperiment, parseRig, type ParseContext } from './parse';
+export { CHIP_FORMAT, V_MAX, parseChip, mergeExperimentInput, parseAdapterChoice, parseExperiment, parseRig, type ParseContext } from './parse';
 export { XOR_L0_V, piecewiseLinearDataset, xorDataset } from './datasets';
-export { PRESET_NAMES, REGRESSION_TASK, regressionFamilyTasks, regressionPreset, xorPreset, type PresetName } from './presets';
+export { CALIBRATION_GATES_V, PRESET_NAMES, REGRESSION_TASK, chipCalibrationPreset, regressionFamilyTasks, regressionPreset, xorPreset, type PresetName } from './presets';
 export { isPresetName, parseExperimentText, planFromInput, presetInput, type Overrides, type Plan } from './load';
 export { buildRig, rigAt, type Rig } from './build';
 export { finalState, freeConductances } from './final-state';

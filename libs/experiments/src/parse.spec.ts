@@ -103,6 +103,19 @@ describe('experiment files', () => {
     expect(steps.kind === 'run' && steps.experiment.schedule.steps).toBe(500);
   });
 
+  it('loads a chip inline or from a chip file, and names the field of a bad one', () => {
+    const chip = { format: 'metatwin-chip/1', edges: 32, free: { vto_V: Array(32).fill(0.71), k_AperV2: Array(32).fill(4.4e-4) }, clamped: null, learningOffsets_V2: null };
+    const inline = parseExperiment(withChange({ imperfections: { chip } }), ctx);
+    expect(inline.imperfections.chip?.free.vto_V[5]).toBe(0.71);
+    const fromFile = parseExperiment(withChange({ imperfections: { chip: 'chip.json' } }), { readText: (p) => (p === 'chip.json' ? JSON.stringify(chip) : ctx.readText(p)) });
+    expect(fromFile.imperfections.chip).toEqual(inline.imperfections.chip);
+    expect(() => parseExperiment(withChange({ imperfections: { chip: { ...chip, edges: 24 } } }), ctx)).toThrow(/imperfections\.chip\.edges.*must be 32/);
+    expect(() => parseExperiment(withChange({ imperfections: { chip: { ...chip, free: { ...chip.free, k_AperV2: [...chip.free.k_AperV2.slice(1), -1] } } } }), ctx)).toThrow(
+      /imperfections\.chip\.free\.k_AperV2\[31\].*must be in \(0, 1\) A\/V²/,
+    );
+    expect(() => parseExperiment(withChange({ imperfections: { chip: 'missing.json' } }), ctx)).toThrow(/imperfections\.chip.*must be a readable file \(ENOENT\)/);
+  });
+
   it('builds the 29 regression tasks of Fig. 5 within the paper ranges', () => {
     const tasks = regressionFamilyTasks();
     expect(tasks).toHaveLength(29);

@@ -6,7 +6,7 @@
 import { validateClampLaw, type ClampLaw } from '@metatwin/clamping';
 import { PAPER_LEARNING_CIRCUIT, validateDamage, validateLearningCircuit, type DamageEvent } from '@metatwin/edge-physics';
 import { ALD1106_FITTED, DEFAULT_LEVEL1 } from '@metatwin/physics';
-import { DAC_CHANNEL_COUNT, DEFAULT_SNAPSHOT_EVERY, SOURCES, type AdapterChoice, type RigChoice } from '@metatwin/contracts';
+import { DAC_CHANNEL_COUNT, DEFAULT_SNAPSHOT_EVERY, SOURCES, type AdapterChoice, type ChipSpec, type CopyTransistors, type RigChoice } from '@metatwin/contracts';
 import type { Dataset, Experiment, Imperfections, NetworkSpec, OutputSpec, Quantisation, Roles, Schedule, TransistorSpec } from './experiment';
 import { parseCsvDataset } from './csv';
 import { piecewiseLinearDataset } from './datasets';
@@ -63,7 +63,7 @@ export function parseExperiment(input: unknown, ctx: ParseContext): Experiment {
   const schedule = parseSchedule(o.schedule);
   const learning = parseLearning(o.learning);
   const quantisation = parseQuantisation(o.quantisation);
-  const imperfections = parseImperfections(o.imperfections, edgeCount);
+  const imperfections = parseImperfections(o.imperfections, edgeCount, ctx);
   const rig = parseRig(o.rig);
   for (const g of initialGates_V) {
     if (g < learning.gMin_V || g > learning.gMax_V) throw new ExperimentError('initialGates_V', g, `must lie within the gate range ${learning.gMin_V}..${learning.gMax_V} V`);
@@ -356,9 +356,9 @@ function parseQuantisation(v: unknown): Quantisation {
   };
 }
 
-function parseImperfections(v: unknown, edgeCount: number): Imperfections {
+function parseImperfections(v: unknown, edgeCount: number, ctx: ParseContext): Imperfections {
   const o = v === undefined ? {} : object(v, 'imperfections');
-  onlyKeys(o, ['mismatch', 'learningOffsetSigma_V2', 'readoutNoiseSigma_V', 'damage'], 'imperfections');
+  onlyKeys(o, ['mismatch', 'learningOffsetSigma_V2', 'readoutNoiseSigma_V', 'damage', 'chip'], 'imperfections');
   let mismatch = null;
   if (o.mismatch !== undefined && o.mismatch !== null) {
     const m = object(o.mismatch, 'imperfections.mismatch');
@@ -384,6 +384,49 @@ function parseImperfections(v: unknown, edgeCount: number): Imperfections {
     learningOffsetSigma_V2: optNum(o.learningOffsetSigma_V2, 'imperfections.learningOffsetSigma_V2', 0, (x) => x >= 0, 'must be ≥ 0 V²'),
     readoutNoiseSigma_V: optNum(o.readoutNoiseSigma_V, 'imperfections.readoutNoiseSigma_V', 0, (x) => x >= 0, 'must be ≥ 0 V'),
     damage,
+    ...(o.chip === undefined || o.chip === null ? {} : { chip: parseChip(o.chip, edgeCount, ctx) }),
+  };
+}
+
+/** The chip format's name, written in every chip file. */
+export const CHIP_FORMAT = 'metatwin-chip/1';
+
+/** A chip: inline, or the path of a chip file (`metatwin calibrate --out`). */
+export function parseChip(v: unknown, edgeCount: number, ctx: ParseContext): ChipSpec {
+  const field = 'imperfections.chip';
+  let value = v;
+  if (typeof v === 'string') {
+    const text = readNamedFile(ctx, field, v, 'a chip file or an inline chip');
+    try {
+      value = JSON.parse(text) as unknown;
+    } catch (err) {
+      throw new ExperimentError(field, v, `must be a JSON chip file (${(err as Error).message})`);
+    }
+  }
+  const o = object(value, field);
+  onlyKeys(o, ['format', 'edges', 'free', 'clamped', 'learningOffsets_V2', 'note'], field);
+  if (o.format !== CHIP_FORMAT) fail(`${field}.format`, o.format, `must be "${CHIP_FORMAT}"`);
+  if (o.edges !== edgeCount) fail(`${field}.edges`, o.edges, `must be ${edgeCount}, the network's edge count`);
+  const values = (x: unknown, path: string, ok: (n: number) => boolean, allowed: string): number[] => {
+    const a = array(x, path);
+    if (a.length !== edgeCount) fail(path, `${a.length} values`, `must hold ${edgeCount} values, one per edge`);
+    return a.map((n, i) => num(n, `${path}[${i}]`, ok, allowed));
+  };
+  const copy = (x: unknown, path: string): CopyTransistors => {
+    const c = object(x, path);
+    onlyKeys(c, ['vto_V', 'k_AperV2'], path);
+    return {
+      vto_V: values(c.vto_V, `${path}.vto_V`, (n) => n > -5 && n < 5, 'must be a threshold in (−5, 5) V'),
+      k_AperV2: values(c.k_AperV2, `${path}.k_AperV2`, (n) => n > 0 && n < 1, 'must be in (0, 1) A/V²'),
+    };
+  };
+  return {
+    free: copy(o.free, `${field}.free`),
+    clamped: o.clamped === undefined || o.clamped === null ? null : copy(o.clamped, `${field}.clamped`),
+    learningOffsets_V2:
+      o.learningOffsets_V2 === undefined || o.learningOffsets_V2 === null
+        ? null
+        : values(o.learningOffsets_V2, `${field}.learningOffsets_V2`, (n) => Math.abs(n) < 1, 'must be an offset below 1 V² in size'),
   };
 }
 

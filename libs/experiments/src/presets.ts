@@ -74,5 +74,45 @@ export function regressionFamilyTasks(): Array<{ a_V: number; b_V: number; c_V: 
   return tasks;
 }
 
-export type PresetName = 'xor' | 'regression' | 'regression-family';
-export const PRESET_NAMES: readonly PresetName[] = ['xor', 'regression', 'regression-family'];
+/** Gate levels (V) at which `metatwin calibrate` wants a chip-calibration run each (README, "Calibrating a chip"). */
+export const CALIBRATION_GATES_V = [1.2, 1.6, 2.5, 3.5] as const;
+
+/**
+ * A chip-calibration run (`metatwin calibrate`): the paper's board with learning as good as off
+ * (one step), read at 100 input pairs spread over the DAC's range with the rails at 0 and
+ * 0.45 V, every node and gate at each, 64 ADC repeats (the most one scan sums). Run it once per gate level
+ * (CALIBRATION_GATES_V, `initialGates_V`): node voltages at several known uniform gates are
+ * what separate each edge's k from its VTO. Inputs are on the DAC's code grid, from a fixed
+ * generator, so every run of it applies the same points.
+ */
+export function chipCalibrationPreset(): Record<string, unknown> {
+  let state = 12345;
+  const code = (): number => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return (state >>> 16) % 256;
+  };
+  const inputs = Array.from({ length: 100 }, () => [code(), code()].map((c) => Number(((c * 0.45) / 255).toFixed(6))));
+  return {
+    name: 'chip-calibration',
+    description: 'Chip calibration: learning off, 100 input pairs, rails 0/0.45 V, every node and gate read; run once per gate level (1.2, 1.6, 2.5, 3.5 V)',
+    seed: 1,
+    network: PAPER_LATTICE,
+    transistor: { card: 'ald1106-fitted' },
+    initialGates_V: CALIBRATION_GATES_V[0],
+    roles: {
+      inputs: [0, 2],
+      rails: [
+        { node: 3, volts: 0 },
+        { node: 7, volts: 0.45 },
+      ],
+      output: { plus: 1, minus: 13 },
+    },
+    dataset: { inputs, labels: inputs.map(() => 0) },
+    clamp: { kind: 'differential', eta: 0.5 },
+    quantisation: { dac: true, adc: true, adcRepeats: 64 },
+    schedule: { t_h_s: 100e-6, steps: 1, order: 'ordered', testEvery: 1, substeps: 1 },
+  };
+}
+
+export type PresetName = 'xor' | 'regression' | 'regression-family' | 'chip-calibration';
+export const PRESET_NAMES: readonly PresetName[] = ['xor', 'regression', 'regression-family', 'chip-calibration'];

@@ -1,4 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { Experiment } from '@metatwin/contracts';
+import { networkOf } from '@metatwin/edge-physics';
+import { parseChip } from '@metatwin/experiments';
 import { MEASURED_SIGNALS, compareRun, readRunSignals, type CompareReport, type MeasuredSignal } from '@metatwin/services';
 import { UsageError } from '../usage';
 import { openEventLog } from './event-log';
@@ -11,24 +16,42 @@ const NAMES: Record<MeasuredSignal, string> = {
 };
 
 /**
- * `metatwin compare <run> [--log DIR|nats://…] [--json]`: a recorded run's measurements against
+ * `metatwin compare <run> [--log DIR|nats://…] [--chip FILE] [--json]`: a recorded run's measurements against
  * its twin re-driven on the run's recorded inputs (libs/services/src/compare.ts): the residual
  * of each measured signal in ADC codes, over the run and per test step, beside the noise floor.
  */
 export async function compareCommand(argv: string[], write: (s: string) => void): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: { log: { type: 'string' }, json: { type: 'boolean' } }, strict: true, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { log: { type: 'string' }, json: { type: 'boolean' }, chip: { type: 'string' } },
+    strict: true,
+    allowPositionals: true,
+  });
   if (positionals.length !== 1) throw new UsageError('compare needs exactly one run id (see `metatwin runs`)');
   const runId = positionals[0];
   const log = await openEventLog(values.log);
   let report: CompareReport;
   try {
     if (!(await log.runIds()).includes(runId)) throw new UsageError(`no run "${runId}" in the log (see \`metatwin runs\`)`);
-    report = compareRun(await readRunSignals(log, runId));
+    const signals = await readRunSignals(log, runId);
+    report = compareRun(signals, values.chip === undefined ? {} : { twin: withChip(values.chip) });
   } finally {
     await log.close();
   }
   write(values.json ? JSON.stringify(report) + '\n' : text(report));
   return 0;
+}
+
+/** The twin built with the chip file `path` (its parameters replace the card and the draws). */
+function withChip(path: string): (exp: Experiment) => Experiment {
+  return (exp) => {
+    try {
+      const chip = parseChip(path, networkOf(exp.network).edgeCount, { readText: (p) => readFileSync(resolve(p), 'utf8') });
+      return { ...exp, imperfections: { ...exp.imperfections, chip } };
+    } catch (err) {
+      throw new UsageError(`--chip: ${(err as Error).message}`);
+    }
+  };
 }
 
 function text(r: CompareReport): string {

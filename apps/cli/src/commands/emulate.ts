@@ -1,8 +1,21 @@
 import { parseArgs } from 'node:util';
-import type { Experiment } from '@metatwin/contracts';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { ChipSpec, Experiment } from '@metatwin/contracts';
+import { networkOf } from '@metatwin/edge-physics';
+import { parseChip } from '@metatwin/experiments';
 import { BoardEmulator, EmulatedBoard, type FaultRates } from '@metatwin/emulator';
 import { UsageError } from '../usage';
 import { resolvePlan } from './run';
+
+/** A chip file (`metatwin calibrate --out`), checked: a bad one is named with its field. */
+function chipFile(path: string, edges: number): ChipSpec {
+  try {
+    return parseChip(path, edges, { readText: (p) => readFileSync(resolve(p), 'utf8') });
+  } catch (err) {
+    throw new UsageError(`--chip: ${(err as Error).message}`);
+  }
+}
 
 /** A number from a flag within [min, max], or the default; a bad one is named. */
 function numberFlag(flag: string, v: string | undefined, fallback: number, min: number, max: number, integer = false): number {
@@ -18,7 +31,7 @@ function numberFlag(flag: string, v: string | undefined, fallback: number, min: 
  * the experiment's network, clamp, DACs, demux and ADC behind the I/O-controller protocol
  * (docs/protocol.md), on a TCP port or the far end of a socat pseudo-terminal pair. Its hidden
  * chip is the experiment with per-edge mismatch and learning-rule offsets drawn from
- * --chip-seed; faults are injected per frame. Learn pulses last their duration in wall time,
+ * --chip-seed, or a chip file's own per-edge k and VTO (--chip); faults are injected per frame. Learn pulses last their duration in wall time,
  * as on the board (--fast computes them at once). Runs until Ctrl-C.
  */
 export async function emulateCommand(argv: string[], write: (s: string) => void): Promise<number> {
@@ -28,6 +41,7 @@ export async function emulateCommand(argv: string[], write: (s: string) => void)
     options: {
       tcp: { type: 'string' },
       pty: { type: 'boolean' },
+      chip: { type: 'string' },
       'chip-seed': { type: 'string' },
       'vto-sigma': { type: 'string' },
       'k-sigma': { type: 'string' },
@@ -48,11 +62,13 @@ export async function emulateCommand(argv: string[], write: (s: string) => void)
   const plan = resolvePlan(positionals[0], {});
   if (plan.kind !== 'run') throw new UsageError(`${positionals[0]} is a family of experiments; the emulator is one board: pick one experiment`);
   const chipSeed = numberFlag('chip-seed', values['chip-seed'], 1, 0, 2 ** 31 - 1, true);
+  if (values.chip !== undefined && values['chip-seed'] !== undefined) throw new UsageError('give one of --chip FILE or --chip-seed N: a chip file is the chip');
   const exp: Experiment = {
     ...plan.experiment,
     seed: chipSeed,
     imperfections: {
       ...plan.experiment.imperfections,
+      ...(values.chip === undefined ? {} : { chip: chipFile(values.chip, networkOf(plan.experiment.network).edgeCount) }),
       mismatch: { vtoSigma_V: numberFlag('vto-sigma', values['vto-sigma'], 0.01, 0, 1), kpRelSigma: numberFlag('k-sigma', values['k-sigma'], 0.005, 0, 1) },
       learningOffsetSigma_V2: numberFlag('offset-sigma', values['offset-sigma'], 0, 0, 1),
       readoutNoiseSigma_V: numberFlag('noise', values.noise, 0, 0, 1),

@@ -6,6 +6,7 @@ import {
   isPresetName,
   parseExperimentText,
   planFromInput,
+  PRESET_NAMES,
   presetInput,
   type Experiment,
   type FamilyResult,
@@ -49,7 +50,7 @@ export function resolvePlan(target: string, overrides: Overrides): Plan {
   if (isPresetName(target) && !existsSync(target)) {
     input = presetInput(target);
   } else {
-    if (!existsSync(target)) throw new UsageError(`"${target}" is neither a preset (xor, regression, regression-family) nor a file`);
+    if (!existsSync(target)) throw new UsageError(`"${target}" is neither a preset (${PRESET_NAMES.join(', ')}) nor a file`);
     input = parseExperimentText(readFileSync(target, 'utf8'), target);
     baseDir = dirname(resolve(target));
   }

@@ -4,8 +4,8 @@
  * draws come from forks of the seed, one per purpose, so turning one imperfection on never
  * reshuffles another.
  */
-import { clampDrives, outputNodes, type Experiment, type NetworkSpec } from '@metatwin/contracts';
-import { networkFromEdges, rngStreams, squareLattice, type Level1Params, type Network } from '@metatwin/physics';
+import { clampDrives, outputNodes, type CopyTransistors, type Experiment, type NetworkSpec } from '@metatwin/contracts';
+import { networkFromEdges, rngStreams, squareLattice, uniformTransistors, type Level1Params, type Network, type TransistorSet } from '@metatwin/physics';
 import { learningOffsets, mismatchedTransistors } from '../imperfections';
 import { TwinNetwork } from '../twin';
 
@@ -30,17 +30,30 @@ export function twinOf(exp: Experiment): TwinNetwork {
     lambda_perV: exp.transistor.lambda_perV,
   };
   const m = network.edgeCount;
-  const { mismatch, learningOffsetSigma_V2, damage } = exp.imperfections;
+  const { mismatch, learningOffsetSigma_V2, damage, chip } = exp.imperfections;
+  // A chip's own parameters replace the card and the draws where it gives them.
+  const copy = (given: CopyTransistors | null | undefined, drawn: () => TransistorSet): TransistorSet => {
+    if (!given) return drawn();
+    const set = uniformTransistors(m, card);
+    set.vto_V.set(given.vto_V);
+    set.beta_AperV2.set(given.k_AperV2);
+    return set;
+  };
+  const offsets = chip?.learningOffsets_V2
+    ? Float64Array.from(chip.learningOffsets_V2)
+    : learningOffsetSigma_V2 > 0
+      ? learningOffsets(m, learningOffsetSigma_V2, streams.offsets)
+      : null;
   return new TwinNetwork(
     {
       network,
-      freeTransistors: mismatchedTransistors(m, card, mismatch, streams.mismatchFree),
-      clampedTransistors: mismatchedTransistors(m, card, mismatch, streams.mismatchClamped),
+      freeTransistors: copy(chip?.free, () => mismatchedTransistors(m, card, mismatch, streams.mismatchFree)),
+      clampedTransistors: copy(chip?.clamped, () => mismatchedTransistors(m, card, mismatch, streams.mismatchClamped)),
       heldNodes: [...exp.roles.inputs, ...exp.roles.rails.map((r) => r.node)],
       outputNodes: outputNodes(exp),
       clampDrives: clampDrives(exp.clamp),
       learning: exp.learning,
-      learningOffset_V2: learningOffsetSigma_V2 > 0 ? learningOffsets(m, learningOffsetSigma_V2, streams.offsets) : null,
+      learningOffset_V2: offsets,
       damage,
       warmStartSlots: exp.dataset.inputs.length,
     },

@@ -1,0 +1,52 @@
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { CalibrationError, calibrationRun, fitChip, readRunSignals, type CalibrationRun } from '@metatwin/services';
+import { UsageError } from '../usage';
+import { openEventLog } from './event-log';
+
+/**
+ * `metatwin calibrate <run> [<run>…] --out FILE [--log DIR|nats://…]`: fit the board's per-edge
+ * k and VTO (libs/services/src/calibrate.ts) to chip-calibration runs whose network ran on
+ * hardware, one per gate level, and write the chip file experiments load
+ * (`imperfections.chip`), `metatwin emulate --chip` and `metatwin compare --chip` too.
+ */
+export async function calibrateCommand(argv: string[], write: (s: string) => void): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: { log: { type: 'string' }, out: { type: 'string' } }, strict: true, allowPositionals: true });
+  if (positionals.length === 0) throw new UsageError('calibrate needs the chip-calibration runs, one per gate level (see `metatwin runs`)');
+  if (values.out === undefined) throw new UsageError('calibrate needs --out FILE, where the chip file goes');
+  const log = await openEventLog(values.log);
+  const runs: CalibrationRun[] = [];
+  try {
+    const known = new Set(await log.runIds());
+    for (const runId of positionals) {
+      if (!known.has(runId)) throw new UsageError(`no run "${runId}" in the log (see \`metatwin runs\`)`);
+      runs.push(calibrationRun(await readRunSignals(log, runId)));
+    }
+  } catch (err) {
+    if (err instanceof CalibrationError) throw new UsageError(err.message);
+    throw err;
+  } finally {
+    await log.close();
+  }
+  for (const r of runs) write(`run ${r.run}: gates at ${r.gate_V} V, ${r.points.length} input pairs read at step 0\n`);
+  let fit: ReturnType<typeof fitChip>;
+  try {
+    fit = fitChip(runs);
+  } catch (err) {
+    if (err instanceof CalibrationError) throw new UsageError(err.message);
+    throw err;
+  }
+  writeFileSync(values.out, JSON.stringify(fit.chip, null, 2) + '\n');
+  const spread = (xs: number[]): number => Math.sqrt(xs.reduce((s, x) => s + x * x, 0) / xs.length);
+  const dv = fit.observable.map((e) => fit.chip.free.vto_V[e]);
+  const mean = dv.reduce((s, x) => s + x, 0) / dv.length;
+  write(
+    [
+      `fit: ${fit.observable.length} of ${fit.chip.edges} edges observable (${fit.unobservable.length > 0 ? `edges ${fit.unobservable.join(', ')} join two held nodes and keep the card's k and VTO` : 'all'}), ${fit.readings} node readings, ${fit.iterations} iterations`,
+      `residual ${fit.residualRms_codes.toFixed(3)} ADC codes RMS (a reading's noise floor ${fit.noiseFloor_codes.toFixed(3)})`,
+      `fitted VTO: mean ${(mean * 1e3).toFixed(1)} mV (the card's ${(fit.card.vto_V * 1e3).toFixed(1)}), spread ${(spread(dv.map((v) => v - mean)) * 1e3).toFixed(1)} mV; k: spread ${(spread(fit.observable.map((e) => fit.chip.free.k_AperV2[e] / fit.card.k_AperV2 - 1)) * 100).toFixed(2)} % about the card`,
+      `chip written to ${values.out}: load it with imperfections.chip: "${values.out}" in an experiment, metatwin emulate --chip, metatwin compare --chip`,
+    ].join('\n') + '\n',
+  );
+  return 0;
+}
