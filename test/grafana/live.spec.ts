@@ -115,6 +115,9 @@ describe('dashboards on a real distributed run', () => {
       );
     const experiments = tagValues(await influxQuery(influx.url, `SHOW TAG VALUES FROM "run" WITH KEY = "experiment" WHERE "run" = '${result.run}'`));
     expect(experiments).toHaveLength(1);
+    // The twin beside the hardware: the run's residuals into InfluxDB, for the Hardware link dashboard.
+    const compared = await runCli(['compare', result.run, '--log', nats.url, '--influx', influx.url], urls, 120_000);
+    if (compared.code !== 0) throw new Error(`metatwin compare ${result.run} exited ${compared.code}\n${compared.stdout}\n${compared.stderr}`);
     const times = rows.map((r) => Number(r[0]));
     info = { run: result.run, experiment: experiments[0], edges: result.final.gates_V.length, first_ms: Math.min(...times), last_ms: Math.max(...times) };
   }, 180_000);
@@ -133,6 +136,7 @@ describe('dashboards on a real distributed run', () => {
         expect([dashboard.uid, name, values]).toEqual([dashboard.uid, name, expect.arrayContaining([info.experiment])]);
         return [info.experiment];
       case 'run':
+      case 'compared_run':
         expect([dashboard.uid, name, values]).toEqual([dashboard.uid, name, expect.arrayContaining([info.run])]);
         return [info.run];
       case 'datapoint':

@@ -62,6 +62,8 @@ const dashboards: DashboardFile[] = loadDashboards();
 /** Measurements about the processes, stamped with wall-clock time: not a run's. */
 const WALL_CLOCK: readonly string[] = [MEASUREMENTS.service, MEASUREMENTS.projector, MEASUREMENTS.controllerLink];
 const RUN_LEVEL = Object.values(MEASUREMENTS).filter((m) => !WALL_CLOCK.includes(m)) as string[];
+/** Written after a run by `metatwin compare --influx`: per run, shown on the Hardware link dashboard. */
+const COMPARISON: readonly string[] = [MEASUREMENTS.twinResidual];
 
 /** The grafana service's bind mounts as [host path (absolute), container path]. */
 function grafanaMounts(): Array<[string, string]> {
@@ -189,7 +191,9 @@ describe('dashboards', () => {
   });
 
   it('run-level dashboards offer experiment → run → datapoint', () => {
-    const runLevel = dashboards.filter(({ json }) => panelTargets(json).some(({ target }) => measurementsOf(target.query ?? '').some((m) => RUN_LEVEL.includes(m))));
+    const runLevel = dashboards.filter(({ json }) =>
+      panelTargets(json).some(({ target }) => measurementsOf(target.query ?? '').some((m) => RUN_LEVEL.includes(m) && !COMPARISON.includes(m))),
+    );
     expect(runLevel.map((d) => d.json.title).sort()).toEqual(['Hardware signals', 'Network', 'Training']);
     for (const { file, json } of runLevel) {
       const byName = new Map(variables(json).map((v) => [v.name, variableQuery(v)]));
@@ -205,8 +209,14 @@ describe('dashboards', () => {
     expect(variables(file.json).map((v) => [v.name, variableQuery(v)])).toEqual([
       ['service', 'SHOW TAG VALUES FROM "controller_link" WITH KEY = "service"'],
       ['controller', 'SHOW TAG VALUES FROM "controller_link" WITH KEY = "controller" WHERE "service" =~ /^$service$/'],
+      ['compared_run', 'SHOW TAG VALUES FROM "twin_residual" WITH KEY = "run"'],
     ]);
-    const targets = panelTargets(file.json);
+    const all = panelTargets(file.json);
+    // The twin residuals: per run, one series per measured signal (and twin), beside the noise floor.
+    const residuals = all.filter(({ target }) => measurementsOf(target.query ?? '').includes(MEASUREMENTS.twinResidual));
+    expect(residuals.map(({ target }) => /"run" =~ \/\^\$compared_run\$\/.*GROUP BY time\(\$__interval\), "signal"/.test(target.query ?? ''))).toEqual([true, true]);
+    for (const field of ['rms_codes', 'noise_floor_codes']) expect([field, residuals.some(({ target }) => (target.query ?? '').includes(`("${field}")`))]).toEqual([field, true]);
+    const targets = all.filter((t) => !residuals.includes(t));
     const rates = targets.filter(({ target }) => /derivative\(/.test(target.query ?? ''));
     expect(rates.length).toBeGreaterThan(0);
     for (const { panel, target } of targets) {
@@ -245,7 +255,7 @@ describe('dashboards', () => {
       if (!panel) continue;
       expect([where, query.startsWith('SELECT ')]).toEqual([where, true]);
       expect([where, query.includes('$timeFilter')]).toEqual([where, true]);
-      if (RUN_LEVEL.includes(froms[0])) expect([where, query.includes('"run" =~ /^$run$/')]).toEqual([where, true]);
+      if (RUN_LEVEL.includes(froms[0]) && !COMPARISON.includes(froms[0])) expect([where, query.includes('"run" =~ /^$run$/')]).toEqual([where, true]);
       if (/GROUP BY time\(/.test(query)) {
         expect([where, query.includes('GROUP BY time($__interval)')]).toEqual([where, true]);
         expect([where, /fill\(none\)\s*$/.test(query)]).toEqual([where, true]);

@@ -43,11 +43,12 @@ Usage:
                                     a pseudo-terminal (socat), with a hidden chip (mismatch
                                     10 mV / 0.5 % by default) and injected frame faults;
                                     pulses last their time as on the board (--fast: at once)
-  metatwin compare <run> [--log DIR|nats://…] [--chip FILE] [--json]
+  metatwin compare <run> [--log DIR|nats://…] [--chip FILE] [--json] [--influx URL]
                                     a recorded (hardware) run's ADC readings against its twin
                                     re-driven on the run's recorded inputs: residuals in ADC
                                     codes per measured signal and test step, and the noise floor;
-                                    --chip: the twin built with a chip file (calibrate's)
+                                    --chip: the twin built with a chip file (calibrate's);
+                                    --influx: the residuals into InfluxDB (Hardware link)
   metatwin calibrate <run> [<run>…] --out FILE [--log DIR|nats://…]
                                     fit each edge's k and VTO to chip-calibration runs (the
                                     chip-calibration preset, network on hardware, one run per

@@ -54,6 +54,8 @@ export const MEASUREMENTS = {
   service: 'service',
   /** A service's links to hardware I/O controllers (its bridges), wall-clock time, with its health. tags: service, controller (the target: tcp://host:port or a serial device). fields: state (1 up, 0 otherwise), state_name ("connecting"|"up"|"down"|"closed"), framesSent, framesReceived, badFrames (refused on CRC, size or length), retries, stale, reconnects, answered (cumulative over the link's life), rtt_ms (last answered command), rttMean_ms, rttMax_ms. */
   controllerLink: 'controller_link',
+  /** `metatwin compare --influx`: per test step and measured signal, a recorded run's residual against its twin. tags: run, experiment, task, signal (adcNode|adcGate|networkNodes|networkGates), twin ("card" or the chip file). fields: rms_codes (RMS of measured − twin, ADC codes), noise_floor_codes (a perfect twin's), t_s, step. */
+  twinResidual: 'twin_residual',
   /** The projector's own progress, wall-clock time. tags: projector. fields: stream_seq (last event-log message projected), points (cumulative), pending (points buffered). */
   projector: 'projector',
 } as const;

@@ -1,12 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Experiment } from '@metatwin/contracts';
+import type { Experiment, Signal } from '@metatwin/contracts';
+import { InfluxSink, type InfluxTarget } from '@metatwin/influx';
+import { runStart_ms, twinResidualPoints } from '@metatwin/projection';
 import { networkOf } from '@metatwin/edge-physics';
 import { parseChip } from '@metatwin/experiments';
 import { MEASURED_SIGNALS, compareRun, readRunSignals, type CompareReport, type MeasuredSignal } from '@metatwin/services';
 import { UsageError } from '../usage';
 import { openEventLog } from './event-log';
+import { influxTargetArg } from './influx';
 
 const NAMES: Record<MeasuredSignal, string> = {
   adcNode: 'ADC node codes',
@@ -16,30 +19,50 @@ const NAMES: Record<MeasuredSignal, string> = {
 };
 
 /**
- * `metatwin compare <run> [--log DIR|nats://…] [--chip FILE] [--json]`: a recorded run's measurements against
+ * `metatwin compare <run> [--log DIR|nats://…] [--chip FILE] [--json] [--influx URL]`: a recorded run's measurements against
  * its twin re-driven on the run's recorded inputs (libs/services/src/compare.ts): the residual
  * of each measured signal in ADC codes, over the run and per test step, beside the noise floor.
  */
 export async function compareCommand(argv: string[], write: (s: string) => void): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { log: { type: 'string' }, json: { type: 'boolean' }, chip: { type: 'string' } },
+    options: { log: { type: 'string' }, json: { type: 'boolean' }, chip: { type: 'string' }, influx: { type: 'string' } },
     strict: true,
     allowPositionals: true,
   });
   if (positionals.length !== 1) throw new UsageError('compare needs exactly one run id (see `metatwin runs`)');
   const runId = positionals[0];
+  const influx = values.influx === undefined ? null : influxTargetArg(values.influx);
   const log = await openEventLog(values.log);
   let report: CompareReport;
+  let created: Signal<'RunCreated'> | undefined;
   try {
     if (!(await log.runIds()).includes(runId)) throw new UsageError(`no run "${runId}" in the log (see \`metatwin runs\`)`);
     const signals = await readRunSignals(log, runId);
     report = compareRun(signals, values.chip === undefined ? {} : { twin: withChip(values.chip) });
+    created = signals.find((s): s is Signal<'RunCreated'> => s.type === 'RunCreated');
   } finally {
     await log.close();
   }
   write(values.json ? JSON.stringify(report) + '\n' : text(report));
+  if (influx !== null && created !== undefined) return (await project(report, created, values.chip ?? 'card', influx, write)) ? 0 : 1;
   return 0;
+}
+
+/** The residuals per test step into InfluxDB (twin_residual), for the Hardware link dashboard. */
+async function project(r: CompareReport, created: Signal<'RunCreated'>, twin: string, target: InfluxTarget, write: (s: string) => void): Promise<boolean> {
+  const rows = r.overTime.map((o) => ({ step: o.step, t_s: o.t_s, rms: Object.fromEntries(MEASURED_SIGNALS.map((s) => [s, o[s]])) }));
+  const floor = (signal: string): number => (signal === 'adcGate' || signal === 'networkGates' ? r.noiseFloor_codes.gate : r.noiseFloor_codes.node);
+  const points = twinResidualPoints(r.run, created.data.experiment.name, runStart_ms(r.run, created.data.startedAt_ms), twin, rows, floor);
+  const sink = new InfluxSink(target, { onError: (err) => write(`InfluxDB ${target.url}: ${err.message} — retrying\n`) });
+  try {
+    await sink.write(points);
+    const ok = await sink.flush(30_000);
+    write(ok ? `influx: ${points.length} twin_residual points of run ${r.run} in ${target.url}\n` : `InfluxDB ${target.url} did not take the residuals in 30 s\n`);
+    return ok;
+  } finally {
+    await sink.close();
+  }
 }
 
 /** The twin built with the chip file `path` (its parameters replace the card and the draws). */
