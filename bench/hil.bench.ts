@@ -2,18 +2,38 @@
  * Hardware-in-the-loop benchmarks (issue 11): the I/O-controller protocol over TCP to
  * `metatwin emulate` in its own process — the round trip of each kind of command, training
  * steps driven from the host (a DAC write and a learn pulse each), the same steps run by the
- * controller alone from a downloaded schedule, and an embedded XOR run with the supervisor on
- * its hardware bridge against the same run all simulated.
+ * controller alone from a downloaded schedule, embedded XOR runs with each subsystem alone
+ * and all four on their hardware bridges against the same run all simulated, and the same
+ * runs against an emulator that keeps hardware time: their pacing (real-time factor, step
+ * period) as result.json reports it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { ControllerLink, SupervisorBridge, closeControllerLinks, expectReply, tcpTransport } from '@metatwin/bridges';
+import { ControllerLink, closeControllerLinks, expectReply, tcpTransport } from '@metatwin/bridges';
+import type { Source } from '@metatwin/contracts';
+import type { RunResult } from '@metatwin/experiments';
 import type { Command } from '@metatwin/protocol';
-import { runEmbedded, type AnyHost } from '@metatwin/services';
+import { runEmbedded } from '@metatwin/services';
 import { REPO_ROOT as root } from '@metatwin/test-support';
 import { xorExperiment } from './experiments.bench';
 
 const quantile = (xs: number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
+const int = (x: number): string => Math.round(x).toLocaleString('en-US');
+
+/** The rigs the embedded runs put on the emulator: each subsystem alone, then all four. */
+const RIGS: ReadonlyArray<readonly [string, ReadonlyArray<Source>]> = [
+  ['supervisor alone', ['supervisor']],
+  ['edge physics alone', ['edge-physics']],
+  ['clamping alone', ['clamping']],
+  ['measurement alone', ['measurement']],
+  ['all four', ['supervisor', 'edge-physics', 'clamping', 'measurement']],
+];
+const rigOn = (port: number, sources: ReadonlyArray<Source>): Partial<Record<Source, `bridge:${string}`>> =>
+  Object.fromEntries(sources.map((s) => [s, `bridge:tcp://127.0.0.1:${port}`] as const));
+const clock = (): number => performance.now() / 1000;
+/** The embedded runs' learn pulse (µs), and which experiment they are, for the printed lines. */
+const t_h_us = (): number => Math.round(xorExperiment(1).schedule.t_h_s * 1e6);
+const xorRuns = (): string => `the xor preset (t_h = ${t_h_us()} µs, random datapoints)`;
 
 /** `metatwin emulate xor --tcp 0 [flags]` in its own process; resolves with it and its port. */
 async function startEmulator(flags: string[]): Promise<{ child: ChildProcess; port: number }> {
@@ -116,48 +136,41 @@ export async function benchHil(out: (s: string) => void, quick: boolean): Promis
     await link.close();
 
     const runSteps = quick ? 2000 : 10_000;
-    const clock = (): number => performance.now() / 1000;
+    await runEmbedded(xorExperiment(runSteps), { runId: 'bench-hil-warm-up', clock }); // the first run of a process runs slow
     const sim = await runEmbedded(xorExperiment(runSteps), { runId: 'bench-hil-sim', clock });
-    const bridged = await runEmbedded(xorExperiment(runSteps, { supervisor: `bridge:tcp://127.0.0.1:${fast.port}` }), { runId: 'bench-hil-bridged', clock });
-    await closeControllerLinks();
-    out(
-      `embedded xor, ${runSteps.toLocaleString('en-US')} steps, supervisor on its bridge (pulses computed at once): ${Math.round(runSteps / bridged.wall_s).toLocaleString('en-US')} steps/s (all simulated: ${Math.round(runSteps / sim.wall_s).toLocaleString('en-US')})`,
-    );
+    out(`embedded runs of ${xorRuns()}, ${int(runSteps)} steps, pulses computed at once (emulate --fast); all simulated: ${int(runSteps / sim.wall_s)} steps/s`);
+    for (const [name, sources] of RIGS) {
+      const bridged = await runEmbedded(xorExperiment(runSteps, rigOn(fast.port, sources)), { runId: `bench-hil-${sources.join('+')}`, clock });
+      await closeControllerLinks();
+      out(`  ${`${name} on ${sources.length > 1 ? 'their bridges' : 'its bridge'}:`.padEnd(34)} ${int(runSteps / bridged.wall_s).padStart(7)} steps/s`);
+    }
   } finally {
     fast.child.kill('SIGINT');
   }
 
   // Hardware time: the emulator holds each pulse for its t_h, as the board's controller does.
   const paced = await startEmulator([]);
-  let bridgeHost: AnyHost | undefined;
   try {
     const runSteps = quick ? 2000 : 10_000;
-    const exp = xorExperiment(runSteps, { supervisor: `bridge:tcp://127.0.0.1:${paced.port}` });
-    let bridge: SupervisorBridge | undefined;
-    const intervals: number[] = [];
-    let last = -1;
-    const result = await runEmbedded(exp, {
-      runId: 'bench-hil-paced',
-      clock: () => performance.now() / 1000,
-      onHosts: (hosts) => (bridgeHost = hosts.find((h) => h.source === 'supervisor')),
-      onSignal: (s) => {
-        if (s.type !== 'LearningEnabled') return;
-        const now = performance.now();
-        if (last >= 0) intervals.push((now - last) * 1000);
-        last = now;
-        bridge ??= bridgeHost?.portOf('bench-hil-paced') as SupervisorBridge | undefined;
-      },
-    });
-    await closeControllerLinks();
-    const learning_s = runSteps * exp.schedule.t_h_s;
-    const p = bridge?.pulses;
-    out(
-      `paced run (the emulator holds each ${exp.schedule.t_h_s * 1e6} µs pulse): ${runSteps.toLocaleString('en-US')} steps in ${result.wall_s.toFixed(2)} s, real-time factor ${(learning_s / result.wall_s).toFixed(2)} (learning time / wall time; 1 is the network's own pace, the paper's lab ≈ 0.5)`,
-    );
-    out(
-      `  jitter: pulses ran over their t_h by ${p ? `${p.overMean_us.toFixed(1)} µs on average, ${p.overMax_us} µs at most (${p.count} timed by the controller)` : 'n/a'}; step period median ${quantile(intervals, 0.5).toFixed(0)} µs, 99th percentile ${quantile(intervals, 0.99).toFixed(0)} µs`,
-    );
+    out(`the same runs paced (the emulator holds each ${t_h_us()} µs pulse in wall time), ${int(runSteps)} steps, as result.json's pacing reports them:`);
+    for (const [name, sources] of [RIGS[0], RIGS[RIGS.length - 1]]) {
+      const result = await runEmbedded(xorExperiment(runSteps, rigOn(paced.port, sources)), { runId: `bench-hil-paced-${sources.join('+')}`, clock });
+      await closeControllerLinks();
+      out(`  ${`${name} on ${sources.length > 1 ? 'their bridges' : 'its bridge'}:`.padEnd(34)} ${pacingLine(result)}`);
+    }
   } finally {
     paced.child.kill('SIGINT');
   }
+}
+
+function pacingLine(r: RunResult): string {
+  const p = r.pacing;
+  if (!p) return 'no pacing in the result';
+  const period = p.stepPeriod_us;
+  const over = p.pulseOverrun_us;
+  return (
+    `${p.wall_s.toFixed(2)} s wall for ${p.learning_s.toFixed(2)} s of learning: real-time factor ${p.realTimeFactor.toFixed(3)}; ` +
+    `step period median ${int(period.p50)} µs, 99th percentile ${int(period.p99)} µs, max ${int(period.max)} µs (mean ${int(period.mean)} ± ${int(period.std)}); ` +
+    `pulses over t_h by ${over ? `${over.mean.toFixed(1)} µs on average, ${int(over.max)} µs at most (${int(over.count)} timed by the controller)` : 'n/a'}`
+  );
 }

@@ -5,11 +5,15 @@
  * reports — the same codes the simulated DAC gives, so the tolerance is zero: gates and
  * outputs bit for bit, and XOR learns as it does all simulated.
  */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { closeControllerLinks } from '@metatwin/bridges';
 import type { Signal } from '@metatwin/contracts';
 import { BoardEmulator, EmulatedBoard } from '@metatwin/emulator';
-import { planFromInput, type Experiment } from '@metatwin/experiments';
+import { planFromInput, type Experiment, type RunResult } from '@metatwin/experiments';
 import { runEmbedded } from '@metatwin/services';
+import { startCli } from '@metatwin/test-support';
 
 const STEPS = 4000;
 
@@ -124,13 +128,78 @@ describe('pacing', () => {
       const clock = (): number => performance.now() / 1000;
       const sim = await runEmbedded(exp.experiment, { runId: 'fast', clock });
       const run = await runEmbedded({ ...exp.experiment, rig: { ...exp.experiment.rig, supervisor: `bridge:${at}` } }, { runId: 'paced', clock });
+      const t_h_us = exp.experiment.schedule.t_h_s * 1e6;
       const learning_s = steps * exp.experiment.schedule.t_h_s;
       expect(run.final.gates_V).toEqual(sim.final.gates_V);
       expect(run.wall_s).toBeGreaterThanOrEqual(learning_s);
-      process.stdout.write(`paced: real-time factor ${(learning_s / run.wall_s).toFixed(2)}; all simulated ${(learning_s / sim.wall_s).toFixed(1)}\n`);
+      // The result reports it: an all-simulated run has no pacing, a run on hardware does.
+      expect(sim.pacing).toBeUndefined();
+      const pacing = run.pacing;
+      if (!pacing) throw new Error('a run with the supervisor on its bridge has no pacing');
+      expect(pacing.steps).toBe(steps);
+      expect(pacing.learning_s).toBeCloseTo(learning_s, 12);
+      expect(pacing.wall_s).toBeLessThanOrEqual(run.wall_s);
+      expect(pacing.realTimeFactor).toBeCloseTo(pacing.learning_s / pacing.wall_s, 12);
+      expect(pacing.realTimeFactor).toBeGreaterThan(0);
+      expect(pacing.realTimeFactor).toBeLessThanOrEqual(1);
+      checkPeriods(pacing, t_h_us);
+      // Every pulse was timed by the controller, none cut short.
+      expect(pacing.pulseOverrun_us?.count).toBe(steps);
+      expect(pacing.pulseOverrun_us?.mean).toBeGreaterThanOrEqual(0);
+      expect(pacing.pulseOverrun_us?.max).toBeGreaterThanOrEqual(pacing.pulseOverrun_us?.mean ?? Infinity);
+      process.stdout.write(
+        `paced: real-time factor ${pacing.realTimeFactor.toFixed(2)}; step period p50 ${pacing.stepPeriod_us.p50.toFixed(0)} µs, p99 ${pacing.stepPeriod_us.p99.toFixed(0)} µs, max ${pacing.stepPeriod_us.max.toFixed(0)} µs; pulses over t_h by ${pacing.pulseOverrun_us?.mean.toFixed(1)} µs on average; all simulated ${(learning_s / sim.wall_s).toFixed(1)}\n`,
+      );
     } finally {
       await closeControllerLinks();
       await paced.close();
     }
   });
+
+  it('metatwin run with all four on a board that keeps hardware time: result.json and the summary report the pacing', async () => {
+    const paced = new BoardEmulator(new EmulatedBoard(xor(), true));
+    const at = `bridge:tcp://127.0.0.1:${await paced.listenTcp()}`;
+    const dir = mkdtempSync(join(tmpdir(), 'mt-pacing-'));
+    try {
+      const steps = 1000;
+      const env = { METATWIN_SUPERVISOR: at, METATWIN_EDGE_PHYSICS: at, METATWIN_CLAMPING: at, METATWIN_MEASUREMENT: at, METATWIN_LOG_DIR: join(dir, 'log') };
+      const cli = await startCli(['run', 'xor', '--steps', String(steps), '--out', dir, '--no-report'], env).within(120_000);
+      expect(cli.code).toBe(0);
+      const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as RunResult;
+      const pacing = result.pacing;
+      if (!pacing) throw new Error(`result.json has no pacing; the CLI printed:\n${cli.out}`);
+      expect(pacing.steps).toBe(steps);
+      expect(pacing.realTimeFactor).toBeGreaterThan(0);
+      expect(pacing.realTimeFactor).toBeLessThanOrEqual(1);
+      checkPeriods(pacing, result.experiment.schedule.t_h_s * 1e6);
+      // With the network on the board, its bridge pulses learn-enable: one per step.
+      expect(pacing.pulseOverrun_us?.count).toBe(steps);
+      expect(paced.session.stats.pulses).toBe(steps);
+      expect(cli.out).toMatch(
+        new RegExp(`pacing \\(on hardware\\): 1,000 steps of 100 µs, 0\\.10 s of learning time in [\\d.]+ s wall: real-time factor ${pacing.realTimeFactor.toFixed(2)}`),
+      );
+      expect(cli.out).toMatch(/step period [\d,]+ ± [\d,]+ µs, median [\d,]+, 99th percentile [\d,]+, max [\d,]+ µs/);
+      expect(cli.out).toMatch(/learn pulses over t_h by [\d.]+ µs on average, [\d,]+ µs at most \(1,000 timed by the controller\)/);
+      process.stdout.write(
+        `metatwin run, all four on the paced board:\n${cli.out
+          .split('\n')
+          .filter((l) => /pacing|step period|learn pulses/.test(l))
+          .join('\n')}\n`,
+      );
+    } finally {
+      await paced.close();
+    }
+  });
 });
+
+/** Step periods as a run on hardware gives them: ordered statistics, and the median no faster than t_h. */
+function checkPeriods(pacing: NonNullable<RunResult['pacing']>, t_h_us: number): void {
+  const p = pacing.stepPeriod_us;
+  expect(p.p50).toBeGreaterThanOrEqual(t_h_us);
+  expect(p.p50).toBeLessThanOrEqual(p.p99);
+  expect(p.p99).toBeLessThanOrEqual(p.max);
+  expect(p.mean).toBeGreaterThanOrEqual(t_h_us);
+  expect(p.std).toBeGreaterThanOrEqual(0);
+  // Every step but the first has its period: together they span the run but for its start.
+  expect(p.mean * (pacing.steps - 1)).toBeLessThanOrEqual(pacing.wall_s * 1e6);
+}

@@ -41,7 +41,23 @@ export function runSummary(r: RunResult): string {
     `inference power ${(meanPower * 1e6).toFixed(1)} µW (${((meanPower * 1e6) / r.final.gates_V.length).toFixed(2)} µW per edge), ${(r.final.energyPerEdge_J * 1e12).toFixed(2)} pJ per edge per inference (τ_V = 2 µs)`,
   );
   lines.push(`learned by the task's criterion: ${s.learned ? 'yes' : 'no'}`);
+  if (r.pacing) lines.push(...pacingLines(r.pacing, r.experiment.schedule.t_h_s));
   return lines.join('\n') + '\n';
+}
+
+const us = (x: number): string => Math.round(x).toLocaleString('en-US');
+
+/** A run on hardware: how close it kept to hardware time, as the host measured it. */
+function pacingLines(p: NonNullable<RunResult['pacing']>, t_h_s: number): string[] {
+  const period = p.stepPeriod_us;
+  const lines = [
+    `pacing (on hardware): ${p.steps.toLocaleString('en-US')} steps of ${us(t_h_s * 1e6)} µs, ${p.learning_s.toFixed(2)} s of learning time in ${p.wall_s.toFixed(2)} s wall: real-time factor ${p.realTimeFactor.toFixed(2)}`,
+    `  step period ${us(period.mean)} ± ${us(period.std)} µs, median ${us(period.p50)}, 99th percentile ${us(period.p99)}, max ${us(period.max)} µs`,
+  ];
+  const over = p.pulseOverrun_us;
+  if (over)
+    lines.push(`  learn pulses over t_h by ${over.mean.toFixed(1)} µs on average, ${us(over.max)} µs at most (${over.count.toLocaleString('en-US')} timed by the controller)`);
+  return lines;
 }
 
 export function familySummary(f: FamilyResult): string {

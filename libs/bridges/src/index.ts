@@ -5,4 +5,5 @@ export { ClampingBridge } from './clamping-bridge';
 export { EdgePhysicsBridge } from './edge-physics-bridge';
 export { MeasurementBridge } from './measurement-bridge';
 export { SupervisorBridge, type PulseTiming } from './supervisor-bridge';
+export { takePulseTiming } from './pulse-timing';
 export { serialTransport, tcpTransport, transportOf, type Transport } from './transport';

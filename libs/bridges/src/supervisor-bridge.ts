@@ -15,13 +15,9 @@
  */
 import { PAPER_DAC, WIPER_POSITIONS, dacCode, wiperPosition, type DacRequest, type DacWrite, type SupervisorPort, type WiperSetting } from '@metatwin/supervisor';
 import { ControllerError, type BoardAccess } from './board-access';
+import { addPulse, recordPulse, type PulseTiming } from './pulse-timing';
 
-/** Learn pulses as the controller timed them: how far they ran over what was asked (µs). */
-export interface PulseTiming {
-  count: number;
-  overMean_us: number;
-  overMax_us: number;
-}
+export type { PulseTiming } from './pulse-timing';
 
 export class SupervisorBridge implements SupervisorPort {
   readonly pulses: PulseTiming = { count: 0, overMean_us: 0, overMax_us: 0 };
@@ -60,11 +56,8 @@ export class SupervisorBridge implements SupervisorPort {
     // A pulse the controller cut short (its fail-safe) applied less learning than the log says.
     if (done.duration_us < duration_us)
       throw new ControllerError(`learn-enable was on ${done.duration_us} µs of the ${duration_us} µs asked (the controller's fail-safe cut the pulse)`);
-    const over = done.duration_us - duration_us;
-    const p = this.pulses;
-    p.count++;
-    p.overMean_us += (over - p.overMean_us) / p.count;
-    if (over > p.overMax_us) p.overMax_us = over;
+    addPulse(this.pulses, done.duration_us - duration_us);
+    recordPulse(this.board.tag, duration_us, done.duration_us);
   }
 
   async setPotentiometer(_t_ns: number, eta: number): Promise<WiperSetting> {

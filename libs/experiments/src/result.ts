@@ -76,6 +76,27 @@ export interface RunResult {
     readonly conductance_S: number[];
   };
   readonly summary: RunSummary;
+  /** Only when a subsystem ran on hardware (a bridge): how close the run kept to hardware time. */
+  readonly pacing?: Pacing;
+}
+
+/**
+ * A run with any subsystem on hardware keeps hardware time (t_h per learn pulse, on the
+ * controller): how close it came, measured by the host on its wall clock.
+ */
+export interface Pacing {
+  /** Training steps acknowledged while the host measured (a resumed run: since it resumed). */
+  readonly steps: number;
+  /** Learning time of those steps, steps × t_h (s). */
+  readonly learning_s: number;
+  /** Wall time from the run's start (or resumption) to its last acknowledged training step (s). */
+  readonly wall_s: number;
+  /** learning_s / wall_s: at most 1 on hardware (a step takes at least t_h), 1 being the network's own pace. */
+  readonly realTimeFactor: number;
+  /** The step period: wall-clock interval between consecutive acknowledged training steps (µs). */
+  readonly stepPeriod_us: { readonly mean: number; readonly std: number; readonly p50: number; readonly p99: number; readonly max: number };
+  /** How far the learn pulses ran over what was asked, as the controller timed them (µs); absent when no bridge in this process pulsed. */
+  readonly pulseOverrun_us?: { readonly count: number; readonly mean: number; readonly max: number };
 }
 
 export interface FamilyResult {
