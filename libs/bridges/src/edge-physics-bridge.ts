@@ -18,6 +18,7 @@ import { encodeDemux, nodeCount, outputNodes } from '@metatwin/contracts';
 import type { EdgePhysicsPort, EdgeSnapshot, Learned, NodesReading, Settle } from '@metatwin/edge-physics';
 import { JIG, ROUTE, jigCode } from '@metatwin/protocol';
 import type { BoardAccess } from './board-access';
+import { recordPulse } from './pulse-timing';
 
 const ALL_ROUTES = ROUTE.clampedOutputsFromJig | ROUTE.clampInputFromJig | ROUTE.adcFromJig;
 
@@ -73,8 +74,10 @@ export class EdgePhysicsBridge implements EdgePhysicsPort {
         await this.board.request({ kind: 'jigWrite', writes: clamp.map((v, k) => ({ channel: JIG.clampedOutput + k, code: jigCode(JIG.clampedOutput + k, v) })) }, 'ack');
       const duration_us = Math.round(dt_s * 1e6);
       const done = await this.board.request({ kind: 'learnPulse', duration_us, run: this.board.tag, index }, 'pulseDone');
-      if (done.applied && done.duration_us < duration_us)
+      if (!done.applied) return { ok: true }; // applied before this process restarted: its timing was counted then
+      if (done.duration_us < duration_us)
         return { ok: false, reason: `learn-enable was on ${done.duration_us} µs of the ${duration_us} µs asked (the controller's fail-safe cut the pulse)` };
+      recordPulse(this.board.tag, duration_us, done.duration_us);
       return { ok: true };
     });
   }
@@ -87,9 +90,20 @@ export class EdgePhysicsBridge implements EdgePhysicsPort {
     return this.board.exclusive(async () => {
       await this.board.request({ kind: 'dacWrite', writes: this.board.heldCodes(held_V) }, 'ack');
       await this.route();
+      if (!this.clampOnBoard) {
+        // Learning is frozen: the jig holds the clamped outputs at the free outputs (a clamp at
+        // η = 0), so the clamped copy is read at a state like the free copy's, not wherever the
+        // last step left the jig — the readings calibration fits the clamped copy from.
+        const outputs = await this.board.scan(this.freeOutputs);
+        await this.board.request(
+          { kind: 'jigWrite', writes: outputs.map((r, k) => ({ channel: JIG.clampedOutput + k, code: jigCode(JIG.clampedOutput + k, this.board.nodeVolts(r.nodeCode)) })) },
+          'ack',
+        );
+      }
       const read = await this.board.scan(this.allAddresses);
       this.gates_V = this.gatesOf(read);
-      return { ok: true, nodes_V: read.slice(0, this.nodes).map((r) => this.board.nodeVolts(r.nodeCode)), gates_V: this.gates_V };
+      const volts = read.map((r) => this.board.nodeVolts(r.nodeCode));
+      return { ok: true, nodes_V: volts.slice(0, this.nodes), gates_V: this.gates_V, clamped_V: volts.slice(this.nodes, 2 * this.nodes) };
     });
   }
 

@@ -87,7 +87,7 @@ export const DATA_CONSTRAINTS: { readonly [T in SignalType]: { readonly [K in ke
   GatesEvolved: { step, gates: float64Base64, datapoint },
   TestStepStarted: { step },
   TestDatapointApplied: { step, datapoint },
-  NodesSettled: { step, datapoint, free_V: samples, gates: float64Base64 },
+  NodesSettled: { step, datapoint, free_V: samples, gates: float64Base64, clamped_V: samples },
   DemuxSelected: { step, datapoint, address: count(0, MAX_ARRAY) },
   AdcSampled: {
     step,

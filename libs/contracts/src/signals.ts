@@ -94,7 +94,15 @@ export interface SignalData {
   /** supervisor: during a test step, datapoint `datapoint`'s inputs are on the DAC; the network settles. */
   TestDatapointApplied: { readonly step: number; readonly datapoint: number };
   /** edge-physics: node voltages of the free network with a test datapoint applied (what the buffers see). */
-  NodesSettled: { readonly step: number; readonly datapoint: number; readonly free_V: ReadonlyArray<number>; readonly gates: string; readonly failed?: string };
+  NodesSettled: {
+    readonly step: number;
+    readonly datapoint: number;
+    readonly free_V: ReadonlyArray<number>;
+    readonly gates: string;
+    readonly failed?: string;
+    /** The clamped copy's node voltages, where the network is on hardware and its ADC read them (the clamp holding its outputs). */
+    readonly clamped_V?: ReadonlyArray<number>;
+  };
   /** supervisor → demux: 5-bit address selecting one node and one gate. */
   DemuxSelected: { readonly step: number; readonly datapoint: number; readonly address: number };
   /** measurement → supervisor: ADC codes of the selected node and gate, averaged over repeats. */

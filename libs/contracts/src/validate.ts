@@ -143,6 +143,7 @@ const DATA: { readonly [T in SignalType]: (d: Obj) => void } = {
     finiteArray(d, 'free_V');
     base64(d, 'gates');
     if (d.failed !== undefined && typeof d.failed !== 'string') bad('failed', d.failed, 'must be a string when present');
+    if (d.clamped_V !== undefined) finiteArray(d, 'clamped_V');
   },
   DemuxSelected: (d) => {
     int(d, 'step', 0, STEP_MAX);

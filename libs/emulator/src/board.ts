@@ -67,6 +67,9 @@ export class EmulatedBoard implements Board {
     clamp: (freeOutputs_V: ArrayLike<number>, labels_V: ArrayLike<number>, out: Float64Array): void => this.clampNow(freeOutputs_V, labels_V, out),
   };
   private readonly clampIn_V: Float64Array;
+  /** At the last ADC settle: what the clamp drives, and the clamped copy's nodes with it. */
+  private readonly clampOut: Float64Array;
+  private readonly clampedNodes_V: Float64Array;
 
   /**
    * @param realTime hold learn-enable for the pulse's duration of wall time, as the controller's
@@ -81,6 +84,8 @@ export class EmulatedBoard implements Board {
     this.clamp = clampCircuit(exp.clamp);
     this.outputs_V = new Float64Array(this.twin.outputNodes.length);
     this.clampIn_V = new Float64Array(this.twin.outputNodes.length);
+    this.clampOut = new Float64Array(this.twin.outputNodes.length);
+    this.clampedNodes_V = new Float64Array(this.twin.network.nodeCount);
     this.nodes_V = new Float64Array(this.twin.network.nodeCount);
     const heldNodes = [...exp.roles.inputs, ...exp.roles.rails.map((r) => r.node)];
     this.heldCount = heldNodes.length;
@@ -175,18 +180,18 @@ export class EmulatedBoard implements Board {
     const twin = this.twin;
     if (settle) {
       twin.selectSlot(this.slot());
-      const r = twin.measure(this.held_V(), this.outputs_V, this.nodes_V);
+      const held = this.held_V();
+      const r = twin.measure(held, this.outputs_V, this.nodes_V);
       if (r.status !== 'converged') throw new BoardFault(`the free network did not settle for the ADC (${r.status})`);
+      // The clamp holds the clamped copy's outputs continuously: that copy settles with them.
+      this.labels_V[0] = this.label_V();
+      this.clampNow(this.outputs_V, this.labels_V, this.clampOut);
+      const c = twin.measureClamped(held, this.clampOut, this.clampedNodes_V);
+      if (c.status !== 'converged') throw new BoardFault(`the clamped network did not settle for the ADC (${c.status})`);
     }
     const sel = decodeDemux(address, twin.network.nodeCount, twin.network.edgeCount);
     const gate_V = twin.gates_V[sel.edge];
-    if (sel.copy === 'free') return [this.nodes_V[sel.node], gate_V];
-    const k = twin.outputNodes.indexOf(sel.node);
-    if (k < 0) return [twin.clampedVoltages_V[sel.node], gate_V];
-    this.labels_V[0] = this.label_V();
-    const out = new Float64Array(twin.outputNodes.length);
-    this.clampNow(this.outputs_V, this.labels_V, out);
-    return [out[k], gate_V];
+    return [sel.copy === 'free' ? this.nodes_V[sel.node] : this.clampedNodes_V[sel.node], gate_V];
   }
 
   /** The clamped outputs: from the jig, or the clamp circuit fed the free outputs (or the jig's stand-ins for them). */

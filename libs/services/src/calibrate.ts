@@ -11,10 +11,11 @@
  *   fixed by holding the mean ln k at the card's;
  * - an edge between two held nodes (inputs, rails): no free node sees its current. Such edges
  *   keep the card's values and are listed as unobservable.
- * The clamped copy's transistors and the learning-rule offsets are not in these readings; the
- * chip leaves them to the card and the experiment's draws.
+ * The clamped copy is fitted the same way from its own node readings (addresses 16–31), with
+ * its outputs held where the board's clamp held them (their readings). The learning-rule
+ * offsets are not in readings at frozen gates; the chip leaves them to the experiment's draws.
  */
-import { nodeCount, type ChipSpec, type Experiment, type Signal } from '@metatwin/contracts';
+import type { ChipSpec, Experiment, Signal } from '@metatwin/contracts';
 import { twinOf, type TwinNetwork } from '@metatwin/edge-physics';
 import { CHIP_FORMAT } from '@metatwin/experiments';
 import { adcConfig } from '@metatwin/measurement';
@@ -27,12 +28,19 @@ export class CalibrationError extends Error {
   override readonly name = 'CalibrationError';
 }
 
+export interface CalibrationPoint {
+  readonly held_V: ReadonlyArray<number>;
+  readonly free_V: ReadonlyArray<number>;
+  /** The clamped copy's nodes, where the board's ADC read them. */
+  readonly clamped_V?: ReadonlyArray<number>;
+}
+
 /** What one calibration run gives: its gate level and, per input pair, the held voltages and the measured free nodes. */
 export interface CalibrationRun {
   readonly run: string;
   readonly experiment: Experiment;
   readonly gate_V: number;
-  readonly points: ReadonlyArray<{ readonly held_V: ReadonlyArray<number>; readonly free_V: ReadonlyArray<number> }>;
+  readonly points: ReadonlyArray<CalibrationPoint>;
 }
 
 /** A run's calibration readings; a run that cannot calibrate (simulated network, no step-0 readings, uneven gates) is named with the reason. */
@@ -59,28 +67,73 @@ export function calibrationRun(logged: ReadonlyArray<Signal>): CalibrationRun {
       const requested = [...exp.dataset.inputs[d], ...exp.roles.rails.map((r) => r.volts)];
       // What the DAC put on the held nodes (inputs, then rails), as the supervisor wrote it.
       const held_V = requested.map((v, channel) => applied_V(dac, targets[channel], v));
-      return { held_V, free_V: s.data.free_V };
+      return { held_V, free_V: s.data.free_V, ...(s.data.clamped_V ? { clamped_V: s.data.clamped_V } : {}) };
     });
   return { run, experiment: exp, gate_V, points };
+}
+
+/** One copy's fit: its per-edge parameters, which edges the readings see, how well it fits. */
+export interface CopyFit {
+  readonly vto_V: number[];
+  readonly k_AperV2: number[];
+  readonly observable: ReadonlyArray<number>;
+  /** Edges between two nodes the copy holds (inputs, rails; the clamped copy's outputs too): no reading sees them. */
+  readonly unobservable: ReadonlyArray<number>;
+  /** RMS of measured − fitted node voltages (ADC codes). */
+  readonly residualRms_codes: number;
+  readonly readings: number;
+  readonly iterations: number;
 }
 
 export interface ChipFit {
   /** The chip file's content. */
   readonly chip: ChipSpec & { readonly format: string; readonly edges: number; readonly note: string };
-  /** Edges whose k and VTO the readings determine, and those they cannot (between two held nodes). */
-  readonly observable: ReadonlyArray<number>;
-  readonly unobservable: ReadonlyArray<number>;
-  /** RMS of measured − fitted node voltages (ADC codes), against the noise floor of a reading. */
-  readonly residualRms_codes: number;
+  readonly free: CopyFit;
+  /** Null when the runs hold no readings of the clamped copy. */
+  readonly clamped: CopyFit | null;
+  /** A reading's noise floor (ADC codes). */
   readonly noiseFloor_codes: number;
-  readonly iterations: number;
-  readonly readings: number;
   /** The transistor card the fit starts from (and unobservable edges keep). */
   readonly card: { readonly vto_V: number; readonly k_AperV2: number };
 }
 
 const SCALE_V = 1e-4;
 const GAUGE_WEIGHT = 1e3;
+const STEP = 1e-5;
+
+/** How one copy is read: its fixed nodes, and its node voltages at a point for the twin's present transistors. */
+interface CopyModel {
+  readonly name: 'free' | 'clamped';
+  readonly fixed: (twin: TwinNetwork) => ReadonlySet<number>;
+  readonly measured: (p: CalibrationPoint) => ReadonlyArray<number>;
+  readonly transistors: (twin: TwinNetwork) => TwinNetwork['freeTransistors'];
+  /** Solve the copy at point p; its node voltages, or null when Newton failed. */
+  readonly solve: (twin: TwinNetwork, p: CalibrationPoint) => Float64Array | null;
+}
+
+const FREE: CopyModel = {
+  name: 'free',
+  fixed: (twin) => new Set(twin.heldNodes),
+  measured: (p) => p.free_V,
+  transistors: (twin) => twin.freeTransistors,
+  solve: (twin, p) => {
+    twin.applyHeld(p.held_V);
+    return twin.solveFree().status === 'converged' ? twin.freeVoltages_V : null;
+  },
+};
+
+const CLAMPED: CopyModel = {
+  name: 'clamped',
+  fixed: (twin) => new Set([...twin.heldNodes, ...twin.outputNodes]),
+  measured: (p) => p.clamped_V ?? [],
+  transistors: (twin) => twin.clampedTransistors,
+  solve: (twin, p) => {
+    const clamped = p.clamped_V ?? [];
+    twin.applyHeld(p.held_V);
+    twin.applyClamp(Array.from(twin.outputNodes, (n) => clamped[n]));
+    return twin.solveClamped().status === 'converged' ? twin.clampedVoltages_V : null;
+  },
+};
 
 export function fitChip(runs: ReadonlyArray<CalibrationRun>): ChipFit {
   if (runs.length === 0) throw new CalibrationError('no calibration runs');
@@ -93,51 +146,67 @@ export function fitChip(runs: ReadonlyArray<CalibrationRun>): ChipFit {
   for (const r of runs)
     if (JSON.stringify(r.experiment.network) !== JSON.stringify(exp.network) || JSON.stringify(r.experiment.roles) !== JSON.stringify(exp.roles))
       throw new CalibrationError(`run ${r.run}: its network or node roles differ from run ${runs[0].run}'s; calibrate runs of one board`);
-
   // One twin per run (its gate level), at the card: no mismatch, no chip.
   const nominal: Experiment = { ...exp, imperfections: { ...exp.imperfections, mismatch: null, learningOffsetSigma_V2: 0, chip: undefined } };
   const twins: TwinNetwork[] = runs.map((r) =>
     twinOf({ ...nominal, dataset: { inputs: r.points.map(() => [0]), labels: r.points.map(() => 0) }, initialGates_V: nominal.initialGates_V.map(() => r.gate_V) }),
   );
+  const card = { vto_V: twins[0].freeTransistors.vto_V[0], k_AperV2: twins[0].freeTransistors.beta_AperV2[0] };
+  const free = fitCopy(FREE, runs, twins, card);
+  const withClamped = runs.every((r) => r.points.every((p) => p.clamped_V !== undefined));
+  const clamped = withClamped ? fitCopy(CLAMPED, runs, twins, card) : null;
+  const lsb = lsb_V(adcConfig(exp).node);
+  const repeats = Math.max(1, exp.quantisation.adcRepeats);
+  const unseen = (c: CopyFit | null, name: string): string =>
+    c === null ? `the ${name} copy was not read (the card's)` : `${name} copy: edges ${c.unobservable.join(', ') || 'none'} unobservable (the card's)`;
+  return {
+    chip: {
+      format: CHIP_FORMAT,
+      edges: twins[0].network.edgeCount,
+      note: `fitted by metatwin calibrate from runs ${runs.map((r) => r.run).join(', ')} at gate levels ${[...levels].join(', ')} V; ${unseen(free, 'free')}; ${unseen(clamped, 'clamped')}; learning-rule offsets not fitted`,
+      free: { vto_V: free.vto_V, k_AperV2: free.k_AperV2 },
+      clamped: clamped && { vto_V: clamped.vto_V, k_AperV2: clamped.k_AperV2 },
+      learningOffsets_V2: null,
+    },
+    free,
+    clamped,
+    noiseFloor_codes: Math.sqrt(1 / 12 + (exp.imperfections.readoutNoiseSigma_V / lsb) ** 2 / repeats),
+    card,
+  };
+}
+
+/** Levenberg–Marquardt over one copy's observable edges: (VTO, ln k) each, the mean ln k held at the card's. */
+function fitCopy(copy: CopyModel, runs: ReadonlyArray<CalibrationRun>, twins: ReadonlyArray<TwinNetwork>, card: { vto_V: number; k_AperV2: number }): CopyFit {
   const network = twins[0].network;
-  const held = new Uint8Array(network.nodeCount);
-  twins[0].heldNodes.forEach((n) => (held[n] = 1));
-  const freeNodes = Array.from({ length: nodeCount(exp.network) }, (_, n) => n).filter((n) => held[n] === 0);
-  const edges = network.edgeCount;
+  const fixed = copy.fixed(twins[0]);
+  const nodes = Array.from({ length: network.nodeCount }, (_, n) => n).filter((n) => !fixed.has(n));
   const observable: number[] = [];
   const unobservable: number[] = [];
-  for (let e = 0; e < edges; e++) (held[network.edgeA[e]] && held[network.edgeB[e]] ? unobservable : observable).push(e);
-
-  const card = twins[0].freeTransistors;
-  const vtoCard = card.vto_V[0];
-  const lnkCard = Math.log(card.beta_AperV2[0]);
-  const P = 2 * observable.length;
-  const readings = runs.reduce((n, r) => n + r.points.length * freeNodes.length, 0);
-  const M = readings + 1;
+  for (let e = 0; e < network.edgeCount; e++) (fixed.has(network.edgeA[e]) && fixed.has(network.edgeB[e]) ? unobservable : observable).push(e);
+  const E = observable.length;
+  const P = 2 * E;
+  const readings = runs.reduce((n, r) => n + r.points.length * nodes.length, 0);
   const measured = new Float64Array(readings);
   let i = 0;
-  for (const r of runs) for (const p of r.points) for (const n of freeNodes) measured[i++] = p.free_V[n];
+  for (const r of runs) for (const p of r.points) for (const n of nodes) measured[i++] = copy.measured(p)[n];
+  const lnkCard = Math.log(card.k_AperV2);
 
-  const apply = (theta: Float64Array): void => {
-    for (const t of twins)
-      observable.forEach((e, j) => {
-        t.freeTransistors.vto_V[e] = theta[j];
-        t.freeTransistors.beta_AperV2[e] = Math.exp(theta[observable.length + j]);
-      });
-  };
   const model = (theta: Float64Array, out: Float64Array): boolean => {
-    apply(theta);
-    let k = 0;
-    for (let t = 0; t < twins.length; t++) {
-      const twin = twins[t];
-      for (let d = 0; d < runs[t].points.length; d++) {
-        twin.selectSlot(d);
-        twin.applyHeld(runs[t].points[d].held_V);
-        if (twin.solveFree().status !== 'converged') return false;
-        const v = twin.freeVoltages_V;
-        for (const n of freeNodes) out[k++] = v[n];
-      }
+    for (const t of twins) {
+      const tr = copy.transistors(t);
+      observable.forEach((e, j) => {
+        tr.vto_V[e] = theta[j];
+        tr.beta_AperV2[e] = Math.exp(theta[E + j]);
+      });
     }
+    let k = 0;
+    for (let t = 0; t < twins.length; t++)
+      for (let d = 0; d < runs[t].points.length; d++) {
+        twins[t].selectSlot(d);
+        const v = copy.solve(twins[t], runs[t].points[d]);
+        if (v === null) return false;
+        for (const n of nodes) out[k++] = v[n];
+      }
     return true;
   };
   const predicted = new Float64Array(readings);
@@ -146,54 +215,34 @@ export function fitChip(runs: ReadonlyArray<CalibrationRun>): ChipFit {
     if (!model(theta, predicted)) return false;
     for (let m = 0; m < readings; m++) out[m] = (predicted[m] - measured[m]) / SCALE_V;
     let lnk = 0;
-    for (let j = 0; j < observable.length; j++) lnk += theta[observable.length + j];
-    out[readings] = GAUGE_WEIGHT * (lnk - observable.length * lnkCard);
+    for (let j = 0; j < E; j++) lnk += theta[E + j];
+    out[readings] = GAUGE_WEIGHT * (lnk - E * lnkCard);
     return true;
   };
-  const H = 1e-5;
   const jacobian = (theta: Float64Array, _r: Float64Array, J: Float64Array): void => {
     model(theta, predicted);
     for (let j = 0; j < P; j++) {
       const moved = Float64Array.from(theta);
-      moved[j] += H;
+      moved[j] += STEP;
       model(moved, shifted);
-      for (let m = 0; m < readings; m++) J[m * P + j] = (shifted[m] - predicted[m]) / H / SCALE_V;
-      J[readings * P + j] = j >= observable.length ? GAUGE_WEIGHT : 0;
+      for (let m = 0; m < readings; m++) J[m * P + j] = (shifted[m] - predicted[m]) / STEP / SCALE_V;
+      J[readings * P + j] = j >= E ? GAUGE_WEIGHT : 0;
     }
     model(theta, predicted); // the twins' warm starts back at θ
   };
   const theta0 = new Float64Array(P);
-  theta0.fill(vtoCard, 0, observable.length);
-  theta0.fill(lnkCard, observable.length);
-  const fit = levenbergMarquardt({ parameters: P, residuals: M, residual, jacobian }, theta0, 40, 0);
-
-  const vto_V = Array.from(card.vto_V);
-  const k_AperV2 = Array.from(card.beta_AperV2);
-  observable.forEach((e, j) => {
-    vto_V[e] = fit.theta[j];
-    k_AperV2[e] = Math.exp(fit.theta[observable.length + j]);
-  });
-  const adc = adcConfig(exp);
-  const lsb = lsb_V(adc.node);
-  const repeats = Math.max(1, exp.quantisation.adcRepeats);
-  residual(fit.theta, new Float64Array(M)); // `predicted` at the fit
+  theta0.fill(card.vto_V, 0, E);
+  theta0.fill(lnkCard, E);
+  const fit = levenbergMarquardt({ parameters: P, residuals: readings + 1, residual, jacobian }, theta0, 40, 0);
+  residual(fit.theta, new Float64Array(readings + 1)); // `predicted` at the fit
   let ss = 0;
   for (let m = 0; m < readings; m++) ss += (predicted[m] - measured[m]) ** 2;
-  return {
-    chip: {
-      format: CHIP_FORMAT,
-      edges,
-      note: `fitted by metatwin calibrate from runs ${runs.map((r) => r.run).join(', ')} at gate levels ${[...levels].join(', ')} V; free copy only; edges ${unobservable.join(', ') || 'none'} join two held nodes and keep the card's values`,
-      free: { vto_V, k_AperV2 },
-      clamped: null,
-      learningOffsets_V2: null,
-    },
-    observable,
-    unobservable,
-    residualRms_codes: Math.sqrt(ss / readings) / lsb,
-    noiseFloor_codes: Math.sqrt(1 / 12 + (exp.imperfections.readoutNoiseSigma_V / lsb) ** 2 / repeats),
-    iterations: fit.iterations,
-    readings,
-    card: { vto_V: vtoCard, k_AperV2: Math.exp(lnkCard) },
-  };
+  const vto_V = new Array<number>(network.edgeCount).fill(card.vto_V);
+  const k_AperV2 = new Array<number>(network.edgeCount).fill(card.k_AperV2);
+  observable.forEach((e, j) => {
+    vto_V[e] = fit.theta[j];
+    k_AperV2[e] = Math.exp(fit.theta[E + j]);
+  });
+  const lsb = lsb_V(adcConfig(runs[0].experiment).node);
+  return { vto_V, k_AperV2, observable, unobservable, residualRms_codes: Math.sqrt(ss / readings) / lsb, readings, iterations: fit.iterations };
 }

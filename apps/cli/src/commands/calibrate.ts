@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { CalibrationError, calibrationRun, fitChip, readRunSignals, type CalibrationRun } from '@metatwin/services';
+import { CalibrationError, calibrationRun, fitChip, readRunSignals, type CalibrationRun, type CopyFit } from '@metatwin/services';
 import { UsageError } from '../usage';
 import { openEventLog } from './event-log';
 
@@ -37,16 +37,23 @@ export async function calibrateCommand(argv: string[], write: (s: string) => voi
     throw err;
   }
   writeFileSync(values.out, JSON.stringify(fit.chip, null, 2) + '\n');
-  const spread = (xs: number[]): number => Math.sqrt(xs.reduce((s, x) => s + x * x, 0) / xs.length);
-  const dv = fit.observable.map((e) => fit.chip.free.vto_V[e]);
-  const mean = dv.reduce((s, x) => s + x, 0) / dv.length;
-  write(
-    [
-      `fit: ${fit.observable.length} of ${fit.chip.edges} edges observable (${fit.unobservable.length > 0 ? `edges ${fit.unobservable.join(', ')} join two held nodes and keep the card's k and VTO` : 'all'}), ${fit.readings} node readings, ${fit.iterations} iterations`,
-      `residual ${fit.residualRms_codes.toFixed(3)} ADC codes RMS (a reading's noise floor ${fit.noiseFloor_codes.toFixed(3)})`,
-      `fitted VTO: mean ${(mean * 1e3).toFixed(1)} mV (the card's ${(fit.card.vto_V * 1e3).toFixed(1)}), spread ${(spread(dv.map((v) => v - mean)) * 1e3).toFixed(1)} mV; k: spread ${(spread(fit.observable.map((e) => fit.chip.free.k_AperV2[e] / fit.card.k_AperV2 - 1)) * 100).toFixed(2)} % about the card`,
-      `chip written to ${values.out}: load it with imperfections.chip: "${values.out}" in an experiment, metatwin emulate --chip, metatwin compare --chip`,
-    ].join('\n') + '\n',
-  );
+  for (const [name, c] of [
+    ['free', fit.free],
+    ['clamped', fit.clamped],
+  ] as const)
+    write(c === null ? `${name} copy: no readings in these runs; the chip leaves it to the card\n` : copyLine(name, c, fit.card));
+  write(`a reading's noise floor: ${fit.noiseFloor_codes.toFixed(3)} ADC codes; learning-rule offsets are not fitted (readings at frozen gates do not show them)\n`);
+  write(`chip written to ${values.out}: load it with imperfections.chip: "${values.out}" in an experiment, metatwin emulate --chip, metatwin compare --chip\n`);
   return 0;
+}
+
+function copyLine(name: string, c: CopyFit, card: { vto_V: number; k_AperV2: number }): string {
+  const rms = (xs: number[]): number => Math.sqrt(xs.reduce((a, x) => a + x * x, 0) / xs.length);
+  const vto = c.observable.map((e) => c.vto_V[e]);
+  const mean = vto.reduce((a, x) => a + x, 0) / vto.length;
+  const unseen = c.unobservable.length > 0 ? `; edges ${c.unobservable.join(', ')} join two held nodes and keep the card's k and VTO` : '';
+  return (
+    `${name} copy: ${c.observable.length} edges fitted${unseen}; ${c.readings} node readings, residual ${c.residualRms_codes.toFixed(3)} ADC codes RMS, ${c.iterations} iterations; ` +
+    `VTO mean ${(mean * 1e3).toFixed(1)} mV (the card's ${(card.vto_V * 1e3).toFixed(1)}), spread ${(rms(vto.map((v) => v - mean)) * 1e3).toFixed(1)} mV; k spread ${(rms(c.observable.map((e) => c.k_AperV2[e] / card.k_AperV2 - 1)) * 100).toFixed(2)} % about the card\n`
+  );
 }

@@ -155,7 +155,8 @@ export const edgePhysicsDecider: Decider<EdgePhysicsState, EdgePhysicsResult, Ed
               failed: `test at step ${input.step}: datapoint ${input.datapoint}: ${r.reason}`,
             }),
           ];
-        return [emit('NodesSettled', input.t_ns, { step: input.step, datapoint: input.datapoint, free_V: r.nodes_V, gates: encodeFloat64(r.gates_V) })];
+        const settled = { step: input.step, datapoint: input.datapoint, free_V: r.nodes_V, gates: encodeFloat64(r.gates_V) };
+        return [emit('NodesSettled', input.t_ns, r.clamped_V === undefined ? settled : { ...settled, clamped_V: r.clamped_V })];
       }
       case 'RunCreated':
       case 'RunFinished':

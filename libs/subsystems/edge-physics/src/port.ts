@@ -15,7 +15,15 @@ export interface EdgeSnapshot {
   readonly warm: Float64Array | null;
 }
 
-export type NodesReading = { readonly ok: true; readonly nodes_V: ReadonlyArray<number>; readonly gates_V: Float64Array } | { readonly ok: false; readonly reason: string };
+export type NodesReading =
+  | {
+      readonly ok: true;
+      readonly nodes_V: ReadonlyArray<number>;
+      readonly gates_V: Float64Array;
+      /** The clamped copy's nodes, where the adapter reads them (hardware); absent in simulation. */
+      readonly clamped_V?: ReadonlyArray<number>;
+    }
+  | { readonly ok: false; readonly reason: string };
 
 export interface EdgePhysicsPort {
   /**

@@ -334,6 +334,25 @@ export class TwinNetwork {
     return r;
   }
 
+  /**
+   * The clamped copy's node voltages (into `nodes_V`) with the held voltages applied and its
+   * outputs driven by `clamp` (volts or amperes, as the clamp drives), learning untouched and
+   * the slot's warm starts put back, as `measure` does for the free copy.
+   */
+  measureClamped(held_V: ArrayLike<number>, clamp: ArrayLike<number>, nodes_V: Float64Array): SolveResult {
+    const free = this.freeSlots[this.slot];
+    const clamped = this.clampedSlots[this.slot];
+    this.savedFree.set(free);
+    this.savedClamped.set(clamped);
+    this.applyHeld(held_V);
+    this.applyClamp(clamp);
+    const r = this.solveClamped();
+    nodes_V.set(clamped);
+    free.set(this.savedFree);
+    clamped.set(this.savedClamped);
+    return r;
+  }
+
   /** Channel current of each edge in a copy at its current slot voltages (A, a → b). */
   currents(copy: 'free' | 'clamped', out: Float64Array = new Float64Array(this.network.edgeCount)): Float64Array {
     const [t, v] = copy === 'free' ? [this.freeTransistors, this.freeSlots[this.slot]] : [this.clampedTransistors, this.clampedSlots[this.slot]];
