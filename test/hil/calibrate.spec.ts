@@ -1,11 +1,12 @@
 /**
  * `metatwin calibrate` against the board emulator: a hidden chip with σ(VTO) = 10 mV,
- * σ(k)/k = 0.5 % (each copy drawn on its own), learning-rule offsets (σ 1 mV²) and read-out
+ * σ(k)/k = 0.5 % (each copy drawn on its own), learning-rule offsets (σ 10⁻³ V²) and read-out
  * noise 0.5 mV; the chip-calibration preset run once per gate level (1.2, 1.6, 2.5, 3.5 V) with
  * the network on the board, recorded by the CLI. In both copies the fit recovers each
  * observable edge's VTO to ≤ 2 mV RMS and k to ≤ 0.2 % RMS (edges between two nodes a copy
- * holds are invisible to every node reading and keep the card's values), and `metatwin compare --chip` with the fitted chip brings the residuals
- * of those readings down to the noise floor.
+ * holds are invisible to every node reading and keep the card's values), the learning-rule
+ * offsets to within a tenth of their spread (from the gates read while the runs learned), and `metatwin compare --chip` with the fitted chip brings the residuals
+ * of a run's readings — at every test, while it learned too — down to the noise floor.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -88,17 +89,26 @@ describe('metatwin calibrate', () => {
       expect(copy.vto_mV).toBeLessThanOrEqual(2);
       expect(copy.k_pc).toBeLessThanOrEqual(0.2);
     }
+    // The learning-rule offsets, from the gates read while the runs learned: within a tenth of their own spread.
+    const offsets = twin.learningOffsets_V2 ?? new Float64Array(0);
+    const offsetError_V2 = rms(Array.from(offsets, (o, e) => (chip.learningOffsets_V2?.[e] ?? Number.NaN) - o));
+    const offsetSpread_V2 = rms(Array.from(offsets));
+    expect(offsetError_V2).toBeLessThanOrEqual(offsetSpread_V2 / 10);
 
-    // The lowest level's run against its twin: the card's twin, then the fitted chip's.
+    // A run against its twin — every test, while it learned too: the card's twin, then the fitted chip's.
     const nominal = JSON.parse((await startCli(['compare', runs[0], '--log', log, '--json']).within(60_000)).out) as CompareReport;
     const fitted = JSON.parse((await startCli(['compare', runs[0], '--log', log, '--json', '--chip', chipFile]).within(60_000)).out) as CompareReport;
     const floor = fitted.noiseFloor_codes.node;
     expect(nominal.signals.networkNodes?.rms_codes).toBeGreaterThan(3 * floor);
+    // The gates drift apart only as the run learns (an offset of 10⁻³ V² moves a gate ≈ 27 mV in its 20 ms): less, but as plain.
+    expect(nominal.signals.networkGates?.rms_codes).toBeGreaterThan(3 * (fitted.signals.networkGates?.rms_codes ?? Infinity));
     expect(fitted.signals.networkNodes?.rms_codes).toBeLessThanOrEqual(floor);
+    expect(fitted.signals.networkGates?.rms_codes).toBeLessThanOrEqual(fitted.noiseFloor_codes.gate);
     process.stdout.write(
       `calibrate: free copy VTO ${free.vto_mV.toFixed(2)} mV RMS (the chip's own spread ${free.spread_mV.toFixed(1)} mV), k ${free.k_pc.toFixed(3)} % RMS over ${free.edges} observable edges; ` +
-        `clamped copy VTO ${clamped.vto_mV.toFixed(2)} mV, k ${clamped.k_pc.toFixed(3)} % over ${clamped.edges}; ` +
-        `compare at ${CALIBRATION_GATES_V[0]} V: ${nominal.signals.networkNodes?.rms_codes.toFixed(2)} codes RMS with the card, ${fitted.signals.networkNodes?.rms_codes.toFixed(3)} with the fitted chip (noise floor ${floor.toFixed(3)})\n`,
+        `clamped copy VTO ${clamped.vto_mV.toFixed(2)} mV, k ${clamped.k_pc.toFixed(3)} % over ${clamped.edges}; offsets ${offsetError_V2.toExponential(2)} V² RMS (their spread ${offsetSpread_V2.toExponential(2)}); ` +
+        `compare at ${CALIBRATION_GATES_V[0]} V: nodes ${nominal.signals.networkNodes?.rms_codes.toFixed(2)} codes RMS with the card, ${fitted.signals.networkNodes?.rms_codes.toFixed(3)} with the fitted chip (floor ${floor.toFixed(3)}); ` +
+        `gates ${nominal.signals.networkGates?.rms_codes.toFixed(2)} → ${fitted.signals.networkGates?.rms_codes.toFixed(3)} (floor ${fitted.noiseFloor_codes.gate.toFixed(3)})\n`,
     );
   });
 });

@@ -50,9 +50,10 @@ Usage:
                                     --chip: the twin built with a chip file (calibrate's);
                                     --influx: the residuals into InfluxDB (Hardware link)
   metatwin calibrate <run> [<run>…] --out FILE [--log DIR|nats://…]
-                                    fit each edge's k and VTO to chip-calibration runs (the
-                                    chip-calibration preset, network on hardware, one run per
-                                    gate level) and write the chip file experiments load
+                                    fit each edge's k and VTO (both copies) and learning
+                                    offset to chip-calibration runs (the chip-calibration
+                                    preset, network on hardware, one run per gate level) and
+                                    write the chip file experiments load
   metatwin help                     this text
 
 solve reads {"nodes", "edges", "gates", "fixed", "transistor"} (see README) and prints

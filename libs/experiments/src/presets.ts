@@ -78,9 +78,11 @@ export function regressionFamilyTasks(): Array<{ a_V: number; b_V: number; c_V: 
 export const CALIBRATION_GATES_V = [1.2, 1.6, 2.5, 3.5] as const;
 
 /**
- * A chip-calibration run (`metatwin calibrate`): the paper's board with learning as good as off
- * (one step), read at 100 input pairs spread over the DAC's range with the rails at 0 and
- * 0.45 V, every node and gate at each, 64 ADC repeats (the most one scan sums). Run it once per gate level
+ * A chip-calibration run (`metatwin calibrate`): the paper's board read at 100 input pairs
+ * spread over the DAC's range with the rails at 0 and 0.45 V, every node and gate at each, 64
+ * ADC repeats (the most one scan sums) — first at step 0, where the gates are the run's known
+ * level, then while it learns for 20 ms (200 steps, η = 0.5, labels 0) at steps 1, 2, 5, …, 200,
+ * where the gates' drift shows the learning-rule offsets. Run it once per gate level
  * (CALIBRATION_GATES_V, `initialGates_V`): node voltages at several known uniform gates are
  * what separate each edge's k from its VTO. Inputs are on the DAC's code grid, from a fixed
  * generator, so every run of it applies the same points.
@@ -94,7 +96,7 @@ export function chipCalibrationPreset(): Record<string, unknown> {
   const inputs = Array.from({ length: 100 }, () => [code(), code()].map((c) => Number(((c * 0.45) / 255).toFixed(6))));
   return {
     name: 'chip-calibration',
-    description: 'Chip calibration: learning off, 100 input pairs, rails 0/0.45 V, every node and gate read; run once per gate level (1.2, 1.6, 2.5, 3.5 V)',
+    description: 'Chip calibration: 100 input pairs, rails 0/0.45 V, every node and gate read at step 0 and while learning 20 ms; run once per gate level (1.2, 1.6, 2.5, 3.5 V)',
     seed: 1,
     network: PAPER_LATTICE,
     transistor: { card: 'ald1106-fitted' },
@@ -110,7 +112,7 @@ export function chipCalibrationPreset(): Record<string, unknown> {
     dataset: { inputs, labels: inputs.map(() => 0) },
     clamp: { kind: 'differential', eta: 0.5 },
     quantisation: { dac: true, adc: true, adcRepeats: 64 },
-    schedule: { t_h_s: 100e-6, steps: 1, order: 'ordered', testEvery: 1, substeps: 1 },
+    schedule: { t_h_s: 100e-6, steps: 200, order: 'random', testEvery: 200, substeps: 1 },
   };
 }
 

@@ -12,17 +12,24 @@
  * - an edge between two held nodes (inputs, rails): no free node sees its current. Such edges
  *   keep the card's values and are listed as unobservable.
  * The clamped copy is fitted the same way from its own node readings (addresses 16–31), with
- * its outputs held where the board's clamp held them (their readings). The learning-rule
- * offsets are not in readings at frozen gates; the chip leaves them to the experiment's draws.
+ * its outputs held where the board's clamp held them (their readings).
+ *
+ * The learning-rule offsets show only while learning: the runs learn for a while after step
+ * 0, and each later test reads every gate (ADC, averaged over the test's datapoints). An
+ * offset adds offset/(V0·R0·C0) to its gate's rate, so, with both copies fitted, the gap
+ * between the read gates and the twin's re-driven ones (redrive.ts: the run's own inputs and
+ * clamp answers) grows as offset × t/(V0·R0·C0); a few re-drives with the offsets found so far
+ * settle it. Gates at the diode floor are left out (the floor hides their drift).
  */
-import type { ChipSpec, Experiment, Signal } from '@metatwin/contracts';
-import { twinOf, type TwinNetwork } from '@metatwin/edge-physics';
+import { decodeFloat64, type ChipSpec, type Experiment, type Signal } from '@metatwin/contracts';
+import { learningTimeScale_Vs, networkOf, twinOf, type TwinNetwork } from '@metatwin/edge-physics';
 import { CHIP_FORMAT } from '@metatwin/experiments';
 import { adcConfig } from '@metatwin/measurement';
 import { lsb_V } from '@metatwin/physics';
 import { applied_V, dacConfig, patchMap } from '@metatwin/supervisor';
 import { isBridge } from './factory';
 import { levenbergMarquardt } from './least-squares';
+import { redriveEdge } from './redrive';
 
 export class CalibrationError extends Error {
   override readonly name = 'CalibrationError';
@@ -38,6 +45,8 @@ export interface CalibrationPoint {
 /** What one calibration run gives: its gate level and, per input pair, the held voltages and the measured free nodes. */
 export interface CalibrationRun {
   readonly run: string;
+  /** The run's signals, for re-driving its learning (the offsets); null when it has no test after learning. */
+  readonly logged: ReadonlyArray<Signal> | null;
   readonly experiment: Experiment;
   readonly gate_V: number;
   readonly points: ReadonlyArray<CalibrationPoint>;
@@ -69,7 +78,8 @@ export function calibrationRun(logged: ReadonlyArray<Signal>): CalibrationRun {
       const held_V = requested.map((v, channel) => applied_V(dac, targets[channel], v));
       return { held_V, free_V: s.data.free_V, ...(s.data.clamped_V ? { clamped_V: s.data.clamped_V } : {}) };
     });
-  return { run, experiment: exp, gate_V, points };
+  const learned = logged.some((s) => s.type === 'NodesSettled' && s.meta.source === 'edge-physics' && s.data.step > 0 && !s.data.failed);
+  return { run, experiment: exp, gate_V, points, logged: learned ? logged : null };
 }
 
 /** One copy's fit: its per-edge parameters, which edges the readings see, how well it fits. */
@@ -91,6 +101,8 @@ export interface ChipFit {
   readonly free: CopyFit;
   /** Null when the runs hold no readings of the clamped copy. */
   readonly clamped: CopyFit | null;
+  /** Null when no run learned (the chip then leaves the offsets to the experiment's draws). */
+  readonly offsets: OffsetFit | null;
   /** A reading's noise floor (ADC codes). */
   readonly noiseFloor_codes: number;
   /** The transistor card the fit starts from (and unobservable edges keep). */
@@ -155,6 +167,9 @@ export function fitChip(runs: ReadonlyArray<CalibrationRun>): ChipFit {
   const free = fitCopy(FREE, runs, twins, card);
   const withClamped = runs.every((r) => r.points.every((p) => p.clamped_V !== undefined));
   const clamped = withClamped ? fitCopy(CLAMPED, runs, twins, card) : null;
+  const learning = runs.filter((r) => r.logged !== null);
+  const transistors = { free: { vto_V: free.vto_V, k_AperV2: free.k_AperV2 }, clamped: clamped && { vto_V: clamped.vto_V, k_AperV2: clamped.k_AperV2 } };
+  const offsets = learning.length > 0 ? fitOffsets(learning, transistors) : null;
   const lsb = lsb_V(adcConfig(exp).node);
   const repeats = Math.max(1, exp.quantisation.adcRepeats);
   const unseen = (c: CopyFit | null, name: string): string =>
@@ -163,13 +178,13 @@ export function fitChip(runs: ReadonlyArray<CalibrationRun>): ChipFit {
     chip: {
       format: CHIP_FORMAT,
       edges: twins[0].network.edgeCount,
-      note: `fitted by metatwin calibrate from runs ${runs.map((r) => r.run).join(', ')} at gate levels ${[...levels].join(', ')} V; ${unseen(free, 'free')}; ${unseen(clamped, 'clamped')}; learning-rule offsets not fitted`,
-      free: { vto_V: free.vto_V, k_AperV2: free.k_AperV2 },
-      clamped: clamped && { vto_V: clamped.vto_V, k_AperV2: clamped.k_AperV2 },
-      learningOffsets_V2: null,
+      note: `fitted by metatwin calibrate from runs ${runs.map((r) => r.run).join(', ')} at gate levels ${[...levels].join(', ')} V; ${unseen(free, 'free')}; ${unseen(clamped, 'clamped')}; ${offsets ? 'learning-rule offsets from the gates read while learning' : 'learning-rule offsets not fitted (no run learned)'}`,
+      ...transistors,
+      learningOffsets_V2: offsets && offsets.offsets_V2,
     },
     free,
     clamped,
+    offsets,
     noiseFloor_codes: Math.sqrt(1 / 12 + (exp.imperfections.readoutNoiseSigma_V / lsb) ** 2 / repeats),
     card,
   };
@@ -245,4 +260,75 @@ function fitCopy(copy: CopyModel, runs: ReadonlyArray<CalibrationRun>, twins: Re
   });
   const lsb = lsb_V(adcConfig(runs[0].experiment).node);
   return { vto_V, k_AperV2, observable, unobservable, residualRms_codes: Math.sqrt(ss / readings) / lsb, readings, iterations: fit.iterations };
+}
+
+export interface OffsetFit {
+  readonly offsets_V2: number[];
+  /** Gate readings used (edge × test step × run), and the RMS of read − re-driven gates at the fit (ADC codes). */
+  readonly samples: number;
+  readonly residualRms_codes: number;
+  readonly iterations: number;
+}
+
+const OFFSET_ITERATIONS = 4;
+/** Gates this close to the diode floor (V) are left out: the floor hides their drift. */
+const FLOOR_MARGIN_V = 0.1;
+
+function fitOffsets(runs: ReadonlyArray<CalibrationRun>, transistors: Pick<ChipSpec, 'free' | 'clamped'>): OffsetFit {
+  const exp = runs[0].experiment;
+  const edges = networkOf(exp.network).edgeCount;
+  const offsets = new Array<number>(edges).fill(0);
+  // The gates the board's ADC read at each test after step 0, averaged over the test's datapoints.
+  const read = runs.map((r) => meanGatesByStep(r.logged ?? [], (s) => s.meta.source === 'edge-physics'));
+  let residualRms = 0;
+  let samples = 0;
+  for (let it = 0; it < OFFSET_ITERATIONS; it++) {
+    const sumXR = new Float64Array(edges);
+    const sumXX = new Float64Array(edges);
+    let ss = 0;
+    samples = 0;
+    runs.forEach((r, i) => {
+      const chip: ChipSpec = { ...transistors, learningOffsets_V2: offsets.slice() };
+      const twin = new Map<number, Float64Array>();
+      redriveEdge(r.logged ?? [], {
+        twin: (e) => ({ ...e, imperfections: { ...e.imperfections, chip } }),
+        onNodes: (s) => {
+          if (!s.data.failed && !twin.has(s.data.step)) twin.set(s.data.step, decodeFloat64(s.data.gates));
+        },
+      });
+      const scale = learningTimeScale_Vs(r.experiment.learning);
+      const floor = r.experiment.learning.gMin_V + FLOOR_MARGIN_V;
+      for (const [step, measured] of read[i]) {
+        const predicted = twin.get(step);
+        if (!predicted || step === 0) continue;
+        const x = (step * r.experiment.schedule.t_h_s) / scale; // ∂G/∂offset (V per V²)
+        for (let e = 0; e < edges; e++) {
+          if (predicted[e] < floor || measured[e] < floor) continue;
+          const residual = measured[e] - predicted[e];
+          sumXR[e] += x * residual;
+          sumXX[e] += x * x;
+          ss += residual * residual;
+          samples++;
+        }
+      }
+    });
+    residualRms = samples > 0 ? Math.sqrt(ss / samples) : 0;
+    for (let e = 0; e < edges; e++) if (sumXX[e] > 0) offsets[e] += sumXR[e] / sumXX[e];
+  }
+  const gateLsb = lsb_V(adcConfig(exp).gate);
+  return { offsets_V2: offsets, samples, residualRms_codes: residualRms / gateLsb, iterations: OFFSET_ITERATIONS };
+}
+
+/** Mean gate readings per test step (over the step's datapoints) from NodesSettled signals. */
+function meanGatesByStep(logged: ReadonlyArray<Signal>, accept: (s: Signal<'NodesSettled'>) => boolean): Map<number, Float64Array> {
+  const sums = new Map<number, { sum: Float64Array; n: number }>();
+  for (const s of logged) {
+    if (s.type !== 'NodesSettled' || s.data.failed || !accept(s)) continue;
+    const g = decodeFloat64(s.data.gates);
+    let acc = sums.get(s.data.step);
+    if (!acc) sums.set(s.data.step, (acc = { sum: new Float64Array(g.length), n: 0 }));
+    for (let e = 0; e < g.length; e++) acc.sum[e] += g[e];
+    acc.n++;
+  }
+  return new Map([...sums].map(([step, { sum, n }]) => [step, sum.map((x) => x / n)]));
 }

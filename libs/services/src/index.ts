@@ -27,6 +27,6 @@ export { recoverRun, type Recovered } from './recovery';
 export { readRunTail, type RunTail } from './tail';
 export { foldRunSignals, gatesAfter, latestSnapshot, redriveEdge, type RedriveOptions, type Redriven } from './redrive';
 export { ReplayError, replayAt, verifyRun, type ReplayState, type VerifyReport } from './replay';
-export { CalibrationError, calibrationRun, fitChip, type CalibrationPoint, type CalibrationRun, type ChipFit, type CopyFit } from './calibrate';
+export { CalibrationError, calibrationRun, fitChip, type CalibrationPoint, type CalibrationRun, type ChipFit, type CopyFit, type OffsetFit } from './calibrate';
 export { MEASURED_SIGNALS, compareRun, type CompareOptions, type CompareReport, type MeasuredSignal, type ResidualStats } from './compare';
 export { catalogueEnd, damage, processGone, runEntry, type RunState } from './catalogue';

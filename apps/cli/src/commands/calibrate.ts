@@ -42,7 +42,13 @@ export async function calibrateCommand(argv: string[], write: (s: string) => voi
     ['clamped', fit.clamped],
   ] as const)
     write(c === null ? `${name} copy: no readings in these runs; the chip leaves it to the card\n` : copyLine(name, c, fit.card));
-  write(`a reading's noise floor: ${fit.noiseFloor_codes.toFixed(3)} ADC codes; learning-rule offsets are not fitted (readings at frozen gates do not show them)\n`);
+  const o = fit.offsets;
+  write(
+    o === null
+      ? "learning-rule offsets: not fitted (no run learned after step 0); the chip leaves them to the experiment's draws\n"
+      : `learning-rule offsets: fitted from ${o.samples} gate readings while learning, spread ${Math.sqrt(o.offsets_V2.reduce((a, x) => a + x * x, 0) / o.offsets_V2.length).toExponential(2)} V² RMS; read − re-driven gates ${o.residualRms_codes.toFixed(3)} ADC codes RMS\n`,
+  );
+  write(`a node reading's noise floor: ${fit.noiseFloor_codes.toFixed(3)} ADC codes\n`);
   write(`chip written to ${values.out}: load it with imperfections.chip: "${values.out}" in an experiment, metatwin emulate --chip, metatwin compare --chip\n`);
   return 0;
 }

@@ -88,6 +88,10 @@ export class TwinNetwork {
   private slot = 0;
   private readonly injected_A: Float64Array | null;
   private readonly offset_V2: Float64Array | null;
+  /** Per-edge learning-rule offsets (V²), null when none. */
+  get learningOffsets_V2(): Float64Array | null {
+    return this.offset_V2;
+  }
   private readonly rates_Vps: Float64Array;
   private readonly freeOut: Float64Array;
   /** Scratch for measure(): the slot's warm start, put back after the measurement. */
