@@ -81,7 +81,7 @@ export async function benchHil(out: (s: string) => void, quick: boolean): Promis
     await rtt('learnPulse (computed at once)', () => ({ kind: 'learnPulse', duration_us: 100, run: 1, index: pulse++ }));
     await rtt('demuxSelect', { kind: 'demuxSelect', address: 1 });
     await rtt('adcRead, 4 repeats', { kind: 'adcRead', repeats: 4 });
-    await rtt('adcScan, 2 addresses × 4 repeats', { kind: 'adcScan', repeats: 4, addresses: [3, 19] });
+    await rtt('adcScan, 1 DAC write, 2 addresses × 4 repeats', { kind: 'adcScan', repeats: 4, addresses: [3, 19], writes: [{ channel: 0, code: 200 }] });
     await rtt('route', { kind: 'route', mask: 1, flags: 0 });
     await rtt('jigWrite (1 channel)', { kind: 'jigWrite', writes: [{ channel: 0, code: 30000 }] });
 

@@ -105,9 +105,9 @@ export class BoardAccess {
     return { channel: this.labelChannel, code: dacCode(PAPER_DAC, this.targets[this.labelChannel], label_V) };
   }
 
-  /** Read `addresses` through the demux and ADC: mean node and gate codes per address. */
-  async scan(addresses: ReadonlyArray<number>): Promise<Array<{ nodeCode: number; gateCode: number }>> {
-    const r = await this.request({ kind: 'adcScan', repeats: this.repeats, addresses }, 'adcScanCodes');
+  /** Read `addresses` through the demux and ADC, after `writes` on the DACs in the same command: mean node and gate codes per address. */
+  async scan(addresses: ReadonlyArray<number>, writes: ReadonlyArray<{ channel: number; code: number }> = []): Promise<Array<{ nodeCode: number; gateCode: number }>> {
+    const r = await this.request({ kind: 'adcScan', repeats: this.repeats, addresses, writes }, 'adcScanCodes');
     if (r.sums.length !== addresses.length) throw new ControllerError(`adcScan of ${addresses.length} addresses answered ${r.sums.length}`);
     return r.sums.map((s) => ({ nodeCode: s.node / r.repeats, gateCode: s.gate / r.repeats }));
   }

@@ -88,19 +88,21 @@ export class EdgePhysicsBridge implements EdgePhysicsPort {
 
   measure(_t_ns: number, _datapoint: number, held_V: ReadonlyArray<number>): Promise<NodesReading> {
     return this.board.exclusive(async () => {
-      await this.board.request({ kind: 'dacWrite', writes: this.board.heldCodes(held_V) }, 'ack');
+      // The datapoint's voltages go with each read (adcScan's writes): another host on this
+      // controller (the measurement's service) may have put its own datapoint on the DACs.
+      const held = this.board.heldCodes(held_V);
       await this.route();
       if (!this.clampOnBoard) {
         // Learning is frozen: the jig holds the clamped outputs at the free outputs (a clamp at
         // η = 0), so the clamped copy is read at a state like the free copy's, not wherever the
         // last step left the jig — the readings calibration fits the clamped copy from.
-        const outputs = await this.board.scan(this.freeOutputs);
+        const outputs = await this.board.scan(this.freeOutputs, held);
         await this.board.request(
           { kind: 'jigWrite', writes: outputs.map((r, k) => ({ channel: JIG.clampedOutput + k, code: jigCode(JIG.clampedOutput + k, this.board.nodeVolts(r.nodeCode)) })) },
           'ack',
         );
       }
-      const read = await this.board.scan(this.allAddresses);
+      const read = await this.board.scan(this.allAddresses, held);
       this.gates_V = this.gatesOf(read);
       const volts = read.map((r) => this.board.nodeVolts(r.nodeCode));
       return { ok: true, nodes_V: volts.slice(0, this.nodes), gates_V: this.gates_V, clamped_V: volts.slice(this.nodes, 2 * this.nodes) };

@@ -27,20 +27,22 @@ export class MeasurementBridge implements MeasurementPort {
   sample(_t_ns: number, at: SampleAt, analog: AnalogInput): Promise<AdcCodes> {
     return this.board.exclusive(async () => {
       const b = this.board;
+      let writes: Array<{ channel: number; code: number }> = [];
       if (this.networkOnBoard) {
+        // The test datapoint on the DACs in the same command as the read: another host (the
+        // network's service) may have moved on to the next datapoint meanwhile.
         const exp = b.exp;
-        const held = [...exp.dataset.inputs[at.datapoint], ...exp.roles.rails.map((r) => r.volts)];
-        await b.request({ kind: 'dacWrite', writes: b.heldCodes(held) }, 'ack');
+        writes = b.heldCodes([...exp.dataset.inputs[at.datapoint], ...exp.roles.rails.map((r) => r.volts)]);
         await b.request({ kind: 'route', mask: ROUTE.adcFromJig, flags: 0 }, 'ack');
       } else {
         await b.request({ kind: 'route', mask: ROUTE.adcFromJig, flags: ROUTE.adcFromJig }, 'ack');
-        const writes = [
+        const probes = [
           { channel: JIG.nodeProbe, code: jigCode(JIG.nodeProbe, analog.node_V) },
           { channel: JIG.gateProbe, code: jigCode(JIG.gateProbe, analog.gate_V) },
         ];
-        await b.request({ kind: 'jigWrite', writes }, 'ack');
+        await b.request({ kind: 'jigWrite', writes: probes }, 'ack');
       }
-      const [read] = await b.scan([at.address]);
+      const [read] = await b.scan([at.address], writes);
       return { nodeCode: read.nodeCode, gateCode: read.gateCode, repeats: b.repeats };
     });
   }

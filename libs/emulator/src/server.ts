@@ -15,7 +15,7 @@ import { SlipDecoder, SlipEncoder } from '@serialport/parser-slip-encoder';
 import { Rng } from '@metatwin/physics';
 import { SerialPort } from 'serialport';
 import type { Board } from './board';
-import { ControllerSession, type SessionOptions } from './session';
+import { ControllerSession, type HostConnection, type SessionOptions } from './session';
 
 export interface FaultRates {
   /** Probability per frame, each direction. */
@@ -76,12 +76,14 @@ export class BoardEmulator {
     stream.once('close', () => this.streams.delete(entry));
     stream.on('error', () => stream.destroy());
     const send = (frame: Uint8Array): void => this.inject(frame, (f) => encoder.write(Buffer.from(f)), 'out');
+    // This host's session, once its hello names it: several hosts may share a TCP controller.
+    const connection: HostConnection = { session: null };
     decoder.on('data', (chunk: Buffer) => {
       this.inject(
         Uint8Array.from(chunk),
         (frame) => {
           this.stats.framesIn++;
-          const answers = this.session.receive(frame, performance.now());
+          const answers = this.session.receive(frame, performance.now(), connection);
           const latency = this.options.latency_ms ?? 0;
           if (latency > 0) setTimeout(() => answers.forEach(send), latency);
           else answers.forEach(send);

@@ -115,19 +115,24 @@ describe('emulated controller session', () => {
     expect(session.stats.applied).toBe(2);
   });
 
-  it('a hello from another session (a restarted host) forgets the answers remembered for the old one; the same session keeps them', () => {
+  it('each host session is answered from its own memory: a restarted host (a new session) is not taken for its predecessor; the same session on a new connection is', () => {
     const board = new EmulatedBoard(xor());
     const session = new ControllerSession(board);
     const write = (code: number) => encodeMessage({ kind: 'dacWrite', writes: [{ channel: 0, code }] }, 1);
-    session.receive(encodeMessage({ kind: 'hello', protocol: 1, session: 7 }, 0), 0);
-    session.receive(write(10), 1);
-    session.receive(write(20), 2); // another seq 1 later: new bytes, applied
-    session.receive(encodeMessage({ kind: 'hello', protocol: 1, session: 7 }, 0), 3); // a reconnect: the same session
-    session.receive(write(20), 4); // the same seq and bytes: answered from memory
-    expect(session.stats).toMatchObject({ applied: 2, repeated: 2 }); // hello is not counted as applied
-    session.receive(encodeMessage({ kind: 'hello', protocol: 1, session: 8 }, 0), 5); // a restarted host
-    session.receive(write(20), 6); // its own seq 1: applied, not taken for the old host's
-    expect(session.stats).toMatchObject({ applied: 3, repeated: 2 });
+    const hello = (id: number) => encodeMessage({ kind: 'hello', protocol: 1, session: id }, 0);
+    const first = { session: null };
+    session.receive(hello(7), 0, first);
+    session.receive(write(20), 1, first);
+    const again = { session: null }; // the same host after its link was cut: a new connection, the same session
+    session.receive(hello(7), 2, again);
+    session.receive(write(20), 3, again); // the command in flight sent again: answered from memory
+    expect(session.stats).toMatchObject({ applied: 1, repeated: 2 }); // (hello is not counted as applied)
+    const restarted = { session: null }; // a new host process counts its seqs from 0 again
+    session.receive(hello(8), 4, restarted);
+    session.receive(write(20), 5, restarted); // its own seq 1: applied, not taken for the old host's
+    expect(session.stats).toMatchObject({ applied: 2, repeated: 2 });
+    session.receive(write(20), 6, first); // the first host's memory is its own still
+    expect(session.stats).toMatchObject({ applied: 2, repeated: 3 });
   });
 
   it("a run's pulse sent again under a new seq (a host that restarted) is answered, not applied again; another run's is applied", () => {
@@ -159,7 +164,7 @@ describe('emulated controller session', () => {
         { channel: JIG.gateProbe, code: jigCode(JIG.gateProbe, 5) },
       ],
     });
-    const probe = send({ kind: 'adcScan', repeats: 2, addresses: [0, 31] });
+    const probe = send({ kind: 'adcScan', repeats: 2, addresses: [0, 31], writes: [] });
     const node = toCode(NODE_ADC, 0.2);
     const gate = toCode(GATE_ADC, 5);
     expect(probe).toEqual({
@@ -186,7 +191,7 @@ describe('emulated controller session', () => {
     send({ kind: 'dacWrite', writes: [{ channel: 4, code }] });
     const expected = new Float64Array(2);
     clampCircuit(exp.clamp).clamp([0.3, 0], [dacVoltage(PAPER_DAC, label, code)], expected);
-    const read = send({ kind: 'adcScan', repeats: 1, addresses: [16 + plus, 16 + minus] });
+    const read = send({ kind: 'adcScan', repeats: 1, addresses: [16 + plus, 16 + minus], writes: [] });
     expect(read).toMatchObject({ kind: 'adcScanCodes', sums: [{ node: toCode(NODE_ADC, expected[0]) }, { node: toCode(NODE_ADC, expected[1]) }] });
     expect(expected[0]).not.toBeCloseTo(0.3, 3); // the clamp moved it
   });

@@ -5,11 +5,11 @@
  *
  * - Every command is answered with its seq: ack, its reply, or an error naming the command.
  * - Frames that fail the size, length or CRC check are dropped unanswered (the host retries).
- * - The answers to the last 16 commands are remembered: a command sent again (same seq, same
- *   bytes) gets the same answer and is not applied again — also when it comes on a new
- *   connection, as a host sends its command in flight again after the link was cut. A hello
- *   from another session (a restarted host) clears them. The controller has one host (as a
- *   serial line has one end).
+ * - The answers to each host session's last 16 commands are remembered: a command sent again
+ *   (same seq, same bytes) gets the same answer and is not applied again — also when it comes
+ *   on a new connection, as a host sends its command in flight again after the link was cut
+ *   (its hello names the same session). A restarted host, or another host process on the same
+ *   TCP controller, says hello with its own session and is answered from its own memory only.
  * - No valid frame for `failSafe_ms`: learn-enable off, DACs held, a schedule stopped.
  */
 import {
@@ -31,9 +31,16 @@ import { BoardFault, type Board } from './board';
 
 export const FIRMWARE = { major: 1, minor: 0 } as const;
 const REMEMBERED = 16;
+/** Host sessions whose answers the controller remembers. */
+const SESSIONS = 8;
 /** Runs whose last applied pulse the controller remembers. */
 const RUNS_REMEMBERED = 8;
 const STEPS_PER_TICK = 64;
+
+/** A host's connection: the session its hello named (null before one). */
+export interface HostConnection {
+  session: number | null;
+}
 
 export interface SessionOptions {
   /** Silence after which the fail-safe acts (ms; default 500). */
@@ -65,12 +72,13 @@ export class ControllerSession {
   readonly stats: SessionStats = { applied: 0, dropped: 0, repeated: 0, failSafes: 0, pulses: 0 };
   private readonly version: number;
   private readonly failSafe_ms: number;
-  private readonly answers = new Map<number, { crc: number; frames: Uint8Array[] }>();
+  /** Remembered answers per host session (the last SESSIONS sessions; null: a host that never said hello). */
+  private readonly sessions = new Map<number | null, Map<number, { crc: number; frames: Uint8Array[] }>>();
+  private readonly defaultConnection: HostConnection = { session: null };
   private readonly schedule: Schedule = { writeSets: new Map(), steps: [], running: null };
   /** Per run (its hash): the number of the last pulse applied. */
   private readonly pulsed = new Map<number, number>();
   private lastValid_ms: number | null = null;
-  private session: number | null = null;
   private safe = false;
   private started_ms: number | null = null;
 
@@ -82,8 +90,8 @@ export class ControllerSession {
     this.failSafe_ms = options.failSafe_ms ?? 500;
   }
 
-  /** A frame received (SLIP removed) at `now_ms`: the frames to send back. */
-  receive(bytes: Uint8Array, now_ms: number): Uint8Array[] {
+  /** A frame received (SLIP removed) at `now_ms` on `connection`: the frames to send back. */
+  receive(bytes: Uint8Array, now_ms: number, connection: HostConnection = this.defaultConnection): Uint8Array[] {
     this.started_ms ??= now_ms;
     let decoded: ReturnType<typeof decodeMessage>;
     try {
@@ -103,18 +111,30 @@ export class ControllerSession {
     this.lastValid_ms = now_ms;
     const { frame, message } = decoded;
     if (!isCommand(message)) return [this.error(frame.seq, frame.type, 'unknown-type', `${message.kind} is a reply, not a command`)];
+    // A hello names the host's session: this connection's commands are that host's from now on.
+    if (message.kind === 'hello') connection.session = message.session;
+    const answers = this.answersOf(connection.session);
     const crc = crc16(bytes);
-    const remembered = this.answers.get(frame.seq);
+    const remembered = answers.get(frame.seq);
     if (remembered?.crc === crc) {
       this.stats.repeated++;
       return remembered.frames;
     }
     if (message.kind !== 'heartbeat') this.safe = false;
     const frames = this.apply(message, frame.seq, now_ms);
-    this.answers.delete(frame.seq);
-    this.answers.set(frame.seq, { crc, frames });
-    if (this.answers.size > REMEMBERED) this.answers.delete(this.answers.keys().next().value as number);
+    answers.delete(frame.seq);
+    answers.set(frame.seq, { crc, frames });
+    if (answers.size > REMEMBERED) answers.delete(answers.keys().next().value as number);
     return frames;
+  }
+
+  private answersOf(session: number | null): Map<number, { crc: number; frames: Uint8Array[] }> {
+    let answers = this.sessions.get(session);
+    if (answers === undefined) {
+      this.sessions.set(session, (answers = new Map()));
+      if (this.sessions.size > SESSIONS) this.sessions.delete(this.sessions.keys().next().value as number | null);
+    }
+    return answers;
   }
 
   /** Time passes: the fail-safe, and the steps of a running schedule. Frames to send. */
@@ -137,11 +157,6 @@ export class ControllerSession {
     try {
       switch (c.kind) {
         case 'hello':
-          // Another host process: the answers remembered were to its predecessor's seqs, not to its.
-          if (c.session !== this.session) {
-            this.answers.clear();
-            this.session = c.session;
-          }
           return reply({
             kind: 'version',
             protocol: Math.min(c.protocol, this.version),
@@ -198,6 +213,7 @@ export class ControllerSession {
           return reply({ kind: 'adcCodes', samples: this.board.adcRead(c.repeats) });
         case 'adcScan':
           this.stats.applied++;
+          if (c.writes.length > 0) this.board.dacWrite(c.writes);
           return reply({ kind: 'adcScanCodes', repeats: c.repeats, sums: this.board.adcScan(c.repeats, c.addresses) });
         case 'route':
           this.stats.applied++;

@@ -66,8 +66,12 @@ export type Command =
   | { readonly kind: 'potSet'; readonly position: number }
   | { readonly kind: 'demuxSelect'; readonly address: number }
   | { readonly kind: 'adcRead'; readonly repeats: number }
-  /** Select each address in turn and read it `repeats` times: one command, so no other command comes between select and read. */
-  | { readonly kind: 'adcScan'; readonly repeats: number; readonly addresses: ReadonlyArray<number> }
+  /**
+   * DAC `writes` first (none: the DACs as they are), then select each address in turn and read
+   * it `repeats` times: one command, so no other command — of this host or another — comes
+   * between the voltages applied, the select and the read.
+   */
+  | { readonly kind: 'adcScan'; readonly repeats: number; readonly addresses: ReadonlyArray<number>; readonly writes: ReadonlyArray<DacPair> }
   /** Switch the `mask` bits of the routing (ROUTE) to `flags`: which circuits the jig stands in for. */
   | { readonly kind: 'route'; readonly mask: number; readonly flags: number }
   | { readonly kind: 'jigWrite'; readonly writes: ReadonlyArray<DacPair> }
@@ -243,8 +247,8 @@ function writePairs(w: Writer, writes: ReadonlyArray<DacPair>): void {
   });
 }
 
-function readPairs(r: Reader): DacPair[] {
-  const n = r.u8('count', 1, DAC_CHANNELS);
+function readPairs(r: Reader, min = 1): DacPair[] {
+  const n = r.u8('count', min, DAC_CHANNELS);
   return Array.from({ length: n }, (_, i) => ({ channel: r.u8(`writes[${i}].channel`, 0, DAC_CHANNELS - 1), code: r.u8(`writes[${i}].code`) }));
 }
 
@@ -272,6 +276,8 @@ export function encodePayload(m: Message): Uint8Array {
     case 'adcScan':
       w.u8('repeats', m.repeats, 1, MAX_SCAN_REPEATS).u8('count', m.addresses.length, 1, DEMUX_ADDRESSES);
       m.addresses.forEach((a, i) => w.u8(`addresses[${i}]`, a, 0, DEMUX_ADDRESSES - 1));
+      if (m.writes.length === 0) w.u8('writes.count', 0);
+      else writePairs(w, m.writes);
       return w.done();
     case 'route':
       return w.u8('mask', m.mask, 0, ROUTE_BITS).u8('flags', m.flags, 0, m.mask).done();
@@ -363,7 +369,8 @@ export function decodePayload(kind: MessageKind, payload: Uint8Array): Message {
       case 'adcScan': {
         const repeats = r.u8('repeats', 1, MAX_SCAN_REPEATS);
         const n = r.u8('count', 1, DEMUX_ADDRESSES);
-        return { kind, repeats, addresses: Array.from({ length: n }, (_, i) => r.u8(`addresses[${i}]`, 0, DEMUX_ADDRESSES - 1)) };
+        const addresses = Array.from({ length: n }, (_, i) => r.u8(`addresses[${i}]`, 0, DEMUX_ADDRESSES - 1));
+        return { kind, repeats, addresses, writes: readPairs(r, 0) };
       }
       case 'route': {
         const mask = r.u8('mask', 0, ROUTE_BITS);

@@ -21,6 +21,7 @@ export {
   type SupervisorHost,
 } from './factory';
 export { RUN_FOLD_TYPES, RunAssembler } from './assemble';
+export { StepPacer, onHardware, type Pacing } from './pacing';
 export { RunCancelledError, RunFailedError, runEmbedded, type EmbeddedOptions, type SignalRecorder } from './embedded';
 export { CAUSAL_RANK, LogRecorder, readRunSignals } from './recorder';
 export { recoverRun, type Recovered } from './recovery';

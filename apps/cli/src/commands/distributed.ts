@@ -14,7 +14,7 @@ import { LogBus } from '@metatwin/bus';
 import { JetStreamEventLog } from '@metatwin/eventlog';
 import type { Experiment, Progress, RunResult } from '@metatwin/experiments';
 import { START_RUN } from '@metatwin/service-host';
-import { RUN_FOLD_TYPES, RunAssembler, RunCancelledError, RunFailedError, foldRunSignals, readRunSignals } from '@metatwin/services';
+import { RUN_FOLD_TYPES, RunAssembler, RunCancelledError, RunFailedError, StepPacer, foldRunSignals, onHardware, readRunSignals } from '@metatwin/services';
 import { ErrorCode, JSONCodec, type NatsConnection } from 'nats';
 import { UnavailableError, natsUnreachable } from '../usage';
 
@@ -88,7 +88,7 @@ export async function followRun(
   natsUrl: string,
   runId: string,
   io: DistributedIo,
-  options: { fromStreamSeq: number; steps?: number; start?: () => Promise<void>; interrupted?: Promise<never> },
+  options: { fromStreamSeq: number; steps?: number; start?: () => Promise<void>; interrupted?: Promise<never>; pacer?: StepPacer },
 ): Promise<RunAssembler> {
   const started = io.clock();
   const bus = new LogBus({ log, service: 'observer' });
@@ -115,6 +115,9 @@ export async function followRun(
       [...RUN_FOLD_TYPES, 'StepStarted'],
     );
   });
+  // A run on hardware: each acknowledged step timed as the log delivers it.
+  const pacer = options.pacer;
+  if (pacer) bus.subscribe(['edge-physics'], (s) => pacer.step(s), ['GatesEvolved']);
   try {
     await bus.start({ fromStreamSeq: options.fromStreamSeq, runId, perSource: true });
     await options.start?.();
@@ -165,8 +168,11 @@ export async function runDistributed(
 ): Promise<RunResult & { run: string; mode: 'embedded' | 'distributed' }> {
   const started = io.clock();
   const log = await connectLog(natsUrl);
+  // The services bind what the run's rig says (a service's own pins are not seen here).
+  const pacer = onHardware(exp, {}) ? new StepPacer(exp, io.clock, started) : undefined;
   try {
     const assembler = await followRun(log, natsUrl, runId, io, {
+      ...(pacer ? { pacer } : {}),
       // The run is new: everything of it is stored after this point.
       fromStreamSeq: (await log.lastStreamSequence()) + 1,
       steps: exp.schedule.steps,
@@ -182,7 +188,9 @@ export async function runDistributed(
     });
     if (assembler.status === 'cancelled') throw new RunCancelledError(`run ${runId} cancelled: ${assembler.abortReason ?? ''}`, assembler);
     if (assembler.status !== 'finished') throw new RunFailedError(`run ${runId} ${assembler.status}: ${assembler.abortReason ?? ''}`, assembler);
-    return assembler.result(runId, io.clock() - started);
+    const result = assembler.result(runId, io.clock() - started);
+    // The pulses were timed in the services' processes: their overrun is not known here.
+    return pacer ? { ...result, pacing: pacer.pacing(undefined) } : result;
   } finally {
     await log.close();
   }
