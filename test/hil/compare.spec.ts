@@ -11,32 +11,10 @@ import { join } from 'node:path';
 import { closeControllerLinks } from '@metatwin/bridges';
 import { BoardEmulator, EmulatedBoard } from '@metatwin/emulator';
 import { FileEventLog } from '@metatwin/eventlog';
-import { planFromInput, xorPreset, type Experiment } from '@metatwin/experiments';
+import type { Experiment } from '@metatwin/experiments';
 import { compareRun, readRunSignals, type CompareReport } from '@metatwin/services';
 import { startCli } from '@metatwin/test-support';
-
-const base = xorPreset() as { roles: Record<string, unknown>; schedule: Record<string, unknown> };
-const INPUT = {
-  ...base,
-  name: 'xor-paper-start',
-  initialGates_V: 2.5,
-  roles: {
-    ...base.roles,
-    rails: [
-      { node: 3, volts: 0.11 },
-      { node: 7, volts: 0.33 },
-    ],
-  },
-  quantisation: { dac: true, adc: true, adcRepeats: 16 },
-  imperfections: { readoutNoiseSigma_V: 0.5e-3 },
-  schedule: { ...base.schedule, t_h_s: 1e-3, time_s: 2.5, testEvery: 250 },
-};
-
-function experiment(): Experiment {
-  const plan = planFromInput(INPUT, {}, { readText: () => '' });
-  if (plan.kind !== 'run') throw new Error('not a run');
-  return plan.experiment;
-}
+import { paperXor, paperXorInput } from './paper-xor';
 
 /** The board's hidden chip: the experiment with mismatch drawn from its own seed. */
 const chipOf = (exp: Experiment): Experiment => ({ ...exp, seed: 77, imperfections: { ...exp.imperfections, mismatch: { vtoSigma_V: 0.01, kpRelSigma: 0.005 } } });
@@ -49,12 +27,12 @@ afterAll(async () => {
 
 describe('metatwin compare', () => {
   it('measures what the twin lacks: residuals well above the noise floor with the nominal twin, at it with the board’s chip', async () => {
-    const exp = experiment();
+    const exp = paperXor();
     emulator = new BoardEmulator(new EmulatedBoard(chipOf(exp)));
     const port = await emulator.listenTcp();
     const dir = mkdtempSync(join(tmpdir(), 'mt-compare-'));
     const file = join(dir, 'xor.json');
-    writeFileSync(file, JSON.stringify(INPUT));
+    writeFileSync(file, JSON.stringify(paperXorInput()));
     const log = join(dir, 'log');
     const run = await startCli(['run', file, '--out', dir, '--no-report'], { METATWIN_EDGE_PHYSICS: `bridge:tcp://127.0.0.1:${port}`, METATWIN_LOG_DIR: log }).within(120_000);
     expect(run.code).toBe(0);

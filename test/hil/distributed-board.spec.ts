@@ -10,35 +10,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BoardEmulator, EmulatedBoard } from '@metatwin/emulator';
-import { planFromInput, xorPreset, type Experiment, type RunResult } from '@metatwin/experiments';
+import type { RunResult } from '@metatwin/experiments';
 import { NODE_ADC, lsb_V } from '@metatwin/physics';
 import { runEmbedded } from '@metatwin/services';
 import { killClis, startCli, startNats, startServices, stopServices, type NatsServer, type ServiceProcess } from '@metatwin/test-support';
-
-const NOISE_V = 0.5e-3;
-const REPEATS = 16;
-const base = xorPreset() as { roles: Record<string, unknown>; schedule: Record<string, unknown> };
-const INPUT = {
-  ...base,
-  name: 'xor-paper-start',
-  initialGates_V: 2.5,
-  roles: {
-    ...base.roles,
-    rails: [
-      { node: 3, volts: 0.11 },
-      { node: 7, volts: 0.33 },
-    ],
-  },
-  quantisation: { dac: true, adc: true, adcRepeats: REPEATS },
-  imperfections: { readoutNoiseSigma_V: NOISE_V },
-  schedule: { ...base.schedule, t_h_s: 1e-3, time_s: 2.5, testEvery: 250 },
-};
-
-function experiment(): Experiment {
-  const plan = planFromInput(INPUT, {}, { readText: () => '' });
-  if (plan.kind !== 'run') throw new Error('not a run');
-  return plan.experiment;
-}
+import { NOISE_V, REPEATS, paperXor, paperXorInput } from './paper-xor';
 
 let nats: NatsServer;
 let services: ServiceProcess[] = [];
@@ -46,7 +22,7 @@ let emulator: BoardEmulator;
 let port: number;
 
 beforeAll(async () => {
-  emulator = new BoardEmulator(new EmulatedBoard(experiment()));
+  emulator = new BoardEmulator(new EmulatedBoard(paperXor()));
   port = await emulator.listenTcp();
   nats = await startNats();
   services = await startServices({ natsUrl: nats.url });
@@ -61,13 +37,13 @@ afterAll(async () => {
 
 describe('a distributed run with all four subsystems on one board', () => {
   it('learns as all simulated, within the all-four tolerance, every pulse applied once, with its pacing reported', async () => {
-    const exp = experiment();
+    const exp = paperXor();
     const sim = await runEmbedded(exp, { runId: 'distributed-board-reference' });
     const dir = mkdtempSync(join(tmpdir(), 'mt-board-'));
     const file = join(dir, 'xor.json');
     // The experiment's rig puts all four on the board (a distributed run takes its rig from the experiment).
     const at = `bridge:tcp://127.0.0.1:${port}`;
-    writeFileSync(file, JSON.stringify({ ...INPUT, rig: { supervisor: at, 'edge-physics': at, clamping: at, measurement: at } }));
+    writeFileSync(file, JSON.stringify({ ...paperXorInput(), rig: { supervisor: at, 'edge-physics': at, clamping: at, measurement: at } }));
     const { code, out } = await startCli(['run', file, '--bus', nats.url, '--out', dir, '--no-report']).within(180_000);
     expect({ code, out: code === 0 ? '' : out }).toEqual({ code: 0, out: '' });
     const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as RunResult & { run: string };

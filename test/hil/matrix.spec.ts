@@ -21,37 +21,19 @@
 import { closeControllerLinks } from '@metatwin/bridges';
 import type { Source } from '@metatwin/contracts';
 import { BoardEmulator, EmulatedBoard, type EmulatorOptions } from '@metatwin/emulator';
-import { planFromInput, xorPreset, type Experiment } from '@metatwin/experiments';
+import type { Experiment } from '@metatwin/experiments';
 import { NODE_ADC, lsb_V } from '@metatwin/physics';
 import { runEmbedded } from '@metatwin/services';
+import { NOISE_V, REPEATS, STEPS, paperXor } from './paper-xor';
 
 type EmbeddedRun = Awaited<ReturnType<typeof runEmbedded>>;
 
-const NOISE_V = 0.5e-3;
-const REPEATS = 16;
 const ETA = 0.5;
-const STEPS = 2500;
 
 function xor(rig: Partial<Experiment['rig']> = {}): Experiment {
-  const base = xorPreset() as { roles: Record<string, unknown>; schedule: Record<string, unknown> };
-  const input = {
-    ...base,
-    initialGates_V: 2.5,
-    roles: {
-      ...base.roles,
-      rails: [
-        { node: 3, volts: 0.11 },
-        { node: 7, volts: 0.33 },
-      ],
-    },
-    quantisation: { dac: true, adc: true, adcRepeats: REPEATS },
-    imperfections: { readoutNoiseSigma_V: NOISE_V },
-    schedule: { ...base.schedule, t_h_s: 1e-3, time_s: 2.5, testEvery: 250 },
-  };
-  const plan = planFromInput(input, {}, { readText: () => '' });
-  if (plan.kind !== 'run') throw new Error('not a run');
-  expect(plan.experiment.clamp).toEqual({ kind: 'differential', eta: ETA });
-  return { ...plan.experiment, rig: { ...plan.experiment.rig, ...rig } };
+  const exp = paperXor(rig);
+  expect(exp.clamp).toEqual({ kind: 'differential', eta: ETA });
+  return exp;
 }
 
 const LSB = lsb_V(NODE_ADC);
