@@ -12,6 +12,7 @@ import type { EventLog } from '@metatwin/eventlog';
 import { rigAt } from '@metatwin/experiments';
 import { RunAssembler } from './assemble';
 import { readRunSignals } from './recorder';
+import { isBridge } from './factory';
 import { gatesAfter, redriveEdge } from './redrive';
 
 const EDGE_STATE = new Set((['GatesEvolved', 'StateSnapshot'] as const).map((t) => SIGNAL_TYPES.indexOf(t)));
@@ -51,6 +52,12 @@ export interface VerifyReport {
    */
   readonly complete: boolean;
   readonly problems: ReadonlyArray<string>;
+  /**
+   * The network ran on hardware: its logged snapshots are the board's ADC readings, which the
+   * twin's re-drive need not equal — they are not compared (`metatwin compare` sets them against
+   * the twin); the log's completeness still is checked.
+   */
+  readonly networkOnHardware?: boolean;
 }
 
 export class ReplayError extends Error {
@@ -171,7 +178,8 @@ export async function verifyRun(log: EventLog, runId: string): Promise<VerifyRep
   const { signals: logged, problems } = await signalsOf(log, runId);
   problems.push(...stepProblems(logged));
   if (!logged.some((s) => s.type === 'RunCreated')) throw new ReplayError(`run ${runId}: no RunCreated in the log (unknown run?)`);
-  const recorded = loggedStates(logged);
+  const onHardware = logged.some((s) => s.type === 'PortBound' && s.data.service === 'edge-physics' && isBridge(s.data.adapter));
+  const recorded = onHardware ? new Map<number, { gates: string; warm: string; snapshot: boolean }>() : loggedStates(logged);
   const compared = new Set<number>();
   let mismatched = 0;
   let largest = 0;
@@ -217,5 +225,6 @@ export async function verifyRun(log: EventLog, runId: string): Promise<VerifyRep
     clampAnswersReconstructed: redriven.clampAnswersReconstructed,
     complete: problems.length === 0,
     problems,
+    ...(onHardware ? { networkOnHardware: true } : {}),
   };
 }
