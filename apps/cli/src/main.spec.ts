@@ -49,6 +49,27 @@ describe('metatwin solve', () => {
     expect(json.power).toBeGreaterThan(0);
   });
 
+  it('reports a node no edge touches as unconnected, and solves the rest', async () => {
+    const f = file(
+      'isolated.json',
+      JSON.stringify({
+        nodes: 4,
+        edges: [
+          [0, 1],
+          [1, 2],
+        ],
+        gates: [3, 3],
+        fixed: { '0': 0.4, '2': 0 },
+      }),
+    );
+    const r = await run(['solve', '--network', f]);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.out);
+    expect(json).toMatchObject({ status: 'converged', unconnected: [3] });
+    expect(json.voltages[3]).toBe(0);
+    expect(json.voltages[1]).toBeGreaterThan(0.15);
+  });
+
   it('names the bad field and exits 2', async () => {
     const f = file('bad.json', JSON.stringify({ nodes: 3, edges: [[0, 1]], gates: [3, 1], fixed: { '0': 0.4 } }));
     const r = await run(['solve', '--network', f]);

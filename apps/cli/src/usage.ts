@@ -57,7 +57,7 @@ Usage:
   metatwin help                     this text
 
 solve reads {"nodes", "edges", "gates", "fixed", "transistor"} (see README) and prints
-{"status", "voltages", "currents", "power", "iterations", "residual_A"}.
+{"status", "voltages", "currents", "power", "iterations", "residual_A", "unconnected"}.
 Exit codes: 0 ok (a detached run too), 1 the run aborted or the solve did not converge,
 2 bad input, 3 a server or service the command needs did not answer (NATS — also after
 waiting METATWIN_NATS_WAIT_S, 60 s, through an outage — or the four services),

@@ -33,6 +33,8 @@ export interface CircuitSolution {
   readonly voltages: number[];
   readonly currents: number[];
   readonly power: number;
+  /** Free nodes no edge touches: nothing defines their voltage; reported, and set to 0 V. */
+  readonly unconnected: number[];
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -123,5 +125,5 @@ export function solveCircuit(spec: CircuitSpec, options: SolverOptions = {}): Ci
   const currents = new Float64Array(network.edgeCount);
   edgeCurrents(network, spec.gates_V, transistors, voltages, currents);
   const power = edgePowers(network, voltages, currents, new Float64Array(network.edgeCount));
-  return { ...result, voltages: Array.from(voltages), currents: Array.from(currents), power };
+  return { ...result, voltages: Array.from(voltages), currents: Array.from(currents), power, unconnected: Array.from(solver.unconnectedNodes) };
 }

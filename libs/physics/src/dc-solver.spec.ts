@@ -70,6 +70,28 @@ describe('DC solve', () => {
     expectKcl(net, solver, gates, ALD1106_FITTED, v);
   });
 
+  it('solves a network with a node no edge touches: that node is reported as unconnected (0 V), the rest as without it', () => {
+    const edges: Array<[number, number]> = [
+      [0, 1],
+      [1, 2],
+      [1, 3],
+      [3, 2],
+    ];
+    const gates = Float64Array.of(2.5, 1.6, 2.0, 3.0);
+    const t = uniformTransistors(4, ALD1106_FITTED);
+    const without = Float64Array.of(0.45, 0.2, 0, 0.1);
+    expect(new DcSolver(networkFromEdges(4, edges), mask(4, [0, 2])).solve(gates, t, without).status).toBe('converged');
+    // Node 4 is isolated: before, a zero row made the whole solve "singular", every node left at its guess.
+    const net = networkFromEdges(5, edges);
+    const solver = new DcSolver(net, mask(5, [0, 2]));
+    expect(Array.from(solver.unconnectedNodes)).toEqual([4]);
+    const v = Float64Array.of(0.45, 0.2, 0, 0.1, 0.3);
+    expect(solver.solve(gates, t, v).status).toBe('converged');
+    expect(v[4]).toBe(0);
+    expect(Array.from(v.subarray(0, 4))).toEqual(Array.from(without));
+    expectKcl(net, solver, gates, ALD1106_FITTED, v);
+  });
+
   it('reduces two edges in series to one equal-current midpoint', () => {
     const net = networkFromEdges(3, [
       [0, 1],

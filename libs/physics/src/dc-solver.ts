@@ -14,6 +14,11 @@
  * (1e-18 A) on purpose: a node held only by leakage (≈ 1e-12 S) would otherwise count as
  * solved anywhere within a volt; with it, the relative test governs and pins every node
  * to ≈ 1e-9 of its own currents.
+ *
+ * A free node that no edge touches has nothing at all connecting it — not even a junction to
+ * the bulk — so KCL leaves its voltage undefined and its Jacobian row empty. Such nodes are
+ * `unconnectedNodes`: left out of the unknowns, reported, and set to 0 V (ngspice, too,
+ * reports them as unconnected and solves the rest); every other node is solved as usual.
  */
 import { analysePattern, entryOffset, luFactor, luSolve, type LuPattern } from './sparse-lu';
 import { DRAIN_GDS, DRAIN_GM, DRAIN_GMBS, DRAIN_ID, EDGE_OPEN, EDGE_SHORT, level1Drain, newDrainResult, type TransistorSet } from './level1';
@@ -55,6 +60,8 @@ export class DcSolver {
   readonly freeNodes: Int32Array;
   /** 1 where the node is held by a source. */
   readonly fixedMask: Uint8Array;
+  /** Free nodes that no edge touches: not solved for, set to 0 V. */
+  readonly unconnectedNodes: Int32Array;
   readonly pattern: LuPattern;
 
   private readonly absTol: number;
@@ -102,12 +109,16 @@ export class DcSolver {
     }
 
     const nodeCount = network.nodeCount;
+    const degree = nodeDegrees(network);
     this.fixedMask = new Uint8Array(nodeCount);
     const freeList: number[] = [];
+    const unconnected: number[] = [];
     for (let i = 0; i < nodeCount; i++) {
       if (fixed[i]) this.fixedMask[i] = 1;
+      else if (degree[i] === 0) unconnected.push(i);
       else freeList.push(i);
     }
+    this.unconnectedNodes = Int32Array.from(unconnected);
     const n = freeList.length;
     const localOf = new Int32Array(nodeCount).fill(-1);
     freeList.forEach((node, k) => (localOf[node] = k));
@@ -130,7 +141,6 @@ export class DcSolver {
       this.freeNodes[k] = node;
       this.unknownOf[node] = k;
     }
-    const degree = nodeDegrees(network);
     this.leakTerminals = new Float64Array(n);
     for (let k = 0; k < n; k++) this.leakTerminals[k] = degree[this.freeNodes[k]];
 
@@ -170,6 +180,7 @@ export class DcSolver {
   solve(gates_V: Float64Array, transistors: TransistorSet, voltages_V: Float64Array, injected_A: Float64Array | null = null): SolveResult {
     const n = this.freeNodes.length;
     const { freeNodes, residual, step, previous } = this;
+    for (let k = 0; k < this.unconnectedNodes.length; k++) voltages_V[this.unconnectedNodes[k]] = 0;
     for (let k = 0; k < n; k++) {
       if (!Number.isFinite(voltages_V[freeNodes[k]])) voltages_V[freeNodes[k]] = 0;
     }

@@ -30,6 +30,7 @@ export function solveCommand(argv: string[], write: (s: string) => void): number
         power: solution.power,
         iterations: solution.iterations,
         residual_A: solution.residual_A,
+        unconnected: solution.unconnected,
       }) + '\n',
     );
     return solution.status === 'converged' ? 0 : 1;
