@@ -45,6 +45,9 @@ describe('metatwin compare', () => {
     const floor = nominal.noiseFloor_codes.node;
     expect(nominal.signals.networkNodes?.rms_codes).toBeGreaterThan(3 * floor);
     expect(nominal.signals.networkGates?.count).toBe(32 * 4 * nominal.overTime.length);
+    const missing = await startCli(['compare', runId, '--log', log, '--chip', join(dir, 'no-chip.json')]).within(60_000);
+    expect(missing.code).toBe(2);
+    expect(missing.out).toMatch(/--chip: imperfections\.chip: .*must be a readable file \(ENOENT\)/);
     const text = await startCli(['compare', runId, '--log', log]).within(120_000);
     expect(text.out).toMatch(/on hardware: edge-physics/);
     expect(text.out).toMatch(/network nodes\s+\d+/);

@@ -1,8 +1,11 @@
 /**
  * `metatwin emulate` as a lab physicist starts it: the board emulator on a TCP port and on a
  * pseudo-terminal, a host link driving a training step through it, Ctrl-C stopping it with
- * what it did; a bad flag is named.
+ * what it did; a chip file for its chip; a bad flag, or a bad chip file, is named.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ControllerLink, serialTransport, tcpTransport } from '@metatwin/bridges';
 import { killClis, startCli, type CliRun } from '@metatwin/test-support';
 
@@ -57,5 +60,23 @@ describe('metatwin emulate', () => {
     expect({ code, out: out.trim() }).toEqual({ code: 2, out: 'metatwin emulate: --drop must be a number in 0..1, got "2"' });
     const neither = await startCli(['emulate', 'xor']).within(30_000);
     expect({ code: neither.code, out: neither.out.trim() }).toEqual({ code: 2, out: 'metatwin emulate: give one of --tcp PORT or --pty' });
+  });
+
+  it('takes a chip file for its chip (--chip), and names a bad one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mt-chip-'));
+    const chip = { format: 'metatwin-chip/1', edges: 32, free: { vto_V: Array(32).fill(0.72), k_AperV2: Array(32).fill(4.6e-4) }, clamped: null, learningOffsets_V2: null };
+    const good = join(dir, 'chip.json');
+    writeFileSync(good, JSON.stringify(chip));
+    const cli = startCli(['emulate', 'xor', '--tcp', '0', '--fast', '--chip', good]);
+    expect(await address(cli)).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
+    cli.child.kill('SIGINT');
+    expect((await cli.within(10_000)).code).toBe(0);
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ ...chip, free: { ...chip.free, vto_V: chip.free.vto_V.slice(1) } }));
+    const refused = await startCli(['emulate', 'xor', '--tcp', '0', '--chip', bad]).within(30_000);
+    expect(refused.code).toBe(2);
+    expect(refused.out).toMatch(/--chip: imperfections\.chip\.free\.vto_V: .*must hold 32 values, one per edge/);
+    const both = await startCli(['emulate', 'xor', '--tcp', '0', '--chip', good, '--chip-seed', '3']).within(30_000);
+    expect({ code: both.code, out: both.out.trim() }).toEqual({ code: 2, out: 'metatwin emulate: give one of --chip FILE or --chip-seed N: a chip file is the chip' });
   });
 });
