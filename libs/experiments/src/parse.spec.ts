@@ -3,6 +3,7 @@ import { planFromInput, presetInput } from './load';
 import { regressionFamilyTasks, xorPreset } from './presets';
 import { testSteps } from '@metatwin/supervisor';
 import { ExperimentError } from './validate';
+import { isConnected } from './topologies';
 
 const ctx = {
   readText: (p: string): string => {
@@ -101,6 +102,41 @@ describe('experiment files', () => {
     expect(plan.experiment.seed).toBe(7);
     const steps = planFromInput(presetInput('xor'), { steps: 500 }, ctx);
     expect(steps.kind === 'run' && steps.experiment.schedule.steps).toBe(500);
+  });
+
+  it('generates seeded topologies: random regular, small world, hierarchical — connected, simple, the same for the same seed', () => {
+    const net = (network: unknown, seed = 1) =>
+      parseExperiment(withChange({ network, seed }), ctx).network as { kind: string; nodes: number; edges: ReadonlyArray<readonly [number, number]> };
+    const degrees = (n: { nodes: number; edges: ReadonlyArray<readonly [number, number]> }) => {
+      const d = new Array<number>(n.nodes).fill(0);
+      for (const [a, b] of n.edges) (d[a]++, d[b]++);
+      return d;
+    };
+    const simple = (n: { edges: ReadonlyArray<readonly [number, number]> }) =>
+      new Set(n.edges.map(([a, b]) => `${Math.min(a, b)}-${Math.max(a, b)}`)).size === n.edges.length && n.edges.every(([a, b]) => a !== b);
+    const regular = net({ 'random-regular': { nodes: 100, degree: 3 } });
+    expect(regular).toMatchObject({ kind: 'edges', nodes: 100 });
+    expect(regular.edges).toHaveLength(150);
+    expect(new Set(degrees(regular))).toEqual(new Set([3]));
+    expect(simple(regular) && isConnected(100, regular.edges)).toBe(true);
+    expect(net({ 'random-regular': { nodes: 100, degree: 3 } })).toEqual(regular); // the experiment's seed
+    expect(net({ 'random-regular': { nodes: 100, degree: 3 } }, 2)).not.toEqual(regular);
+    expect(net({ 'random-regular': { nodes: 100, degree: 3, seed: 2 } })).toEqual(net({ 'random-regular': { nodes: 100, degree: 3 } }, 2));
+    const world = net({ 'small-world': { rows: 10, cols: 10, shortcuts: 20 } });
+    expect(world.edges).toHaveLength(220);
+    expect(simple(world) && isConnected(100, world.edges)).toBe(true);
+    const modules = net({ hierarchical: { modules: 4, side: 3, links: 2 } });
+    expect(modules).toMatchObject({ nodes: 36 });
+    expect(modules.edges).toHaveLength(4 * 18 + 4 * 2);
+    expect(simple(modules) && isConnected(36, modules.edges)).toBe(true);
+    // A resolved experiment (RunCreated's) parses to itself.
+    const exp = parseExperiment(withChange({ network: { 'small-world': { rows: 4, cols: 4, shortcuts: 5 } } }), ctx);
+    expect(parseExperiment(JSON.parse(JSON.stringify(exp)), ctx).network).toEqual(exp.network);
+    // Bad parameters are named.
+    expect(() => net({ 'random-regular': { nodes: 15, degree: 3 } })).toThrow(/network\.random-regular.*nodes × degree must be even/);
+    expect(() => net({ 'small-world': { rows: 4, cols: 4, shortcuts: 1000 } })).toThrow(/network\.small-world.*at most 88 shortcuts/);
+    expect(() => net({ hierarchical: { modules: 1, side: 3, links: 2 } })).toThrow(/network\.hierarchical\.modules/);
+    expect(() => net({ 'random-regular': { nodes: 16, degree: 3, shape: 'x' } })).toThrow(/network\.random-regular.*shape/);
   });
 
   it('loads a chip inline or from a chip file, and names the field of a bad one', () => {

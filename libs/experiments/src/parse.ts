@@ -10,6 +10,7 @@ import { DAC_CHANNEL_COUNT, DEFAULT_SNAPSHOT_EVERY, SOURCES, type AdapterChoice,
 import type { Dataset, Experiment, Imperfections, NetworkSpec, OutputSpec, Quantisation, Roles, Schedule, TransistorSpec } from './experiment';
 import { parseCsvDataset } from './csv';
 import { piecewiseLinearDataset } from './datasets';
+import { TopologyError, hierarchical, randomRegular, smallWorld, type Edge } from './topologies';
 import { ExperimentError, array, bool, int, isObject, num, object, onlyKeys, optNum, show, str, type Json } from './validate';
 
 export interface ParseContext {
@@ -52,7 +53,7 @@ export function parseExperiment(input: unknown, ctx: ParseContext): Experiment {
   const name = typeof o.name === 'string' && o.name.length > 0 ? o.name : fail('name', o.name, 'must be a non-empty string');
   const description = o.description === undefined ? '' : typeof o.description === 'string' ? o.description : fail('description', o.description, 'must be a string');
   const seed = o.seed === undefined ? 1 : int(o.seed, 'seed', 0, 2 ** 32 - 1);
-  const network = parseNetwork(o.network, ctx);
+  const network = parseNetwork(o.network, ctx, seed);
   const nodeCount = network.kind === 'lattice' ? network.rows * network.cols : network.nodes;
   const edgeCount = network.kind === 'lattice' ? edgeCountOfLattice(network) : network.edges.length;
   const transistor = parseTransistor(o.transistor);
@@ -89,8 +90,10 @@ export function edgeCountOfLattice(n: { rows: number; cols: number; periodic: bo
   return n.periodic ? 2 * n.rows * n.cols : (n.rows - 1) * n.cols + n.rows * (n.cols - 1);
 }
 
-function parseNetwork(v: unknown, ctx: ParseContext): NetworkSpec {
+function parseNetwork(v: unknown, ctx: ParseContext, seed: number): NetworkSpec {
   const o = resolvedNetwork(object(v, 'network'));
+  const generated = generatedNetwork(o, seed);
+  if (generated !== null) return generated;
   if (o.lattice !== undefined) {
     onlyKeys(o, ['lattice'], 'network');
     const l = object(o.lattice, 'network.lattice');
@@ -132,6 +135,54 @@ function parseNetwork(v: unknown, ctx: ParseContext): NetworkSpec {
     if (a === b) fail(`${where}.edges[${e}]`, pair, 'must join two different nodes');
     return [a, b] as const;
   });
+  return { kind: 'edges', nodes, edges };
+}
+
+/** Generators of seeded topologies (topologies.ts): the network resolves to their edge list. */
+const GENERATORS = ['random-regular', 'small-world', 'hierarchical'] as const;
+
+function generatedNetwork(o: Json, experimentSeed: number): NetworkSpec | null {
+  const name = GENERATORS.find((g) => o[g] !== undefined);
+  if (name === undefined) return null;
+  onlyKeys(o, [name], 'network');
+  const where = `network.${name}`;
+  const g = object(o[name], where);
+  const seed = g.seed === undefined ? experimentSeed : int(g.seed, `${where}.seed`, 0, 2 ** 32 - 1);
+  const limit = Math.floor(Math.sqrt(SIGNAL_ARRAY_MAX));
+  let nodes: number;
+  let edges: Edge[];
+  try {
+    switch (name) {
+      case 'random-regular': {
+        onlyKeys(g, ['nodes', 'degree', 'seed'], where);
+        nodes = int(g.nodes, `${where}.nodes`, 3, SIGNAL_ARRAY_MAX);
+        edges = randomRegular(nodes, int(g.degree, `${where}.degree`, 2, 64), seed);
+        break;
+      }
+      case 'small-world': {
+        onlyKeys(g, ['rows', 'cols', 'periodic', 'shortcuts', 'seed'], where);
+        const periodic = bool(g.periodic, `${where}.periodic`, true);
+        const rows = int(g.rows, `${where}.rows`, periodic ? 3 : 1, limit);
+        const cols = int(g.cols, `${where}.cols`, periodic ? 3 : 1, limit);
+        nodes = rows * cols;
+        edges = smallWorld(rows, cols, periodic, int(g.shortcuts, `${where}.shortcuts`, 0, EDGES_MAX), seed);
+        break;
+      }
+      case 'hierarchical': {
+        onlyKeys(g, ['modules', 'side', 'links', 'seed'], where);
+        const modules = int(g.modules, `${where}.modules`, 2, 10_000);
+        const side = int(g.side, `${where}.side`, 2, 100);
+        nodes = modules * side * side;
+        if (nodes > SIGNAL_ARRAY_MAX) fail(where, g, `must have at most ${SIGNAL_ARRAY_MAX} nodes, has ${nodes}`);
+        edges = hierarchical(modules, side, int(g.links, `${where}.links`, 1, 10_000), seed);
+        break;
+      }
+    }
+  } catch (err) {
+    if (err instanceof TopologyError) throw new ExperimentError(where, g, err.message);
+    throw err;
+  }
+  if (edges.length > EDGES_MAX) fail(where, g, `must make at most ${EDGES_MAX} edges, makes ${edges.length}`);
   return { kind: 'edges', nodes, edges };
 }
 

@@ -1,0 +1,132 @@
+/**
+ * Seeded network topologies for studies (issue 12): each generator turns its parameters and a
+ * seed into an edge list, so an experiment resolves to `{kind: 'edges', nodes, edges}` and a
+ * run records exactly the network it ran on. Every generated network is connected (a node no
+ * edge reaches would carry no current and learn nothing).
+ *
+ * - random regular: every node has the same degree; the pairing (configuration) model,
+ *   drawn again until it has no self-loop, no double edge and is connected;
+ * - small world: an L×W lattice plus long-range "skip connections" (the paper's discussion)
+ *   between node pairs drawn uniformly, none repeating an edge;
+ * - hierarchical: modules (small periodic lattices) on a ring, each joined to the next by a
+ *   few edges between random nodes of the two.
+ */
+import { Rng } from '@metatwin/physics';
+
+export type Edge = readonly [number, number];
+
+export class TopologyError extends Error {
+  override readonly name = 'TopologyError';
+}
+
+const key = (a: number, b: number): number => (a < b ? a * 0x100000 + b : b * 0x100000 + a);
+
+/** Whether every node is reached from node 0. */
+export function isConnected(nodes: number, edges: ReadonlyArray<Edge>): boolean {
+  const adjacency: number[][] = Array.from({ length: nodes }, () => []);
+  for (const [a, b] of edges) {
+    adjacency[a].push(b);
+    adjacency[b].push(a);
+  }
+  const seen = new Uint8Array(nodes);
+  const stack = [0];
+  seen[0] = 1;
+  let reached = 1;
+  while (stack.length > 0) {
+    const n = stack.pop() as number;
+    for (const m of adjacency[n])
+      if (!seen[m]) {
+        seen[m] = 1;
+        reached++;
+        stack.push(m);
+      }
+  }
+  return reached === nodes;
+}
+
+const ATTEMPTS = 200;
+
+export function randomRegular(nodes: number, degree: number, seed: number): Edge[] {
+  if (!(degree >= 2 && degree < nodes)) throw new TopologyError(`degree must be in 2..${nodes - 1} for ${nodes} nodes, got ${degree}`);
+  if ((nodes * degree) % 2 !== 0) throw new TopologyError(`nodes × degree must be even (each edge has two ends), got ${nodes} × ${degree}`);
+  const rng = new Rng(seed);
+  const stubs = new Int32Array(nodes * degree);
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    for (let i = 0; i < stubs.length; i++) stubs[i] = Math.floor(i / degree);
+    // Fisher–Yates, then pair neighbours; a self-loop or double edge draws the pairing again.
+    for (let i = stubs.length - 1; i > 0; i--) {
+      const j = rng.integer(i + 1);
+      const t = stubs[i];
+      stubs[i] = stubs[j];
+      stubs[j] = t;
+    }
+    const seen = new Set<number>();
+    const edges: Edge[] = [];
+    let simple = true;
+    for (let i = 0; i < stubs.length && simple; i += 2) {
+      const a = stubs[i];
+      const b = stubs[i + 1];
+      if (a === b || seen.has(key(a, b))) simple = false;
+      else {
+        seen.add(key(a, b));
+        edges.push([a, b]);
+      }
+    }
+    if (simple && isConnected(nodes, edges)) return edges;
+  }
+  throw new TopologyError(`no simple connected ${degree}-regular graph on ${nodes} nodes in ${ATTEMPTS} draws (seed ${seed}); try another degree or seed`);
+}
+
+/** An L×W lattice's edges (node = row·cols + col), periodic or open. */
+export function latticeEdges(rows: number, cols: number, periodic: boolean): Edge[] {
+  const edges: Edge[] = [];
+  const at = (r: number, c: number): number => r * cols + c;
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++) {
+      if (c + 1 < cols || periodic) edges.push([at(r, c), at(r, (c + 1) % cols)]);
+      if (r + 1 < rows || periodic) edges.push([at(r, c), at((r + 1) % rows, c)]);
+    }
+  return edges;
+}
+
+export function smallWorld(rows: number, cols: number, periodic: boolean, shortcuts: number, seed: number): Edge[] {
+  const nodes = rows * cols;
+  const edges = latticeEdges(rows, cols, periodic);
+  const seen = new Set(edges.map(([a, b]) => key(a, b)));
+  const room = (nodes * (nodes - 1)) / 2 - edges.length;
+  if (shortcuts > room) throw new TopologyError(`at most ${room} shortcuts fit a ${rows}×${cols} lattice, got ${shortcuts}`);
+  const rng = new Rng(seed);
+  const target = edges.length + shortcuts;
+  while (edges.length < target) {
+    const a = rng.integer(nodes);
+    const b = rng.integer(nodes);
+    if (a === b || seen.has(key(a, b))) continue;
+    seen.add(key(a, b));
+    edges.push([a, b]);
+  }
+  return edges;
+}
+
+export function hierarchical(modules: number, side: number, links: number, seed: number): Edge[] {
+  if (modules < 2) throw new TopologyError(`at least 2 modules, got ${modules}`);
+  const perModule = side * side;
+  if (links > perModule * perModule) throw new TopologyError(`at most ${perModule * perModule} links between two ${side}×${side} modules, got ${links}`);
+  const module = latticeEdges(side, side, side >= 3);
+  const edges: Edge[] = [];
+  for (let m = 0; m < modules; m++) for (const [a, b] of module) edges.push([m * perModule + a, m * perModule + b]);
+  const seen = new Set(edges.map(([a, b]) => key(a, b)));
+  const rng = new Rng(seed);
+  // On a ring of two modules the one pair is joined once.
+  for (let m = 0; m < (modules === 2 ? 1 : modules); m++) {
+    const next = (m + 1) % modules;
+    for (let added = 0; added < links;) {
+      const a = m * perModule + rng.integer(perModule);
+      const b = next * perModule + rng.integer(perModule);
+      if (seen.has(key(a, b))) continue;
+      seen.add(key(a, b));
+      edges.push([a, b]);
+      added++;
+    }
+  }
+  return edges;
+}
