@@ -139,6 +139,38 @@ describe('experiment files', () => {
     expect(() => net({ 'random-regular': { nodes: 16, degree: 3, shape: 'x' } })).toThrow(/network\.random-regular.*shape/);
   });
 
+  it('places roles on a large network: spread out by hop distance, outputs farthest from the held nodes, written out as explicit nodes', () => {
+    const exp = parseExperiment(
+      withChange({ network: { lattice: { rows: 30, cols: 30, periodic: false } }, roles: { place: { inputs: 2, rails: [0.11, 0.4], output: 'differential' } } }),
+      ctx,
+    );
+    const at = (n: number) => [Math.floor(n / 30), n % 30];
+    const hops = (a: number, b: number) => Math.abs(at(a)[0] - at(b)[0]) + Math.abs(at(a)[1] - at(b)[1]);
+    const placed = [...exp.roles.inputs, ...exp.roles.rails.map((r) => r.node), (exp.roles.output as { plus: number }).plus, (exp.roles.output as { minus: number }).minus];
+    expect(new Set(placed).size).toBe(6);
+    expect(exp.roles.rails.map((r) => r.volts)).toEqual([0.11, 0.4]);
+    // Farthest-point sampling on a 30×30 grid: six nodes at least 14 hops apart (corners and edge midpoints).
+    for (let i = 0; i < placed.length; i++) for (let j = 0; j < i; j++) expect(hops(placed[i], placed[j])).toBeGreaterThanOrEqual(14);
+    // The resolved roles parse to themselves; a bad placement is named.
+    expect(parseExperiment(JSON.parse(JSON.stringify(exp)), ctx).roles).toEqual(exp.roles);
+    expect(() => parseExperiment(withChange({ roles: { place: { inputs: 2, rails: [0.11, 0.9], output: 'single' } } }), ctx)).toThrow(/roles\.place\.rails\[1\].*DAC range/);
+    expect(() =>
+      parseExperiment(
+        withChange({
+          network: {
+            nodes: 3,
+            edges: [
+              [0, 1],
+              [1, 2],
+            ],
+          },
+          roles: { place: { inputs: 2, rails: [0.1], output: 'differential' } },
+        }),
+        ctx,
+      ),
+    ).toThrow(/roles\.place.*5 roles do not fit 3 nodes/);
+  });
+
   it('loads a chip inline or from a chip file, and names the field of a bad one', () => {
     const chip = { format: 'metatwin-chip/1', edges: 32, free: { vto_V: Array(32).fill(0.71), k_AperV2: Array(32).fill(4.4e-4) }, clamped: null, learningOffsets_V2: null };
     const inline = parseExperiment(withChange({ imperfections: { chip } }), ctx);

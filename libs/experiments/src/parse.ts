@@ -10,7 +10,7 @@ import { DAC_CHANNEL_COUNT, DEFAULT_SNAPSHOT_EVERY, SOURCES, type AdapterChoice,
 import type { Dataset, Experiment, Imperfections, NetworkSpec, OutputSpec, Quantisation, Roles, Schedule, TransistorSpec } from './experiment';
 import { parseCsvDataset } from './csv';
 import { piecewiseLinearDataset } from './datasets';
-import { TopologyError, hierarchical, randomRegular, smallWorld, type Edge } from './topologies';
+import { TopologyError, hierarchical, latticeEdges, placeRoles, randomRegular, smallWorld, type Edge } from './topologies';
 import { ExperimentError, array, bool, int, isObject, num, object, onlyKeys, optNum, show, str, type Json } from './validate';
 
 export interface ParseContext {
@@ -58,7 +58,7 @@ export function parseExperiment(input: unknown, ctx: ParseContext): Experiment {
   const edgeCount = network.kind === 'lattice' ? edgeCountOfLattice(network) : network.edges.length;
   const transistor = parseTransistor(o.transistor);
   const initialGates_V = parseGates(o.initialGates_V, edgeCount);
-  const roles = parseRoles(o.roles, nodeCount);
+  const roles = parseRoles(o.roles, nodeCount, network);
   const dataset = parseDataset(o.dataset, roles, ctx);
   const clamp = parseClamp(o.clamp, roles.output);
   const schedule = parseSchedule(o.schedule);
@@ -235,8 +235,30 @@ function parseGates(v: unknown, edgeCount: number): number[] {
   return a.map((g, e) => num(g, `initialGates_V[${e}]`));
 }
 
-function parseRoles(v: unknown, nodeCount: number): Roles {
-  const o = object(v, 'roles');
+/** `roles: {place: {inputs, rails, output}}`: the roles placed on the network (topologies.ts), as if written out. */
+function placedRoles(o: Json, nodeCount: number, network: NetworkSpec): Json {
+  if (o.place === undefined) return o;
+  onlyKeys(o, ['place'], 'roles');
+  const p = object(o.place, 'roles.place');
+  onlyKeys(p, ['inputs', 'rails', 'output'], 'roles.place');
+  const placement = {
+    inputs: int(p.inputs, 'roles.place.inputs', 1, DAC_CHANNEL_COUNT - 1),
+    rails: (p.rails === undefined ? [] : array(p.rails, 'roles.place.rails')).map((x, i) =>
+      num(x, `roles.place.rails[${i}]`, (v) => v >= 0 && v <= V_MAX, `must be within the DAC range 0..${V_MAX} V`),
+    ),
+    output: str(p.output, 'roles.place.output', ['single', 'differential'] as const, 'single'),
+  };
+  const edges = network.kind === 'lattice' ? latticeEdges(network.rows, network.cols, network.periodic) : network.edges;
+  try {
+    return placeRoles(nodeCount, edges, placement) as unknown as Json;
+  } catch (err) {
+    if (err instanceof TopologyError) throw new ExperimentError('roles.place', p, err.message);
+    throw err;
+  }
+}
+
+function parseRoles(v: unknown, nodeCount: number, network: NetworkSpec): Roles {
+  const o = placedRoles(object(v, 'roles'), nodeCount, network);
   onlyKeys(o, ['inputs', 'rails', 'output'], 'roles');
   const used = new Map<number, string>();
   const node = (x: unknown, path: string): number => {
@@ -486,11 +508,14 @@ const REPLACED_WHOLE = new Set(['network', 'dataset', 'output']);
 
 /**
  * Deep-merge `override` onto `base` — presets plus a user's changes. Objects merge,
- * arrays and scalars replace, network, dataset and roles.output replace whole, and a
- * schedule override giving steps or time_s replaces the base's steps and time_s.
+ * arrays and scalars replace, network, dataset, roles.output and roles given by `place`
+ * replace whole, and a schedule override giving steps or time_s replaces the base's steps and
+ * time_s.
  */
 export function mergeExperimentInput(base: unknown, override: unknown, key = ''): unknown {
-  if (!isObject(base) || !isObject(override) || REPLACED_WHOLE.has(key)) return override === undefined ? base : override;
+  // A placement (roles.place) stands for all the roles: it replaces the base's whole.
+  const placed = key === 'roles' && isObject(override) && override.place !== undefined;
+  if (!isObject(base) || !isObject(override) || REPLACED_WHOLE.has(key) || placed) return override === undefined ? base : override;
   const out: Json = { ...base };
   // steps and time_s are two ways to say one thing: the override's choice wins.
   if (key === 'schedule' && ('steps' in override || 'time_s' in override)) {

@@ -130,3 +130,58 @@ export function hierarchical(modules: number, side: number, links: number, seed:
   }
   return edges;
 }
+
+/** What `roles.place` asks for: how many inputs, the rails' voltages, one output or a differential pair. */
+export interface Placement {
+  readonly inputs: number;
+  readonly rails: ReadonlyArray<number>;
+  readonly output: 'single' | 'differential';
+}
+
+/**
+ * Roles placed on a network by farthest-point sampling over hop distance: inputs first (from
+ * node 0), then rails, then the output node(s), each the node farthest from every node placed
+ * before it (ties to the lowest index). Held nodes spread over the network and the outputs sit
+ * as far from them as it allows — on a large network, where a person cannot pick nodes by hand,
+ * a placement that neither shorts an input to an output nor crowds the rails.
+ */
+export function placeRoles(
+  nodes: number,
+  edges: ReadonlyArray<Edge>,
+  p: Placement,
+): { inputs: number[]; rails: Array<{ node: number; volts: number }>; output: { node: number } | { plus: number; minus: number } } {
+  const wanted = p.inputs + p.rails.length + (p.output === 'differential' ? 2 : 1);
+  if (wanted > nodes) throw new TopologyError(`${wanted} roles do not fit ${nodes} nodes`);
+  const adjacency: number[][] = Array.from({ length: nodes }, () => []);
+  for (const [a, b] of edges) {
+    adjacency[a].push(b);
+    adjacency[b].push(a);
+  }
+  // Hop distance from the nearest placed node, updated by a BFS from each new one.
+  const distance = new Float64Array(nodes).fill(Infinity);
+  const placed: number[] = [];
+  const place = (node: number): void => {
+    placed.push(node);
+    const queue = [node];
+    distance[node] = 0;
+    for (let head = 0; head < queue.length; head++) {
+      const n = queue[head];
+      for (const m of adjacency[n])
+        if (distance[n] + 1 < distance[m]) {
+          distance[m] = distance[n] + 1;
+          queue.push(m);
+        }
+    }
+  };
+  place(0);
+  while (placed.length < wanted) {
+    let best = -1;
+    for (let n = 0; n < nodes; n++) if (distance[n] > 0 && (best < 0 || distance[n] > distance[best])) best = n;
+    if (best < 0) throw new TopologyError('no node left to place a role on');
+    place(best);
+  }
+  const inputs = placed.slice(0, p.inputs);
+  const rails = p.rails.map((volts, i) => ({ node: placed[p.inputs + i], volts }));
+  const outs = placed.slice(p.inputs + p.rails.length);
+  return { inputs, rails, output: p.output === 'differential' ? { plus: outs[0], minus: outs[1] } : { node: outs[0] } };
+}
