@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: prints each benchmark with its goal and the ratio to it.
  * Options: --quick (fewer steps, for a smoke run); --only SECTION (physics, services,
- * eventlog, influx, hil, lattices; repeatable) runs only those sections.
+ * eventlog, influx, hil, lattices, scale; repeatable) runs only those sections.
  */
 import { XOR_BENCH_CARDS, benchLattice, benchXorSteps, type StepBench } from './physics.bench';
 import { bareStepLoop, presetExperiment, runPreset, seedSweep } from './experiments.bench';
@@ -9,6 +9,7 @@ import { benchServices } from './services.bench';
 import { benchInflux } from './influx.bench';
 import { benchEventLog } from './eventlog.bench';
 import { benchHil } from './hil.bench';
+import { benchScale, scalePoint } from './scale.bench';
 import { testSteps } from '@metatwin/supervisor';
 
 const fmt = (x: number, digits = 3): string => (Math.abs(x) >= 1e4 ? Math.round(x).toLocaleString('en-US') : x.toPrecision(digits));
@@ -23,7 +24,12 @@ function presetTests(exp: ReturnType<typeof presetExperiment>): number {
 
 export async function main(argv: string[]): Promise<number> {
   const quick = argv.includes('--quick');
-  const SECTIONS = ['physics', 'services', 'eventlog', 'influx', 'hil', 'lattices'];
+  // One size of the scale section, in a process of its own (its peak RSS): prints the point as JSON.
+  if (argv[0] === '--scale-point') {
+    process.stdout.write(JSON.stringify(scalePoint(argv[1] as 'lattice' | 'random-regular', Number(argv[2]), quick)) + '\n');
+    return 0;
+  }
+  const SECTIONS = ['physics', 'services', 'eventlog', 'influx', 'hil', 'lattices', 'scale'];
   const only = argv.flatMap((a, i) => (argv[i - 1] === '--only' ? [a] : []));
   const unknown = only.filter((x) => !SECTIONS.includes(x));
   if (unknown.length > 0) {
@@ -53,6 +59,11 @@ export async function main(argv: string[]): Promise<number> {
   if (runs('hil')) {
     out('## Hardware in the loop: the I/O-controller protocol over TCP to metatwin emulate');
     await benchHil(out, quick);
+    out('');
+  }
+  if (runs('scale')) {
+    out('## Scale: time per training step, Newton iterations, analysis and peak RSS by network size (each size its own process)');
+    await benchScale(out, quick);
     out('');
   }
   if (runs('lattices')) {

@@ -10,3 +10,4 @@ export { buildRig, rigAt, type Rig } from './build';
 export { finalState, freeConductances } from './final-state';
 export { summarise } from './summary';
 export { readTest, type TestReading } from './test-readout';
+export { TopologyError, hierarchical, isConnected, latticeEdges, placeRoles, randomRegular, smallWorld, type Edge, type Placement } from './topologies';
