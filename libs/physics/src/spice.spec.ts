@@ -33,8 +33,9 @@ function netlist(c: CircuitJson): string {
   });
   for (const [node, v] of Object.entries(c.fixed)) lines.push(`VF${node} n${node} 0 DC ${v}`);
   lines.push('.control', 'set numdgt=15', 'op');
-  lines.push(`print ${Array.from({ length: c.nodes }, (_, i) => `v(n${i})`).join(' ')}`);
-  lines.push(`print ${c.edges.map((_, e) => `@m${e}[id]`).join(' ')}`);
+  // One vector per print: ngspice prints several as a table when they are many.
+  for (let i = 0; i < c.nodes; i++) lines.push(`print v(n${i})`);
+  c.edges.forEach((_, e) => lines.push(`print @m${e}[id]`));
   lines.push('.endc', '.end');
   return lines.join('\n') + '\n';
 }
@@ -96,6 +97,32 @@ describe('agreement with ngspice .op (Level-1 MOSFETs, bulk at ground)', () => {
     edges: lattice,
     gates: lattice.map((_, e) => (e % 5 === 0 ? 1.1 : 1.1 + 0.13 * e)),
     fixed: { '0': 0, '2': 0.45, '3': 0.11, '7': 0.33 },
+    transistor: cards[1],
+  });
+
+  // A 2,000-edge random network (issue 12): a random spanning tree on 1,000 nodes plus random
+  // edges, three held nodes, gates across the whole range.
+  const big = new Rng(2000);
+  const bigEdges: Array<[number, number]> = [];
+  const seen = new Set<string>();
+  for (let i = 1; i < 1000; i++) {
+    const j = big.integer(i);
+    bigEdges.push([i, j]);
+    seen.add(`${j}-${i}`);
+  }
+  while (bigEdges.length < 2000) {
+    const a = big.integer(1000);
+    const b = big.integer(1000);
+    const key = `${Math.min(a, b)}-${Math.max(a, b)}`;
+    if (a === b || seen.has(key)) continue;
+    seen.add(key);
+    bigEdges.push([a, b]);
+  }
+  circuits.push({
+    nodes: 1000,
+    edges: bigEdges,
+    gates: bigEdges.map(() => Number((0.9 + 4 * big.uniform()).toFixed(4))),
+    fixed: { '0': 0.45, '500': 0, '999': 0.2 },
     transistor: cards[1],
   });
 
