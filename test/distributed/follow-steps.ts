@@ -10,20 +10,29 @@ const GATES_EVOLVED = SIGNAL_TYPES.indexOf('GatesEvolved');
 export interface StepFollower {
   /** The last step whose GatesEvolved the log holds (−1 before any). */
   readonly lastStep: number;
+  /** The run that step belongs to ('' before any). */
+  readonly lastRun: string;
   stop(): Promise<void>;
 }
 
 export async function followSteps(natsUrl: string): Promise<StepFollower> {
   const log = await JetStreamEventLog.connect({ servers: natsUrl, reconnectForever: true });
   const { batches, stop } = await log.follow({ fromStreamSeq: (await log.lastStreamSequence()) + 1, accept: (subject) => subject.endsWith('.edge-physics') });
-  const state = { lastStep: -1 };
+  const state = { lastStep: -1, lastRun: '' };
   const reading = (async () => {
     for await (const b of batches)
-      for (const r of b.records as Array<[number, number, number, { step: number; failed?: string }]>) if (r[0] === GATES_EVOLVED && !r[3].failed) state.lastStep = r[3].step;
+      for (const r of b.records as Array<[number, number, number, { step: number; failed?: string }]>)
+        if (r[0] === GATES_EVOLVED && !r[3].failed) {
+          state.lastStep = r[3].step;
+          state.lastRun = b.runId;
+        }
   })();
   return {
     get lastStep() {
       return state.lastStep;
+    },
+    get lastRun() {
+      return state.lastRun;
     },
     async stop() {
       await stop();
