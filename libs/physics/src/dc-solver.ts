@@ -20,6 +20,9 @@
  * `unconnectedNodes`: left out of the unknowns, reported, and set to 0 V (ngspice, too,
  * reports them as unconnected and solves the rest); every other node is solved as usual.
  */
+import { SmoothedAggregation } from './amg';
+import { couplingPattern, type CsrMatrix } from './csr';
+import { bicgstab, krylovWork, type KrylovWork } from './krylov';
 import { analysePattern, entryOffset, luFactor, luSolve, type LuPattern } from './sparse-lu';
 import { DRAIN_GDS, DRAIN_GM, DRAIN_GMBS, DRAIN_ID, EDGE_OPEN, EDGE_SHORT, level1Drain, newDrainResult, type TransistorSet } from './level1';
 import { nodeDegrees, type Network } from './network';
@@ -39,14 +42,38 @@ export interface SolverOptions {
   readonly junctionIs_A?: number;
   /** Device temperature (K) for the junction's thermal voltage. Default 300.15 (SPICE's 27 °C). */
   readonly temperature_K?: number;
+  /**
+   * How each Newton step's linear system is solved: 'direct' (sparse LU, minimum-degree
+   * order, exact), 'multigrid' (BiCGSTAB preconditioned by a reused smoothed-aggregation
+   * hierarchy), or 'auto' (the default): direct below MULTIGRID_FROM_UNKNOWNS free nodes,
+   * multigrid from there up. Both stop on the same KCL test, so they agree to its tolerance.
+   */
+  readonly linear?: 'auto' | 'direct' | 'multigrid';
+  /** BiCGSTAB iterations allowed per Newton step on the multigrid path. Default 200. */
+  readonly maxLinearIterations?: number;
 }
+
+/**
+ * Where 'auto' changes from the direct to the multigrid path (free nodes). Measured with
+ * `npm run bench -- --only scale` (README, "Large networks"): below it the direct LU's
+ * fill is small and one factorisation per Newton step is cheapest.
+ */
+export const MULTIGRID_FROM_UNKNOWNS = 200;
+
+/**
+ * On the multigrid path, a linear solve's tolerance is this fraction of the KCL test's: the
+ * Newton step then leaves a residual the test accepts, so a warm solve is one Newton step.
+ */
+const LINEAR_FORCING = 0.25;
 
 export type SolveStatus = 'converged' | 'max-iterations' | 'singular' | 'non-finite';
 
 export interface SolveResult {
   readonly status: SolveStatus;
-  /** Newton steps taken (one factorisation each). */
+  /** Newton steps taken (one linear solve each). */
   readonly iterations: number;
+  /** BiCGSTAB iterations over those steps (0 on the direct path). */
+  readonly linearIterations: number;
   /** Largest |KCL residual| over free nodes at the returned voltages (A). */
   readonly residual_A: number;
 }
@@ -62,7 +89,10 @@ export class DcSolver {
   readonly fixedMask: Uint8Array;
   /** Free nodes that no edge touches: not solved for, set to 0 V. */
   readonly unconnectedNodes: Int32Array;
+  /** The Jacobian's pattern: with the LU's fill on the direct path, without on the multigrid one. */
   readonly pattern: LuPattern;
+  /** The linear path this solver took (see SolverOptions.linear). */
+  readonly linearPath: 'direct' | 'multigrid';
 
   private readonly absTol: number;
   private readonly relTol: number;
@@ -85,6 +115,15 @@ export class DcSolver {
   private readonly step: Float64Array;
   private readonly previous: Float64Array;
   private readonly drain = newDrainResult();
+  // Multigrid path only: the Jacobian as a matrix, the reused hierarchy and the Krylov scratch.
+  private readonly jacobian: CsrMatrix | null = null;
+  private readonly krylov: KrylovWork | null = null;
+  private readonly linearTolerance: Float64Array | null = null;
+  private readonly maxLinear: number;
+  private hierarchy: SmoothedAggregation | null = null;
+  /** Iterations the first solve with the present hierarchy took: the yardstick for staleness. */
+  private iterationsWhenFresh = 0;
+  private hierarchiesBuilt = 0;
 
   constructor(network: Network, fixed: ArrayLike<boolean | number>, options: SolverOptions = {}) {
     if (fixed.length !== network.nodeCount) {
@@ -122,25 +161,35 @@ export class DcSolver {
     const n = freeList.length;
     const localOf = new Int32Array(nodeCount).fill(-1);
     freeList.forEach((node, k) => (localOf[node] = k));
-    const adjacency: number[][] = Array.from({ length: n }, () => []);
     const { edgeA, edgeB, edgeCount } = network;
-    for (let e = 0; e < edgeCount; e++) {
-      const a = localOf[edgeA[e]];
-      const b = localOf[edgeB[e]];
-      if (a >= 0 && b >= 0) {
-        adjacency[a].push(b);
-        adjacency[b].push(a);
-      }
-    }
-    const { order, pattern } = analysePattern(n, adjacency);
-    this.pattern = pattern;
+    const choice = options.linear ?? 'auto';
+    if (choice !== 'auto' && choice !== 'direct' && choice !== 'multigrid') throw new RangeError(`solver option linear must be auto, direct or multigrid, got ${String(choice)}`);
+    this.linearPath = choice === 'auto' ? (n >= MULTIGRID_FROM_UNKNOWNS ? 'multigrid' : 'direct') : choice;
+    this.maxLinear = options.maxLinearIterations ?? 200;
+    if (!Number.isInteger(this.maxLinear) || this.maxLinear < 1) throw new RangeError(`solver option maxLinearIterations must be an integer ≥ 1, got ${this.maxLinear}`);
     this.freeNodes = new Int32Array(n);
     this.unknownOf = new Int32Array(nodeCount).fill(-1);
-    for (let k = 0; k < n; k++) {
-      const node = freeList[order[k]];
-      this.freeNodes[k] = node;
-      this.unknownOf[node] = k;
+    if (this.linearPath === 'direct') {
+      const adjacency: number[][] = Array.from({ length: n }, () => []);
+      for (let e = 0; e < edgeCount; e++) {
+        const a = localOf[edgeA[e]];
+        const b = localOf[edgeB[e]];
+        if (a >= 0 && b >= 0) {
+          adjacency[a].push(b);
+          adjacency[b].push(a);
+        }
+      }
+      const { order, pattern } = analysePattern(n, adjacency);
+      this.pattern = pattern;
+      for (let k = 0; k < n; k++) this.freeNodes[k] = freeList[order[k]];
+    } else {
+      // Node order as given: lattices and the generated topologies number nodes locally,
+      // which is what Gauss–Seidel and the aggregation's natural order want.
+      this.pattern = couplingPattern(n, localOf, edgeA, edgeB, edgeCount);
+      for (let k = 0; k < n; k++) this.freeNodes[k] = freeList[k];
     }
+    for (let k = 0; k < n; k++) this.unknownOf[this.freeNodes[k]] = k;
+    const pattern = this.pattern;
     this.leakTerminals = new Float64Array(n);
     for (let k = 0; k < n; k++) this.leakTerminals[k] = degree[this.freeNodes[k]];
 
@@ -157,6 +206,11 @@ export class DcSolver {
       this.offBA[e] = a >= 0 && b >= 0 ? entryOffset(pattern, b, a) : -1;
     }
     this.values = new Float64Array(pattern.colIndex.length);
+    if (this.linearPath === 'multigrid') {
+      this.jacobian = { rows: n, cols: n, rowStart: pattern.rowStart, colIndex: pattern.colIndex, values: this.values };
+      this.krylov = krylovWork(n);
+      this.linearTolerance = new Float64Array(n);
+    }
     this.work = new Float64Array(n);
     this.residual = new Float64Array(n);
     this.scale = new Float64Array(n);
@@ -186,23 +240,27 @@ export class DcSolver {
     }
     let merit = this.assemble(gates_V, transistors, voltages_V, injected_A, true);
     let iterations = 0;
+    let linearIterations = 0;
+    const result = (status: SolveStatus): SolveResult => ({ status, iterations, linearIterations, residual_A: this.maxResidual() });
     for (;;) {
-      if (this.converged()) return { status: 'converged', iterations, residual_A: this.maxResidual() };
-      if (!Number.isFinite(merit)) return { status: 'non-finite', iterations, residual_A: this.maxResidual() };
-      if (iterations >= this.maxIterations) return { status: 'max-iterations', iterations, residual_A: this.maxResidual() };
+      if (this.converged()) return result('converged');
+      if (!Number.isFinite(merit)) return result('non-finite');
+      if (iterations >= this.maxIterations) return result('max-iterations');
       iterations++;
-      const info = luFactor(this.pattern, this.values, this.work);
-      if (info !== 0) return { status: 'singular', iterations, residual_A: this.maxResidual() };
-      let largest = 0;
-      for (let k = 0; k < n; k++) {
-        step[k] = -residual[k];
+      for (let k = 0; k < n; k++) step[k] = -residual[k];
+      if (this.linearPath === 'direct') {
+        const info = luFactor(this.pattern, this.values, this.work);
+        if (info !== 0) return result('singular');
+        luSolve(this.pattern, this.values, step);
+      } else {
+        linearIterations += this.multigridStep(step);
       }
-      luSolve(this.pattern, this.values, step);
+      let largest = 0;
       for (let k = 0; k < n; k++) {
         const a = Math.abs(step[k]);
         if (a > largest) largest = a;
       }
-      if (!Number.isFinite(largest)) return { status: 'non-finite', iterations, residual_A: this.maxResidual() };
+      if (!Number.isFinite(largest)) return result('non-finite');
       if (largest > this.maxStep) {
         const f = this.maxStep / largest;
         for (let k = 0; k < n; k++) step[k] *= f;
@@ -223,6 +281,59 @@ export class DcSolver {
       }
       merit = next;
     }
+  }
+
+  /**
+   * Solve J·x = b (b given in `x`, overwritten by the step) by BiCGSTAB with the reused
+   * multigrid hierarchy, to LINEAR_FORCING of each node's KCL tolerance.
+   * The hierarchy is (re)built from the present Jacobian when there is none, when a solve
+   * fails to converge with it (then the solve is retried once), and after a solve that took
+   * more than twice (plus three) the iterations of the first solve with it: the gates and the
+   * operating point have moved far enough that a fresh one pays for itself.
+   * @returns the BiCGSTAB iterations used
+   */
+  private multigridStep(x: Float64Array): number {
+    const a = this.jacobian as CsrMatrix;
+    const work = this.krylov as KrylovWork;
+    const tolerance = this.linearTolerance as Float64Array;
+    const { scale, absTol, relTol } = this;
+    for (let k = 0; k < tolerance.length; k++) tolerance[k] = LINEAR_FORCING * Math.max(absTol, relTol * scale[k]);
+    const b = this.previous; // free until the step is taken
+    b.set(x);
+    let used = 0;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const fresh = this.hierarchy === null;
+      if (fresh) {
+        this.hierarchy = new SmoothedAggregation(a, this.pattern.diagonal);
+        this.hierarchiesBuilt++;
+      }
+      const h = this.hierarchy as SmoothedAggregation;
+      const its = bicgstab(a, (y, z) => h.apply(y, z), b, x, tolerance, this.maxLinear, work);
+      used += Math.abs(its);
+      if (fresh) this.iterationsWhenFresh = Math.abs(its);
+      if (its >= 0) {
+        if (its > 2 * this.iterationsWhenFresh + 3) this.hierarchy = null;
+        return used;
+      }
+      this.hierarchy = null;
+      if (fresh) break; // a fresh hierarchy did not converge either: take the inexact step
+    }
+    return used;
+  }
+
+  /**
+   * Forget the reused multigrid hierarchy, so the next solve builds one from its own
+   * Jacobian. What a solve returns then depends only on its inputs, not on which solves came
+   * before: a run resumed from a snapshot, or re-driven from its log, gives the same bits as
+   * the uninterrupted run when both reset at the snapshot. A no-op on the direct path.
+   */
+  resetPreconditioner(): void {
+    this.hierarchy = null;
+  }
+
+  /** Multigrid hierarchies built so far (0 on the direct path): how often staleness forced a rebuild. */
+  get preconditionersBuilt(): number {
+    return this.hierarchiesBuilt;
   }
 
   /**

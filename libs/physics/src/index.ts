@@ -23,7 +23,7 @@ export {
   type TransistorSet,
 } from './level1';
 export { analysePattern, entryOffset, luFactor, luSolve, type LuPattern } from './sparse-lu';
-export { DcSolver, edgeCurrents, junctionLeak, type SolveResult, type SolveStatus, type SolverOptions } from './dc-solver';
+export { DcSolver, MULTIGRID_FROM_UNKNOWNS, edgeCurrents, junctionLeak, type SolveResult, type SolveStatus, type SolverOptions } from './dc-solver';
 export { DEFAULT_EQUILIBRATION_TIME_S, edgePowers, energyPerInference } from './power';
 export { GATE_ADC, NODE_ADC, NODE_DAC, fromCode, labelLineConverter, lsb_V, quantise, toCode, validateConverter, type Converter } from './quantisation';
 export { parseCircuit, solveCircuit, CircuitFileError, type CircuitSpec, type CircuitSolution } from './circuit-file';

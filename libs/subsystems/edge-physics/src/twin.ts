@@ -12,6 +12,13 @@
  * Warm start: Newton starts from the last solution of the same "slot". Giving each
  * datapoint its own slot means every solve starts from the state that datapoint left,
  * a tiny gate change ago, which is what makes long training runs fast.
+ *
+ * On the multigrid path (large networks) a training step starts one step further: from the
+ * slot's last solution plus the change its previous step made (linear extrapolation, the
+ * change kept in single precision, as it is only a starting guess). The gates drift smoothly,
+ * so this guess is orders of magnitude closer than the last solution, and a warm solve is one
+ * Newton step with a few Krylov iterations. The direct path (small networks) keeps the plain
+ * warm start: its Newton steps are cheap and its results stay bit for bit as they were.
  */
 import { DcSolver, edgeCurrents, edgePowers, type Network, type SolveResult, type SolverOptions, type TransistorSet } from '@metatwin/physics';
 import { applyDamage, validateDamage, type DamageEvent } from './imperfections';
@@ -99,6 +106,8 @@ export class TwinNetwork {
   private readonly savedClamped: Float64Array;
   private readonly clampOut: Float64Array;
   private readonly pendingDamage: DamageEvent[];
+  /** Multigrid path only: per copy, each slot's last step change and how much history it has. */
+  private readonly predictors: ReadonlyArray<SlotPredictor> | null;
 
   constructor(config: TwinConfig, initialGates_V: ArrayLike<number>) {
     const { network } = config;
@@ -157,6 +166,10 @@ export class TwinNetwork {
     this.savedFree = new Float64Array(network.nodeCount);
     this.savedClamped = new Float64Array(network.nodeCount);
     this.clampOut = new Float64Array(this.outputNodes.length);
+    this.predictors =
+      this.freeSolver.linearPath === 'multigrid'
+        ? [new SlotPredictor(this.freeSolver.freeNodes, this.freeSlots), new SlotPredictor(this.clampedSolver.freeNodes, this.clampedSlots)]
+        : null;
     this.applyDamageDue();
   }
 
@@ -183,8 +196,14 @@ export class TwinNetwork {
     this.slot = slot;
   }
 
-  /** Every warm-start slot's free then clamped node voltages, in one array (what a snapshot keeps). */
+  /**
+   * Every warm-start slot's free then clamped node voltages, in one array (what a snapshot
+   * keeps). Taking it also starts the large-network path's history afresh — the predictor's
+   * step changes and the reused preconditioners — so what follows a snapshot depends on the
+   * snapshot alone, and a run resumed from it gives the same bits as the run that took it.
+   */
   warmStarts(): Float64Array {
+    this.forgetHistory();
     const n = this.network.nodeCount;
     const out = new Float64Array(2 * this.freeSlots.length * n);
     this.freeSlots.forEach((v, i) => out.set(v, i * n));
@@ -209,6 +228,7 @@ export class TwinNetwork {
       this.clampedSlots[i].set(warm.subarray((slots + i) * n, (slots + i + 1) * n));
     }
     this.learned_ns = learned_ns;
+    this.forgetHistory();
     this.applyDamageDue();
   }
 
@@ -216,6 +236,14 @@ export class TwinNetwork {
   resetWarmStart(): void {
     for (const v of this.freeSlots) v.fill(NaN);
     for (const v of this.clampedSlots) v.fill(NaN);
+    this.forgetHistory();
+  }
+
+  /** Drop what only the large-network path remembers between solves (see warmStarts). */
+  private forgetHistory(): void {
+    this.freeSolver.resetPreconditioner();
+    this.clampedSolver.resetPreconditioner();
+    for (const p of this.predictors ?? []) p.forget();
   }
 
   /** Hold the input and rail nodes (volts, in heldNodes order) in both copies. */
@@ -242,8 +270,27 @@ export class TwinNetwork {
     }
   }
 
+  /**
+   * A training step begins in the current slot, its held voltages applied: on the
+   * large-network path, start from the extrapolated guess (see the class comment).
+   */
+  beginTrainingStep(): void {
+    for (const p of this.predictors ?? []) p.predict(this.slot);
+  }
+
+  /** The training step's solves all settled: its change is the next step's extrapolation. */
+  endTrainingStep(): void {
+    for (const p of this.predictors ?? []) p.settled(this.slot);
+  }
+
   solveFree(): SolveResult {
-    return this.freeSolver.solve(this.gates_V, this.freeTransistors, this.freeSlots[this.slot]);
+    return this.settled(this.freeSolver.solve(this.gates_V, this.freeTransistors, this.freeSlots[this.slot]));
+  }
+
+  /** A solve that did not converge leaves no trend to extrapolate in its slot. */
+  private settled(r: SolveResult): SolveResult {
+    if (r.status !== 'converged') for (const p of this.predictors ?? []) p.failed(this.slot);
+    return r;
   }
 
   /** Free-copy voltages of the output nodes (outputNodes order), after solveFree. */
@@ -266,7 +313,7 @@ export class TwinNetwork {
   }
 
   solveClamped(): SolveResult {
-    return this.clampedSolver.solve(this.gates_V, this.clampedTransistors, this.clampedSlots[this.slot], this.injected_A);
+    return this.settled(this.clampedSolver.solve(this.gates_V, this.clampedTransistors, this.clampedSlots[this.slot], this.injected_A));
   }
 
   /**
@@ -296,17 +343,20 @@ export class TwinNetwork {
     this.applyHeld(held_V);
     const dt = duration_s / substeps;
     let iterations = 0;
+    this.beginTrainingStep();
+    const fail = (copy: 'free' | 'clamped', result: SolveResult): StepReport => ({ ok: false, failed: { copy, result }, newtonIterations: iterations });
     for (let s = 0; s < substeps; s++) {
       const free = this.solveFree();
       iterations += free.iterations;
-      if (free.status !== 'converged') return { ok: false, failed: { copy: 'free', result: free }, newtonIterations: iterations };
+      if (free.status !== 'converged') return fail('free', free);
       clamp.clamp(this.freeOutputs(), labels_V, this.clampOut);
       this.applyClamp(this.clampOut);
       const clamped = this.solveClamped();
       iterations += clamped.iterations;
-      if (clamped.status !== 'converged') return { ok: false, failed: { copy: 'clamped', result: clamped }, newtonIterations: iterations };
+      if (clamped.status !== 'converged') return fail('clamped', clamped);
       this.integrateGates(dt);
     }
+    this.endTrainingStep();
     if (this.learnEnabled) this.advanceLearningTime(duration_s);
     return { ok: true, newtonIterations: iterations };
   }
@@ -392,5 +442,64 @@ export class TwinNetwork {
       applyDamage(this.freeTransistors, event);
       applyDamage(this.clampedTransistors, event);
     }
+  }
+}
+
+/**
+ * The large-network path's starting guess for one copy: each slot's last solution plus the
+ * change its last training step made (at the solver's unknowns only — held and clamped nodes
+ * are set by their sources). A slot has a change to extrapolate only after two steps in a row
+ * settled from warm starts; a cold start's jump is not a trend.
+ */
+class SlotPredictor {
+  private readonly change_V: Float32Array[];
+  /** Per slot: 0 no history, 1 one settled step (its start was cold), 2 change known. */
+  private readonly history: Uint8Array;
+  private readonly before_V: Float64Array;
+  /** The slot whose step is under way (predict called, neither settled nor failed since), or −1. */
+  private started = -1;
+
+  constructor(
+    private readonly unknowns: Int32Array,
+    private readonly slots: ReadonlyArray<Float64Array>,
+  ) {
+    this.change_V = slots.map(() => new Float32Array(unknowns.length));
+    this.history = new Uint8Array(slots.length);
+    this.before_V = new Float64Array(unknowns.length);
+  }
+
+  /** Remember the slot's last solution and start from it plus its last change. */
+  predict(slot: number): void {
+    const v = this.slots[slot];
+    const { unknowns, before_V } = this;
+    for (let k = 0; k < unknowns.length; k++) before_V[k] = v[unknowns[k]];
+    this.started = slot;
+    if (this.history[slot] !== 2) return;
+    const change = this.change_V[slot];
+    for (let k = 0; k < unknowns.length; k++) v[unknowns[k]] += change[k];
+  }
+
+  /** The step settled: its change is the next step's extrapolation. */
+  settled(slot: number): void {
+    if (this.started !== slot) return;
+    this.started = -1;
+    const was = this.history[slot];
+    const v = this.slots[slot];
+    if (was >= 1) {
+      const change = this.change_V[slot];
+      const { unknowns, before_V } = this;
+      for (let k = 0; k < unknowns.length; k++) change[k] = v[unknowns[k]] - before_V[k];
+      this.history[slot] = 2;
+    } else this.history[slot] = 1;
+  }
+
+  failed(slot: number): void {
+    this.history[slot] = 0;
+    if (this.started === slot) this.started = -1;
+  }
+
+  forget(): void {
+    this.history.fill(0);
+    this.started = -1;
   }
 }

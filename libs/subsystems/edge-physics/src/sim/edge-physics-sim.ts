@@ -27,6 +27,7 @@ export class EdgePhysicsSim implements EdgePhysicsPort {
     twin.selectSlot(datapoint);
     twin.applyDamageDue();
     twin.applyHeld(held_V);
+    twin.beginTrainingStep();
     twin.learnEnabled = true;
   }
 
@@ -53,6 +54,7 @@ export class EdgePhysicsSim implements EdgePhysicsPort {
 
   endLearning(_t_ns: number, duration_s: number): Float64Array {
     const { twin } = this;
+    twin.endTrainingStep();
     twin.advanceLearningTime(duration_s);
     twin.learnEnabled = false;
     twin.applyDamageDue(); // damage due by the end of the step applies
