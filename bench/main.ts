@@ -1,9 +1,9 @@
 /**
  * `npm run bench`: prints each benchmark with its goal and the ratio to it.
  * Options: --quick (fewer steps, for a smoke run); --only SECTION (physics, services,
- * eventlog, influx, hil, lattices, scale; repeatable) runs only those sections.
+ * eventlog, influx, hil, scale; repeatable) runs only those sections.
  */
-import { XOR_BENCH_CARDS, benchLattice, benchXorSteps, type StepBench } from './physics.bench';
+import { XOR_BENCH_CARDS, benchXorSteps, type StepBench } from './physics.bench';
 import { bareStepLoop, presetExperiment, runPreset, seedSweep } from './experiments.bench';
 import { benchServices } from './services.bench';
 import { benchInflux } from './influx.bench';
@@ -29,7 +29,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(JSON.stringify(scalePoint(argv[1] as 'lattice' | 'random-regular', Number(argv[2]), quick)) + '\n');
     return 0;
   }
-  const SECTIONS = ['physics', 'services', 'eventlog', 'influx', 'hil', 'lattices', 'scale'];
+  const SECTIONS = ['physics', 'services', 'eventlog', 'influx', 'hil', 'scale'];
   const only = argv.flatMap((a, i) => (argv[i - 1] === '--only' ? [a] : []));
   const unknown = only.filter((x) => !SECTIONS.includes(x));
   if (unknown.length > 0) {
@@ -62,19 +62,9 @@ export async function main(argv: string[]): Promise<number> {
     out('');
   }
   if (runs('scale')) {
-    out('## Scale: time per training step, Newton iterations, analysis and peak RSS by network size (each size its own process)');
+    out('## Scale: time per training step, Newton and BiCGSTAB iterations, set-up and peak RSS by network size, lattices and random graphs (each size its own process)');
     await benchScale(out, quick);
     out('');
-  }
-  if (runs('lattices')) {
-    out('## Physics: time per training step on L×L periodic lattices');
-    for (const side of [4, 8, 16, 32, 64, 100]) {
-      const edges = 2 * side * side;
-      // At least three passes over the 8 datapoints, so most solves are warm as in training.
-      const steps = Math.max(24, Math.min(20_000, Math.round((quick ? 2e5 : 1e6) / (edges * Math.log2(edges + 1)))));
-      const b = benchLattice(side, steps);
-      out(row(b));
-    }
   }
   return 0;
 }

@@ -1,9 +1,9 @@
 /**
  * Physics benchmarks (issue 2): training steps per second of the paper's 32-edge twin in
- * the XOR configuration, Newton iterations per solve, and time per step for L×L lattices.
+ * the XOR configuration and Newton iterations per solve (larger networks: scale.bench.ts).
  * A step = free solve + clamped solve + gate update over t_h = 100 µs.
  */
-import { ALD1106_FITTED, DEFAULT_LEVEL1, Rng, paperLattice, squareLattice, uniformTransistors, type Level1Params, type Network } from '@metatwin/physics';
+import { ALD1106_FITTED, DEFAULT_LEVEL1, Rng, paperLattice, uniformTransistors, type Level1Params } from '@metatwin/physics';
 import { TwinNetwork } from '@metatwin/edge-physics';
 import { clampCircuit } from '@metatwin/clamping';
 
@@ -57,48 +57,6 @@ export function benchXorSteps(card: Level1Params, steps: number, label: string):
   }
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   return { label, edges: 32, steps, wall_s: wall, stepsPerSecond: steps / wall, newtonPerSolve: iterations / (2 * steps), microsecondsPerStep: (wall / steps) * 1e6 };
-}
-
-/** Regression-like placement on an L×L periodic lattice: rails and input on row 0, output opposite. */
-export function benchLattice(side: number, steps: number): StepBench {
-  const network: Network = side === 4 ? paperLattice() : squareLattice(side, side, true);
-  const half = Math.floor(side / 2);
-  const held = [0, 1, 2];
-  const output = half * side + half;
-  const twin = new TwinNetwork(
-    {
-      network,
-      freeTransistors: uniformTransistors(network.edgeCount, DEFAULT_LEVEL1),
-      clampedTransistors: uniformTransistors(network.edgeCount, DEFAULT_LEVEL1),
-      heldNodes: held,
-      outputNodes: [output],
-      clampDrives: 'voltage',
-      warmStartSlots: 8,
-    },
-    new Array(network.edgeCount).fill(2.5),
-  );
-  const clamp = clampCircuit({ kind: 'coupled', eta: 1 });
-  twin.learnEnabled = true;
-  let iterations = 0;
-  const t0 = process.hrtime.bigint();
-  for (let s = 0; s < steps; s++) {
-    const d = s % 8;
-    twin.selectSlot(d);
-    const v1 = (0.45 * d) / 7;
-    const r = twin.trainStep([0, 0.45, v1], [0.1 + 0.3 * v1], clamp, 100e-6);
-    if (!r.ok) throw new Error(`lattice ${side}: step ${s} failed`);
-    iterations += r.newtonIterations;
-  }
-  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-  return {
-    label: `${side}×${side}`,
-    edges: network.edgeCount,
-    steps,
-    wall_s: wall,
-    stepsPerSecond: steps / wall,
-    newtonPerSolve: iterations / (2 * steps),
-    microsecondsPerStep: (wall / steps) * 1e6,
-  };
 }
 
 export const XOR_BENCH_CARDS: ReadonlyArray<[string, Level1Params]> = [

@@ -11,7 +11,7 @@
  * - hierarchical: modules (small periodic lattices) on a ring, each joined to the next by a
  *   few edges between random nodes of the two.
  */
-import { Rng } from '@metatwin/physics';
+import { Rng, type Network } from '@metatwin/physics';
 
 export type Edge = readonly [number, number];
 
@@ -147,30 +147,46 @@ export interface Placement {
  */
 export function placeRoles(
   nodes: number,
-  edges: ReadonlyArray<Edge>,
+  edges: ReadonlyArray<Edge> | Pick<Network, 'edgeA' | 'edgeB' | 'edgeCount'>,
   p: Placement,
 ): { inputs: number[]; rails: Array<{ node: number; volts: number }>; output: { node: number } | { plus: number; minus: number } } {
   const wanted = p.inputs + p.rails.length + (p.output === 'differential' ? 2 : 1);
   if (wanted > nodes) throw new TopologyError(`${wanted} roles do not fit ${nodes} nodes`);
-  const adjacency: number[][] = Array.from({ length: nodes }, () => []);
-  for (const [a, b] of edges) {
-    adjacency[a].push(b);
-    adjacency[b].push(a);
+  // Adjacency as compressed rows: O(E) typed memory, whatever the network's size.
+  const [edgeA, edgeB] =
+    'edgeA' in edges
+      ? [edges.edgeA.subarray(0, edges.edgeCount), edges.edgeB.subarray(0, edges.edgeCount)]
+      : [Int32Array.from(edges, (e) => e[0]), Int32Array.from(edges, (e) => e[1])];
+  const start = new Int32Array(nodes + 1);
+  for (let e = 0; e < edgeA.length; e++) {
+    start[edgeA[e] + 1]++;
+    start[edgeB[e] + 1]++;
+  }
+  for (let n = 0; n < nodes; n++) start[n + 1] += start[n];
+  const fill = start.slice(0, nodes);
+  const neighbour = new Int32Array(2 * edgeA.length);
+  for (let e = 0; e < edgeA.length; e++) {
+    neighbour[fill[edgeA[e]]++] = edgeB[e];
+    neighbour[fill[edgeB[e]]++] = edgeA[e];
   }
   // Hop distance from the nearest placed node, updated by a BFS from each new one.
   const distance = new Float64Array(nodes).fill(Infinity);
   const placed: number[] = [];
+  const queue = new Int32Array(nodes);
   const place = (node: number): void => {
     placed.push(node);
-    const queue = [node];
+    let tail = 0;
+    queue[tail++] = node;
     distance[node] = 0;
-    for (let head = 0; head < queue.length; head++) {
+    for (let head = 0; head < tail; head++) {
       const n = queue[head];
-      for (const m of adjacency[n])
+      for (let q = start[n]; q < start[n + 1]; q++) {
+        const m = neighbour[q];
         if (distance[n] + 1 < distance[m]) {
           distance[m] = distance[n] + 1;
-          queue.push(m);
+          queue[tail++] = m;
         }
+      }
     }
   };
   place(0);

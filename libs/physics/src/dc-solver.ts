@@ -66,6 +66,14 @@ export const MULTIGRID_FROM_UNKNOWNS = 200;
  */
 const LINEAR_FORCING = 0.25;
 
+/**
+ * Far from the solution (a cold start, a new datapoint) a linear solve need only cut the worst
+ * node's distance from its KCL test by this factor: Newton's own error is larger than what a
+ * tighter solve would remove (inexact Newton, Eisenstat & Walker 1996). Near it, the forcing
+ * above governs.
+ */
+const NEWTON_FORCING = 1e-3;
+
 export type SolveStatus = 'converged' | 'max-iterations' | 'singular' | 'non-finite';
 
 export interface SolveResult {
@@ -104,10 +112,8 @@ export class DcSolver {
 
   private readonly unknownOf: Int32Array; // node → unknown or −1
   private readonly leakTerminals: Float64Array; // per unknown: transistor terminals at the node
-  private readonly offAA: Int32Array;
   private readonly offAB: Int32Array;
   private readonly offBA: Int32Array;
-  private readonly offBB: Int32Array;
   private readonly values: Float64Array;
   private readonly work: Float64Array;
   private readonly residual: Float64Array;
@@ -125,7 +131,11 @@ export class DcSolver {
   private iterationsWhenFresh = 0;
   private hierarchiesBuilt = 0;
 
-  constructor(network: Network, fixed: ArrayLike<boolean | number>, options: SolverOptions = {}) {
+  /**
+   * @param shareScratchWith a solver that never runs at the same time as this one (a twin's
+   *   other copy): on the multigrid path the two share their Krylov vectors, 64 MB at 10⁶ nodes
+   */
+  constructor(network: Network, fixed: ArrayLike<boolean | number>, options: SolverOptions = {}, shareScratchWith?: DcSolver) {
     if (fixed.length !== network.nodeCount) {
       throw new RangeError(`fixed mask has ${fixed.length} entries for ${network.nodeCount} nodes`);
     }
@@ -193,25 +203,21 @@ export class DcSolver {
     this.leakTerminals = new Float64Array(n);
     for (let k = 0; k < n; k++) this.leakTerminals[k] = degree[this.freeNodes[k]];
 
-    this.offAA = new Int32Array(edgeCount);
     this.offAB = new Int32Array(edgeCount);
     this.offBA = new Int32Array(edgeCount);
-    this.offBB = new Int32Array(edgeCount);
     for (let e = 0; e < edgeCount; e++) {
       const a = this.unknownOf[edgeA[e]];
       const b = this.unknownOf[edgeB[e]];
-      this.offAA[e] = a >= 0 ? pattern.diagonal[a] : -1;
-      this.offBB[e] = b >= 0 ? pattern.diagonal[b] : -1;
       this.offAB[e] = a >= 0 && b >= 0 ? entryOffset(pattern, a, b) : -1;
       this.offBA[e] = a >= 0 && b >= 0 ? entryOffset(pattern, b, a) : -1;
     }
     this.values = new Float64Array(pattern.colIndex.length);
     if (this.linearPath === 'multigrid') {
       this.jacobian = { rows: n, cols: n, rowStart: pattern.rowStart, colIndex: pattern.colIndex, values: this.values };
-      this.krylov = krylovWork(n);
+      this.krylov = krylovWork(n, shareScratchWith?.krylov ?? undefined);
       this.linearTolerance = new Float64Array(n);
     }
-    this.work = new Float64Array(n);
+    this.work = new Float64Array(this.linearPath === 'direct' ? n : 0); // the LU's accumulator
     this.residual = new Float64Array(n);
     this.scale = new Float64Array(n);
     this.step = new Float64Array(n);
@@ -285,7 +291,8 @@ export class DcSolver {
 
   /**
    * Solve J·x = b (b given in `x`, overwritten by the step) by BiCGSTAB with the reused
-   * multigrid hierarchy, to LINEAR_FORCING of each node's KCL tolerance.
+   * multigrid hierarchy, to LINEAR_FORCING of each node's KCL tolerance, or NEWTON_FORCING of
+   * the worst node's present distance from it, whichever is looser.
    * The hierarchy is (re)built from the present Jacobian when there is none, when a solve
    * fails to converge with it (then the solve is retried once), and after a solve that took
    * more than twice (plus three) the iterations of the first solve with it: the gates and the
@@ -297,7 +304,13 @@ export class DcSolver {
     const work = this.krylov as KrylovWork;
     const tolerance = this.linearTolerance as Float64Array;
     const { scale, absTol, relTol } = this;
-    for (let k = 0; k < tolerance.length; k++) tolerance[k] = LINEAR_FORCING * Math.max(absTol, relTol * scale[k]);
+    let worst = 0; // the largest |residual| / own tolerance
+    for (let k = 0; k < tolerance.length; k++) {
+      tolerance[k] = Math.max(absTol, relTol * scale[k]);
+      worst = Math.max(worst, Math.abs(x[k]) / tolerance[k]);
+    }
+    const forcing = Math.max(LINEAR_FORCING, NEWTON_FORCING * worst);
+    for (let k = 0; k < tolerance.length; k++) tolerance[k] *= forcing;
     const b = this.previous; // free until the step is taken
     b.set(x);
     let used = 0;
@@ -341,7 +354,8 @@ export class DcSolver {
    * @returns the squared 2-norm of the residual (A²)
    */
   private assemble(gates_V: Float64Array, t: TransistorSet, voltages_V: Float64Array, injected_A: Float64Array | null, jacobian: boolean): number {
-    const { residual, scale, values, unknownOf, offAA, offAB, offBA, offBB, drain } = this;
+    const { residual, scale, values, unknownOf, offAB, offBA, drain } = this;
+    const diag = this.pattern.diagonal;
     const { edgeA, edgeB, edgeCount } = this.network;
     const n = this.freeNodes.length;
     residual.fill(0);
@@ -393,8 +407,8 @@ export class DcSolver {
         scale[ub] += mag;
       }
       if (jacobian) {
-        if (ua >= 0) values[offAA[e]] += dIdVa;
-        if (ub >= 0) values[offBB[e]] -= dIdVb;
+        if (ua >= 0) values[diag[ua]] += dIdVa;
+        if (ub >= 0) values[diag[ub]] -= dIdVb;
         if (ua >= 0 && ub >= 0) {
           values[offAB[e]] += dIdVb;
           values[offBA[e]] -= dIdVa;
@@ -404,7 +418,6 @@ export class DcSolver {
 
     // Source/drain junction leakage to the grounded bulk, per transistor terminal (ngspice mos1load).
     const { gmin, junctionIs, vt, leakTerminals, freeNodes } = this;
-    const diag = this.pattern.diagonal;
     let merit = 0;
     for (let k = 0; k < n; k++) {
       const node = freeNodes[k];

@@ -68,17 +68,25 @@ export function squareLattice(rows: number, cols: number, periodic: boolean): Ne
     throw new NetworkError(`a periodic lattice needs rows ≥ 3 and cols ≥ 3, got ${rows}×${cols}`);
   }
   if (rows * cols < 2) throw new NetworkError('a lattice needs at least 2 nodes');
-  const edges: Array<[number, number]> = [];
+  // Straight into typed arrays: a 1000×1000 lattice as pairs of JS arrays would cost ~200 MB.
+  const count = periodic ? 2 * rows * cols : rows * (cols - 1) + (rows - 1) * cols;
+  const edgeA = new Int32Array(count);
+  const edgeB = new Int32Array(count);
+  let e = 0;
+  const add = (a: number, b: number): void => {
+    edgeA[e] = a;
+    edgeB[e++] = b;
+  };
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
       const n = r * cols + c;
-      if (c + 1 < cols) edges.push([n, n + 1]);
-      else if (periodic) edges.push([n, r * cols]);
-      if (r + 1 < rows) edges.push([n, n + cols]);
-      else if (periodic) edges.push([n, c]);
+      if (c + 1 < cols) add(n, n + 1);
+      else if (periodic) add(n, r * cols);
+      if (r + 1 < rows) add(n, n + cols);
+      else if (periodic) add(n, c);
     }
   }
-  return { ...networkFromEdges(rows * cols, edges), lattice: { rows, cols, periodic } };
+  return { nodeCount: rows * cols, edgeCount: count, edgeA, edgeB, lattice: { rows, cols, periodic } };
 }
 
 /** The paper's network: a 4×4 periodic square lattice of 32 twin edges. */

@@ -53,6 +53,8 @@ export interface StepReport {
   readonly ok: boolean;
   readonly failed?: { readonly copy: 'free' | 'clamped'; readonly result: SolveResult };
   readonly newtonIterations: number;
+  /** BiCGSTAB iterations over those Newton steps (0 on the direct path). */
+  readonly linearIterations: number;
 }
 
 export class TwinError extends RangeError {
@@ -154,7 +156,7 @@ export class TwinNetwork {
     const clampedMask = Uint8Array.from(freeMask);
     if (this.clampDrives === 'voltage') for (const n of this.outputNodes) clampedMask[n] = 1;
     this.freeSolver = new DcSolver(network, freeMask, config.solver);
-    this.clampedSolver = new DcSolver(network, clampedMask, config.solver);
+    this.clampedSolver = new DcSolver(network, clampedMask, config.solver, this.freeSolver);
     this.injected_A = this.clampDrives === 'current' ? new Float64Array(network.nodeCount) : null;
 
     const slots = config.warmStartSlots ?? 1;
@@ -181,6 +183,11 @@ export class TwinNetwork {
   /** Node voltages of the clamped copy at the last solve of the current slot. */
   get clampedVoltages_V(): Float64Array {
     return this.clampedSlots[this.slot];
+  }
+
+  /** The linear path the solvers took by the network's size (see SolverOptions.linear). */
+  get linearPath(): 'direct' | 'multigrid' {
+    return this.freeSolver.linearPath;
   }
 
   /** The warm-start slot in use. */
@@ -261,7 +268,20 @@ export class TwinNetwork {
       mean += v;
     }
     if (Number.isNaN(free[this.freeSolver.freeNodes[0] ?? held[0]])) {
-      // First use of this slot: start Newton from the mean held voltage.
+      // First use of this slot. On the multigrid path, start from another datapoint's solution
+      // (the lowest slot that has one: a choice the state alone fixes, so resume is exact) —
+      // a cold Newton solve of a million nodes costs as much as a hundred warm ones.
+      const solved = this.predictors === null ? -1 : this.freeSlots.findIndex((v) => !Number.isNaN(v[this.freeSolver.freeNodes[0]]));
+      if (solved >= 0) {
+        for (const [mine, theirs] of [
+          [free, this.freeSlots[solved]],
+          [clamped, this.clampedSlots[solved]],
+        ]) {
+          for (let n = 0; n < mine.length; n++) if (Number.isNaN(mine[n])) mine[n] = theirs[n];
+        }
+        return;
+      }
+      // Otherwise (and always on the direct path) from the mean held voltage.
       mean /= held.length;
       for (let n = 0; n < free.length; n++) {
         if (Number.isNaN(free[n])) free[n] = mean;
@@ -343,22 +363,25 @@ export class TwinNetwork {
     this.applyHeld(held_V);
     const dt = duration_s / substeps;
     let iterations = 0;
+    let linear = 0;
     this.beginTrainingStep();
-    const fail = (copy: 'free' | 'clamped', result: SolveResult): StepReport => ({ ok: false, failed: { copy, result }, newtonIterations: iterations });
+    const fail = (copy: 'free' | 'clamped', result: SolveResult): StepReport => ({ ok: false, failed: { copy, result }, newtonIterations: iterations, linearIterations: linear });
     for (let s = 0; s < substeps; s++) {
       const free = this.solveFree();
       iterations += free.iterations;
+      linear += free.linearIterations;
       if (free.status !== 'converged') return fail('free', free);
       clamp.clamp(this.freeOutputs(), labels_V, this.clampOut);
       this.applyClamp(this.clampOut);
       const clamped = this.solveClamped();
       iterations += clamped.iterations;
+      linear += clamped.linearIterations;
       if (clamped.status !== 'converged') return fail('clamped', clamped);
       this.integrateGates(dt);
     }
     this.endTrainingStep();
     if (this.learnEnabled) this.advanceLearningTime(duration_s);
-    return { ok: true, newtonIterations: iterations };
+    return { ok: true, newtonIterations: iterations, linearIterations: linear };
   }
 
   /** Free-network output for given held voltages, learning untouched (inference). */
