@@ -38,7 +38,8 @@ export function runSummary(r: RunResult): string {
   lines.push(`modes fell (below half their start) in the order ${s.modeOrder.join(' → ') || '(none)'}: ${halves}; expected order ${s.modesInOrder ? 'yes' : 'NO'}`);
   const meanPower = r.final.power_W.reduce((a, b) => a + b, 0) / r.final.power_W.length;
   lines.push(
-    `inference power ${(meanPower * 1e6).toFixed(1)} µW (${((meanPower * 1e6) / r.final.gates_V.length).toFixed(2)} µW per edge), ${(r.final.energyPerEdge_J * 1e12).toFixed(2)} pJ per edge per inference (τ_V = 2 µs)`,
+    // Three significant figures, not fixed decimals: on 80,000 edges the power per edge is nW.
+    `inference power ${(meanPower * 1e6).toFixed(1)} µW (${Number(((meanPower * 1e6) / r.final.gates_V.length).toPrecision(3))} µW per edge), ${Number((r.final.energyPerEdge_J * 1e12).toPrecision(3))} pJ per edge per inference (τ_V = 2 µs)`,
   );
   lines.push(`learned by the task's criterion: ${s.learned ? 'yes' : 'no'}`);
   if (r.pacing) lines.push(...pacingLines(r.pacing, r.experiment.schedule.t_h_s));

@@ -4,11 +4,13 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { familyModesSpec } from './family-modes';
+import { runFigures } from './figures';
+import { NETWORK_DRAWING_MAX_EDGES, binned } from './gate-distributions';
 import { MSE_SERIES, decadeTicks, modeSeriesName, mseModesSpec } from './mse-modes';
 import { gateSpans, networkSpec } from './network-figure';
 import { outputsSpec, truthTableSpec } from './outputs';
 import { snapshotIndices } from './sampling';
-import { syntheticFamily, syntheticRegressionRun, syntheticXorRun } from './testing/synthetic-results';
+import { syntheticFamily, syntheticLargeRegressionRun, syntheticRegressionRun, syntheticXorRun } from './testing/synthetic-results';
 
 type Row = Record<string, unknown>;
 const dataset = (spec: TopLevelSpec, name: string): Row[] => ((spec as { datasets?: Record<string, Row[]> }).datasets ?? {})[name] ?? [];
@@ -111,5 +113,31 @@ describe('familyModesSpec', () => {
     const taskB = traces.filter((r) => r.task === 'task-b');
     expect(taskB.map((r) => r.E1)).toEqual(family.tasks[1].log.map((e) => e.modes.E1));
     expect(dataset(spec, 'ends').map((r) => r.task)).toEqual(['task-a', 'task-b', 'task-c']);
+  });
+});
+
+describe('the network figure of a large network', () => {
+  it('bins every finite value into the bin that holds it, the top edge into the last bin', () => {
+    const rows = binned('p', [0, 0.25, 0.5, 0.999, 1, Number.NaN], 0, 1);
+    expect(rows).toHaveLength(40);
+    expect(rows.reduce((s, r) => s + r.edges, 0)).toBe(5);
+    expect(rows[0].edges).toBe(1);
+    expect(rows[10].edges).toBe(1);
+    expect(rows[20].edges).toBe(1);
+    expect(rows[39].edges).toBe(2);
+  });
+
+  it('shows distributions over the edges above NETWORK_DRAWING_MAX_EDGES, with a page size that does not grow with the network', () => {
+    const run = syntheticLargeRegressionRun(40); // 3,200 edges
+    expect(run.network.edges.length).toBeGreaterThan(NETWORK_DRAWING_MAX_EDGES);
+    const figure = runFigures(run).find((f) => f.name === 'network');
+    expect(figure?.title).toMatch(/distributions over the edges/);
+    expect(figure?.caption).toMatch(/3,200 edges, too many to draw edge by edge/);
+    const spec = figure?.spec as TopLevelSpec;
+    const final = dataset(spec, 'final');
+    expect(final.reduce((s, r) => s + (r.edges as number), 0)).toBe(3200);
+    expect(JSON.stringify(spec).length).toBeLessThan(50_000);
+    // Below the threshold the network is drawn edge by edge, as before.
+    expect(runFigures(syntheticRegressionRun()).find((f) => f.name === 'network')?.title).toBe('Network during training');
   });
 });

@@ -8,6 +8,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { familyModesSpec } from './family-modes';
 import { formatInput_V, formatMilliVolts, formatTime_s } from './format';
 import { mseModesRows, mseModesSpec } from './mse-modes';
+import { NETWORK_DRAWING_MAX_EDGES, gateDistributionSpec } from './gate-distributions';
 import { gateSpans, networkSpec } from './network-figure';
 import { networkLayout } from './network-layout';
 import { outputsSpec, truthTableSpec } from './outputs';
@@ -75,6 +76,19 @@ function outputFigure(run: RunResult): ReportFigure | null {
 }
 
 function networkFigure(run: RunResult): ReportFigure {
+  const edges = run.network.edges.length;
+  if (edges > NETWORK_DRAWING_MAX_EDGES) {
+    const spans = gateSpans(run);
+    return {
+      name: 'network',
+      title: 'Network during training: distributions over the edges',
+      caption:
+        `The network has ${edges.toLocaleString('en-US')} edges, too many to draw edge by edge (above ${NETWORK_DRAWING_MAX_EDGES.toLocaleString('en-US')}). ` +
+        `First ${spans.length} panels, one per span of training (${spans.map((s) => s.title).join('; ')}): how many edges had each mean rate of change of their gate dG/dt over the span (V/s; each span its own range). ` +
+        `Last panel: how many edges ended with each measured conductance I/ΔV, averaged over datapoints.`,
+      spec: gateDistributionSpec(run),
+    };
+  }
   const layout = networkLayout(run.network);
   const lattice = run.network.lattice;
   const drawing =

@@ -141,7 +141,7 @@ function panel(layout: NetworkLayout, roles: RoleMarker[], title: string, edgeDa
 export function networkSpec(run: RunResult): TopLevelSpec {
   const layout = networkLayout(run.network);
   const spans = gateSpans(run);
-  const overdriveMax_V = Math.max(...spans.flatMap((s) => s.overdrive_V), 1e-3);
+  const overdriveMax_V = spans.reduce((m, s) => s.overdrive_V.reduce((a, v) => Math.max(a, v), m), 1e-3);
   const conductance_uS = run.final.conductance_S.map((g) => g * 1e6);
   const roles = roleMarkers(run, layout);
   const datasets: Record<string, object[]> = {

@@ -203,6 +203,24 @@ export function syntheticRegressionRun(
   );
 }
 
+/** The same regression on a side×side periodic lattice (a large network: issue 12's report). */
+export function syntheticLargeRegressionRun(side: number): RunResult {
+  const small = syntheticRegressionRun();
+  const network = latticeNetwork(side, side, true);
+  const v1 = small.inputs.map((x) => x[0]);
+  const basis = orthonormalise([0, 1, 2, 3].map((k) => v1.map((v) => v ** k)));
+  const laws: ModeLaw[] = ['E0', 'E1', 'E2', 'E3'].map((modeName, m) => ({ name: modeName, initial_V: 0.1 / (m + 1), tau_s: 0.03 * 4 ** m }));
+  const roles: Roles = {
+    inputs: [1],
+    rails: [
+      { node: 0, volts: 0 },
+      { node: side * side - 1, volts: 0.45 },
+    ],
+    output: { node: Math.floor(side / 2) * (side + 1) },
+  };
+  return synthesiseRun(`regression-${side}x${side}`, network, roles, small.inputs, small.labels, basis, laws, 5);
+}
+
 /** A family of three regression tasks, the second one learning its modes out of order. */
 export function syntheticFamily(): FamilyResult {
   const tasks = [
