@@ -124,7 +124,6 @@ export class DcSolver {
   // Multigrid path only: the Jacobian as a matrix, the reused hierarchy and the Krylov scratch.
   private readonly jacobian: CsrMatrix | null = null;
   private readonly krylov: KrylovWork | null = null;
-  private readonly linearTolerance: Float64Array | null = null;
   private readonly maxLinear: number;
   private hierarchy: SmoothedAggregation | null = null;
   /** Iterations the first solve with the present hierarchy took: the yardstick for staleness. */
@@ -215,7 +214,6 @@ export class DcSolver {
     if (this.linearPath === 'multigrid') {
       this.jacobian = { rows: n, cols: n, rowStart: pattern.rowStart, colIndex: pattern.colIndex, values: this.values };
       this.krylov = krylovWork(n, shareScratchWith?.krylov ?? undefined);
-      this.linearTolerance = new Float64Array(n);
     }
     this.work = new Float64Array(this.linearPath === 'direct' ? n : 0); // the LU's accumulator
     this.residual = new Float64Array(n);
@@ -302,15 +300,19 @@ export class DcSolver {
   private multigridStep(x: Float64Array): number {
     const a = this.jacobian as CsrMatrix;
     const work = this.krylov as KrylovWork;
-    const tolerance = this.linearTolerance as Float64Array;
+    const weight = work.weight; // 1/tolerance² per node, what BiCGSTAB stops on
     const { scale, absTol, relTol } = this;
     let worst = 0; // the largest |residual| / own tolerance
-    for (let k = 0; k < tolerance.length; k++) {
-      tolerance[k] = Math.max(absTol, relTol * scale[k]);
-      worst = Math.max(worst, Math.abs(x[k]) / tolerance[k]);
+    for (let k = 0; k < weight.length; k++) {
+      const tolerance = Math.max(absTol, relTol * scale[k], 1e-150); // the floor keeps 1/tol² finite
+      weight[k] = tolerance;
+      worst = Math.max(worst, Math.abs(x[k]) / tolerance);
     }
     const forcing = Math.max(LINEAR_FORCING, NEWTON_FORCING * worst);
-    for (let k = 0; k < tolerance.length; k++) tolerance[k] *= forcing;
+    for (let k = 0; k < weight.length; k++) {
+      const tolerance = forcing * weight[k];
+      weight[k] = 1 / (tolerance * tolerance);
+    }
     const b = this.previous; // free until the step is taken
     b.set(x);
     let used = 0;
@@ -321,7 +323,7 @@ export class DcSolver {
         this.hierarchiesBuilt++;
       }
       const h = this.hierarchy as SmoothedAggregation;
-      const its = bicgstab(a, (y, z) => h.apply(y, z), b, x, tolerance, this.maxLinear, work);
+      const its = bicgstab(a, (y, z) => h.apply(y, z), b, x, this.maxLinear, work);
       used += Math.abs(its);
       if (fresh) this.iterationsWhenFresh = Math.abs(its);
       if (its >= 0) {

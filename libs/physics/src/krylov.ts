@@ -13,10 +13,13 @@ export interface KrylovWork {
   readonly rHat: Float64Array;
   readonly p: Float64Array;
   readonly v: Float64Array;
-  readonly pHat: Float64Array;
-  readonly sHat: Float64Array;
+  /** M⁻¹·p, then (once x has taken it) M⁻¹·s: the one is dead when the other is formed. */
+  readonly zHat: Float64Array;
   readonly t: Float64Array;
-  /** 1/tolerance² per row: the inner product's weights. */
+  /**
+   * 1/tolerance² per row, written by the caller: the stopping test (r_i²·w_i ≤ 1) and the
+   * inner product's weights, in one array.
+   */
   readonly weight: Float64Array;
 }
 
@@ -26,7 +29,7 @@ export interface KrylovWork {
  */
 export function krylovWork(n: number, shared?: KrylovWork): KrylovWork {
   const f = (key: keyof KrylovWork): Float64Array => (shared !== undefined && shared[key].length >= n ? shared[key].subarray(0, n) : new Float64Array(n));
-  return { r: f('r'), rHat: f('rHat'), p: f('p'), v: f('v'), pHat: f('pHat'), sHat: f('sHat'), t: f('t'), weight: f('weight') };
+  return { r: f('r'), rHat: f('rHat'), p: f('p'), v: f('v'), zHat: f('zHat'), t: f('t'), weight: f('weight') };
 }
 
 /**
@@ -51,55 +54,45 @@ function multiplyDot(a: CsrMatrix, x: Float64Array, y: Float64Array, z: Float64A
   return d;
 }
 
-function within(r: Float64Array, tolerance: Float64Array): boolean {
-  for (let i = 0; i < r.length; i++) if (!(Math.abs(r[i]) <= tolerance[i])) return false;
+function within(r: Float64Array, weight: Float64Array): boolean {
+  for (let i = 0; i < r.length; i++) if (!(r[i] * r[i] * weight[i] <= 1)) return false;
   return true;
 }
 
 /**
- * Solve A·x = b from x = 0 until |r_i| ≤ tolerance_i at every row.
+ * Solve A·x = b from x = 0 until |r_i| ≤ tolerance_i at every row, the tolerances given as
+ * w.weight = 1/tolerance².
  * @param precondition z = M⁻¹·y
  * @returns iterations used, negated when the limit or a breakdown stopped it first
  *   (x then holds the last iterate, still a useful inexact Newton step)
  */
-export function bicgstab(
-  a: CsrMatrix,
-  precondition: (y: Float64Array, z: Float64Array) => void,
-  b: Float64Array,
-  x: Float64Array,
-  tolerance: Float64Array,
-  maxIterations: number,
-  w: KrylovWork,
-): number {
-  const { r, rHat, p, v, pHat, sHat, t, weight } = w;
+export function bicgstab(a: CsrMatrix, precondition: (y: Float64Array, z: Float64Array) => void, b: Float64Array, x: Float64Array, maxIterations: number, w: KrylovWork): number {
+  const { r, rHat, p, v, zHat, t, weight } = w;
   const n = b.length;
   x.fill(0);
   r.set(b);
-  if (within(r, tolerance)) return 0;
+  if (within(r, weight)) return 0;
   let rho = 0;
-  for (let i = 0; i < n; i++) {
-    weight[i] = 1 / (tolerance[i] * tolerance[i]);
-    rho += r[i] * r[i] * weight[i];
-  }
+  for (let i = 0; i < n; i++) rho += r[i] * r[i] * weight[i];
   rHat.set(r);
   p.set(r);
   let alpha = 0;
   let omega = 0;
   for (let k = 1; k <= maxIterations; k++) {
-    precondition(p, pHat);
-    const rv = multiplyDot(a, pHat, v, rHat, weight);
+    precondition(p, zHat);
+    const rv = multiplyDot(a, zHat, v, rHat, weight);
     if (rv === 0 || !Number.isFinite(rv)) return -k;
     alpha = rho / rv;
     let done = true;
     for (let i = 0; i < n; i++) {
-      x[i] += alpha * pHat[i];
+      x[i] += alpha * zHat[i];
       const s = r[i] - alpha * v[i]; // r is now s
       r[i] = s;
-      if (!(Math.abs(s) <= tolerance[i])) done = false;
+      if (!(s * s * weight[i] <= 1)) done = false;
     }
     if (done) return k;
-    precondition(r, sHat);
-    multiply(a, sHat, t);
+    precondition(r, zHat);
+    multiply(a, zHat, t);
     let tt = 0;
     let tr = 0;
     for (let i = 0; i < n; i++) {
@@ -111,10 +104,10 @@ export function bicgstab(
     let rhoNext = 0;
     done = true;
     for (let i = 0; i < n; i++) {
-      x[i] += omega * sHat[i];
+      x[i] += omega * zHat[i];
       const ri = r[i] - omega * t[i];
       r[i] = ri;
-      if (!(Math.abs(ri) <= tolerance[i])) done = false;
+      if (!(ri * ri * weight[i] <= 1)) done = false;
       rhoNext += rHat[i] * ri * weight[i];
     }
     if (done) return k;

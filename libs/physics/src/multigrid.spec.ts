@@ -92,9 +92,10 @@ describe('multigrid-preconditioned BiCGSTAB', () => {
     const truth = Float64Array.from({ length: a.rows }, () => rng.uniform());
     const b = new Float64Array(a.rows);
     multiply(a, truth, b);
-    const tolerance = new Float64Array(a.rows).fill(1e-16);
+    const work = krylovWork(a.rows);
+    work.weight.fill(1 / 1e-16 ** 2); // every row's tolerance 1e-16
     const x = new Float64Array(a.rows);
-    const its = bicgstab(a, (y, z) => amg.apply(y, z), b, x, tolerance, 100, krylovWork(a.rows));
+    const its = bicgstab(a, (y, z) => amg.apply(y, z), b, x, 100, work);
     expect(its).toBeGreaterThan(0);
     expect(its).toBeLessThan(30);
     const r = new Float64Array(a.rows);
@@ -116,7 +117,9 @@ describe('multigrid-preconditioned BiCGSTAB', () => {
     expect(amg.complexity).toBeLessThan(2);
     const b = Float64Array.from({ length: n }, () => rng.uniform() * 1e-6);
     const x = new Float64Array(n);
-    const its = bicgstab(a, (y, z) => amg.apply(y, z), b, x, new Float64Array(n).fill(1e-15), 200, krylovWork(n));
+    const work = krylovWork(n);
+    work.weight.fill(1 / 1e-15 ** 2);
+    const its = bicgstab(a, (y, z) => amg.apply(y, z), b, x, 200, work);
     expect(its).toBeGreaterThan(0);
   });
 
@@ -125,7 +128,9 @@ describe('multigrid-preconditioned BiCGSTAB', () => {
     const amg = new SmoothedAggregation(a, diagonal);
     const b = new Float64Array(a.rows).fill(1e-6);
     const x = new Float64Array(a.rows);
-    expect(bicgstab(a, (y, z) => amg.apply(y, z), b, x, new Float64Array(a.rows).fill(1e-30), 2, krylovWork(a.rows))).toBe(-2);
+    const work = krylovWork(a.rows);
+    work.weight.fill(1 / 1e-30 ** 2);
+    expect(bicgstab(a, (y, z) => amg.apply(y, z), b, x, 2, work)).toBe(-2);
     expect(x.some((v) => v !== 0)).toBe(true);
   });
 });
