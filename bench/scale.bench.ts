@@ -69,8 +69,8 @@ export function scalePoint(topology: Topology, size: number, quick: boolean): Sc
   const t1 = process.hrtime.bigint();
   for (let s = 0; s < warmup; s++) step(s);
   const warmup_s = Number(process.hrtime.bigint() - t1) / 1e9;
-  // Whole passes, about (quick ? 0.2 : 1) × 10⁶ edge-steps, at least one pass and at most 5,000 steps.
-  const passes = Math.max(1, Math.min(5000 / DATAPOINTS, Math.round((quick ? 2e5 : 1e6) / (network.edgeCount * DATAPOINTS))));
+  // Whole passes, about (quick ? 0.2 : 1) × 10⁶ edge-steps, at least two passes and at most 5,000 steps.
+  const passes = Math.max(2, Math.min(5000 / DATAPOINTS, Math.round((quick ? 2e5 : 1e6) / (network.edgeCount * DATAPOINTS))));
   const steps = passes * DATAPOINTS;
   [newton, linear] = [0, 0];
   const t2 = process.hrtime.bigint();
