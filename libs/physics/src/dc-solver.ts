@@ -126,8 +126,8 @@ export class DcSolver {
   private readonly krylov: KrylovWork | null = null;
   private readonly maxLinear: number;
   private hierarchy: SmoothedAggregation | null = null;
-  /** Iterations the first solve with the present hierarchy took: the yardstick for staleness. */
-  private iterationsWhenFresh = 0;
+  /** Fewest iterations a warm solve (near the solution) took with the present hierarchy, 0 before one: the yardstick for staleness. */
+  private fewestWarm = 0;
   private hierarchiesBuilt = 0;
 
   /**
@@ -295,9 +295,11 @@ export class DcSolver {
    * multigrid hierarchy, to LINEAR_FORCING of each node's KCL tolerance, or NEWTON_FORCING of
    * the worst node's present distance from it, whichever is looser.
    * The hierarchy is (re)built from the present Jacobian when there is none, when a solve
-   * fails to converge with it (then the solve is retried once), and after a solve that took
-   * more than twice (plus three) the iterations of the first solve with it: the gates and the
-   * operating point have moved far enough that a fresh one pays for itself.
+   * fails to converge with it (then the solve is retried once), and after a warm solve (one
+   * near the solution, on LINEAR_FORCING) that took more than twice (plus three) the fewest
+   * iterations a warm solve took with it: the gates and the operating point have moved far
+   * enough that a fresh one pays for itself. Solves far from the solution are harder by
+   * nature and are not compared.
    * @returns the BiCGSTAB iterations used
    */
   private multigridStep(x: Float64Array): number {
@@ -312,6 +314,7 @@ export class DcSolver {
       worst = Math.max(worst, Math.abs(x[k]) / tolerance);
     }
     const forcing = Math.max(LINEAR_FORCING, NEWTON_FORCING * worst);
+    const warm = forcing === LINEAR_FORCING;
     for (let k = 0; k < weight.length; k++) {
       const tolerance = forcing * weight[k];
       weight[k] = 1 / (tolerance * tolerance);
@@ -324,13 +327,16 @@ export class DcSolver {
       if (fresh) {
         this.hierarchy = new SmoothedAggregation(a, this.pattern.diagonal);
         this.hierarchiesBuilt++;
+        this.fewestWarm = 0;
       }
       const h = this.hierarchy as SmoothedAggregation;
       const its = bicgstab(a, (y, z) => h.apply(y, z), b, x, this.maxLinear, work);
       used += Math.abs(its);
-      if (fresh) this.iterationsWhenFresh = Math.abs(its);
       if (its >= 0) {
-        if (its > 2 * this.iterationsWhenFresh + 3) this.hierarchy = null;
+        if (warm && its > 0) {
+          if (this.fewestWarm === 0 || its < this.fewestWarm) this.fewestWarm = its;
+          else if (its > 2 * this.fewestWarm + 3) this.hierarchy = null;
+        }
         return used;
       }
       this.hierarchy = null;
