@@ -3,7 +3,8 @@ import { planFromInput, presetInput } from './load';
 import { regressionFamilyTasks, xorPreset } from './presets';
 import { testSteps } from '@metatwin/supervisor';
 import { ExperimentError } from './validate';
-import { isConnected } from './topologies';
+import { isConnected, latticeEdges, placeRoles } from './topologies';
+import { squareLattice } from '@metatwin/physics';
 
 const ctx = {
   readText: (p: string): string => {
@@ -137,6 +138,16 @@ describe('experiment files', () => {
     expect(() => net({ 'small-world': { rows: 4, cols: 4, shortcuts: 1000 } })).toThrow(/network\.small-world.*at most 88 shortcuts/);
     expect(() => net({ hierarchical: { modules: 1, side: 3, links: 2 } })).toThrow(/network\.hierarchical\.modules/);
     expect(() => net({ 'random-regular': { nodes: 16, degree: 3, shape: 'x' } })).toThrow(/network\.random-regular.*shape/);
+  });
+
+  it('places roles the same from an edge list or from a network’s typed arrays (what a million-node bench passes)', () => {
+    const placement = { inputs: 2, rails: [0.11, 0.4], output: 'differential' as const };
+    for (const [rows, cols, periodic] of [
+      [30, 30, false],
+      [17, 23, true],
+    ] as const) {
+      expect(placeRoles(rows * cols, squareLattice(rows, cols, periodic), placement)).toEqual(placeRoles(rows * cols, latticeEdges(rows, cols, periodic), placement));
+    }
   });
 
   it('places roles on a large network: spread out by hop distance, outputs farthest from the held nodes, written out as explicit nodes', () => {

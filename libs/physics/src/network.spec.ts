@@ -17,6 +17,31 @@ describe('networks', () => {
     expect(n.lattice).toEqual({ rows: 3, cols: 5, periodic: false });
   });
 
+  it('fills a lattice straight into typed arrays, edge for edge as its edge list reads (right, then down, wrapping when periodic)', () => {
+    for (const [rows, cols, periodic] of [
+      [1, 7, false],
+      [6, 1, false],
+      [4, 9, false],
+      [3, 3, true],
+      [5, 8, true],
+    ] as const) {
+      const listed: Array<[number, number]> = [];
+      for (let r = 0; r < rows; r++)
+        for (let c = 0; c < cols; c++) {
+          const k = r * cols + c;
+          if (c + 1 < cols) listed.push([k, k + 1]);
+          else if (periodic) listed.push([k, r * cols]);
+          if (r + 1 < rows) listed.push([k, k + cols]);
+          else if (periodic) listed.push([k, c]);
+        }
+      const lattice = squareLattice(rows, cols, periodic);
+      const expected = networkFromEdges(rows * cols, listed);
+      expect([lattice.nodeCount, lattice.edgeCount]).toEqual([expected.nodeCount, expected.edgeCount]);
+      expect(Array.from(lattice.edgeA)).toEqual(Array.from(expected.edgeA));
+      expect(Array.from(lattice.edgeB)).toEqual(Array.from(expected.edgeB));
+    }
+  });
+
   it('rejects bad lattices and edge lists with the problem named', () => {
     expect(() => squareLattice(2, 4, true)).toThrow(/rows ≥ 3/);
     expect(() => squareLattice(0, 4, false)).toThrow(/rows must be an integer ≥ 1/);
