@@ -50,18 +50,21 @@ describe('a large network (the multigrid path)', () => {
     expect(Math.max(...direct.gates_V.map((g, e) => Math.abs(g - (2.5 + 0.05 * Math.sin(e)))))).toBeGreaterThan(1e-5);
   });
 
-  it('resumes from a snapshot to the same bits as the run that took it (the predictor and preconditioner start afresh there)', () => {
-    const whole = latticeTwin('multigrid');
-    train(whole, 0, 20);
-    const gates = Float64Array.from(whole.gates_V);
-    const warm = whole.warmStarts();
-    const learned_ns = Math.round(whole.time_s * 1e9);
-    train(whole, 20, 40);
+  it.each([2, 20])(
+    'resumes from a snapshot at step %i to the same bits as the run that took it (the predictor, the preconditioner and the first-solve starts begin afresh there)',
+    (at) => {
+      const whole = latticeTwin('multigrid');
+      train(whole, 0, at);
+      const gates = Float64Array.from(whole.gates_V);
+      const warm = whole.warmStarts();
+      const learned_ns = Math.round(whole.time_s * 1e9);
+      train(whole, at, 40);
 
-    const resumed = latticeTwin('multigrid');
-    resumed.restoreState(gates, warm, learned_ns);
-    train(resumed, 20, 40);
-    expect(Array.from(resumed.gates_V)).toEqual(Array.from(whole.gates_V));
-    expect(Array.from(resumed.warmStarts())).toEqual(Array.from(whole.warmStarts()));
-  });
+      const resumed = latticeTwin('multigrid');
+      resumed.restoreState(gates, warm, learned_ns);
+      train(resumed, at, 40);
+      expect(Array.from(resumed.gates_V)).toEqual(Array.from(whole.gates_V));
+      expect(Array.from(resumed.warmStarts())).toEqual(Array.from(whole.warmStarts()));
+    },
+  );
 });

@@ -109,6 +109,8 @@ export class TwinNetwork {
   private readonly pendingDamage: DamageEvent[];
   /** Multigrid path only: per copy, each slot's last step change and how much history it has. */
   private readonly predictors: ReadonlyArray<SlotPredictor> | null;
+  /** Multigrid path only: per slot, 1 until its first clamped solve, which starts from the free copy's solution. */
+  private readonly clampedFromFree: Uint8Array;
 
   constructor(config: TwinConfig, initialGates_V: ArrayLike<number>) {
     const { network } = config;
@@ -171,6 +173,7 @@ export class TwinNetwork {
       this.freeSolver.linearPath === 'multigrid'
         ? [new SlotPredictor(this.freeSolver.freeNodes, this.freeSlots), new SlotPredictor(this.clampedSolver.freeNodes, this.clampedSlots)]
         : null;
+    this.clampedFromFree = new Uint8Array(slots);
     this.applyDamageDue();
   }
 
@@ -249,6 +252,7 @@ export class TwinNetwork {
   private forgetHistory(): void {
     this.freeSolver.resetPreconditioner();
     this.clampedSolver.resetPreconditioner();
+    this.clampedFromFree.fill(0);
     for (const p of this.predictors ?? []) p.forget();
   }
 
@@ -267,9 +271,12 @@ export class TwinNetwork {
       mean += v;
     }
     if (Number.isNaN(free[this.freeSolver.freeNodes[0] ?? held[0]])) {
-      // First use of this slot. On the multigrid path, start from another datapoint's solution
-      // (the lowest slot that has one: a choice the state alone fixes, so resume is exact) —
-      // a cold Newton solve of a million nodes costs as much as a hundred warm ones.
+      // First use of this slot. On the multigrid path, start the free copy from another
+      // datapoint's solution (the lowest slot that has one: a choice the state alone fixes, so
+      // resume is exact), and the clamped copy from this step's free solution, which differs
+      // from it only around the outputs — a cold Newton solve of a million nodes costs as much
+      // as a hundred warm ones.
+      if (this.predictors !== null) this.clampedFromFree[this.slot] = 1;
       const solved = this.predictors === null ? -1 : this.freeSlots.findIndex((v) => !Number.isNaN(v[this.freeSolver.freeNodes[0]]));
       if (solved >= 0) {
         for (const [mine, theirs] of [
@@ -332,6 +339,11 @@ export class TwinNetwork {
   }
 
   solveClamped(): SolveResult {
+    if (this.clampedFromFree[this.slot] === 1) {
+      this.clampedFromFree[this.slot] = 0;
+      const [free, clamped] = [this.freeSlots[this.slot], this.clampedSlots[this.slot]];
+      for (const n of this.clampedSolver.freeNodes) clamped[n] = free[n];
+    }
     return this.settled(this.clampedSolver.solve(this.gates_V, this.clampedTransistors, this.clampedSlots[this.slot], this.injected_A));
   }
 
