@@ -21,25 +21,48 @@ export class TopologyError extends Error {
 
 const key = (a: number, b: number): number => (a < b ? a * 0x100000 + b : b * 0x100000 + a);
 
-/** Whether every node is reached from node 0. */
-export function isConnected(nodes: number, edges: ReadonlyArray<Edge>): boolean {
-  const adjacency: number[][] = Array.from({ length: nodes }, () => []);
-  for (const [a, b] of edges) {
-    adjacency[a].push(b);
-    adjacency[b].push(a);
+type EdgeSource = ReadonlyArray<Edge> | Pick<Network, 'edgeA' | 'edgeB' | 'edgeCount'>;
+
+/** Each node's neighbours as compressed rows: O(E) typed memory, whatever the network's size. */
+function neighbourRows(nodes: number, edges: EdgeSource): { start: Int32Array; neighbour: Int32Array } {
+  const [edgeA, edgeB] =
+    'edgeA' in edges
+      ? [edges.edgeA.subarray(0, edges.edgeCount), edges.edgeB.subarray(0, edges.edgeCount)]
+      : [Int32Array.from(edges, (e) => e[0]), Int32Array.from(edges, (e) => e[1])];
+  const start = new Int32Array(nodes + 1);
+  for (let e = 0; e < edgeA.length; e++) {
+    start[edgeA[e] + 1]++;
+    start[edgeB[e] + 1]++;
   }
+  for (let n = 0; n < nodes; n++) start[n + 1] += start[n];
+  const fill = start.slice(0, nodes);
+  const neighbour = new Int32Array(2 * edgeA.length);
+  for (let e = 0; e < edgeA.length; e++) {
+    neighbour[fill[edgeA[e]]++] = edgeB[e];
+    neighbour[fill[edgeB[e]]++] = edgeA[e];
+  }
+  return { start, neighbour };
+}
+
+/** Whether every node is reached from node 0. */
+export function isConnected(nodes: number, edges: EdgeSource): boolean {
+  const { start, neighbour } = neighbourRows(nodes, edges);
   const seen = new Uint8Array(nodes);
-  const stack = [0];
+  const stack = new Int32Array(nodes);
+  let top = 0;
+  stack[top++] = 0;
   seen[0] = 1;
   let reached = 1;
-  while (stack.length > 0) {
-    const n = stack.pop() as number;
-    for (const m of adjacency[n])
+  while (top > 0) {
+    const n = stack[--top];
+    for (let q = start[n]; q < start[n + 1]; q++) {
+      const m = neighbour[q];
       if (!seen[m]) {
         seen[m] = 1;
         reached++;
-        stack.push(m);
+        stack[top++] = m;
       }
+    }
   }
   return reached === nodes;
 }
@@ -147,28 +170,12 @@ export interface Placement {
  */
 export function placeRoles(
   nodes: number,
-  edges: ReadonlyArray<Edge> | Pick<Network, 'edgeA' | 'edgeB' | 'edgeCount'>,
+  edges: EdgeSource,
   p: Placement,
 ): { inputs: number[]; rails: Array<{ node: number; volts: number }>; output: { node: number } | { plus: number; minus: number } } {
   const wanted = p.inputs + p.rails.length + (p.output === 'differential' ? 2 : 1);
   if (wanted > nodes) throw new TopologyError(`${wanted} roles do not fit ${nodes} nodes`);
-  // Adjacency as compressed rows: O(E) typed memory, whatever the network's size.
-  const [edgeA, edgeB] =
-    'edgeA' in edges
-      ? [edges.edgeA.subarray(0, edges.edgeCount), edges.edgeB.subarray(0, edges.edgeCount)]
-      : [Int32Array.from(edges, (e) => e[0]), Int32Array.from(edges, (e) => e[1])];
-  const start = new Int32Array(nodes + 1);
-  for (let e = 0; e < edgeA.length; e++) {
-    start[edgeA[e] + 1]++;
-    start[edgeB[e] + 1]++;
-  }
-  for (let n = 0; n < nodes; n++) start[n + 1] += start[n];
-  const fill = start.slice(0, nodes);
-  const neighbour = new Int32Array(2 * edgeA.length);
-  for (let e = 0; e < edgeA.length; e++) {
-    neighbour[fill[edgeA[e]]++] = edgeB[e];
-    neighbour[fill[edgeB[e]]++] = edgeA[e];
-  }
+  const { start, neighbour } = neighbourRows(nodes, edges);
   // Hop distance from the nearest placed node, updated by a BFS from each new one.
   const distance = new Float64Array(nodes).fill(Infinity);
   const placed: number[] = [];
