@@ -15,6 +15,14 @@
  * solved anywhere within a volt; with it, the relative test governs and pins every node
  * to ≈ 1e-9 of its own currents.
  *
+ * Every Newton iterate is kept inside the box [min, max] of the fixed voltages and the bulk's
+ * 0 V. The network is passive — each channel's current flows from its higher terminal to its
+ * lower one, each junction toward the bulk — so the solution lies in that box (the maximum
+ * principle), and an iterate outside it is never closer. Without the box, a node whose
+ * channels are all cut off (its Jacobian row held only by leakage) can be thrown tens of
+ * volts out, where it stays cut off and Newton crawls back at maxStep_V per step. With
+ * injected currents (Equilibrium Propagation) the principle does not hold and there is no box.
+ *
  * A free node that no edge touches has nothing at all connecting it — not even a junction to
  * the bulk — so KCL leaves its voltage undefined and its Jacobian row empty. Such nodes are
  * `unconnectedNodes`: left out of the unknowns, reported, and set to 0 V (ngspice, too,
@@ -97,6 +105,8 @@ export class DcSolver {
   readonly fixedMask: Uint8Array;
   /** Free nodes that no edge touches: not solved for, set to 0 V. */
   readonly unconnectedNodes: Int32Array;
+  /** The fixed nodes (what bounds the maximum principle's box). */
+  private readonly fixedNodes: Int32Array;
   /** The Jacobian's pattern: with the LU's fill on the direct path, without on the multigrid one. */
   readonly pattern: LuPattern;
   /** The linear path this solver took (see SolverOptions.linear). */
@@ -168,6 +178,7 @@ export class DcSolver {
       else freeList.push(i);
     }
     this.unconnectedNodes = Int32Array.from(unconnected);
+    this.fixedNodes = Int32Array.from({ length: nodeCount }, (_, i) => i).filter((i) => this.fixedMask[i] === 1);
     const n = freeList.length;
     const localOf = new Int32Array(nodeCount).fill(-1);
     freeList.forEach((node, k) => (localOf[node] = k));
@@ -242,8 +253,21 @@ export class DcSolver {
     const n = this.freeNodes.length;
     const { freeNodes, residual, step, previous } = this;
     for (let k = 0; k < this.unconnectedNodes.length; k++) voltages_V[this.unconnectedNodes[k]] = 0;
+    // The maximum principle's box (see the class comment).
+    let low_V = -Infinity;
+    let high_V = Infinity;
+    if (injected_A === null) {
+      low_V = 0;
+      high_V = 0;
+      const fixedNodes = this.fixedNodes;
+      for (let k = 0; k < fixedNodes.length; k++) {
+        const v = voltages_V[fixedNodes[k]];
+        if (v < low_V) low_V = v;
+        if (v > high_V) high_V = v;
+      }
+    }
     for (let k = 0; k < n; k++) {
-      if (!Number.isFinite(voltages_V[freeNodes[k]])) voltages_V[freeNodes[k]] = 0;
+      if (!Number.isFinite(voltages_V[freeNodes[k]])) voltages_V[freeNodes[k]] = 0; // in the box: it holds the bulk's 0 V
     }
     let merit = this.assemble(gates_V, transistors, voltages_V, injected_A, true);
     let iterations = 0;
@@ -275,7 +299,8 @@ export class DcSolver {
       for (let k = 0; k < n; k++) {
         const node = freeNodes[k];
         previous[k] = voltages_V[node];
-        voltages_V[node] = previous[k] + step[k];
+        const v = previous[k] + step[k];
+        voltages_V[node] = v < low_V ? low_V : v > high_V ? high_V : v;
       }
       let next = this.assemble(gates_V, transistors, voltages_V, injected_A, true);
       // Backtrack while the step makes KCL worse: Newton's direction is a descent
@@ -283,7 +308,10 @@ export class DcSolver {
       let fraction = 1;
       while (!(next <= merit) && fraction > 1 / 1024 && !this.converged()) {
         fraction *= 0.5;
-        for (let k = 0; k < n; k++) voltages_V[freeNodes[k]] = previous[k] + fraction * step[k];
+        for (let k = 0; k < n; k++) {
+          const v = previous[k] + fraction * step[k];
+          voltages_V[freeNodes[k]] = v < low_V ? low_V : v > high_V ? high_V : v;
+        }
         next = this.assemble(gates_V, transistors, voltages_V, injected_A, true);
       }
       merit = next;
