@@ -6,6 +6,7 @@
  * seeds 1–10 learn by the task's criterion.
  */
 import { clampCircuit } from '@metatwin/clamping';
+import { trainingPointCount } from '@metatwin/contracts';
 import { twinOf } from '@metatwin/edge-physics';
 import { buildRig, planFromInput, presetInput, type Experiment, type RunResult } from '@metatwin/experiments';
 import { runEmbedded } from '@metatwin/services';
@@ -40,15 +41,17 @@ export function bareStepLoop(exp: Experiment): { readonly steps: number; readonl
   const twin = twinOf(exp);
   const rig = buildRig(exp);
   const clamp = clampCircuit(exp.clamp);
-  const label = new Float64Array(1);
+  const k = rig.outputs;
+  const labels = new Float64Array(k);
+  const training = trainingPointCount(exp.dataset);
   const { steps, t_h_s, substeps } = exp.schedule;
   const t0 = performance.now();
   for (let step = 0; step < steps; step++) {
-    const d = datapointAt(exp.schedule, exp.seed, step, rig.held_V.length);
+    const d = datapointAt(exp.schedule, exp.seed, step, training);
     twin.selectSlot(d);
-    label[0] = rig.labels_V[d];
+    for (let o = 0; o < k; o++) labels[o] = rig.labels_V[d * k + o];
     twin.learnEnabled = true;
-    const r = twin.trainStep(rig.held_V[d], label, clamp, t_h_s, substeps);
+    const r = twin.trainStep(rig.held_V[d], labels, clamp, t_h_s, substeps);
     if (!r.ok) throw new Error(`bare loop step ${step}: ${r.failed?.copy} solve ${r.failed?.result.status}`);
   }
   return { steps, wall_s: (performance.now() - t0) / 1000 };

@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { clampCircuit } from '@metatwin/clamping';
+import { outputNodes } from '@metatwin/contracts';
 import { TwinNetwork } from '@metatwin/edge-physics';
 import { placeRoles, randomRegular } from '@metatwin/experiments';
 import { DEFAULT_LEVEL1, networkFromEdges, squareLattice, uniformTransistors } from '@metatwin/physics';
@@ -44,7 +45,7 @@ export function scalePoint(topology: Topology, size: number, quick: boolean): Sc
       freeTransistors: uniformTransistors(network.edgeCount, DEFAULT_LEVEL1),
       clampedTransistors: uniformTransistors(network.edgeCount, DEFAULT_LEVEL1),
       heldNodes: [...roles.inputs, ...roles.rails.map((r) => r.node)],
-      outputNodes: ['node' in roles.output ? roles.output.node : roles.output.plus],
+      outputNodes: outputNodes({ roles }),
       clampDrives: 'voltage',
       warmStartSlots: DATAPOINTS,
     },

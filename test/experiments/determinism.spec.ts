@@ -126,6 +126,13 @@ describe('one contract, two paths: the same four hosts, recording on (in-process
     expect(before.final.powerPerEdge_W[5]).toBeGreaterThan(0);
   });
 
+  it('runs a multi-output task (iris: three label lines, nine DAC channels) the same on every path, bit for bit', () => {
+    const { direct, embedded } = bothPaths([experimentFile({ preset: 'iris', schedule: { steps: 3000 } })]);
+    expect(direct.log[direct.log.length - 1].outputs).toHaveLength(450);
+    expect(differingFields(embedded, direct)).toEqual([]);
+    expect(JSON.stringify(withoutWall(embedded))).toBe(JSON.stringify(withoutWall(direct)));
+  });
+
   it('says nothing of an event log for a direct run, which records none', () => {
     const d = runCli<Recorded>([allFour({}, 300), '--no-report', '--bus', 'direct']);
     expect(recordedRuns(join(d.outDir, 'log'))).toEqual([]);

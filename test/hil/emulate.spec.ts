@@ -76,6 +76,10 @@ describe('metatwin emulate', () => {
     const refused = await startCli(['emulate', 'xor', '--tcp', '0', '--chip', bad]).within(30_000);
     expect(refused.code).toBe(2);
     expect(refused.out).toMatch(/--chip: imperfections\.chip\.free\.vto_V: .*must hold 32 values, one per edge/);
+    // A board the paper's cannot be (iris: 64 nodes per copy, 9 DAC channels) is refused by name.
+    const iris = await startCli(['emulate', 'iris', '--tcp', '0']).within(30_000);
+    expect(iris.code).toBe(2);
+    expect(iris.out).toMatch(/metatwin emulate: iris does not fit the board: the board's demux reads 32 addresses/);
     const both = await startCli(['emulate', 'xor', '--tcp', '0', '--chip', good, '--chip-seed', '3']).within(30_000);
     expect({ code: both.code, out: both.out.trim() }).toEqual({ code: 2, out: 'metatwin emulate: give one of --chip FILE or --chip-seed N: a chip file is the chip' });
   });

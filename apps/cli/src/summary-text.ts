@@ -1,5 +1,6 @@
 /** The plain-text summary printed after a run. */
-import type { FamilyResult, RunResult } from '@metatwin/experiments';
+import { outputCount, trainingPointCount } from '@metatwin/contracts';
+import { confusionMatrix, type FamilyResult, type RunResult } from '@metatwin/experiments';
 
 const mV = (v: number): string => `${(1000 * v).toFixed(1).padStart(7)} mV`;
 
@@ -9,7 +10,9 @@ export function runSummary(r: RunResult): string {
   const last = r.log[r.log.length - 1];
   lines.push(`${r.name}: ${r.steps.toLocaleString('en-US')} steps, ${last.t_s.toFixed(2)} s of learning time, seed ${r.seed}, ${r.wall_s.toFixed(2)} s wall`);
   lines.push('');
-  if (r.inputs[0].length === 2) {
+  if (outputCount(r.experiment) > 1) {
+    lines.push(...classificationLines(r));
+  } else if (r.inputs[0].length === 2) {
     lines.push('truth table (output, label):');
     lines.push(
       `            V2 = ${r.inputs
@@ -33,9 +36,15 @@ export function runSummary(r: RunResult): string {
     r.inputs.forEach((x, d) => lines.push(`  ${x.map((v) => v.toFixed(3)).join(',')}  ${mV(last.outputs[d])}  ${mV(r.labels[d])}`));
   }
   lines.push('');
-  lines.push(`MSE ${s.mseStart.toExponential(2)} → ${s.mseEnd.toExponential(2)} V²  (×${s.mseFall.toFixed(1)} lower)`);
-  const halves = r.modeNames.map((n) => `${n} ${s.modeHalfTimes_s[n] === null ? 'never' : `${(s.modeHalfTimes_s[n] as number).toFixed(3)} s`}`).join(', ');
-  lines.push(`modes fell (below half their start) in the order ${s.modeOrder.join(' → ') || '(none)'}: ${halves}; expected order ${s.modesInOrder ? 'yes' : 'NO'}`);
+  lines.push(
+    `MSE ${s.mseStart.toExponential(2)} → ${s.mseEnd.toExponential(2)} V²  (×${s.mseFall.toFixed(1)} lower)${s.classification?.heldOutMseEnd === undefined ? '' : `; held out, at the end: ${s.classification.heldOutMseEnd.toExponential(2)} V²`}`,
+  );
+  if (r.modeNames.length > 0) {
+    const halves = r.modeNames.map((n) => `${n} ${s.modeHalfTimes_s[n] === null ? 'never' : `${(s.modeHalfTimes_s[n] as number).toFixed(3)} s`}`).join(', ');
+    lines.push(`modes fell (below half their start) in the order ${s.modeOrder.join(' → ') || '(none)'}: ${halves}; expected order ${s.modesInOrder ? 'yes' : 'NO'}`);
+  } else {
+    lines.push("error modes: not defined for a multi-output task (they are of one output's error)");
+  }
   const meanPower = r.final.power_W.reduce((a, b) => a + b, 0) / r.final.power_W.length;
   lines.push(
     // Three significant figures, not fixed decimals: on 80,000 edges the power per edge is nW.
@@ -44,6 +53,33 @@ export function runSummary(r: RunResult): string {
   lines.push(`learned by the task's criterion: ${s.learned ? 'yes' : 'no'}`);
   if (r.pacing) lines.push(...pacingLines(r.pacing, r.experiment.schedule.t_h_s));
   return lines.join('\n') + '\n';
+}
+
+const percent = (x: number): string => `${(100 * x).toFixed(1)} %`;
+
+/** A classification: accuracy at the first and last test, and the final confusion matrix of each set. */
+function classificationLines(r: RunResult): string[] {
+  const c = r.summary.classification;
+  const k = outputCount(r.experiment);
+  const trained = trainingPointCount(r.experiment.dataset);
+  const total = r.inputs.length;
+  const names = r.experiment.dataset.classNames ?? Array.from({ length: k }, (_, o) => `output ${o + 1}`);
+  const last = r.log[r.log.length - 1].outputs;
+  const lines = [`classification into ${k} classes (highest output wins), ${trained} datapoints trained on, ${total - trained} held out`];
+  if (c) {
+    lines.push(`  accuracy, trained on: ${percent(c.accuracyStart)} → ${percent(c.accuracyEnd)}`);
+    if (c.heldOutAccuracyEnd !== undefined) lines.push(`  accuracy, held out:   ${percent(c.heldOutAccuracyStart ?? 0)} → ${percent(c.heldOutAccuracyEnd)}`);
+  }
+  const width = Math.max(10, ...names.map((n) => n.length + 2));
+  const table = (title: string, from: number, to: number): void => {
+    const m = confusionMatrix(last, r.labels, k, from, to);
+    lines.push(`  ${title}: rows the true class, columns the class read`);
+    lines.push(`  ${''.padEnd(width)}${names.map((n) => n.padStart(width)).join('')}`);
+    m.forEach((row, t) => lines.push(`  ${names[t].padEnd(width)}${row.map((n) => String(n).padStart(width)).join('')}`));
+  };
+  table('final confusion, trained on', 0, trained);
+  if (trained < total) table('final confusion, held out', trained, total);
+  return lines;
 }
 
 const us = (x: number): string => Math.round(x).toLocaleString('en-US');

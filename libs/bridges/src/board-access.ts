@@ -13,7 +13,7 @@ import { clampDrives, nodeCount, outputNodes, type Experiment, type Source } fro
 import { networkOf } from '@metatwin/edge-physics';
 import { adcConfig } from '@metatwin/measurement';
 import { fromCode } from '@metatwin/physics';
-import { DEMUX_ADDRESSES, MAX_SCAN_REPEATS, type Command, type Reply } from '@metatwin/protocol';
+import { DAC_CHANNELS, DEMUX_ADDRESSES, MAX_SCAN_REPEATS, type Command, type Reply } from '@metatwin/protocol';
 import { PAPER_DAC, dacCode, patchMap, type PatchTarget } from '@metatwin/supervisor';
 import type { ControllerLink } from './link';
 
@@ -37,12 +37,14 @@ export function runTag(runId: string): number {
   return h >>> 0;
 }
 
-/** Why `source`'s bridge cannot drive `exp` on the paper's board (its demux, its jig, its voltage-driven clamp), or null. */
+/** Why `source`'s bridge cannot drive `exp` on the paper's board (its demux, its 8 DAC channels, its jig, its voltage-driven clamp), or null. */
 export function boardRefusal(source: Source, exp: Experiment): string | null {
   const nodes = nodeCount(exp.network);
   const edges = networkOf(exp.network).edgeCount;
   if (2 * nodes > DEMUX_ADDRESSES || edges > DEMUX_ADDRESSES)
     return `the board's demux reads ${DEMUX_ADDRESSES} addresses: ${nodes} nodes per copy and ${edges} edges do not fit (at most ${DEMUX_ADDRESSES / 2} nodes and ${DEMUX_ADDRESSES} edges)`;
+  const channels = patchMap(exp).length;
+  if (channels > DAC_CHANNELS) return `the board's DAC has ${DAC_CHANNELS} channels; this experiment needs ${channels} (one per input, one per rail, one label line per output)`;
   if (outputNodes(exp).length > 2) return `the jig drives at most 2 outputs; this experiment has ${outputNodes(exp).length}`;
   if ((source === 'edge-physics' || source === 'clamping') && clampDrives(exp.clamp) !== 'voltage')
     return `the clamp law "${exp.clamp.kind}" injects currents; the board's clamp holds voltages`;

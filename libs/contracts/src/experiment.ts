@@ -69,6 +69,7 @@ export interface TransistorSpec {
   readonly lambda_perV: number;
 }
 
+/** One task output: a node, or a (+, −) pair whose difference is the output (Eq. 7). */
 export type OutputSpec = { readonly node: number } | { readonly plus: number; readonly minus: number };
 
 export interface Roles {
@@ -76,14 +77,33 @@ export interface Roles {
   readonly inputs: number[];
   /** Constant rails. */
   readonly rails: ReadonlyArray<{ readonly node: number; readonly volts: number }>;
-  readonly output: OutputSpec;
+  /**
+   * The task's output, or (contract 5) a list of them, all of one kind: a multi-output task
+   * such as classification by differential outputs, one output per class.
+   */
+  readonly output: OutputSpec | ReadonlyArray<OutputSpec>;
 }
 
 export interface Dataset {
   /** Per datapoint, one voltage per input node (V). */
   readonly inputs: number[][];
-  /** Per datapoint, the label (V). */
+  /**
+   * The labels (V), datapoint-major: datapoint d's label for output k is labels[d·K + k],
+   * K = outputCount. One per datapoint for a single-output task.
+   */
   readonly labels: number[];
+  /**
+   * The first this many datapoints are trained on; the rest are held out: never trained on,
+   * measured at every test step like the others. Absent: every datapoint is trained on.
+   */
+  readonly trainingPoints?: number;
+  /** A classification's class names, one per output (e.g. Iris' species); absent: outputs are numbered. */
+  readonly classNames?: ReadonlyArray<string>;
+}
+
+/** How many datapoints training draws from (the leading ones; the rest are held out). */
+export function trainingPointCount(dataset: Dataset): number {
+  return dataset.trainingPoints ?? dataset.inputs.length;
 }
 
 export interface Schedule {
@@ -164,10 +184,35 @@ export interface Experiment {
   readonly rig: RigChoice;
 }
 
-/** Output nodes in the twin: [node] or [plus, minus]. */
+/** The task's outputs, in label order (one for a single-output task). */
+export function outputSpecs(roles: Pick<Roles, 'output'>): ReadonlyArray<OutputSpec> {
+  const o = roles.output;
+  return isOutputList(o) ? o : [o];
+}
+
+function isOutputList(o: Roles['output']): o is ReadonlyArray<OutputSpec> {
+  return Array.isArray(o);
+}
+
+/** How many outputs (and labels per datapoint) the task has. */
+export function outputCount(exp: Pick<Experiment, 'roles'>): number {
+  return outputSpecs(exp.roles).length;
+}
+
+/** Whether the outputs are (+, −) pairs read as O = O+ − O− (every output is of one kind). */
+export function isDifferential(roles: Pick<Roles, 'output'>): boolean {
+  return 'plus' in outputSpecs(roles)[0];
+}
+
+/** Output nodes in the twin, in label order: [node, …] or [plus, minus, plus, minus, …]. */
 export function outputNodes(exp: Pick<Experiment, 'roles'>): number[] {
-  const o = exp.roles.output;
-  return 'plus' in o ? [o.plus, o.minus] : [o.node];
+  return outputSpecs(exp.roles).flatMap((o) => ('plus' in o ? [o.plus, o.minus] : [o.node]));
+}
+
+/** Datapoint d's labels, one per output (V). */
+export function labelsOf(exp: Pick<Experiment, 'roles' | 'dataset'>, d: number): number[] {
+  const k = outputCount(exp);
+  return exp.dataset.labels.slice(d * k, d * k + k);
 }
 
 /** Nodes per copy of the network. */

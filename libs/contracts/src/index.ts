@@ -18,7 +18,7 @@ export {
   type SignalType,
   type Source,
 } from './signals';
-export { ADC_CODE_MAX, DAC_CHANNEL_COUNT, DAC_CODE_MAX, checkSignal, decodeSignal, encodeSignal, isRunToken, type Checked } from './validate';
+export { ADC_CODE_MAX, DAC_CHANNEL_COUNT, DAC_CHANNELS_PER_BOARD, DAC_CODE_MAX, checkSignal, decodeSignal, encodeSignal, isRunToken, type Checked } from './validate';
 export { PRESENCE_EVERY_MS, PRESENCE_MISSING_AFTER_MS, SUBJECTS, type DeadLetter } from './subjects';
 export type {
   AdapterChoice,
@@ -39,6 +39,6 @@ export type {
   Schedule,
   TransistorSpec,
 } from './experiment';
-export { DEFAULT_SNAPSHOT_EVERY, clampDrives, nodeCount, outputNodes } from './experiment';
+export { DEFAULT_SNAPSHOT_EVERY, clampDrives, isDifferential, labelsOf, nodeCount, outputCount, outputNodes, outputSpecs, trainingPointCount } from './experiment';
 export { LATER, NO_OUTPUT, call, emit, isPending, stepTime_ns, type Completion, type Decider, type Emit, type Later, type Output, type PortCall } from './decider';
 export { DEMUX_ADDRESS_BITS, decodeDemux, encodeDemux, type DemuxSelection } from './demux';

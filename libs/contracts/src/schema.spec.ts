@@ -143,7 +143,7 @@ describe('docs/signals.schema.json', () => {
     ['a DAC write without a channel', sample('DacWritten', { writes: [{ code: 3 }] }), /\/data\/writes\/0 must have required property 'channel'/],
     ['a DAC write without its writes', sample('DacWritten', {}), /\/data must have required property 'writes'/],
     ['a fractional DAC code', sample('DacWritten', { writes: [{ channel: 1, code: 2.5 }] }), /\/data\/writes\/0\/code must be integer/],
-    ['channel 8', sample('DacWritten', { writes: [{ channel: 8, code: 1 }] }), /\/data\/writes\/0\/channel must be <= 7/],
+    ['channel 256', sample('DacWritten', { writes: [{ channel: 256, code: 1 }] }), /\/data\/writes\/0\/channel must be <= 255/],
     ['an empty latch', sample('DacWritten', { writes: [] }), /\/data\/writes must NOT have fewer than 1 items/],
     [
       'a channel twice in one latch',

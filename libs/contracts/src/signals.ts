@@ -8,6 +8,9 @@
 import type { AdapterChoice, Experiment } from './experiment';
 
 /**
+ * 5: several outputs. RunCreated's experiment may list its outputs (roles.output a list) with
+ * one label per output per datapoint (dataset.labels datapoint-major), the patch map has one
+ * label line per output, and the DAC is a chain of 8-channel boards (up to DAC_CHANNEL_COUNT).
  * 4: the compact log. GatesEvolved acknowledges a step without its gates; the edge physics
  * logs StateSnapshot (gates and every Newton warm start) every schedule.snapshotEvery steps
  * and after the last, and replay, verify and restarts re-drive from the nearest one.
@@ -19,9 +22,9 @@ import type { AdapterChoice, Experiment } from './experiment';
  * LearningEnabled is the whole learn-enable pulse (LearningDisabled is gone); WarmStartSaved and GatesEvolved's warm starts are gone.
  * Log records store a type's index, so a log is read only by the contract that wrote it.
  */
-export const CONTRACT_VERSION = 4;
+export const CONTRACT_VERSION = 5;
 /** Contract versions whose logs this metatwin reads (each later one only appends signal types). */
-export const READABLE_CONTRACTS: ReadonlyArray<number> = [2, 3, 4];
+export const READABLE_CONTRACTS: ReadonlyArray<number> = [2, 3, 4, 5];
 
 export const SOURCES = ['supervisor', 'edge-physics', 'clamping', 'measurement'] as const;
 export type Source = (typeof SOURCES)[number];
@@ -67,8 +70,8 @@ export interface SignalData {
   /** supervisor: training step `step` (0-based) applies datapoint `datapoint`. */
   StepStarted: { readonly step: number; readonly datapoint: number };
   /**
-   * supervisor → DAC: one latch of the shift registers, setting one or more of the 8
-   * channels to 8-bit codes. `volts` is present only when the experiment turns DAC
+   * supervisor → DAC: one latch of the shift registers, setting one or more channels (8 per
+   * board, boards chained) to 8-bit codes. `volts` is present only when the experiment turns DAC
    * quantisation off (an ideal DAC, a simulation idealisation).
    */
   DacWritten: { readonly writes: ReadonlyArray<DacChannelWrite> };

@@ -1,7 +1,7 @@
 import { checkSignal, decodeSignal, encodeSignal } from './validate';
-import { decodeFloat64, encodeFloat64, type Signal } from './signals';
+import { CONTRACT_VERSION, decodeFloat64, encodeFloat64, type Signal } from './signals';
 
-const meta = { v: 4, runId: 'run-1', source: 'supervisor', seq: 7, t_ns: 100000 };
+const meta = { v: CONTRACT_VERSION, runId: 'run-1', source: 'supervisor', seq: 7, t_ns: 100000 };
 const dac = (write: unknown, m: object = meta): unknown => ({ type: 'DacWritten', meta: m, data: { writes: [write] } });
 
 describe('signal validation', () => {
@@ -14,11 +14,11 @@ describe('signal validation', () => {
 
   it.each([
     [dac({ channel: 0, code: 300 }), /DacWritten: writes\[0\]\.code must be an integer in 0\.\.255, got 300/],
-    [dac({ channel: 8, code: 1 }), /DacWritten: writes\[0\]\.channel must be an integer in 0\.\.7, got 8/],
+    [dac({ channel: 256, code: 1 }), /DacWritten: writes\[0\]\.channel must be an integer in 0\.\.255, got 256/],
     [dac({ channel: 1, code: Number.NaN }), /code must be an integer in 0\.\.255, got null/],
     [dac({ channel: 1, code: 2 }, { ...meta, source: 'clamping' }), /meta\.source must be supervisor for DacWritten/],
     [dac({ channel: 1, code: 2 }, { ...meta, runId: 'a.b' }), /meta\.runId must be/],
-    [dac({ channel: 1, code: 2 }, { ...meta, v: 1 }), /meta\.v must be contract version 4/],
+    [dac({ channel: 1, code: 2 }, { ...meta, v: 1 }), /meta\.v must be contract version 5/],
     [dac({ channel: 1, code: 2 }, { ...meta, seq: 0 }), /meta\.seq must be an integer in 1\.\./],
     [
       {
@@ -33,7 +33,7 @@ describe('signal validation', () => {
       },
       /writes\[1\]\.channel must not repeat a channel of the same latch/,
     ],
-    [{ type: 'DacWritten', meta, data: { writes: [] } }, /writes must be an array of 1\.\.8 channel writes/],
+    [{ type: 'DacWritten', meta, data: { writes: [] } }, /writes must be an array of 1\.\.256 channel writes/],
     [{ type: 'PortBound', meta: { ...meta, source: 'clamping' }, data: { service: 'clamping', adapter: 'usb' } }, /adapter must be sim, mirror or bridge:<address>/],
     [{ type: 'PortBound', meta: { ...meta, source: 'clamping' }, data: { service: 'measurement', adapter: 'sim' } }, /data\.service must be the emitting service/],
     [{ type: 'Teleported', meta, data: {} }, /type must be a known signal type/],

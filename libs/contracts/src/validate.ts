@@ -6,7 +6,14 @@ import { CONTRACT_VERSION, EMITTER, SIGNAL_TYPES, SOURCES, type Signal, type Sig
 
 export type Checked = { readonly ok: true; readonly signal: Signal } | { readonly ok: false; readonly reason: string };
 
-export const DAC_CHANNEL_COUNT = 8;
+/**
+ * Most DAC channels a run may use: the paper's board has 8 (DAC_CHANNELS_PER_BOARD); its shift
+ * registers chain, so a larger task (Iris: 4 inputs, 2 rails, 3 label lines) chains boards,
+ * up to 32 (channel numbers stay one byte).
+ */
+export const DAC_CHANNEL_COUNT = 256;
+/** DAC channels on one of the paper's boards (Appendix E.3). */
+export const DAC_CHANNELS_PER_BOARD = 8;
 export const DAC_CODE_MAX = 255;
 export const ADC_CODE_MAX = 255;
 export const MAX_ARRAY = 1 << 20;

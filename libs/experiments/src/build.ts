@@ -3,7 +3,7 @@
  * replay, the InfluxDB projection): the twin the edge physics' simulation builds, and the
  * voltages the DAC actually applies for every datapoint.
  */
-import { outputNodes, stepTime_ns, type Experiment } from '@metatwin/contracts';
+import { isDifferential, outputCount, outputNodes, stepTime_ns, type Experiment } from '@metatwin/contracts';
 import { twinOf, type TwinNetwork } from '@metatwin/edge-physics';
 import { adcConfig, type AdcConfig } from '@metatwin/measurement';
 import type { Network } from '@metatwin/physics';
@@ -14,11 +14,13 @@ export interface Rig {
   readonly twin: TwinNetwork;
   /** Held voltages per datapoint, in twin.heldNodes order (inputs then rails), as applied. */
   readonly held_V: Float64Array[];
-  /** Label per datapoint as applied through the label line. */
+  /** Labels as applied through the label lines, datapoint-major: output k of datapoint d at d·outputs + k. */
   readonly labels_V: number[];
+  /** Outputs (label lines) of the task. */
+  readonly outputs: number;
   /** Variable-input voltages per datapoint as applied. */
   readonly inputs_V: number[][];
-  /** Output nodes in the twin: [node] or [plus, minus]. */
+  /** Output nodes in the twin, in label order: [node, …] or [plus, minus, …]. */
   readonly outputNodes: number[];
   readonly differential: boolean;
   readonly adc: AdcConfig;
@@ -26,13 +28,14 @@ export interface Rig {
 
 export function buildRig(exp: Experiment): Rig {
   const twin = twinOf(exp);
-  const differential = 'plus' in exp.roles.output;
+  const differential = isDifferential(exp.roles);
+  const outputs = outputCount(exp);
   const dac = dacConfig(exp);
   const inputs_V = exp.dataset.inputs.map((row) => row.map((v, i) => applied_V(dac, { kind: 'node', node: exp.roles.inputs[i] }, v)));
   const rails_V = exp.roles.rails.map((r) => applied_V(dac, { kind: 'node', node: r.node }, r.volts));
   const held_V = inputs_V.map((row) => Float64Array.from([...row, ...rails_V]));
-  const labels_V = exp.dataset.labels.map((l) => applied_V(dac, { kind: 'label', output: 0, differential }, l));
-  return { network: twin.network, twin, held_V, labels_V, inputs_V, outputNodes: outputNodes(exp), differential, adc: adcConfig(exp) };
+  const labels_V = exp.dataset.labels.map((l, i) => applied_V(dac, { kind: 'label', output: i % outputs, differential }, l));
+  return { network: twin.network, twin, held_V, labels_V, outputs, inputs_V, outputNodes: outputNodes(exp), differential, adc: adcConfig(exp) };
 }
 
 /**

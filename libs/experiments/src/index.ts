@@ -4,10 +4,20 @@ export type { Dataset, Experiment, Imperfections, NetworkSpec, OutputSpec, Quant
 export { ExperimentError } from './validate';
 export { CHIP_FORMAT, V_MAX, parseChip, mergeExperimentInput, parseAdapterChoice, parseExperiment, parseRig, type ParseContext } from './parse';
 export { XOR_L0_V, piecewiseLinearDataset, xorDataset } from './datasets';
-export { CALIBRATION_GATES_V, PRESET_NAMES, REGRESSION_TASK, chipCalibrationPreset, regressionFamilyTasks, regressionPreset, xorPreset, type PresetName } from './presets';
+export {
+  CALIBRATION_GATES_V,
+  PRESET_NAMES,
+  REGRESSION_TASK,
+  chipCalibrationPreset,
+  irisPreset,
+  regressionFamilyTasks,
+  regressionPreset,
+  xorPreset,
+  type PresetName,
+} from './presets';
 export { isPresetName, parseExperimentText, planFromInput, presetInput, type Overrides, type Plan } from './load';
 export { buildRig, rigAt, type Rig } from './build';
 export { finalState, freeConductances } from './final-state';
 export { summarise } from './summary';
-export { readTest, type TestReading } from './test-readout';
+export { accuracy, confusionMatrix, readTest, testTask, type TestReading, type TestTask } from './test-readout';
 export { TopologyError, hierarchical, isConnected, latticeEdges, placeRoles, randomRegular, smallWorld, type Edge, type Placement } from './topologies';

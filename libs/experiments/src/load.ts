@@ -6,7 +6,7 @@
 import { parse as parseYaml } from 'yaml';
 import type { Experiment } from './experiment';
 import { mergeExperimentInput, parseExperiment, type ParseContext } from './parse';
-import { PRESET_NAMES, chipCalibrationPreset, regressionFamilyTasks, regressionPreset, xorPreset, type PresetName } from './presets';
+import { PRESET_NAMES, chipCalibrationPreset, irisPreset, regressionFamilyTasks, regressionPreset, xorPreset, type PresetName } from './presets';
 import { ExperimentError, isObject } from './validate';
 
 export interface Overrides {
@@ -31,6 +31,8 @@ export function presetInput(name: PresetName): unknown {
       return xorPreset();
     case 'regression':
       return regressionPreset();
+    case 'iris':
+      return irisPreset();
     case 'chip-calibration':
       return chipCalibrationPreset();
     case 'regression-family':

@@ -6,7 +6,19 @@
  * and the subsystems' own functions (patch map, DAC codes, demux, ADC), so a limit changed
  * there without changing parse fails here.
  */
-import { CONTRACT_VERSION, DAC_CHANNEL_COUNT, checkSignal, decodeDemux, encodeDemux, encodeFloat64, type Signal, type SignalType, type Source } from '@metatwin/contracts';
+import {
+  CONTRACT_VERSION,
+  DAC_CHANNEL_COUNT,
+  DAC_CHANNELS_PER_BOARD,
+  checkSignal,
+  decodeDemux,
+  encodeDemux,
+  encodeFloat64,
+  type Signal,
+  type SignalType,
+  type Source,
+} from '@metatwin/contracts';
+import { outputCount, outputNodes } from '@metatwin/contracts';
 import { PAPER_ADC, readGate, readNode, type AdcConfig } from '@metatwin/measurement';
 import { applied_V, dacCode, dacConfig, patchMap, validatePatchMap } from '@metatwin/supervisor';
 import type { Experiment } from './experiment';
@@ -35,7 +47,7 @@ function expectAccepted(s: Signal): void {
 }
 
 const nodesOf = (exp: Experiment): number => (exp.network.kind === 'lattice' ? exp.network.rows * exp.network.cols : exp.network.nodes);
-const outputsOf = (exp: Experiment): number[] => ('plus' in exp.roles.output ? [exp.roles.output.plus, exp.roles.output.minus] : [exp.roles.output.node]);
+const outputsOf = (exp: Experiment): number[] => outputNodes(exp);
 
 /**
  * What a run of `exp` sends at its limits, through the contract's checker: the patch map,
@@ -47,7 +59,7 @@ function expectRunnable(exp: Experiment): void {
   const nodes = nodesOf(exp);
   const edges = exp.initialGates_V.length;
   const map = patchMap(exp);
-  expect(() => validatePatchMap(map, nodes, 1)).not.toThrow();
+  expect(() => validatePatchMap(map, nodes, outputCount(exp))).not.toThrow();
   expectAccepted(signal('PatchMapSet', 'supervisor', { channels: map }));
   if (exp.clamp.kind === 'coupled' || exp.clamp.kind === 'differential') {
     expectAccepted(signal('PotentiometerSet', 'supervisor', { position: Math.round(exp.clamp.eta * 127), positions: 128, eta: exp.clamp.eta }));
@@ -61,7 +73,8 @@ function expectRunnable(exp: Experiment): void {
   const extremes = (xs: number[]): number[] => [xs.reduce((a, b) => Math.min(a, b)), xs.reduce((a, b) => Math.max(a, b))];
   exp.roles.inputs.forEach((_, i) => extremes(column(i)).forEach((v) => write(i, v)));
   exp.roles.rails.forEach((r, i) => write(exp.roles.inputs.length + i, r.volts));
-  extremes(exp.dataset.labels).forEach((l) => write(map.length - 1, l));
+  const k = outputCount(exp);
+  for (let o = 0; o < k; o++) extremes(exp.dataset.labels.filter((_, i) => i % k === o)).forEach((l) => write(map.length - k + o, l));
 
   const t_h_ns = Math.round(exp.schedule.t_h_s * 1e9);
   const last = exp.schedule.steps - 1;
@@ -128,39 +141,36 @@ const flatDataset = (n: number, inputs: number, v = 0.2, label = 0): Record<stri
   labels: new Array(n).fill(label),
 });
 
-describe('DAC channels: inputs + rails + 1 label line ≤ 8', () => {
-  it('rejects the 10-channel experiment (9 inputs) at parse, naming roles and the 8-channel DAC', () => {
-    const nine = xor({ roles: { inputs: [0, 2, 4, 5, 6, 8, 9, 10, 11], rails: [] }, dataset: flatDataset(4, 9) });
+describe('DAC channels: inputs + rails + one label line per output ≤ 256 (32 chained boards of 8)', () => {
+  /** A 17 × 17 lattice with `inputs` inputs, 2 rails and `outputs` single-ended outputs placed on it. */
+  const wide = (inputs: number, outputs: number): unknown =>
+    regression({
+      network: { lattice: { rows: 17, cols: 17, periodic: true } },
+      roles: { place: { inputs, rails: [0, 0.45], output: 'single', outputs } },
+      dataset: { inputs: [new Array(inputs).fill(0.2)], labels: [outputs === 1 ? 0.1 : new Array(outputs).fill(0.1)] },
+    });
+
+  it('rejects 257 channels at parse, naming roles and the chain', () => {
     expectRejected(
-      nine,
-      /^roles: needs one DAC channel per input node, one per rail and one for the label line, at most the DAC's 8 channels \(here 9 inputs \+ 0 rails \+ 1 label line\), got 10$/,
+      wide(253, 2),
+      /^roles: needs one DAC channel per input node, one per rail and one label line per output, at most 256 \(32 chained boards of 8; here 253 inputs \+ 2 rails \+ 2 label lines\), got 257$/,
     );
-    expect(DAC_CHANNEL_COUNT).toBe(8);
+    expect(DAC_CHANNEL_COUNT).toBe(256);
+    expect(DAC_CHANNELS_PER_BOARD).toBe(8);
     // What the run would have sent: a patch map the contract refuses.
-    const channels = [...[0, 2, 4, 5, 6, 8, 9, 10, 11].map((node) => ({ kind: 'node', node })), { kind: 'label', output: 0 }];
+    const channels = [...Array.from({ length: 255 }, (_, node) => ({ kind: 'node', node })), { kind: 'label', output: 0 }, { kind: 'label', output: 1 }];
     expect(checkSignal(signal('PatchMapSet', 'supervisor', { channels }))).toEqual({
       ok: false,
-      reason: expect.stringMatching(/PatchMapSet: channels must be an array of at most 8 targets/),
+      reason: expect.stringMatching(/PatchMapSet: channels must be an array of at most 256 targets/),
     });
   });
 
   it.each([
-    ['6 inputs + 2 rails', { inputs: [0, 2, 4, 5, 6, 8] }, 6, 9],
-    ['1 input + 7 rails', { inputs: [0], rails: [3, 7, 4, 5, 6, 8, 9].map((node) => ({ node, volts: 0.1 })) }, 1, 9],
-  ])('rejects %s (9 channels)', (_name, roles, inputs, channels) => {
-    expectRejected(
-      xor({ roles, dataset: flatDataset(4, inputs) }),
-      new RegExp(`^roles: needs one DAC channel .* \\(here ${inputs} inputs \\+ ${channels - inputs - 1} rails \\+ 1 label line\\), got ${channels}$`),
-    );
-  });
-
-  it.each([
-    ['7 inputs + 0 rails', { inputs: [0, 2, 4, 5, 6, 8, 9], rails: [] }, 7],
-    ['5 inputs + 2 rails', { inputs: [0, 2, 4, 5, 6] }, 5],
-    ['1 input + 6 rails', { inputs: [0], rails: [3, 7, 4, 5, 6, 8].map((node) => ({ node, volts: 0.1 })) }, 1],
-  ])('accepts %s (8 channels, the whole DAC) and runs it on the contract', (_name, roles, inputs) => {
-    const exp = parseExperiment(xor({ roles, dataset: flatDataset(4, inputs) }), ctx);
-    expect(patchMap(exp)).toHaveLength(8);
+    ['253 inputs + 2 rails + 1 label line (the whole chain)', 253, 1, 256],
+    ['4 inputs + 2 rails + 3 label lines (Iris, more than one board)', 4, 3, 9],
+  ])('accepts %s and runs it on the contract', (_name, inputs, outputs, channels) => {
+    const exp = parseExperiment(wide(inputs, outputs), ctx);
+    expect(patchMap(exp)).toHaveLength(channels);
     expectRunnable(exp);
   });
 });

@@ -5,6 +5,8 @@ import { testSteps } from '@metatwin/supervisor';
 import { ExperimentError } from './validate';
 import { isConnected, latticeEdges, placeRoles } from './topologies';
 import { squareLattice } from '@metatwin/physics';
+import { labelsOf, outputCount, outputNodes, trainingPointCount } from '@metatwin/contracts';
+import { patchMap } from '@metatwin/supervisor';
 
 const ctx = {
   readText: (p: string): string => {
@@ -20,6 +22,7 @@ const ctx = {
       });
     if (p === 'data.csv') return 'v1,label\n0,0.1\n0.2,0.2\n# comment\n0.4,0.3\n';
     if (p === 'bad.csv') return 'v1,label\n0,0.1,9\n';
+    if (p === 'three.csv') return 'v1,v2,l1,l2,l3\n0,0.45,0.05,-0.05,-0.05\n0.45,0,-0.05,0.05,-0.05\n';
     throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
   },
 };
@@ -211,6 +214,116 @@ describe('experiment files', () => {
 
   it('tests at 0, on a 1-2-5 grid early, every testEvery steps and at the end', () => {
     expect(testSteps({ t_h_s: 1e-4, steps: 3500, order: 'random', testEvery: 1000, substeps: 1 })).toEqual([0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 3000, 3500]);
+  });
+});
+
+describe('multi-output tasks (classification by differential outputs)', () => {
+  const three = [
+    { plus: 1, minus: 13 },
+    { plus: 5, minus: 9 },
+    { plus: 6, minus: 10 },
+  ];
+  const classify = (change: Record<string, unknown> = {}): unknown =>
+    withChange({
+      roles: { inputs: [0, 2], rails: [{ node: 3, volts: 0.11 }], output: three },
+      dataset: {
+        inputs: [
+          [0, 0.45],
+          [0.45, 0],
+        ],
+        labels: [
+          [0.05, -0.05, -0.05],
+          [-0.05, 0.05, -0.05],
+        ],
+      },
+      ...change,
+    });
+
+  it('lists the outputs in label order, keeps labels datapoint-major, and wires one label line per output', () => {
+    const e = parseExperiment(classify(), ctx);
+    expect(outputCount(e)).toBe(3);
+    expect(outputNodes(e)).toEqual([1, 13, 5, 9, 6, 10]);
+    expect(e.dataset.labels).toEqual([0.05, -0.05, -0.05, -0.05, 0.05, -0.05]);
+    expect(labelsOf(e, 1)).toEqual([-0.05, 0.05, -0.05]);
+    expect(patchMap(e).slice(-3)).toEqual([0, 1, 2].map((output) => ({ kind: 'label', output, differential: true })));
+    // A CSV holds one label column per output; the resolved form parses to itself.
+    const csv = parseExperiment(mergeExperimentInput(classify(), { dataset: { csv: 'three.csv' } }), ctx);
+    expect(csv.dataset).toEqual(e.dataset);
+    expect(parseExperiment(JSON.parse(JSON.stringify(e)), ctx)).toEqual(e);
+  });
+
+  it('holds datapoints out of training, names classes, and places several outputs', () => {
+    const e = parseExperiment(classify({ dataset: { ...(classify() as { dataset: object }).dataset, trainingPoints: 1, classNames: ['a', 'b', 'c'] } }), ctx);
+    expect(e.dataset.trainingPoints).toBe(1);
+    expect(trainingPointCount(e.dataset)).toBe(1);
+    expect(e.dataset.classNames).toEqual(['a', 'b', 'c']);
+    const placed = parseExperiment(
+      withChange({
+        network: { lattice: { rows: 8, cols: 8, periodic: true } },
+        roles: { place: { inputs: 2, rails: [0.11], output: 'differential', outputs: 3 } },
+        dataset: (classify() as { dataset: object }).dataset,
+      }),
+      ctx,
+    );
+    expect(outputCount(placed)).toBe(3);
+    expect(new Set([...placed.roles.inputs, ...placed.roles.rails.map((r) => r.node), ...outputNodes(placed)]).size).toBe(9);
+  });
+
+  it('builds Iris: 150 flowers scaled onto the DAC range, one ±50 mV label per species, 40 of each trained on and 10 held out', () => {
+    const plan = planFromInput(presetInput('iris'), {}, ctx);
+    if (plan.kind !== 'run') throw new Error('not a run');
+    const e = plan.experiment;
+    expect(e.dataset.inputs).toHaveLength(150);
+    expect(e.dataset.labels).toHaveLength(450);
+    expect(e.dataset.trainingPoints).toBe(120);
+    expect(e.dataset.classNames).toEqual(['setosa', 'versicolor', 'virginica']);
+    for (let f = 0; f < 4; f++) {
+      const column = e.dataset.inputs.map((row) => row[f]);
+      expect(Math.min(...column)).toBe(0);
+      expect(Math.max(...column)).toBeCloseTo(0.45, 6);
+    }
+    const classOf = (d: number): number => labelsOf(e, d).indexOf(0.05);
+    for (let d = 0; d < 150; d++) expect(labelsOf(e, d).filter((l) => l === 0.05)).toHaveLength(1);
+    // Interleaved by species, so both sets hold each species in equal numbers.
+    const count = (from: number, to: number, c: number): number => Array.from({ length: to - from }, (_, i) => classOf(from + i)).filter((x) => x === c).length;
+    for (const c of [0, 1, 2]) {
+      expect(count(0, 120, c)).toBe(40);
+      expect(count(120, 150, c)).toBe(10);
+    }
+    expect(parseExperiment(JSON.parse(JSON.stringify(e)), ctx)).toEqual(e);
+  });
+
+  it.each([
+    [{ roles: { inputs: [0, 2], output: [{ plus: 1, minus: 13 }, { node: 5 }] } }, /roles\.output\[1\]: must be a \(\+, −\) pair \{plus, minus\} like roles\.output\[0\]/],
+    [
+      {
+        roles: {
+          inputs: [0, 2],
+          output: [
+            { plus: 1, minus: 13 },
+            { plus: 13, minus: 5 },
+          ],
+        },
+      },
+      /roles\.output\[1\]\.plus: must be a node not already used \(roles\.output\[0\]\.minus uses it\)/,
+    ],
+    [{ dataset: { inputs: [[0, 0.45]], labels: [[0.05, -0.05]] } }, /dataset\.labels\[0\]: must hold 3 labels \(one per output\)/],
+    [{ dataset: { inputs: [[0, 0.45]], labels: [0.05] } }, /dataset\.labels\[0\]: must hold 3 labels \(one per output\), got 0\.05/],
+    [{ dataset: { inputs: [[0, 0.45]], labels: [0.05, 0] } }, /dataset\.labels: must hold 1 labels \(one per datapoint\), each a list of 3/],
+    [{ dataset: { inputs: [[0, 0.45]], labels: [[0.05, -0.05, 0.3]] } }, /dataset\.labels\[0\]\[2\]: must be within the differential label line's range/],
+    [{ dataset: { inputs: [[0, 0.45]], labels: [[0.05, -0.05, 0]], trainingPoints: 2 } }, /dataset\.trainingPoints: must be an integer in 1\.\.1, got 2/],
+    [
+      { dataset: { inputs: [[0, 0.45]], labels: [[0.05, -0.05, 0]], classNames: ['a', 'b'] } },
+      /dataset\.classNames: must name each output of a multi-output task \(3 outputs here\)/,
+    ],
+    [{ dataset: { csv: 'data.csv' } }, /dataset\.csv\(data\.csv\) line 2: must hold 2 input voltage\(s\) and 3 labels \(one per output\)/],
+    [{ dataset: { piecewiseLinear: { a_V: 0.1, b_V: 0.2, c_V: 0.3 } } }, /dataset\.piecewiseLinear: needs exactly one input node/],
+    [{ dataset: { iris: {} } }, /dataset\.iris: needs 4 input nodes/],
+    [{ clamp: { kind: 'coupled', eta: 0.5 } }, /clamp\.kind: needs a single output/],
+  ])('rejects %j naming the field', (change, message) => {
+    const run = (): unknown => parseExperiment(classify(change), ctx);
+    expect(run).toThrow(ExperimentError);
+    expect(run).toThrow(message);
   });
 });
 

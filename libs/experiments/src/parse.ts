@@ -6,10 +6,21 @@
 import { validateClampLaw, type ClampLaw } from '@metatwin/clamping';
 import { PAPER_LEARNING_CIRCUIT, validateDamage, validateLearningCircuit, type DamageEvent } from '@metatwin/edge-physics';
 import { ALD1106_FITTED, DEFAULT_LEVEL1 } from '@metatwin/physics';
-import { DAC_CHANNEL_COUNT, DEFAULT_SNAPSHOT_EVERY, SOURCES, type AdapterChoice, type ChipSpec, type CopyTransistors, type RigChoice } from '@metatwin/contracts';
+import {
+  DAC_CHANNEL_COUNT,
+  DAC_CHANNELS_PER_BOARD,
+  DEFAULT_SNAPSHOT_EVERY,
+  isDifferential,
+  outputCount,
+  SOURCES,
+  type AdapterChoice,
+  type ChipSpec,
+  type CopyTransistors,
+  type RigChoice,
+} from '@metatwin/contracts';
 import type { Dataset, Experiment, Imperfections, NetworkSpec, OutputSpec, Quantisation, Roles, Schedule, TransistorSpec } from './experiment';
 import { parseCsvDataset } from './csv';
-import { piecewiseLinearDataset } from './datasets';
+import { IRIS_CLASSES, IRIS_FEATURES, IRIS_LABELS_V, irisDataset, piecewiseLinearDataset } from './datasets';
 import { TopologyError, hierarchical, latticeEdges, placeRoles, randomRegular, smallWorld, type Edge } from './topologies';
 import { ExperimentError, array, bool, int, isObject, num, object, onlyKeys, optNum, show, str, type Json } from './validate';
 
@@ -60,7 +71,7 @@ export function parseExperiment(input: unknown, ctx: ParseContext): Experiment {
   const initialGates_V = parseGates(o.initialGates_V, edgeCount);
   const roles = parseRoles(o.roles, nodeCount, network);
   const dataset = parseDataset(o.dataset, roles, ctx);
-  const clamp = parseClamp(o.clamp, roles.output);
+  const clamp = parseClamp(o.clamp, roles);
   const schedule = parseSchedule(o.schedule);
   const learning = parseLearning(o.learning);
   const quantisation = parseQuantisation(o.quantisation);
@@ -235,14 +246,15 @@ function parseGates(v: unknown, edgeCount: number): number[] {
   return a.map((g, e) => num(g, `initialGates_V[${e}]`));
 }
 
-/** `roles: {place: {inputs, rails, output}}`: the roles placed on the network (topologies.ts), as if written out. */
+/** `roles: {place: {inputs, rails, output, outputs}}`: the roles placed on the network (topologies.ts), as if written out. */
 function placedRoles(o: Json, nodeCount: number, network: NetworkSpec): Json {
   if (o.place === undefined) return o;
   onlyKeys(o, ['place'], 'roles');
   const p = object(o.place, 'roles.place');
-  onlyKeys(p, ['inputs', 'rails', 'output'], 'roles.place');
+  onlyKeys(p, ['inputs', 'rails', 'output', 'outputs'], 'roles.place');
   const placement = {
     inputs: int(p.inputs, 'roles.place.inputs', 1, DAC_CHANNEL_COUNT - 1),
+    outputs: p.outputs === undefined ? undefined : int(p.outputs, 'roles.place.outputs', 1, DAC_CHANNEL_COUNT - 1),
     rails: (p.rails === undefined ? [] : array(p.rails, 'roles.place.rails')).map((x, i) =>
       num(x, `roles.place.rails[${i}]`, (v) => v >= 0 && v <= V_MAX, `must be within the DAC range 0..${V_MAX} V`),
     ),
@@ -277,39 +289,57 @@ function parseRoles(v: unknown, nodeCount: number, network: NetworkSpec): Roles 
       volts: num(ro.volts, `roles.rails[${i}].volts`, (x) => x >= 0 && x <= V_MAX, `must be within the DAC range 0..${V_MAX} V`),
     };
   });
-  // The patch map: one DAC channel per input node, one per rail, then the label line.
-  const channels = inputs.length + rails.length + 1;
+  const output = isList(o.output) ? parseOutputList(o.output, node) : parseOutput(o.output, 'roles.output', node);
+  // The patch map: one DAC channel per input node, one per rail, then one label line per output.
+  const labelLines = Array.isArray(output) ? output.length : 1;
+  const channels = inputs.length + rails.length + labelLines;
   if (channels > DAC_CHANNEL_COUNT) {
     fail(
       'roles',
       channels,
-      `needs one DAC channel per input node, one per rail and one for the label line, at most the DAC's ${DAC_CHANNEL_COUNT} channels (here ${inputs.length} inputs + ${rails.length} rails + 1 label line)`,
+      `needs one DAC channel per input node, one per rail and one label line per output, at most ${DAC_CHANNEL_COUNT} (${DAC_CHANNEL_COUNT / DAC_CHANNELS_PER_BOARD} chained boards of ${DAC_CHANNELS_PER_BOARD}; here ${inputs.length} inputs + ${rails.length} rails + ${labelLines} label lines)`,
     );
-  }
-  const out = object(o.output, 'roles.output');
-  let output: OutputSpec;
-  if (out.node !== undefined) {
-    onlyKeys(out, ['node'], 'roles.output');
-    output = { node: node(out.node, 'roles.output.node') };
-  } else {
-    onlyKeys(out, ['plus', 'minus'], 'roles.output');
-    output = { plus: node(out.plus, 'roles.output.plus'), minus: node(out.minus, 'roles.output.minus') };
   }
   return { inputs, rails, output };
 }
 
+const isList = (v: unknown): v is unknown[] => Array.isArray(v);
+
+function parseOutput(v: unknown, path: string, node: (x: unknown, path: string) => number): OutputSpec {
+  const out = object(v, path);
+  if (out.node !== undefined) {
+    onlyKeys(out, ['node'], path);
+    return { node: node(out.node, `${path}.node`) };
+  }
+  onlyKeys(out, ['plus', 'minus'], path);
+  return { plus: node(out.plus, `${path}.plus`), minus: node(out.minus, `${path}.minus`) };
+}
+
+/** A multi-output task: every output of one kind (single nodes, or (+, −) pairs). */
+function parseOutputList(v: unknown[], node: (x: unknown, path: string) => number): OutputSpec[] {
+  const outputs = array(v, 'roles.output', 1).map((o, k) => parseOutput(o, `roles.output[${k}]`, node));
+  const differential = 'plus' in outputs[0];
+  outputs.forEach((o, k) => {
+    if ('plus' in o !== differential)
+      fail(`roles.output[${k}]`, v[k], `must be ${differential ? 'a (+, −) pair {plus, minus}' : 'a single node {node}'} like roles.output[0]: all outputs are of one kind`);
+  });
+  return outputs;
+}
+
 function parseDataset(v: unknown, roles: Roles, ctx: ParseContext): Dataset {
   const o = object(v, 'dataset');
+  const outputs = outputCount({ roles });
   let data: Dataset;
   if (o.csv !== undefined) {
-    onlyKeys(o, ['csv'], 'dataset');
+    onlyKeys(o, ['csv', 'trainingPoints', 'classNames'], 'dataset');
     const text = readNamedFile(ctx, 'dataset.csv', o.csv, 'a path to a CSV file');
-    data = parseCsvDataset(text, roles.inputs.length, `dataset.csv(${o.csv})`);
+    data = parseCsvDataset(text, roles.inputs.length, outputs, `dataset.csv(${o.csv})`);
   } else if (o.piecewiseLinear !== undefined) {
-    onlyKeys(o, ['piecewiseLinear'], 'dataset');
+    onlyKeys(o, ['piecewiseLinear', 'trainingPoints', 'classNames'], 'dataset');
     const p = object(o.piecewiseLinear, 'dataset.piecewiseLinear');
     onlyKeys(p, ['a_V', 'b_V', 'c_V', 'points'], 'dataset.piecewiseLinear');
     if (roles.inputs.length !== 1) fail('dataset.piecewiseLinear', p, 'needs exactly one input node');
+    if (outputs !== 1) fail('dataset.piecewiseLinear', p, `needs exactly one output, roles.output lists ${outputs}`);
     const inRange = (x: number): boolean => x >= 0 && x <= V_MAX;
     data = piecewiseLinearDataset(
       num(p.a_V, 'dataset.piecewiseLinear.a_V', inRange, `must be within 0..${V_MAX} V`),
@@ -317,16 +347,21 @@ function parseDataset(v: unknown, roles: Roles, ctx: ParseContext): Dataset {
       num(p.c_V, 'dataset.piecewiseLinear.c_V', inRange, `must be within 0..${V_MAX} V`),
       p.points === undefined ? 8 : int(p.points, 'dataset.piecewiseLinear.points', 2, 256),
     );
+  } else if (o.iris !== undefined) {
+    onlyKeys(o, ['iris', 'trainingPoints', 'classNames'], 'dataset');
+    const p = object(o.iris, 'dataset.iris');
+    onlyKeys(p, ['classLabel_V', 'otherLabel_V'], 'dataset.iris');
+    if (roles.inputs.length !== IRIS_FEATURES) fail('dataset.iris', p, `needs ${IRIS_FEATURES} input nodes (one per flower measurement), roles.inputs has ${roles.inputs.length}`);
+    if (outputs !== IRIS_CLASSES.length) fail('dataset.iris', p, `needs ${IRIS_CLASSES.length} outputs (one per species), roles.output has ${outputs}`);
+    data = irisDataset(optNum(p.classLabel_V, 'dataset.iris.classLabel_V', IRIS_LABELS_V.class), optNum(p.otherLabel_V, 'dataset.iris.otherLabel_V', IRIS_LABELS_V.other));
   } else {
-    onlyKeys(o, ['inputs', 'labels'], 'dataset');
+    onlyKeys(o, ['inputs', 'labels', 'trainingPoints', 'classNames'], 'dataset');
     const inputs = array(o.inputs, 'dataset.inputs', 1).map((row, d) => {
       const r = array(row, `dataset.inputs[${d}]`);
       if (r.length !== roles.inputs.length) fail(`dataset.inputs[${d}]`, row, `must hold ${roles.inputs.length} voltages (one per input node)`);
       return r.map((x, i) => num(x, `dataset.inputs[${d}][${i}]`));
     });
-    const labels = array(o.labels, 'dataset.labels', 1).map((x, d) => num(x, `dataset.labels[${d}]`));
-    if (labels.length !== inputs.length) fail('dataset.labels', o.labels, `must hold ${inputs.length} labels (one per datapoint)`);
-    data = { inputs, labels };
+    data = { inputs, labels: parseLabels(o.labels, inputs.length, outputs) };
   }
   if (data.inputs.length > SIGNAL_ARRAY_MAX + 1)
     fail('dataset', data.inputs.length, `must hold at most ${SIGNAL_ARRAY_MAX + 1} datapoints (signals number them 0..${SIGNAL_ARRAY_MAX})`);
@@ -335,16 +370,46 @@ function parseDataset(v: unknown, roles: Roles, ctx: ParseContext): Dataset {
       if (x < 0 || x > V_MAX) fail(`dataset.inputs[${d}][${i}]`, x, `must be within the DAC range 0..${V_MAX} V`);
     }),
   );
-  const differential = 'plus' in roles.output;
+  const differential = isDifferential(roles);
   // The label line is 8 bits: 0 … V_max single-ended; X + L with X = V_max/2 when differential.
   const [lo, hi] = differential ? [-V_MAX / 2, V_MAX / 2] : [0, V_MAX];
-  data.labels.forEach((l, d) => {
-    if (l < lo || l > hi) fail(`dataset.labels[${d}]`, l, `must be within the ${differential ? 'differential' : 'single-ended'} label line's range ${lo}..${hi} V`);
+  data.labels.forEach((l, i) => {
+    const at = outputs === 1 ? `dataset.labels[${i}]` : `dataset.labels[${Math.floor(i / outputs)}][${i % outputs}]`;
+    if (l < lo || l > hi) fail(at, l, `must be within the ${differential ? 'differential' : 'single-ended'} label line's range ${lo}..${hi} V`);
   });
-  return data;
+  if (o.classNames !== undefined) {
+    const names = array(o.classNames, 'dataset.classNames');
+    if (outputs < 2 || names.length !== outputs)
+      fail('dataset.classNames', o.classNames, `must name each output of a multi-output task (${outputs} output${outputs === 1 ? '' : 's'} here)`);
+    data = {
+      ...data,
+      classNames: names.map((n, k) => (typeof n === 'string' && n.length > 0 && n.length <= 64 ? n : fail(`dataset.classNames[${k}]`, n, 'must be a name of 1 to 64 characters'))),
+    };
+  }
+  if (o.trainingPoints === undefined) return data;
+  // Held-out datapoints: trained on never, measured at every test step like the rest.
+  const trainingPoints = int(o.trainingPoints, 'dataset.trainingPoints', 1, data.inputs.length);
+  return trainingPoints === data.inputs.length ? data : { ...data, trainingPoints };
 }
 
-function parseClamp(v: unknown, output: OutputSpec): ClampLaw {
+/**
+ * One label per datapoint; with several outputs, one list of them per datapoint, or the flat
+ * datapoint-major list a resolved experiment carries (d·outputs + k).
+ */
+function parseLabels(v: unknown, datapoints: number, outputs: number): number[] {
+  const rows = array(v, 'dataset.labels', 1);
+  if (outputs > 1 && rows.length === datapoints * outputs && rows.every((x) => typeof x === 'number')) return rows.map((x, i) => num(x, `dataset.labels[${i}]`));
+  if (rows.length !== datapoints)
+    fail('dataset.labels', v, `must hold ${datapoints} labels (one per datapoint)${outputs > 1 ? `, each a list of ${outputs} (one per output)` : ''}`);
+  if (outputs === 1) return rows.map((x, d) => num(x, `dataset.labels[${d}]`));
+  return rows.flatMap((row, d) => {
+    if (!Array.isArray(row) || row.length !== outputs) fail(`dataset.labels[${d}]`, row, `must hold ${outputs} labels (one per output)`);
+    const r = row as unknown[];
+    return r.map((x, k) => num(x, `dataset.labels[${d}][${k}]`));
+  });
+}
+
+function parseClamp(v: unknown, roles: Roles): ClampLaw {
   const o = object(v, 'clamp');
   const kind = str(o.kind, 'clamp.kind', ['coupled', 'differential', 'equilibrium-propagation', 'differential-equilibrium-propagation'] as const);
   let law: ClampLaw;
@@ -357,7 +422,7 @@ function parseClamp(v: unknown, output: OutputSpec): ClampLaw {
   }
   validateClampLaw(law);
   const differential = kind.startsWith('differential');
-  if (differential !== 'plus' in output) {
+  if (differential !== isDifferential(roles)) {
     fail(
       'clamp.kind',
       kind,

@@ -1,9 +1,11 @@
 /**
  * What a run writes to DIR/result.json. Plain JSON numbers (volts, seconds, watts), so the
  * file is the contract between the runner, the report and anyone analysing runs later.
- * A run has exactly one task output, single-ended or differential (O = O+ − O−).
+ * A run has one task output, single-ended or differential (O = O+ − O−), or several (a
+ * classification, one output per class); per-datapoint arrays of outputs and labels are then
+ * datapoint-major (output k of datapoint d at d·K + k).
  */
-import type { Experiment } from './experiment';
+import type { Experiment, Roles } from './experiment';
 
 export interface NetworkJson {
   readonly nodeCount: number;
@@ -16,11 +18,17 @@ export interface LogEntry {
   readonly t_s: number;
   /** Training steps done before this test step. */
   readonly step: number;
-  /** Measured output per datapoint (V), through the ADC model. */
+  /** Measured output per datapoint (V), through the ADC model; per datapoint and output when several. */
   readonly outputs: number[];
-  /** Mean squared error over datapoints (V²). */
+  /** Mean squared error over the datapoints trained on (V²). */
   readonly mse: number;
-  /** Signed error modes (V) keyed by name (E0, E1, … or E00, E01, E10, E11). */
+  /** Mean squared error over the held-out datapoints (V²), when the dataset holds some out. */
+  readonly heldOutMse?: number;
+  /** Multi-output tasks: fraction of training datapoints whose highest output is their class's. */
+  readonly accuracy?: number;
+  /** Multi-output tasks with held-out datapoints: the same over those. */
+  readonly heldOutAccuracy?: number;
+  /** Signed error modes (V) keyed by name (E0, E1, … or E00, E01, E10, E11); none for a multi-output task. */
   readonly modes: Record<string, number>;
   /** Gate voltage per edge (V), exact (not quantised), for the network figures. */
   readonly gates_V: number[];
@@ -39,6 +47,15 @@ export interface RunSummary {
   readonly modesInOrder: boolean;
   /** Two-input binary tasks (XOR): final outputs on the correct side of L0/2 for every datapoint. */
   readonly truthTableCorrect?: boolean;
+  /** Multi-output tasks (classification): accuracy at the first and last test, and on held-out datapoints. */
+  readonly classification?: {
+    readonly classes: number;
+    readonly accuracyStart: number;
+    readonly accuracyEnd: number;
+    readonly heldOutAccuracyStart?: number;
+    readonly heldOutAccuracyEnd?: number;
+    readonly heldOutMseEnd?: number;
+  };
   /** Whether the run counts as learned by the task's criterion (see README). */
   readonly learned: boolean;
 }
@@ -51,15 +68,11 @@ export interface RunResult {
   readonly wall_s: number;
   readonly experiment: Experiment;
   readonly network: NetworkJson;
-  /** Node roles: variable inputs, constant rails, output (single node or + / − pair). */
-  readonly roles: {
-    readonly inputs: number[];
-    readonly rails: ReadonlyArray<{ node: number; volts: number }>;
-    readonly output: { node: number } | { plus: number; minus: number };
-  };
+  /** Node roles: variable inputs, constant rails, output (single node or + / − pair, or a list of them). */
+  readonly roles: Roles;
   /** Variable-input voltages per datapoint (V), as applied (after DAC quantisation). */
   readonly inputs: number[][];
-  /** Label per datapoint (V), as applied. */
+  /** Label per datapoint (V), as applied; per datapoint and output when several. */
   readonly labels: number[];
   readonly modeNames: string[];
   readonly log: LogEntry[];

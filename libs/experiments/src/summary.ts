@@ -1,8 +1,12 @@
-/** The summary of a run's test log: MSE fall, mode half-times and order, truth table, learned. */
+/** The summary of a run's test log: MSE fall, mode half-times and order, truth table or accuracy, learned. */
 import { fallOrder, fellFirstAndLast, fellInSequence, modeHalfTimes, presentModes } from '@metatwin/analysis';
 import type { LogEntry, RunSummary } from './result';
 
-export function summarise(log: LogEntry[], names: string[], inputs: number[][], labels: number[]): RunSummary {
+/** A classification has learned when it sorts at least this fraction of its training datapoints (argmax). */
+export const CLASSIFICATION_LEARNED_ACCURACY = 0.9;
+
+export function summarise(log: LogEntry[], names: string[], inputs: number[][], labels: number[], outputs = 1): RunSummary {
+  if (outputs > 1) return summariseClassification(log, outputs);
   const mseStart = log[0].mse;
   const mseEnd = log[log.length - 1].mse;
   const halfTimes = modeHalfTimes(log, names);
@@ -28,5 +32,32 @@ export function summarise(log: LogEntry[], names: string[], inputs: number[][], 
     modesInOrder,
     ...(truthTableCorrect === undefined ? {} : { truthTableCorrect }),
     learned,
+  };
+}
+
+/**
+ * A multi-output task (one output per class): no error modes (they are of one output's error);
+ * learned when the MSE halved and the final training accuracy reaches CLASSIFICATION_LEARNED_ACCURACY.
+ */
+function summariseClassification(log: LogEntry[], classes: number): RunSummary {
+  const first = log[0];
+  const last = log[log.length - 1];
+  const fall = last.mse > 0 ? first.mse / last.mse : Infinity;
+  const accuracyStart = first.accuracy ?? 0;
+  const accuracyEnd = last.accuracy ?? 0;
+  return {
+    mseStart: first.mse,
+    mseEnd: last.mse,
+    mseFall: fall,
+    modeHalfTimes_s: {},
+    modeOrder: [],
+    modesInOrder: false,
+    classification: {
+      classes,
+      accuracyStart,
+      accuracyEnd,
+      ...(last.heldOutAccuracy === undefined ? {} : { heldOutAccuracyStart: first.heldOutAccuracy, heldOutAccuracyEnd: last.heldOutAccuracy, heldOutMseEnd: last.heldOutMse }),
+    },
+    learned: fall >= 2 && accuracyEnd >= CLASSIFICATION_LEARNED_ACCURACY,
   };
 }

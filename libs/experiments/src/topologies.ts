@@ -154,12 +154,16 @@ export function hierarchical(modules: number, side: number, links: number, seed:
   return edges;
 }
 
-/** What `roles.place` asks for: how many inputs, the rails' voltages, one output or a differential pair. */
+/** What `roles.place` asks for: how many inputs, the rails' voltages, single or differential outputs and how many. */
 export interface Placement {
   readonly inputs: number;
   readonly rails: ReadonlyArray<number>;
   readonly output: 'single' | 'differential';
+  /** How many outputs (1 unless a multi-output task, e.g. one per class). */
+  readonly outputs?: number;
 }
+
+type PlacedOutput = { node: number } | { plus: number; minus: number };
 
 /**
  * Roles placed on a network by farthest-point sampling over hop distance: inputs first (from
@@ -172,8 +176,10 @@ export function placeRoles(
   nodes: number,
   edges: EdgeSource,
   p: Placement,
-): { inputs: number[]; rails: Array<{ node: number; volts: number }>; output: { node: number } | { plus: number; minus: number } } {
-  const wanted = p.inputs + p.rails.length + (p.output === 'differential' ? 2 : 1);
+): { inputs: number[]; rails: Array<{ node: number; volts: number }>; output: PlacedOutput | PlacedOutput[] } {
+  const outputs = p.outputs ?? 1;
+  const perOutput = p.output === 'differential' ? 2 : 1;
+  const wanted = p.inputs + p.rails.length + perOutput * outputs;
   if (wanted > nodes) throw new TopologyError(`${wanted} roles do not fit ${nodes} nodes`);
   const { start, neighbour } = neighbourRows(nodes, edges);
   // Hop distance from the nearest placed node, updated by a BFS from each new one.
@@ -206,5 +212,6 @@ export function placeRoles(
   const inputs = placed.slice(0, p.inputs);
   const rails = p.rails.map((volts, i) => ({ node: placed[p.inputs + i], volts }));
   const outs = placed.slice(p.inputs + p.rails.length);
-  return { inputs, rails, output: p.output === 'differential' ? { plus: outs[0], minus: outs[1] } : { node: outs[0] } };
+  const output = Array.from({ length: outputs }, (_, k): PlacedOutput => (perOutput === 2 ? { plus: outs[2 * k], minus: outs[2 * k + 1] } : { node: outs[k] }));
+  return { inputs, rails, output: p.outputs === undefined ? output[0] : output };
 }

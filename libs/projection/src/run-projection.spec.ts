@@ -111,6 +111,29 @@ describe('RunProjection', () => {
   });
 });
 
+describe('RunProjection of a multi-output task (iris)', () => {
+  it('tags each output of each datapoint, and gives the accuracy and held-out scores of result.json', async () => {
+    const plan = planFromInput({ preset: 'iris' }, { steps: 300 }, { readText: () => '' });
+    if (plan.kind !== 'run') throw new Error('not a run');
+    const { signals, result } = await recorded(plan.experiment);
+    const points = project(signals, 'by-source');
+    const outputs = points.filter((p) => p.measurement === MEASUREMENTS.output);
+    expect(outputs).toHaveLength(result.log.length * 150 * 3);
+    const last = outputs.slice(-450);
+    last.forEach((p, i) => {
+      expect(p.tags.datapoint).toBe(String(Math.floor(i / 3)));
+      expect(p.tags.output).toBe(String(i % 3));
+      expect(p.fields.output_V).toBe(result.final.outputs[i]);
+      expect(p.fields.label_V).toBe(result.labels[i]);
+    });
+    const errors = points.filter((p) => p.measurement === MEASUREMENTS.error);
+    result.log.forEach((entry, i) => {
+      expect(errors[i].fields).toMatchObject({ mse_V2: entry.mse, heldOutMse_V2: entry.heldOutMse, accuracy: entry.accuracy, heldOutAccuracy: entry.heldOutAccuracy });
+      expect(Object.keys(errors[i].fields).filter((f) => f.startsWith('mode_'))).toEqual([]);
+    });
+  });
+});
+
 describe('tags and time', () => {
   it('splits family members into experiment and task', () => {
     expect(experimentTags('regression-family/01 a=0.07 b=0.12 c=0.13')).toEqual({ experiment: 'regression-family', task: '01 a=0.07 b=0.12 c=0.13' });

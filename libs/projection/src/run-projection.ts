@@ -9,11 +9,10 @@
  * (measurement, tags, time), so projecting a signal twice writes the same point twice and
  * InfluxDB keeps one.
  */
-import { modeBasis, type ModeBasis } from '@metatwin/analysis';
 import { decodeFloat64, type Experiment, type Signal } from '@metatwin/contracts';
-import { buildRig, freeConductances, readTest, type Rig } from '@metatwin/experiments';
+import { buildRig, freeConductances, readTest, testTask, type Rig, type TestTask } from '@metatwin/experiments';
 import { fromCode } from '@metatwin/physics';
-import { dacConfig, dacVoltage, outputAddresses, patchMap, testSteps, type DacConfig, type PatchTarget } from '@metatwin/supervisor';
+import { dacConfig, dacVoltage, patchMap, testSteps, type DacConfig, type PatchTarget } from '@metatwin/supervisor';
 import { adcConfig, type AdcConfig } from '@metatwin/measurement';
 import { MEASUREMENTS, modeField, pointTime_us, projectEvery, type FieldSet, type MeasurementName, type Point, type TagSet } from './schema';
 
@@ -49,12 +48,11 @@ export class RunProjection {
   private readonly tests: Set<number>;
   private readonly t_h_ns: number;
   private readonly rig: Rig;
-  private readonly basis: ModeBasis;
+  /** How a test step is read (as result.json reads it). */
+  private readonly task: TestTask;
   private readonly adc: AdcConfig;
   private readonly dac: DacConfig;
   private readonly targets: PatchTarget[];
-  /** Demux addresses read at each test (free-copy output nodes). */
-  private readonly addresses: number[];
   private readonly inputsTag: string[];
   // Supervisor stream.
   private step = -1;
@@ -82,11 +80,10 @@ export class RunProjection {
     this.tests = new Set(testSteps(exp.schedule));
     this.t_h_ns = Math.round(exp.schedule.t_h_s * 1e9);
     this.rig = buildRig(exp);
-    this.basis = modeBasis(this.rig.inputs_V);
+    this.task = testTask(exp, this.rig);
     this.adc = adcConfig(exp);
     this.dac = dacConfig(exp);
     this.targets = patchMap(exp);
-    this.addresses = outputAddresses(exp);
     this.inputsTag = exp.dataset.inputs.map((row) => row.map((v) => String(v)).join(','));
     this.kScratch = new Float64Array(this.rig.network.edgeCount);
     this.pScratch = new Float64Array(this.rig.network.edgeCount);
@@ -294,23 +291,22 @@ export class RunProjection {
     if (!test) this.samplesAtTest.set(step, (test = { t_ns: s.meta.t_ns, codes: new Map() }));
     test.codes.set(`${datapoint}:${address}`, s.data.nodeCode);
     const labels = this.rig.labels_V;
-    if (test.codes.size < labels.length * this.addresses.length) return;
+    if (test.codes.size < this.rig.held_V.length * this.task.addresses.length) return;
     this.samplesAtTest.delete(step);
     // As result.json reads a test (the same function).
-    const { outputs, mse, modes } = readTest(this.adc, this.addresses, labels, this.basis, (d, a) => test.codes.get(`${d}:${a}`), `test step ${step}`);
-    outputs.forEach((output_V, d) =>
-      out.push(
-        this.point(
-          MEASUREMENTS.output,
-          { datapoint: String(d), inputs: this.inputsTag[d], copy: 'free' },
-          { output_V, label_V: labels[d], error_V: output_V - labels[d] },
-          test.t_ns,
-          step,
-        ),
-      ),
-    );
-    const fields: Record<string, number> = { mse_V2: mse };
-    for (const [name, value] of Object.entries(modes)) fields[modeField(name)] = value;
+    const reading = readTest(this.task, (d, a) => test.codes.get(`${d}:${a}`), `test step ${step}`);
+    const k = this.task.outputs;
+    reading.outputs.forEach((output_V, i) => {
+      const d = Math.floor(i / k);
+      // A multi-output task tags each output; a single-output one keeps its series as they were.
+      const tags: TagSet = { datapoint: String(d), inputs: this.inputsTag[d], copy: 'free', ...(k === 1 ? {} : { output: String(i % k) }) };
+      out.push(this.point(MEASUREMENTS.output, tags, { output_V, label_V: labels[i], error_V: output_V - labels[i] }, test.t_ns, step));
+    });
+    const fields: Record<string, number> = { mse_V2: reading.mse };
+    if (reading.heldOutMse !== undefined) fields.heldOutMse_V2 = reading.heldOutMse;
+    if (reading.accuracy !== undefined) fields.accuracy = reading.accuracy;
+    if (reading.heldOutAccuracy !== undefined) fields.heldOutAccuracy = reading.heldOutAccuracy;
+    for (const [name, value] of Object.entries(reading.modes)) fields[modeField(name)] = value;
     out.push(this.point(MEASUREMENTS.error, {}, fields, test.t_ns, step));
   }
 

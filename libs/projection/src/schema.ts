@@ -34,9 +34,9 @@ export interface Point {
 export const MEASUREMENTS = {
   /** Run lifecycle. tags: run, experiment, task, mode (embedded|distributed). fields: status ("created"|"finished"|"aborted"), steps (planned), seed, eta, t_h_s, edges, nodes, datapoints, reason (aborted only), t_s, step. */
   run: 'run',
-  /** Per test step. tags: run, experiment, task. fields: mse_V2, mode_<name>_V (signed error mode, e.g. mode_E00_V), t_s, step. */
+  /** Per test step. tags: run, experiment, task. fields: mse_V2 (datapoints trained on), mode_<name>_V (signed error mode, e.g. mode_E00_V; single-output tasks), heldOutMse_V2 (when the dataset holds datapoints out), accuracy and heldOutAccuracy (multi-output tasks: fraction sorted to their class), t_s, step. */
   error: 'error',
-  /** Per test step and datapoint. tags: run, experiment, task, datapoint, inputs ("0,2" volts), copy=free. fields: output_V (ADC reading, O+ − O− when differential), label_V, error_V (output − label), t_s, step. */
+  /** Per test step and datapoint. tags: run, experiment, task, datapoint, inputs ("0,2" volts), copy=free, and output (0, 1, …) in a multi-output task. fields: output_V (ADC reading, O+ − O− when differential), label_V, error_V (output − label), t_s, step. */
   output: 'output',
   /** Per edge, at test steps and every `projectEvery` training steps. tags: run, experiment, task, edge, nodes ("a-b"). fields: gate_V, conductance_S (free copy, at the last datapoint's voltages), t_s, step. */
   gate: 'gate',
@@ -46,7 +46,7 @@ export const MEASUREMENTS = {
   learnEnable: 'learn_enable',
   /** DAC writes of projected training steps and of test steps. tags: run, experiment, task, channel, target ("node 3" | "label"), phase (train|test), datapoint. fields: code (0..255), volts (V, decoded through the patch map), t_s, step. */
   dac: 'dac',
-  /** Clamp outputs of projected training steps: what the clamping circuit holds the clamped copy's output(s) at. tags: run, experiment, task, copy=clamped, output (0|1). fields: value (V or A), drives ("voltage"|"current"), substep, t_s, step. */
+  /** Clamp outputs of projected training steps: what the clamping circuit holds the clamped copy's output(s) at. tags: run, experiment, task, copy=clamped, output (node index among the output nodes). fields: value (V or A), drives ("voltage"|"current"), substep, t_s, step. */
   clamp: 'clamp',
   /** Every ADC sample. tags: run, experiment, task, copy=free, datapoint, address, node, edge. fields: node_code, gate_code (0..255), node_V, gate_V (decoded), repeats, t_s, step. */
   adc: 'adc',

@@ -10,7 +10,8 @@ import { MSE_SERIES, decadeTicks, modeSeriesName, mseModesSpec } from './mse-mod
 import { gateSpans, networkSpec } from './network-figure';
 import { outputsSpec, truthTableSpec } from './outputs';
 import { snapshotIndices } from './sampling';
-import { syntheticFamily, syntheticLargeRegressionRun, syntheticRegressionRun, syntheticXorRun } from './testing/synthetic-results';
+import { accuracyRows, classificationSpec, confusionCells } from './classification';
+import { syntheticClassificationRun, syntheticFamily, syntheticLargeRegressionRun, syntheticRegressionRun, syntheticXorRun } from './testing/synthetic-results';
 
 type Row = Record<string, unknown>;
 const dataset = (spec: TopLevelSpec, name: string): Row[] => ((spec as { datasets?: Record<string, Row[]> }).datasets ?? {})[name] ?? [];
@@ -139,5 +140,38 @@ describe('the network figure of a large network', () => {
     expect(JSON.stringify(spec).length).toBeLessThan(50_000);
     // Below the threshold the network is drawn edge by edge, as before.
     expect(runFigures(syntheticRegressionRun()).find((f) => f.name === 'network')?.title).toBe('Network during training');
+  });
+});
+
+describe('classificationSpec (a multi-output task)', () => {
+  const run = syntheticClassificationRun();
+
+  it('plots the accuracy of the trained-on and held-out datapoints at every test', () => {
+    const rows = dataset(classificationSpec(run), 'accuracy');
+    expect(rows).toHaveLength(2 * run.log.length);
+    expect(rows.filter((r) => r.set === 'trained on').map((r) => r.accuracy)).toEqual(run.log.map((e) => e.accuracy));
+    expect(rows.filter((r) => r.set === 'held out').map((r) => r.accuracy)).toEqual(run.log.map((e) => e.heldOutAccuracy));
+    expect(accuracyRows(run)[0]).toEqual({ t_s: 0, set: 'trained on', accuracy: run.log[0].accuracy });
+  });
+
+  it('counts the final confusion matrix of each set by class name (rows true, columns read)', () => {
+    const cells = confusionCells(run);
+    const count = (set: string, truth: string, read: string): unknown => cells.find((c) => c.set === set && c.truth === truth && c.read === read)?.count;
+    // Last test: every datapoint read as its class.
+    expect(count('trained on', 'same', 'same')).toBe(1);
+    expect(count('trained on', 'differ', 'differ')).toBe(2);
+    expect(count('trained on', 'differ', 'same')).toBe(0);
+    expect(count('held out', 'same', 'same')).toBe(1);
+    expect(cells).toHaveLength(8);
+  });
+
+  it('replaces the output figure, draws the MSE without modes and its held-out twin', () => {
+    const figures = runFigures(run);
+    expect(figures.map((f) => f.name)).toEqual(['mse-modes', 'classification', 'network']);
+    expect(figures[0].title).toBe('Error');
+    expect(figures[0].caption).toMatch(/Error modes are not drawn.*2 outputs/);
+    const series = new Set(dataset(mseModesSpec(run), 'series').map((r) => r.series));
+    expect([...series]).toEqual([MSE_SERIES, 'MSE, held out']);
+    expect(figures[1].caption).toContain('same, differ');
   });
 });

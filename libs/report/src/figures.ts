@@ -5,6 +5,8 @@
  */
 import type { FamilyResult, ResultFile, RunResult } from '@metatwin/experiments';
 import type { TopLevelSpec } from 'vega-lite';
+import { isDifferential, outputCount, trainingPointCount } from '@metatwin/contracts';
+import { classNames, classificationSpec } from './classification';
 import { familyModesSpec } from './family-modes';
 import { formatInput_V, formatMilliVolts, formatTime_s } from './format';
 import { mseModesRows, mseModesSpec } from './mse-modes';
@@ -37,19 +39,48 @@ function mseModesFigure(run: RunResult): ReportFigure {
     zeros.length === 0
       ? ''
       : ` ${zeros.length === 1 ? 'One value' : `${zeros.length} values`} of exactly 0 ${zeros.length === 1 ? 'is' : 'are'} drawn at ${zeros[0].value.toExponential(1)}, below every measured value.`;
+  const trained = trainingPointCount(run.experiment.dataset);
+  const heldOut = trained < run.inputs.length ? ` The grey line is the MSE over the ${run.inputs.length - trained} held-out datapoints (never trained on).` : '';
+  if (run.modeNames.length === 0) {
+    return {
+      name: 'mse-modes',
+      title: 'Error',
+      caption:
+        `Mean squared error over the ${trained} datapoints trained on and every output (black, V²) against learning time, log scale.${heldOut} ` +
+        `Error modes are not drawn: they are defined for one output's error, and this task has ${outputCount(run.experiment)} outputs.${floor} ${axis}`,
+      spec: mseModesSpec(run),
+    };
+  }
   return {
     name: 'mse-modes',
     title: 'Error and error modes',
     caption:
       `Mean squared error over the datapoints (black, V²) and the magnitude of each error mode ${run.modeNames.map((m) => `|${m}|`).join(', ')} (V) against learning time, ` +
-      `log scale, as the paper's Fig. 3C / 4B.${floor} ${axis} Grey bars mark the snapshots of figure 2 (${snapshotTimes(run)}).`,
+      `log scale, as the paper's Fig. 3C / 4B.${heldOut}${floor} ${axis} Grey bars mark the snapshots of figure 2 (${snapshotTimes(run)}).`,
     spec: mseModesSpec(run),
   };
 }
 
+function classificationFigure(run: RunResult): ReportFigure {
+  const names = classNames(run);
+  const c = run.summary.classification;
+  const final = c
+    ? ` Final accuracy ${(100 * c.accuracyEnd).toFixed(1)} % trained on${c.heldOutAccuracyEnd === undefined ? '' : `, ${(100 * c.heldOutAccuracyEnd).toFixed(1)} % held out`}.`
+    : '';
+  return {
+    name: 'classification',
+    title: 'Classification during training',
+    caption:
+      `Left: the fraction of datapoints whose highest output is their class's (accuracy) against learning time, on the datapoints trained on (black) and held out (grey). ` +
+      `Right: the final test's confusion matrix of each set, rows the true class and columns the class read (${names.join(', ')}); the number is the count of datapoints, the shade its share of the true class.${final}`,
+    spec: classificationSpec(run),
+  };
+}
+
 function outputFigure(run: RunResult): ReportFigure | null {
+  if (outputCount(run.experiment) > 1) return classificationFigure(run);
   const inputCount = run.inputs[0]?.length ?? 0;
-  const output = 'node' in run.roles.output ? 'O' : 'O = O+ − O−';
+  const output = isDifferential(run.roles) ? 'O = O+ − O−' : 'O';
   if (inputCount === 2) {
     const labels = run.inputs.map((p, i) => `(${formatInput_V(p[0])}, ${formatInput_V(p[1])}) V → ${formatMilliVolts(run.labels[i])}`).join('; ');
     const verdict = run.summary.truthTableCorrect === undefined ? '' : ` Final table ${run.summary.truthTableCorrect ? 'correct' : 'not correct'}.`;

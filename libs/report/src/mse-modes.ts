@@ -8,6 +8,8 @@ import type { TopLevelSpec } from 'vega-lite';
 import { learningTimeScale, logAxisFloor, snapshotIndices } from './sampling';
 
 export const MSE_SERIES = 'MSE';
+/** The MSE over held-out datapoints, when a dataset holds some out. */
+export const HELD_OUT_MSE_SERIES = 'MSE, held out';
 /** Mode lines; black is kept for the MSE. */
 const MODE_COLOURS = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d', '#1f78b4', '#b2df8a', '#fb9a99'];
 
@@ -26,7 +28,9 @@ export function modeSeriesName(mode: string): string {
   return `|${mode}|`;
 }
 
-/** One row per log entry per series (MSE first, then modes in run.modeNames order). */
+const hasHeldOut = (run: RunResult): boolean => run.log[0]?.heldOutMse !== undefined;
+
+/** One row per log entry per series (MSE first, the held-out MSE if any, then modes in run.modeNames order). */
 export function mseModesRows(run: RunResult): MseModesRow[] {
   // A mode passing through zero would otherwise drag the axis down many decades: clip at
   // the smaller of the usual floor and three decades under the lowest MSE.
@@ -36,6 +40,7 @@ export function mseModesRows(run: RunResult): MseModesRow[] {
     rows.push({ t_s, step, series, raw, value: Math.max(Math.abs(raw), floor) });
   };
   for (const entry of run.log) push(entry.t_s, entry.step, MSE_SERIES, entry.mse);
+  if (hasHeldOut(run)) for (const entry of run.log) push(entry.t_s, entry.step, HELD_OUT_MSE_SERIES, entry.heldOutMse ?? 0);
   for (const mode of run.modeNames) {
     for (const entry of run.log) push(entry.t_s, entry.step, modeSeriesName(mode), entry.modes[mode] ?? 0);
   }
@@ -61,8 +66,9 @@ export function decadeTicks(values: ReadonlyArray<number>): number[] {
 export function mseModesSpec(run: RunResult): TopLevelSpec {
   const rows = mseModesRows(run);
   const ticks = decadeTicks(rows.map((r) => r.value));
-  const seriesNames = [MSE_SERIES, ...run.modeNames.map(modeSeriesName)];
-  const colours = ['#000000', ...run.modeNames.map((_, i) => MODE_COLOURS[i % MODE_COLOURS.length])];
+  const heldOut = hasHeldOut(run);
+  const seriesNames = [MSE_SERIES, ...(heldOut ? [HELD_OUT_MSE_SERIES] : []), ...run.modeNames.map(modeSeriesName)];
+  const colours = ['#000000', ...(heldOut ? ['#8c8c8c'] : []), ...run.modeNames.map((_, i) => MODE_COLOURS[i % MODE_COLOURS.length])];
   const snapshots = snapshotIndices(run).map((i) => ({ t_s: run.log[i].t_s }));
   const timeAxis = {
     field: 't_s',
@@ -91,11 +97,11 @@ export function mseModesSpec(run: RunResult): TopLevelSpec {
             field: 'value',
             type: 'quantitative',
             scale: { type: 'log', domain: [ticks[0], ticks[ticks.length - 1]] },
-            title: 'MSE (V²), |mode| (V)',
+            title: run.modeNames.length > 0 ? 'MSE (V²), |mode| (V)' : 'MSE (V²)',
             axis: { values: ticks, format: '.0e' },
           },
           color: { field: 'series', type: 'nominal', scale: { domain: seriesNames, range: colours }, legend: { title: null, orient: 'right' } },
-          strokeWidth: { condition: { test: `datum.series === '${MSE_SERIES}'`, value: 2.6 }, value: 1.6 },
+          strokeWidth: { condition: { test: `datum.series === '${MSE_SERIES}' || datum.series === '${HELD_OUT_MSE_SERIES}'`, value: 2.6 }, value: 1.6 },
           order: { field: 't_s', type: 'quantitative' },
         },
       },

@@ -6,6 +6,7 @@
  * steps: for a Level-1 transistor in its linear region conductance is β·(G − V_T − V_S),
  * so overdrive tracks it up to the (small, < 0.45 V) source voltage.
  */
+import { outputSpecs } from '@metatwin/contracts';
 import type { RunResult } from '@metatwin/experiments';
 import type { TopLevelSpec } from 'vega-lite';
 import { formatTime_s } from './format';
@@ -64,12 +65,16 @@ export function roleMarkers(run: RunResult, layout: NetworkLayout): RoleMarker[]
   const markers: RoleMarker[] = [];
   run.roles.inputs.forEach((node, i) => markers.push({ node, ...at(node), role: 'input', tag: `V${i + 1}` }));
   for (const rail of run.roles.rails) markers.push({ node: rail.node, ...at(rail.node), role: 'rail', tag: `${Number(rail.volts.toFixed(3))} V` });
-  const out = run.roles.output;
-  if ('node' in out) markers.push({ node: out.node, ...at(out.node), role: 'output', tag: 'O' });
-  else {
-    markers.push({ node: out.plus, ...at(out.plus), role: 'output +', tag: 'O+' });
-    markers.push({ node: out.minus, ...at(out.minus), role: 'output −', tag: 'O−' });
-  }
+  const outs = outputSpecs(run.roles);
+  // One output is O (O±); several are numbered O1, O2± … in label order.
+  outs.forEach((out, k) => {
+    const n = outs.length === 1 ? '' : String(k + 1);
+    if ('node' in out) markers.push({ node: out.node, ...at(out.node), role: 'output', tag: `O${n}` });
+    else {
+      markers.push({ node: out.plus, ...at(out.plus), role: 'output +', tag: `O${n}+` });
+      markers.push({ node: out.minus, ...at(out.minus), role: 'output −', tag: `O${n}−` });
+    }
+  });
   return markers;
 }
 

@@ -44,9 +44,17 @@ export function runSummaryRows(run: RunResult): SummaryRow[] {
   const rows: SummaryRow[] = [
     { label: 'MSE start → end', value: `${formatSig(s.mseStart)} → ${formatSig(s.mseEnd)} V²` },
     { label: 'MSE fall', value: fallFactor(s.mseFall) },
-    { label: 'Mode order', value: modeOrderText(run) },
-    { label: 'Mode half-times', value: halfTimesText(run) },
   ];
+  const c = s.classification;
+  if (c) {
+    const percent = (x: number): string => `${(100 * x).toFixed(1)} %`;
+    rows.push({ label: 'Accuracy start → end', value: `${percent(c.accuracyStart)} → ${percent(c.accuracyEnd)} (${c.classes} classes)` });
+    if (c.heldOutAccuracyEnd !== undefined)
+      rows.push({ label: 'Held-out accuracy start → end', value: `${percent(c.heldOutAccuracyStart ?? 0)} → ${percent(c.heldOutAccuracyEnd)}` });
+    if (c.heldOutMseEnd !== undefined) rows.push({ label: 'Held-out MSE at the end', value: `${formatSig(c.heldOutMseEnd)} V²` });
+  } else {
+    rows.push({ label: 'Mode order', value: modeOrderText(run) }, { label: 'Mode half-times', value: halfTimesText(run) });
+  }
   if (s.truthTableCorrect !== undefined) rows.push({ label: 'Truth table correct', value: yesNo(s.truthTableCorrect) });
   rows.push(
     { label: 'Learned', value: yesNo(s.learned) },

@@ -8,7 +8,7 @@ import { isAbsolute, join } from 'node:path';
 import type { ResultFile, RunResult } from '@metatwin/experiments';
 import { formatSig } from './format';
 import { namespaceSvgIds } from './render-svg';
-import { syntheticFamily, syntheticRegressionRun, syntheticXorRun } from './testing/synthetic-results';
+import { syntheticClassificationRun, syntheticFamily, syntheticRegressionRun, syntheticXorRun } from './testing/synthetic-results';
 import { writeReport } from './write-report';
 
 let root: string;
@@ -73,6 +73,20 @@ describe('writeReport', () => {
     out.figures.forEach(expectSvg);
     expect(out.page).not.toContain('Truth table correct');
     expect(out.page).toContain('Open black circles are the labels L');
+  });
+
+  it('writes a classification report: accuracy and confusion instead of outputs, accuracy rows instead of modes', async () => {
+    const run = syntheticClassificationRun();
+    const out = await report(run, 'classification');
+    expect(out.figures.map((f) => f.slice(f.lastIndexOf('/') + 1))).toEqual(['mse-modes.svg', 'classification.svg', 'network.svg']);
+    out.figures.forEach(expectSvg);
+    expect(out.page).toContain('Accuracy start → end');
+    expect(out.page).toContain('Held-out accuracy start → end');
+    expect(out.page).not.toContain('Mode half-times');
+    // Labels are per datapoint and output: 4 datapoints × 2 outputs.
+    await expect(writeReport({ ...run, labels: run.labels.slice(0, 4) }, join(root, 'bad-labels'))).rejects.toThrow(
+      'run "classification": 4 input rows and 2 outputs but 4 labels',
+    );
   });
 
   it('writes a family report with the mode trajectories and a task table', async () => {

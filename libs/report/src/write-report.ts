@@ -5,6 +5,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { outputCount } from '@metatwin/contracts';
 import type { ResultFile, RunResult } from '@metatwin/experiments';
 import { reportFigures } from './figures';
 import { reportHtml, type RenderedFigure } from './html-page';
@@ -15,7 +16,9 @@ export function validateRunForReport(run: RunResult): void {
   const where = `run "${run.name}"`;
   const edges = run.network.edges.length;
   if (run.log.length === 0) throw new RangeError(`${where}: log is empty, nothing to plot`);
-  if (run.inputs.length !== run.labels.length) throw new RangeError(`${where}: ${run.inputs.length} input rows but ${run.labels.length} labels`);
+  const outputs = outputCount(run.experiment);
+  if (run.inputs.length * outputs !== run.labels.length)
+    throw new RangeError(`${where}: ${run.inputs.length} input rows and ${outputs} output${outputs === 1 ? '' : 's'} but ${run.labels.length} labels`);
   run.log.forEach((entry, i) => {
     if (entry.outputs.length !== run.labels.length) throw new RangeError(`${where}: log[${i}].outputs has ${entry.outputs.length} values, expected ${run.labels.length}`);
     if (entry.gates_V.length !== edges) throw new RangeError(`${where}: log[${i}].gates_V has ${entry.gates_V.length} values, expected ${edges} (one per edge)`);

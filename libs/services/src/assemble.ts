@@ -6,11 +6,8 @@
  * outputs are the ADC readings (O+ − O− when differential); the final power and
  * conductances are the model's at the final gates and learning time.
  */
-import { modeBasis, type ModeBasis } from '@metatwin/analysis';
 import { decodeFloat64, encodeFloat64, unreadableRun, type Experiment, type Signal, type SignalType } from '@metatwin/contracts';
-import { buildRig, finalState, readTest, rigAt, summarise, type LogEntry, type RunResult } from '@metatwin/experiments';
-import { adcConfig } from '@metatwin/measurement';
-import { outputAddresses } from '@metatwin/supervisor';
+import { buildRig, finalState, readTest, rigAt, summarise, testTask, type LogEntry, type RunResult, type TestTask } from '@metatwin/experiments';
 
 /** The signal types the run fold acts on: every other type changes nothing in it, so a bus need not deliver them. */
 export const RUN_FOLD_TYPES = [
@@ -39,9 +36,7 @@ export class RunAssembler {
   private initialGates: Float64Array | null = null;
   lastStep = -1;
   steps = 0;
-  private basis: ModeBasis | null = null;
-  private labels: number[] = [];
-  private addresses: number[] = [];
+  private task: TestTask | null = null;
   private readonly samples = new Map<number, Map<string, number>>();
   private readonly gatesAtTest = new Map<number, Float64Array>();
   private readonly testTime = new Map<number, number>();
@@ -73,10 +68,7 @@ export class RunAssembler {
         const exp = s.data.experiment;
         this.experiment = exp;
         this.mode = s.data.mode;
-        const rig = buildRig(exp);
-        this.basis = modeBasis(rig.inputs_V);
-        this.labels = rig.labels_V;
-        this.addresses = outputAddresses(exp);
+        this.task = testTask(exp, buildRig(exp));
         this.initialGates = Float64Array.from(exp.initialGates_V);
         return;
       }
@@ -147,10 +139,10 @@ export class RunAssembler {
   private closeTest(step: number): void {
     const exp = this.experiment;
     const codes = this.samples.get(step);
-    if (!exp || !codes || !this.basis) return;
-    const { outputs, mse, modes } = readTest(adcConfig(exp), this.addresses, this.labels, this.basis, (d, a) => codes.get(`${d}:${a}`), `test step ${step}`);
+    if (!exp || !codes || !this.task) return;
+    const reading = readTest(this.task, (d, a) => codes.get(`${d}:${a}`), `test step ${step}`);
     const gates = this.gatesAtTest.get(step) ?? this.gates;
-    this.log.push({ t_s: (this.testTime.get(step) ?? 0) / 1e9, step, outputs, mse, modes, gates_V: Array.from(gates) });
+    this.log.push({ t_s: (this.testTime.get(step) ?? 0) / 1e9, step, ...reading, gates_V: Array.from(gates) });
     this.samples.delete(step);
     this.gatesAtTest.delete(step);
   }
@@ -158,7 +150,7 @@ export class RunAssembler {
   /** The result.json of a finished run. */
   result(runId: string, wall_s: number): RunResult & { run: string; mode: 'embedded' | 'distributed' } {
     const exp = this.experiment;
-    if (!exp || !this.basis) throw new Error(`run ${runId}: no RunCreated in the log`);
+    if (!exp || !this.task) throw new Error(`run ${runId}: no RunCreated in the log`);
     if (this.log.length === 0) throw new Error(`run ${runId}: no test step was completed`);
     // The network as it ended: final gates, and any damage due by the final learning time.
     if (!this.gatesCurrent)
@@ -180,13 +172,13 @@ export class RunAssembler {
         edges: Array.from({ length: rig.network.edgeCount }, (_, e) => [rig.network.edgeA[e], rig.network.edgeB[e]] as const),
         lattice: rig.network.lattice,
       },
-      roles: { inputs: [...exp.roles.inputs], rails: exp.roles.rails.map((r) => ({ ...r })), output: { ...exp.roles.output } },
+      roles: structuredClone(exp.roles),
       inputs: rig.inputs_V,
       labels: rig.labels_V,
-      modeNames: this.basis.names,
+      modeNames: this.task.basis.names,
       log: this.log,
       final: { ...final, outputs: this.log[this.log.length - 1].outputs },
-      summary: summarise(this.log, this.basis.names, rig.inputs_V, rig.labels_V),
+      summary: summarise(this.log, this.task.basis.names, rig.inputs_V, rig.labels_V, rig.outputs),
     };
   }
 }

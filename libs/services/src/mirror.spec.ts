@@ -126,6 +126,13 @@ describe('each subsystem on its mirror adapter, the others simulated', () => {
     await expect(runEmbedded(ep, { runId: 'bridge' })).rejects.toThrow(
       'clamping: adapter "bridge:/dev/ttyACM0": the clamp law "differential-equilibrium-propagation" injects currents; the board\'s clamp holds voltages',
     );
+    // A chain of DAC boards runs in simulation; the paper's one board has 8 channels.
+    const tenChannels: Experiment = { ...xor({ supervisor: 'bridge:/dev/ttyACM0' }), roles: { ...xor().roles, inputs: [0, 2, 4, 5, 6, 8, 9] } };
+    await expect(
+      runEmbedded({ ...tenChannels, dataset: { ...tenChannels.dataset, inputs: tenChannels.dataset.inputs.map(() => new Array(7).fill(0)) } }, { runId: 'bridge' }),
+    ).rejects.toThrow(
+      'supervisor: adapter "bridge:/dev/ttyACM0": the board\'s DAC has 8 channels; this experiment needs 10 (one per input, one per rail, one label line per output)',
+    );
     await expect(runEmbedded(xor({ supervisor: 'bridge:ttyACM0' }), { runId: 'bridge' })).rejects.toThrow(
       'supervisor: adapter "bridge:ttyACM0": controller "ttyACM0": expected tcp://host:port or a serial device path such as /dev/ttyACM0 (optionally /dev/ttyACM0@115200)',
     );

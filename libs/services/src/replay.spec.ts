@@ -77,7 +77,7 @@ describe('a log of another contract version', () => {
     const log = await FileEventLog.open(dir);
     const v1 = { experiment: xor(10), mode: 'embedded' }; // contract 1's RunCreated carried no number
     await log.append({ runId: 'old-run', source: 'supervisor', firstSeq: 1, lastSeq: 1, records: [[SIGNAL_TYPES.indexOf('RunCreated'), 1, 0, v1]] });
-    await expect(replayAt(log, 'old-run')).rejects.toThrow(/run old-run was recorded in contract version 1; this metatwin reads versions 2, 3 and 4/);
+    await expect(replayAt(log, 'old-run')).rejects.toThrow(/run old-run was recorded in contract version 1; this metatwin reads versions 2, 3, 4 and 5/);
     await expect(verifyRun(log, 'old-run')).rejects.toThrow(/contract version 1/);
     await log.close();
   });

@@ -24,7 +24,7 @@ export interface ReplayState {
   readonly t_s: number;
   readonly stepsApplied: number;
   readonly gates_V: number[];
-  /** Free-network output of every datapoint at those gates (V, exact; O+ − O− when differential). */
+  /** Free-network output of every datapoint at those gates (V, exact; O+ − O− when differential; per output, datapoint-major). */
   readonly outputs: number[];
   readonly labels: number[];
   readonly status: 'running' | 'finished' | 'aborted' | 'cancelled';
@@ -145,11 +145,12 @@ export async function replayAt(log: EventLog, runId: string, at_s?: number): Pro
   }
   const rig = rigAt(exp, gates, applied);
   const out = new Float64Array(rig.outputNodes.length);
-  const outputs = rig.held_V.map((held, d) => {
+  // Per datapoint and output, datapoint-major, as result.json has them.
+  const outputs = rig.held_V.flatMap((held, d) => {
     rig.twin.selectSlot(d);
     const r = rig.twin.infer(held, out);
     if (r.status !== 'converged') throw new ReplayError(`run ${runId}: datapoint ${d} does not solve at the replayed gates (${r.status})`);
-    return rig.differential ? out[0] - out[1] : out[0];
+    return Array.from({ length: rig.outputs }, (_, k) => (rig.differential ? out[2 * k] - out[2 * k + 1] : out[k]));
   });
   return {
     run: runId,

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ChipSpec, Experiment } from '@metatwin/contracts';
+import { boardRefusal } from '@metatwin/bridges';
 import { networkOf } from '@metatwin/edge-physics';
 import { parseChip } from '@metatwin/experiments';
 import { BoardEmulator, EmulatedBoard, type FaultRates } from '@metatwin/emulator';
@@ -61,6 +62,9 @@ export async function emulateCommand(argv: string[], write: (s: string) => void)
   if ((values.tcp === undefined) === (values.pty === undefined)) throw new UsageError('give one of --tcp PORT or --pty');
   const plan = resolvePlan(positionals[0], {});
   if (plan.kind !== 'run') throw new UsageError(`${positionals[0]} is a family of experiments; the emulator is one board: pick one experiment`);
+  // The emulated board is the paper's: what no bridge could drive on it, it does not emulate.
+  const refusal = boardRefusal('clamping', plan.experiment);
+  if (refusal !== null) throw new UsageError(`${positionals[0]} does not fit the board: ${refusal}`);
   const chipSeed = numberFlag('chip-seed', values['chip-seed'], 1, 0, 2 ** 31 - 1, true);
   if (values.chip !== undefined && values['chip-seed'] !== undefined) throw new UsageError('give one of --chip FILE or --chip-seed N: a chip file is the chip');
   const exp: Experiment = {

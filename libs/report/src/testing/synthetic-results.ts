@@ -231,3 +231,59 @@ export function syntheticFamily(): FamilyResult {
   const outOfOrder = { ...tasks[1], summary: { ...tasks[1].summary, modeOrder: ['E1', 'E0', 'E2'], modesInOrder: false } };
   return { kind: 'family', name: 'regression-family', seed: 5, wall_s: 40.2, tasks: [tasks[0], outOfOrder, tasks[2]], inOrder: 2 };
 }
+
+/**
+ * A 2-output classification of the XOR inputs (class 0 for equal inputs, class 1 otherwise), as
+ * a classification run's result.json has it: labels and outputs datapoint-major, no modes,
+ * accuracy per test, and the last datapoint held out. Outputs move from 0 V to the labels.
+ */
+export function syntheticClassificationRun(): RunResult {
+  const xor = syntheticXorRun();
+  const classOf = [0, 1, 1, 0];
+  const labels = classOf.flatMap((c) => [c === 0 ? 0.05 : -0.05, c === 1 ? 0.05 : -0.05]);
+  const roles: Roles = {
+    ...xor.roles,
+    output: [
+      { plus: 1, minus: 13 },
+      { plus: 5, minus: 9 },
+    ],
+  };
+  const log = xor.log.map((e, k) => {
+    const f = k / (xor.log.length - 1);
+    // Datapoint 1 stays read as class 0 (wrong) until the last entry; the others are right from halfway.
+    const outputs = labels.map((l, i) => (f >= 0.5 || i >= 6 ? l * f : -l * 0.1) + (i === 2 && f < 1 ? 0.1 : 0));
+    const right = (from: number, to: number): number =>
+      classOf.slice(from, to).filter((c, j) => (outputs[2 * (from + j)] > outputs[2 * (from + j) + 1] ? 0 : 1) === c).length / (to - from);
+    const sq = outputs.map((o, i) => (o - labels[i]) ** 2);
+    return { ...e, outputs, modes: {}, mse: sq.slice(0, 6).reduce((a, b) => a + b) / 6, heldOutMse: (sq[6] + sq[7]) / 2, accuracy: right(0, 3), heldOutAccuracy: right(3, 4) };
+  });
+  const first = log[0];
+  const last = log[log.length - 1];
+  return {
+    ...xor,
+    name: 'classification',
+    experiment: { ...xor.experiment, name: 'classification', roles, dataset: { inputs: xor.inputs, labels, trainingPoints: 3, classNames: ['same', 'differ'] } },
+    roles,
+    labels,
+    modeNames: [],
+    log,
+    final: { ...xor.final, outputs: last.outputs },
+    summary: {
+      mseStart: first.mse,
+      mseEnd: last.mse,
+      mseFall: first.mse / last.mse,
+      modeHalfTimes_s: {},
+      modeOrder: [],
+      modesInOrder: false,
+      classification: {
+        classes: 2,
+        accuracyStart: first.accuracy,
+        accuracyEnd: last.accuracy,
+        heldOutAccuracyStart: first.heldOutAccuracy,
+        heldOutAccuracyEnd: last.heldOutAccuracy,
+        heldOutMseEnd: last.heldOutMse,
+      },
+      learned: true,
+    },
+  };
+}

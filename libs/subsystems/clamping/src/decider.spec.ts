@@ -50,11 +50,11 @@ describe('clamping decider', () => {
 
   it('the label is read from the DacWritten on the label channel after StepStarted; the differential label line is bipolar: code c → c·0.45/256 − 0.225', () => {
     const started = given(d, created, [patchMapSet(), rails(), stepStarted(0)]);
-    expect(started.state).toMatchObject({ labelChannel: 4, currentStep: 0, labels: [] });
+    expect(started.state).toMatchObject({ labelChannels: [4], currentStep: 0, labels: [] });
     started
       .when(stepWrites(0, 78))
       .thenNothing()
-      .thenState({ labels: [[0, bipolar(78)]] });
+      .thenState({ labels: [[0, [bipolar(78)]]] });
     expect(bipolar(0)).toBeCloseTo(-0.225, 12);
     expect(bipolar(128)).toBeCloseTo(0, 12);
   });
@@ -63,13 +63,13 @@ describe('clamping decider', () => {
     const singleEnded = runCreated(xorExperiment({ roles: { inputs: [0, 2], rails: xorExperiment().roles.rails, output: { node: 1 } }, clamp: { kind: 'coupled', eta: 0.5 } }));
     given(d, singleEnded, [patchMapSet(), stepStarted(0)])
       .when(stepWrites(0, 78))
-      .thenState({ labels: [[0, 78 * LSB]] });
+      .thenState({ labels: [[0, [78 * LSB]]] });
   });
 
   it('the label line takes exact volts when the DAC is ideal', () => {
     given(d, created, [patchMapSet(), stepStarted(0)])
       .when(signal('DacWritten', { writes: [{ channel: 4, code: 78, volts: -0.087 }] }))
-      .thenState({ labels: [[0, -0.087]] });
+      .thenState({ labels: [[0, [-0.087]]] });
   });
 
   it('a DAC write before the first StepStarted (the rails) keeps no label; one without the label channel (a test) leaves the kept labels alone', () => {
@@ -82,7 +82,7 @@ describe('clamping decider', () => {
   it('FreeOutputMeasured with its label known calls clamp with that label', () => {
     given(d, created, [patchMapSet(), rails(), stepStarted(0), stepWrites(0, 78)])
       .when(freeOutput(0))
-      .then([call({ op: 'clamp', t_ns: 0, step: 0, substep: 0, label_V: bipolar(78), freeOutputs_V: [0.21, 0.18] })]);
+      .then([call({ op: 'clamp', t_ns: 0, step: 0, substep: 0, labels_V: [bipolar(78)], freeOutputs_V: [0.21, 0.18] })]);
   });
 
   it("out of order: a FreeOutputMeasured before its step's label is held (LATER), and answered once the DacWritten is in", () => {
@@ -92,7 +92,7 @@ describe('clamping decider', () => {
       .when(stepWrites(0, 78))
       .thenNothing()
       .when(freeOutput(0))
-      .then([call({ op: 'clamp', t_ns: 0, step: 0, substep: 0, label_V: bipolar(78), freeOutputs_V: [0.21, 0.18] })]);
+      .then([call({ op: 'clamp', t_ns: 0, step: 0, substep: 0, labels_V: [bipolar(78)], freeOutputs_V: [0.21, 0.18] })]);
   });
 
   it("a FreeOutputMeasured for a later step than the labels kept waits for that step's label", () => {
@@ -111,9 +111,9 @@ describe('clamping decider', () => {
     // The supervisor ran ahead: labels of steps 0, 1 and 2 are kept.
     const ahead = given(d, created, [patchMapSet(), stepStarted(0), stepWrites(0, 78), stepStarted(1), stepWrites(1, 128), stepStarted(2), stepWrites(2, 200)]);
     expect(ahead.state.labels).toEqual([
-      [0, bipolar(78)],
-      [1, bipolar(128)],
-      [2, bipolar(200)],
+      [0, [bipolar(78)]],
+      [1, [bipolar(128)]],
+      [2, [bipolar(200)]],
     ]);
     ahead
       .when(clamped(1))
@@ -123,9 +123,9 @@ describe('clamping decider', () => {
       .when(stepWrites(3, 90))
       .thenState({
         labels: [
-          [1, bipolar(128)],
-          [2, bipolar(200)],
-          [3, bipolar(90)],
+          [1, [bipolar(128)]],
+          [2, [bipolar(200)]],
+          [3, [bipolar(90)]],
         ],
       })
       .when(freeOutput(0))
@@ -151,7 +151,7 @@ describe('clamping decider', () => {
       [2, 22],
       [3, 23],
     ] as const) {
-      resent.when(freeOutput(k)).thenMatch([{ kind: 'call', call: { op: 'clamp', step: k, label_V: bipolar(code) } }]);
+      resent.when(freeOutput(k)).thenMatch([{ kind: 'call', call: { op: 'clamp', step: k, labels_V: [bipolar(code)] } }]);
     }
   });
 
@@ -161,10 +161,52 @@ describe('clamping decider', () => {
       .when(stepWrites(1, 100))
       .thenState({
         labels: [
-          [0, bipolar(78)],
-          [1, bipolar(100)],
+          [0, [bipolar(78)]],
+          [1, [bipolar(100)]],
         ],
       });
+  });
+
+  it("several outputs: one label line per output (the patch map says which), all of a step's lines before its clamp call, a latch may carry some of them", () => {
+    const three = runCreated(
+      xorExperiment({
+        roles: {
+          inputs: [0, 2],
+          rails: xorExperiment().roles.rails,
+          output: [
+            { plus: 1, minus: 13 },
+            { plus: 5, minus: 9 },
+            { plus: 6, minus: 10 },
+          ],
+        },
+        dataset: { inputs: [[0, 0]], labels: [0.05, -0.05, -0.05] },
+      }),
+    );
+    // Label lines on channels 6, 4 and 5 for outputs 0, 1 and 2: the patch map, not the order, decides.
+    const patch = signal('PatchMapSet', {
+      channels: [
+        { kind: 'node', node: 0 },
+        { kind: 'node', node: 2 },
+        { kind: 'node', node: 3 },
+        { kind: 'node', node: 7 },
+        { kind: 'label', output: 1 },
+        { kind: 'label', output: 2 },
+        { kind: 'label', output: 0 },
+      ],
+    });
+    const latch = (...writes: Array<[number, number]>): Signal => signal('DacWritten', { writes: writes.map(([channel, code]) => ({ channel, code })) });
+    const outputs = [0.21, 0.18, 0.2, 0.2, 0.19, 0.22];
+    const free = signal('FreeOutputMeasured', { step: 0, substep: 0, outputs_V: outputs });
+    const started = given(d, three, [patch, stepStarted(0)]);
+    expect(started.state).toMatchObject({ labelChannels: [6, 4, 5] });
+    started
+      .when(latch([0, 0], [6, 156], [4, 100]))
+      .thenState({ labels: [[0, [bipolar(156), bipolar(100), NaN]]] })
+      .when(free)
+      .thenLater() // output 2's line is not written yet
+      .given(latch([5, 99]))
+      .when(free)
+      .then([call({ op: 'clamp', t_ns: 0, step: 0, substep: 0, labels_V: [bipolar(156), bipolar(100), bipolar(99)], freeOutputs_V: outputs })]);
   });
 
   it('executeClampingCall drives the port stub, and returns a promise only when the port does', async () => {
@@ -191,7 +233,7 @@ describe('clamping decider', () => {
     const cases: Array<[ClampingCall, ClampingResult, string[]]> = [
       [{ op: 'setWiper', t_ns: 0, position: 64, positions: 128 }, { type: 'WiperSet' }, ['wiper 0 64/128']],
       [
-        { op: 'clamp', t_ns: T_H, step: 1, substep: 0, label_V: -0.087, freeOutputs_V: [0.25, 0.5] },
+        { op: 'clamp', t_ns: T_H, step: 1, substep: 0, labels_V: [-0.087], freeOutputs_V: [0.25, 0.5] },
         { type: 'Clamped', t_ns: T_H, step: 1, substep: 0, drives: 'voltage', values: [0.25 - 0.01, 0.5 - 0.01] },
         [`label ${T_H} -0.087`, `clamp ${T_H} 0.25,0.5`],
       ],

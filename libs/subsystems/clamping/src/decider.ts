@@ -1,11 +1,11 @@
 /**
- * The clamping circuit's logic, pure: it follows the potentiometer and the label line (the
- * DAC channel the patch map names), and answers every free-output reading with the clamped
- * outputs its port computes. The supervisor may run ahead of the edge physics, so labels
+ * The clamping circuit's logic, pure: it follows the potentiometer and the label lines (the
+ * DAC channels the patch map names, one per task output), and answers every free-output
+ * reading with the clamped outputs its port computes. The supervisor may run ahead of the edge physics, so labels
  * are kept per training step; a free output that arrives before its step's label (the two
  * come from different services, with no common order) waits for it.
  */
-import { LATER as LATER_, NO_OUTPUT as NO_OUTPUT_, call as call_, emit as emit_, type Decider, type Output, type Signal } from '@metatwin/contracts';
+import { LATER as LATER_, NO_OUTPUT as NO_OUTPUT_, call as call_, emit as emit_, isDifferential, type Decider, type Output, type Signal } from '@metatwin/contracts';
 import { fromCode as fromCode_, labelLineConverter, NODE_DAC as NODE_DAC_, type Converter } from '@metatwin/physics';
 import type { ClampingCall, ClampingResult } from './port';
 
@@ -17,23 +17,27 @@ const emit = emit_;
 const fromCode = fromCode_;
 const NODE_DAC = NODE_DAC_;
 
+/** A training step's label line values, one per output (NaN until its channel is written). */
+type StepLabels = readonly [step: number, labels_V: ReadonlyArray<number>];
+
 export interface ClampingState {
-  /** The DAC channel of the label line (from the patch map; −1 before it). */
-  readonly labelChannel: number;
-  /** How the label line's codes map to volts: bipolar for a differential label (Fig. 9B). */
+  /** The DAC channel of each output's label line (from the patch map; empty before it). */
+  readonly labelChannels: ReadonlyArray<number>;
+  /** How the label lines' codes map to volts: bipolar for differential labels (Fig. 9B). */
   readonly labelConverter: Converter;
   /** Training step of the supervisor signals being read (StepStarted precedes its writes). */
   readonly currentStep: number;
-  /** Label line value per training step still needed, oldest first. */
-  readonly labels: ReadonlyArray<readonly [step: number, label_V: number]>;
+  /** Label line values per training step still needed, oldest first. */
+  readonly labels: ReadonlyArray<StepLabels>;
   /** The step of the latest clamp output: labels of earlier steps are no longer needed (the edge applies steps in order). */
   readonly answered: number;
 }
 
 type Out = Output<ClampingCall>;
 
-function labelOf(s: ClampingState, step: number): number | undefined {
-  for (const [k, v] of s.labels) if (k === step) return v;
+/** Step `step`'s labels once every label line of it is known. */
+function labelsOf(s: ClampingState, step: number): ReadonlyArray<number> | undefined {
+  for (const [k, v] of s.labels) if (k === step) return v.some(Number.isNaN) ? undefined : v;
   return undefined;
 }
 
@@ -43,8 +47,8 @@ export const clampingDecider: Decider<ClampingState, ClampingResult, ClampingCal
   accepts: ['RunCreated', 'PatchMapSet', 'PotentiometerSet', 'StepStarted', 'DacWritten', 'FreeOutputMeasured', 'RunFinished', 'RunAborted', 'RunCancelled', 'RunResumed'],
 
   start(created) {
-    const differential = 'plus' in created.data.experiment.roles.output;
-    return { labelChannel: -1, labelConverter: differential ? labelLineConverter(NODE_DAC) : NODE_DAC, currentStep: -1, labels: [], answered: -1 };
+    const differential = isDifferential(created.data.experiment.roles);
+    return { labelChannels: [], labelConverter: differential ? labelLineConverter(NODE_DAC) : NODE_DAC, currentStep: -1, labels: [], answered: -1 };
   },
 
   decide(s, input): ReadonlyArray<Out> | typeof LATER {
@@ -52,9 +56,9 @@ export const clampingDecider: Decider<ClampingState, ClampingResult, ClampingCal
       case 'PotentiometerSet':
         return [call({ op: 'setWiper', t_ns: input.meta.t_ns, position: input.data.position, positions: input.data.positions })];
       case 'FreeOutputMeasured': {
-        const label_V = labelOf(s, input.data.step);
-        if (label_V === undefined) return LATER;
-        return [call({ op: 'clamp', t_ns: input.meta.t_ns, step: input.data.step, substep: input.data.substep, label_V, freeOutputs_V: input.data.outputs_V })];
+        const labels_V = labelsOf(s, input.data.step);
+        if (labels_V === undefined) return LATER;
+        return [call({ op: 'clamp', t_ns: input.meta.t_ns, step: input.data.step, substep: input.data.substep, labels_V, freeOutputs_V: input.data.outputs_V })];
       }
       case 'Clamped':
         return [emit('ClampOutputSet', input.t_ns, { step: input.step, substep: input.substep, drives: input.drives, values: input.values })];
@@ -90,35 +94,44 @@ export const clampingDecider: Decider<ClampingState, ClampingResult, ClampingCal
 
   evolve(s, sig: Signal): ClampingState {
     switch (sig.type) {
-      case 'PatchMapSet':
-        return next(
-          s,
-          sig.data.channels.findIndex((c) => c.kind === 'label'),
-          s.currentStep,
-          s.labels,
-          s.answered,
-        );
+      case 'PatchMapSet': {
+        const channels: number[] = [];
+        sig.data.channels.forEach((c, ch) => {
+          if (c.kind === 'label') channels[c.output] = ch;
+        });
+        return next(s, channels, s.currentStep, s.labels, s.answered);
+      }
       case 'StepStarted':
-        return next(s, s.labelChannel, sig.data.step, s.labels, s.answered);
+        return next(s, s.labelChannels, sig.data.step, s.labels, s.answered);
       case 'DacWritten': {
         if (s.currentStep < 0) return s;
         const { writes } = sig.data;
-        let w = -1;
-        for (let i = 0; i < writes.length; i++) if (writes[i].channel === s.labelChannel) w = i;
-        if (w < 0) return s;
+        const channels = s.labelChannels;
+        let written: number[] | null = null;
+        for (let i = 0; i < writes.length; i++) {
+          const k = channels.indexOf(writes[i].channel);
+          if (k < 0) continue;
+          written ??= [];
+          written[k] = writes[i].volts ?? fromCode(s.labelConverter, writes[i].code);
+        }
+        if (written === null) return s;
         const step = s.currentStep;
-        const volts = writes[w].volts ?? fromCode(s.labelConverter, writes[w].code);
         // A step at or before the last answered one is sent again (the supervisor rewound after a
         // restart): it will be answered again. Keep the labels still needed; a step sent again
-        // replaces what was kept from it on.
+        // replaces what was kept from it on. Lines not in this latch keep the step's earlier values.
         const answered = Math.min(s.answered, step - 1);
-        const labels: Array<readonly [number, number]> = [];
-        for (const kept of s.labels) if (kept[0] >= answered && kept[0] < step) labels.push(kept);
-        labels.push([step, volts]);
-        return next(s, s.labelChannel, s.currentStep, labels, answered);
+        const labels: StepLabels[] = [];
+        let before: ReadonlyArray<number> | undefined;
+        for (const kept of s.labels) {
+          if (kept[0] >= answered && kept[0] < step) labels.push(kept);
+          else if (kept[0] === step) before = kept[1];
+        }
+        const values = channels.map((_, k) => written[k] ?? before?.[k] ?? NaN);
+        labels.push([step, values]);
+        return next(s, channels, s.currentStep, labels, answered);
       }
       case 'ClampOutputSet':
-        return sig.data.step > s.answered ? next(s, s.labelChannel, s.currentStep, s.labels, sig.data.step) : s;
+        return sig.data.step > s.answered ? next(s, s.labelChannels, s.currentStep, s.labels, sig.data.step) : s;
       case 'RunCreated':
       case 'RunFinished':
       case 'RunAborted':
@@ -147,6 +160,6 @@ export const clampingDecider: Decider<ClampingState, ClampingResult, ClampingCal
   },
 };
 
-function next(s: ClampingState, labelChannel: number, currentStep: number, labels: ReadonlyArray<readonly [number, number]>, answered: number): ClampingState {
-  return { labelChannel, labelConverter: s.labelConverter, currentStep, labels, answered };
+function next(s: ClampingState, labelChannels: ReadonlyArray<number>, currentStep: number, labels: ReadonlyArray<StepLabels>, answered: number): ClampingState {
+  return { labelChannels, labelConverter: s.labelConverter, currentStep, labels, answered };
 }

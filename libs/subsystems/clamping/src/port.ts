@@ -19,7 +19,14 @@ export interface ClampingPort {
 
 export type ClampingCall =
   | { readonly op: 'setWiper'; readonly t_ns: number; readonly position: number; readonly positions: number }
-  | { readonly op: 'clamp'; readonly t_ns: number; readonly step: number; readonly substep: number; readonly label_V: number; readonly freeOutputs_V: ReadonlyArray<number> };
+  | {
+      readonly op: 'clamp';
+      readonly t_ns: number;
+      readonly step: number;
+      readonly substep: number;
+      readonly labels_V: ReadonlyArray<number>;
+      readonly freeOutputs_V: ReadonlyArray<number>;
+    };
 
 export type ClampingResult =
   | { readonly type: 'WiperSet' }
@@ -41,7 +48,7 @@ export function executeClampingCall(port: ClampingPort, c: ClampingCall): Comple
       return moved instanceof Promise ? moved.then(() => WIPER_SET) : WIPER_SET;
     }
     case 'clamp': {
-      const labelled = port.setLabel(c.t_ns, [c.label_V]);
+      const labelled = port.setLabel(c.t_ns, c.labels_V);
       return labelled instanceof Promise ? labelled.then(() => clamp(port, c)) : clamp(port, c);
     }
     default: {

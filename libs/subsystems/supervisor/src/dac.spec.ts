@@ -22,13 +22,15 @@ describe('DAC and patch map', () => {
 
   it('rejects codes and patch maps the hardware cannot have', () => {
     expect(() => dacVoltage(PAPER_DAC, node, 300)).toThrow(/DAC code must be an integer in 0\.\.255, got 300/);
+    // Boards chain: 9 channels are two boards; 257 are more than the 32 a chain may hold.
+    expect(() => validatePatchMap([...Array.from({ length: 8 }, (_, i) => ({ kind: 'node', node: i }) as const), { kind: 'label', output: 0 }], 16, 1)).not.toThrow();
     expect(() =>
       validatePatchMap(
-        Array.from({ length: 9 }, (_, i) => ({ kind: 'node', node: i })),
-        16,
+        Array.from({ length: 257 }, (_, i) => ({ kind: 'node', node: i })),
+        300,
         1,
       ),
-    ).toThrow(/8/);
+    ).toThrow('patch map uses 257 channels; a chain of DACs has at most 256');
     expect(() =>
       validatePatchMap(
         [

@@ -1,14 +1,14 @@
 /**
- * The supervisor's DAC (paper Appendix E.3): 8 channels of 8-bit codes, 0 … V_max with
+ * The supervisor's DAC (paper Appendix E.3): 8 channels of 8-bit codes per board (boards
+ * chain, up to DAC_CHANNEL_COUNT channels), 0 … V_max with
  * V_max ≈ 5 V/11 ≈ 0.45 V (LSB ≈ 1.76 mV), wired by hand to network nodes or label lines
  * (the patch map). A single-ended label line is a node voltage (0 … V_max). A
  * differential label may be negative: the label circuit of Fig. 9B takes X + L with
  * X = V_max/2, so that channel's code c means L = c·LSB − V_max/2 (−0.225 … +0.223 V),
  * still 8 bits with the same LSB.
  */
+import { DAC_CHANNEL_COUNT } from '@metatwin/contracts';
 import { NODE_DAC, fromCode, labelLineConverter, toCode, type Converter } from '@metatwin/physics';
-
-export const DAC_CHANNELS = 8;
 
 export type PatchTarget = { readonly kind: 'node'; readonly node: number } | { readonly kind: 'label'; readonly output: number; readonly differential?: boolean };
 
@@ -29,7 +29,7 @@ export function dacConverter(config: DacConfig, target: PatchTarget): Converter 
 }
 
 export function validatePatchMap(map: PatchMap, nodeCount: number, outputs: number): void {
-  if (map.length > DAC_CHANNELS) throw new RangeError(`patch map uses ${map.length} channels; the DAC has ${DAC_CHANNELS}`);
+  if (map.length > DAC_CHANNEL_COUNT) throw new RangeError(`patch map uses ${map.length} channels; a chain of DACs has at most ${DAC_CHANNEL_COUNT}`);
   const seen = new Set<string>();
   map.forEach((t, ch) => {
     if (t.kind === 'node') {

@@ -4,11 +4,12 @@
  * The xor fixture: DAC channels 0–1 inputs, 2–3 rails, 4 the label line; a test reads demux
  * addresses 1 and 13 for each of the 4 datapoints; tests at steps 0, 1, 2, 5, 10, 12.
  */
-import { call, emit, type Experiment, type Signal } from '@metatwin/contracts';
+import { call, emit, type Experiment, type Output, type Signal } from '@metatwin/contracts';
 import { SignalStamper, given, runCreated, xorExperiment, expectFastPath, xorSetUpSignals } from '@metatwin/contracts/testing';
 import { resumeSupervisor, supervisorDecider, withMissing, type SupervisorInput } from './decider';
 import { executeSupervisorCall, type DacRequest, type DacWrite, type SupervisorCall, type SupervisorPort, type SupervisorResult } from './port';
 import { datapointAt } from './schedule';
+import { outputAddresses } from './wiring';
 
 const T_H = 100_000; // t_h = 100 µs in ns
 const ADDRESSES = [1, 13];
@@ -46,6 +47,13 @@ const adcSampled = (k: number, datapoint: number, address: number): Signal<'AdcS
 /** Every sample of a test at step k, in the order the supervisor selects them. */
 const samplesOf = (k: number): Array<Signal<'AdcSampled'>> => exp.dataset.inputs.flatMap((_, d) => ADDRESSES.map((a) => adcSampled(k, d, a)));
 /** A test sent, every sample in, and finished. */
+const testWritesOf = (e: Experiment, d: number): DacRequest[] => e.dataset.inputs[d].map((volts, channel) => ({ channel, volts }));
+/** A test at step k read out for every datapoint of `e` at its output addresses. */
+const testReadOutOf = (e: Experiment, k: number): Signal[] => [
+  testStarted(k),
+  ...e.dataset.inputs.flatMap((_, d) => outputAddresses(e).map((a) => adcSampled(k, d, a))),
+  signal('TestStepFinished', { step: k }, { t_ns: k * T_H }),
+];
 const testReadOut = (k: number): Signal[] => [testStarted(k), ...samplesOf(k), signal('TestStepFinished', { step: k }, { t_ns: k * T_H })];
 /** Tests 0, 1, 2 read out and steps 0 and 1 applied: the next step to send is 2, acknowledged 2. */
 const throughStep2 = (): Signal[] => [patchMapSet(), ...testReadOut(0), stepStarted(0), gatesEvolved(0), ...testReadOut(1), stepStarted(1), gatesEvolved(1), ...testReadOut(2)];
@@ -86,6 +94,52 @@ describe('supervisor decider', () => {
       .when(PUMP)
       .then([...stepOut(2), ...stepOut(3), ...stepOut(4), ...testOut(5)])
       .thenState({ nextStep: 5, acknowledged: 2 });
+  });
+
+  it('several outputs: one label line per output after the rails, each training step writes every label; held-out datapoints are never trained on', () => {
+    const labels = [0.05, -0.05, -0.05, -0.05, 0.05, -0.05, -0.05, -0.05, 0.05, 0.05, -0.05, -0.05];
+    const three = xorExperiment({
+      roles: {
+        inputs: [0, 2],
+        rails: exp.roles.rails,
+        output: [
+          { plus: 1, minus: 13 },
+          { plus: 5, minus: 9 },
+          { plus: 6, minus: 10 },
+        ],
+      },
+      dataset: { inputs: exp.dataset.inputs, labels, trainingPoints: 3 },
+      schedule: { ...exp.schedule, steps: 400, testEvery: 400 },
+    });
+    const run = given(manual, runCreated(three)).when(PUMP);
+    const emitted = (outputs: typeof run.outputs): ReadonlyArray<Output<SupervisorCall>> => {
+      if (!Array.isArray(outputs)) throw new Error('the supervisor deferred a Pump');
+      return outputs;
+    };
+    expect(emitted(run.outputs)[0]).toEqual(
+      emit('PatchMapSet', 0, {
+        channels: [
+          { kind: 'node', node: 0 },
+          { kind: 'node', node: 2 },
+          { kind: 'node', node: 3 },
+          { kind: 'node', node: 7 },
+          { kind: 'label', output: 0 },
+          { kind: 'label', output: 1 },
+          { kind: 'label', output: 2 },
+        ],
+      }),
+    );
+    // Every datapoint is tested (held out or not), through all six output nodes.
+    const tested = [...(run.state.openTests.get(0) ?? [])];
+    expect(tested).toHaveLength(4 * 6);
+    const pumped = given(manual, runCreated(three), [patchMapSet(), ...testReadOutOf(three, 0)]).when(PUMP).outputs;
+    const steps = emitted(pumped).flatMap((o) => (o.kind === 'call' && o.call.op === 'driveStep' ? [o.call] : []));
+    expect(steps.length).toBeGreaterThan(0);
+    for (const c of steps) {
+      const d = datapointAt(three.schedule, three.seed, c.step, 3);
+      expect(d).toBeLessThan(3);
+      expect(c.writes).toEqual([...testWritesOf(three, d), ...[0, 1, 2].map((o) => ({ channel: 4 + o, volts: labels[3 * d + o] }))]);
+    }
   });
 
   it('Pump sends no more than the window of unacknowledged steps; an acknowledgement makes room for one more', () => {

@@ -19,7 +19,9 @@ import {
   NO_OUTPUT as NO_OUTPUT_,
   call as call_,
   emit as emit_,
+  outputCount,
   stepTime_ns,
+  trainingPointCount,
   type Decider,
   type Experiment,
   type Output,
@@ -62,9 +64,11 @@ export type SupervisorInput = SupervisorResult | SupervisorCommand;
 interface Wiring {
   readonly exp: Experiment;
   readonly targets: ReadonlyArray<PatchTarget>;
-  /** Per datapoint, the DAC writes of a training step (inputs, then the label line) and of a test (inputs). */
+  /** Per datapoint, the DAC writes of a training step (inputs, then the label lines) and of a test (inputs). */
   readonly trainWrites: ReadonlyArray<ReadonlyArray<DacRequest>>;
   readonly testWrites: ReadonlyArray<ReadonlyArray<DacRequest>>;
+  /** Training draws from the leading datapoints; the rest are held out (tested only). */
+  readonly trainingPoints: number;
   readonly tests: ReadonlyArray<number>;
   readonly t_h_ns: number;
   readonly addresses: ReadonlyArray<number>;
@@ -101,7 +105,7 @@ export function supervisorDecider(options: SupervisorOptions): Decider<Superviso
 
   const stepOutputs = (s: SupervisorState, step: number, out: Out[]): void => {
     const { exp, t_h_ns } = s.wiring;
-    const d = datapointAt(exp.schedule, exp.seed, step, exp.dataset.inputs.length);
+    const d = datapointAt(exp.schedule, exp.seed, step, s.wiring.trainingPoints);
     const t = step * t_h_ns;
     out.push(emit('StepStarted', t, { step, datapoint: d }), call({ op: 'driveStep', t_ns: t, step, writes: s.wiring.trainWrites[d], duration_ns: t_h_ns }));
   };
@@ -305,13 +309,17 @@ export function supervisorDecider(options: SupervisorOptions): Decider<Superviso
       const exp = created.data.experiment;
       const targets = patchMap(exp);
       const testWrites = exp.dataset.inputs.map((row) => row.map((volts, channel) => ({ channel, volts })));
-      const trainWrites = testWrites.map((writes, d) => [...writes, { channel: targets.length - 1, volts: exp.dataset.labels[d] }]);
+      // The label lines are the last channels, output 0 first; labels are datapoint-major.
+      const k = outputCount(exp);
+      const firstLabel = targets.length - k;
+      const trainWrites = testWrites.map((writes, d) => [...writes, ...Array.from({ length: k }, (_, o) => ({ channel: firstLabel + o, volts: exp.dataset.labels[d * k + o] }))]);
       return {
         wiring: {
           exp,
           targets,
           trainWrites,
           testWrites,
+          trainingPoints: trainingPointCount(exp.dataset),
           tests: testSteps(exp.schedule),
           t_h_ns: Math.round(exp.schedule.t_h_s * 1e9),
           addresses: outputAddresses(exp),

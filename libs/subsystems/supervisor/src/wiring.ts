@@ -1,17 +1,17 @@
 /**
  * How the supervisor is wired for an experiment: one DAC channel per input node, one per
- * rail, then the label line (the patch map), and whether the DAC quantises.
+ * rail, then one label line per task output (the patch map), and whether the DAC quantises.
  */
-import { encodeDemux, nodeCount, outputNodes, type Experiment } from '@metatwin/contracts';
+import { encodeDemux, isDifferential, nodeCount, outputCount, outputNodes, type Experiment } from '@metatwin/contracts';
 import { PAPER_DAC, type DacConfig, type PatchTarget } from './dac';
 
-/** DAC channels in order: one per input node, one per rail, then the label line. */
+/** DAC channels in order: one per input node, one per rail, then the label lines (output 0, 1, …). */
 export function patchMap(exp: Experiment): PatchTarget[] {
-  const differential = 'plus' in exp.roles.output;
+  const differential = isDifferential(exp.roles);
   return [
     ...exp.roles.inputs.map((node) => ({ kind: 'node', node }) as const),
     ...exp.roles.rails.map((r) => ({ kind: 'node', node: r.node }) as const),
-    { kind: 'label', output: 0, differential },
+    ...Array.from({ length: outputCount(exp) }, (_, output) => ({ kind: 'label', output, differential }) as const),
   ];
 }
 

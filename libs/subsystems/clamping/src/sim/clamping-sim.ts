@@ -3,7 +3,7 @@
  * with η taken from the potentiometer's wiper position, as the AD5220 realises it — 128
  * positions, so η = 0.5 is held as 64/127.
  */
-import { clampDrives, type ClampLaw, type Experiment } from '@metatwin/contracts';
+import { clampDrives, outputCount, outputNodes, type ClampLaw, type Experiment } from '@metatwin/contracts';
 import { clampCircuit, etaOfWiper, type ClampCircuit } from '../clamp-laws';
 import type { ClampingPort } from '../port';
 
@@ -18,8 +18,8 @@ export class ClampingSim implements ClampingPort {
     this.law = exp.clamp;
     this.drives = clampDrives(exp.clamp);
     this.circuit = clampCircuit(exp.clamp);
-    this.labels_V = new Float64Array(1);
-    this.out = new Float64Array('plus' in exp.roles.output ? 2 : 1);
+    this.labels_V = new Float64Array(outputCount(exp));
+    this.out = new Float64Array(outputNodes(exp).length);
   }
 
   setWiper(_t_ns: number, position: number, positions: number): void {
