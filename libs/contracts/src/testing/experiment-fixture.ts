@@ -63,3 +63,20 @@ export function xorExperiment(patch: ExperimentPatch = {}): Experiment {
     imperfections: { ...base.imperfections, ...patch.imperfections },
   };
 }
+
+/** The xor fixture's outputs (+ at 1, − at 13) and two more differential pairs: a three-class task. */
+export const THREE_OUTPUTS = Object.freeze([
+  { plus: 1, minus: 13 },
+  { plus: 5, minus: 9 },
+  { plus: 6, minus: 10 },
+]);
+
+/** The xor fixture with three differential outputs and one label per output per datapoint (datapoint-major). */
+export function threeOutputExperiment(labels: number[], patch: ExperimentPatch = {}): Experiment {
+  const base = xorExperiment();
+  return xorExperiment({
+    roles: { inputs: base.roles.inputs, rails: base.roles.rails, output: THREE_OUTPUTS },
+    dataset: { inputs: base.dataset.inputs.slice(0, labels.length / 3), labels },
+    ...patch,
+  });
+}

@@ -6,7 +6,7 @@
  * replaces its label). In the xor fixture channel 4 is the label line.
  */
 import { call, emit, type Signal } from '@metatwin/contracts';
-import { SignalStamper, given, runCreated, xorExperiment, expectFastPath, xorSetUpSignals } from '@metatwin/contracts/testing';
+import { SignalStamper, given, runCreated, threeOutputExperiment, xorExperiment, expectFastPath, xorSetUpSignals } from '@metatwin/contracts/testing';
 import { clampingDecider } from './decider';
 import { executeClampingCall, type ClampingCall, type ClampingPort, type ClampingResult } from './port';
 
@@ -168,32 +168,10 @@ describe('clamping decider', () => {
   });
 
   it("several outputs: one label line per output (the patch map says which), all of a step's lines before its clamp call, a latch may carry some of them", () => {
-    const three = runCreated(
-      xorExperiment({
-        roles: {
-          inputs: [0, 2],
-          rails: xorExperiment().roles.rails,
-          output: [
-            { plus: 1, minus: 13 },
-            { plus: 5, minus: 9 },
-            { plus: 6, minus: 10 },
-          ],
-        },
-        dataset: { inputs: [[0, 0]], labels: [0.05, -0.05, -0.05] },
-      }),
-    );
+    const three = runCreated(threeOutputExperiment([0.05, -0.05, -0.05]));
     // Label lines on channels 6, 4 and 5 for outputs 0, 1 and 2: the patch map, not the order, decides.
-    const patch = signal('PatchMapSet', {
-      channels: [
-        { kind: 'node', node: 0 },
-        { kind: 'node', node: 2 },
-        { kind: 'node', node: 3 },
-        { kind: 'node', node: 7 },
-        { kind: 'label', output: 1 },
-        { kind: 'label', output: 2 },
-        { kind: 'label', output: 0 },
-      ],
-    });
+    const held = (patchMapSet() as Signal<'PatchMapSet'>).data.channels.filter((c) => c.kind === 'node');
+    const patch = signal('PatchMapSet', { channels: [...held, { kind: 'label', output: 1 }, { kind: 'label', output: 2 }, { kind: 'label', output: 0 }] });
     const latch = (...writes: Array<[number, number]>): Signal => signal('DacWritten', { writes: writes.map(([channel, code]) => ({ channel, code })) });
     const outputs = [0.21, 0.18, 0.2, 0.2, 0.19, 0.22];
     const free = signal('FreeOutputMeasured', { step: 0, substep: 0, outputs_V: outputs });
