@@ -50,6 +50,12 @@ export function runSummary(r: RunResult): string {
     // Three significant figures, not fixed decimals: on 80,000 edges the power per edge is nW.
     `inference power ${(meanPower * 1e6).toFixed(1)} µW (${Number(((meanPower * 1e6) / r.final.gates_V.length).toPrecision(3))} µW per edge), ${Number((r.final.energyPerEdge_J * 1e12).toPrecision(3))} pJ per edge per inference (τ_V = 2 µs)`,
   );
+  if (r.final.learningEnergy_J !== undefined) {
+    const learning_s = last.t_s;
+    lines.push(
+      `learning circuits: ${Number((r.final.learningEnergy_J * 1e3).toPrecision(3))} mJ charging through R0 (Eq. D1) over ${learning_s.toFixed(2)} s, ${Number(((r.final.learningEnergy_J / Math.max(learning_s, 1e-12) / r.final.gates_V.length) * 1e6).toPrecision(3))} µW per edge on average`,
+    );
+  }
   lines.push(`learned by the task's criterion: ${s.learned ? 'yes' : 'no'}`);
   if (r.pacing) lines.push(...pacingLines(r.pacing, r.experiment.schedule.t_h_s));
   return lines.join('\n') + '\n';

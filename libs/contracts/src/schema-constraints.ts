@@ -65,7 +65,7 @@ export const DATA_CONSTRAINTS: { readonly [T in SignalType]: { readonly [K in ke
   RunCancelled: { step },
   RunResumed: { step },
   RunFaulted: { reason: { maxLength: 2000 } },
-  StateSnapshot: { step, gates: float64Base64, warm: float64Base64 },
+  StateSnapshot: { step, gates: float64Base64, warm: float64Base64, learningEnergy_J: { minimum: 0 } },
   PotentiometerSet: {
     positions: count(2, 1 << 16),
     position: { ...count(0, (1 << 16) - 1), note: 'At most positions − 1 (checked by checkSignal; JSON Schema cannot compare two fields).' },

@@ -10,7 +10,8 @@ import type { AdapterChoice, Experiment } from './experiment';
 /**
  * 5: several outputs. RunCreated's experiment may list its outputs (roles.output a list) with
  * one label per output per datapoint (dataset.labels datapoint-major), the patch map has one
- * label line per output, and the DAC is a chain of 8-channel boards (up to DAC_CHANNEL_COUNT).
+ * label line per output, and the DAC is a chain of 8-channel boards (up to DAC_CHANNEL_COUNT);
+ * StateSnapshot may carry the learning circuits' charging energy so far.
  * 4: the compact log. GatesEvolved acknowledges a step without its gates; the edge physics
  * logs StateSnapshot (gates and every Newton warm start) every schedule.snapshotEvery steps
  * and after the last, and replay, verify and restarts re-drive from the nearest one.
@@ -129,7 +130,13 @@ export interface SignalData {
    * here reproduces the run bit for bit; `warm` is empty when the adapter cannot save it (a
    * bridge), and then only the gates are known.
    */
-  StateSnapshot: { readonly step: number; readonly gates: string; readonly warm: string };
+  StateSnapshot: {
+    readonly step: number;
+    readonly gates: string;
+    readonly warm: string;
+    /** Charging energy dissipated in every learning circuit's R0 so far (J, Eq. D1); absent from a bridge, which cannot know it (contract 5). */
+    readonly learningEnergy_J?: number;
+  };
 }
 
 export type SignalType = keyof SignalData;

@@ -79,6 +79,7 @@ const DATA: { readonly [T in SignalType]: (d: Obj) => void } = {
     int(d, 'step', 0, STEP_MAX);
     base64(d, 'gates');
     base64(d, 'warm');
+    if (d.learningEnergy_J !== undefined) finite(d, 'learningEnergy_J', 0);
   },
   RunFaulted: (d) => {
     oneOf(d, 'service', SOURCES);

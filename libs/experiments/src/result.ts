@@ -87,6 +87,8 @@ export interface RunResult {
     readonly energyPerEdge_J: number;
     /** Mean conductance I/ΔV per edge over datapoints (S). */
     readonly conductance_S: number[];
+    /** Charging energy dissipated in the learning circuits' R0 over the run (J, Eq. D1); absent when the network ran on hardware. */
+    readonly learningEnergy_J?: number;
   };
   readonly summary: RunSummary;
   /** Only when a subsystem ran on hardware (a bridge): how close the run kept to hardware time. */

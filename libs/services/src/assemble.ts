@@ -33,6 +33,9 @@ export class RunAssembler {
   /** Gates of the latest snapshot (step `gatesStep`), kept encoded until needed. */
   private gatesEncoded: string | null = null;
   private gatesStep = -1;
+  /** The charging energy the latest snapshot carried, and its step (contract 5 simulated edges log it). */
+  private energy_J: number | null = null;
+  private energyStep = -1;
   private initialGates: Float64Array | null = null;
   lastStep = -1;
   steps = 0;
@@ -85,6 +88,10 @@ export class RunAssembler {
         if (s.meta.source !== 'edge-physics') return;
         this.gatesEncoded = s.data.gates;
         this.gatesStep = s.data.step;
+        if (s.data.learningEnergy_J !== undefined) {
+          this.energy_J = s.data.learningEnergy_J;
+          this.energyStep = s.data.step;
+        }
         return;
       case 'NodesSettled':
         // What the buffers saw at this test is exactly the gates at it.
@@ -177,7 +184,11 @@ export class RunAssembler {
       labels: rig.labels_V,
       modeNames: this.task.basis.names,
       log: this.log,
-      final: { ...final, outputs: this.log[this.log.length - 1].outputs },
+      final: {
+        ...final,
+        outputs: this.log[this.log.length - 1].outputs,
+        ...(this.energyStep === this.lastStep && this.energy_J !== null ? { learningEnergy_J: this.energy_J } : {}),
+      },
       summary: summarise(this.log, this.task.basis.names, rig.inputs_V, rig.labels_V, rig.outputs),
     };
   }

@@ -183,6 +183,6 @@ function takeUp(edge: EdgePhysicsHost, runId: string, snapshot: Signal<'StateSna
   const port = edge.portOf(runId);
   if (port === undefined) throw new Error(`run ${runId}: no RunCreated before the snapshot of step ${snapshot.data.step}`);
   if (!port.restore) throw new Error(`run ${runId}: the edge physics adapter ${edge.adapterOf(runId) ?? ''} cannot take up a snapshot`);
-  port.restore({ gates_V: decodeFloat64(snapshot.data.gates), warm: decodeFloat64(snapshot.data.warm) }, snapshot.meta.t_ns);
+  port.restore({ gates_V: decodeFloat64(snapshot.data.gates), warm: decodeFloat64(snapshot.data.warm), learningEnergy_J: snapshot.data.learningEnergy_J }, snapshot.meta.t_ns);
   edge.adjust(runId, (state): EdgePhysicsState => ({ ...state, lastApplied: snapshot.data.step, lastSnapshot: snapshot.data.step, skipping: false, inFlight: null }));
 }

@@ -130,7 +130,8 @@ export const edgePhysicsDecider: Decider<EdgePhysicsState, EdgePhysicsResult, Ed
       case 'Snapshotted': {
         const snap = input.snapshot;
         if (snap === null) return NO_OUTPUT;
-        return [emit('StateSnapshot', input.t_ns, { step: input.step, gates: encodeFloat64(snap.gates_V), warm: snap.warm === null ? '' : encodeFloat64(snap.warm) })];
+        const energy = snap.learningEnergy_J === undefined ? {} : { learningEnergy_J: snap.learningEnergy_J };
+        return [emit('StateSnapshot', input.t_ns, { step: input.step, gates: encodeFloat64(snap.gates_V), warm: snap.warm === null ? '' : encodeFloat64(snap.warm), ...energy })];
       }
       case 'RunCancelled':
         // Resuming, and the result of what was done, start from here: the state after the

@@ -13,6 +13,8 @@ export interface EdgeSnapshot {
   readonly gates_V: Float64Array;
   /** Null when the adapter cannot save them (hardware): only the gates are then known. */
   readonly warm: Float64Array | null;
+  /** Charging energy dissipated in R0 so far (J, Eq. D1); absent when the adapter cannot know it (hardware). */
+  readonly learningEnergy_J?: number;
 }
 
 export type NodesReading =

@@ -178,6 +178,27 @@ describe('twin network learning rule', () => {
     expect(tau0_s(PAPER_LEARNING_CIRCUIT) * 1e3).toBeCloseTo(17.9, 1);
   });
 
+  it('integrates the charging power of Eq. D1 over learning time, and a restored state goes on from its energy', () => {
+    const twin = regressionTwin();
+    const fresh = regressionTwin();
+    fresh.applyHeld(held);
+    fresh.solveFree();
+    fresh.applyClamp([0.1]);
+    fresh.solveClamped();
+    const power_W = chargingPowers(fresh.network, fresh.freeVoltages_V, fresh.clampedVoltages_V, PAPER_LEARNING_CIRCUIT, new Float64Array(32));
+    twin.learnEnabled = true;
+    twin.trainStep(held, [0.1], cl, 100e-6);
+    expect(twin.learningEnergy_J).toBeGreaterThan(0);
+    expect(twin.learningEnergy_J).toBeCloseTo(power_W * 100e-6, 18);
+    // Frozen learning dissipates nothing in R0.
+    twin.learnEnabled = false;
+    twin.trainStep(held, [0.1], cl, 100e-6);
+    expect(twin.learningEnergy_J).toBeCloseTo(power_W * 100e-6, 18);
+    const other = regressionTwin();
+    other.restoreState(Float64Array.from(twin.gates_V), twin.warmStarts(), 100_000, twin.learningEnergy_J);
+    expect(other.learningEnergy_J).toBe(twin.learningEnergy_J);
+  });
+
   it('rejects bad configuration with a message naming it', () => {
     expect(() => regressionTwin(DEFAULT_LEVEL1, { heldNodes: [0, 99] })).toThrow(/heldNodes\[1\]/);
     expect(() => regressionTwin(DEFAULT_LEVEL1, { outputNodes: [0] })).toThrow(/two roles/);

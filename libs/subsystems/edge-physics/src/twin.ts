@@ -88,6 +88,8 @@ export class TwinNetwork {
   private learned_ns = 0;
   /** The global learn-enable switch (MAX322): off shunts every charging current to ground. */
   learnEnabled = false;
+  /** Charging energy dissipated in every learning circuit's R0 so far (J), Eq. D1 integrated over the learning time. */
+  learningEnergy_J = 0;
 
   private readonly freeSolver: DcSolver;
   private readonly clampedSolver: DcSolver;
@@ -224,7 +226,7 @@ export class TwinNetwork {
    * Put a saved state back: the gates, every warm start (as warmStarts() gave them) and the
    * learning time, with the damage due by then applied — all a later step depends on.
    */
-  restoreState(gates_V: Float64Array, warm: Float64Array, learned_ns: number): void {
+  restoreState(gates_V: Float64Array, warm: Float64Array, learned_ns: number, learningEnergy_J = 0): void {
     const n = this.network.nodeCount;
     const slots = this.freeSlots.length;
     if (gates_V.length !== this.gates_V.length) throw new TwinError(`snapshot: expected ${this.gates_V.length} gates, got ${gates_V.length}`);
@@ -237,6 +239,7 @@ export class TwinNetwork {
       this.clampedSlots[i].set(warm.subarray((slots + i) * n, (slots + i + 1) * n));
     }
     this.learned_ns = learned_ns;
+    this.learningEnergy_J = learningEnergy_J;
     this.forgetHistory();
     this.applyDamageDue();
   }
@@ -357,10 +360,17 @@ export class TwinNetwork {
     const { gates_V, rates_Vps } = this;
     const lo = this.learning.gMin_V;
     const hi = this.learning.gMax_V;
+    let sumSquares = 0;
     for (let e = 0; e < gates_V.length; e++) {
-      const g = gates_V[e] + rates_Vps[e] * dt_s;
+      const rate = rates_Vps[e];
+      sumSquares += rate * rate;
+      const g = gates_V[e] + rate * dt_s;
       gates_V[e] = g < lo ? lo : g > hi ? hi : g;
     }
+    // Eq. D1: each circuit drives I = C0·dG/dt through R0 (into the diode when the gate sits
+    // at the floor), dissipating I²·R0 = (V_F² − V_C²)²/(V0²·R0).
+    const { r0_Ohm, c0_F } = this.learning;
+    this.learningEnergy_J += sumSquares * r0_Ohm * c0_F * c0_F * dt_s;
   }
 
   /**

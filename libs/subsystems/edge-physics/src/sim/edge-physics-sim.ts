@@ -73,11 +73,11 @@ export class EdgePhysicsSim implements EdgePhysicsPort {
   }
 
   snapshot(): EdgeSnapshot {
-    return { gates_V: Float64Array.from(this.twin.gates_V), warm: this.twin.warmStarts() };
+    return { gates_V: Float64Array.from(this.twin.gates_V), warm: this.twin.warmStarts(), learningEnergy_J: this.twin.learningEnergy_J };
   }
 
   restore(snapshot: EdgeSnapshot, t_ns: number): void {
     if (snapshot.warm === null) throw new Error("a simulated edge needs the snapshot's warm starts to go on exactly");
-    this.twin.restoreState(snapshot.gates_V, snapshot.warm, t_ns);
+    this.twin.restoreState(snapshot.gates_V, snapshot.warm, t_ns, snapshot.learningEnergy_J ?? 0);
   }
 }
