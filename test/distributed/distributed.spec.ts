@@ -198,7 +198,7 @@ describe('distributed: four services over NATS', () => {
       new TextEncoder().encode(JSON.stringify({ runId: 'bad-run', source: 'supervisor', firstSeq, lastSeq: firstSeq + records.length - 1, records }));
     const js = nc.jetstream();
     await js.publish('mtlog.bad-run.supervisor', batch(1, [[type('DacWritten'), 1, 0, { writes: [{ channel: 0, code: 300 }] }]]));
-    await js.publish('mtlog.bad-run.supervisor', batch(2, [[type('DacWritten'), 2, 0, { writes: [{ channel: 11, code: 3 }] }]]));
+    await js.publish('mtlog.bad-run.supervisor', batch(2, [[type('DacWritten'), 2, 0, { writes: [{ channel: 300, code: 3 }] }]]));
     await js.publish('mtlog.bad-run.supervisor', new TextEncoder().encode('{"runId":"bad-run","records":'));
     await js.publish('mtlog.bad-run.supervisor', batch(3, [[type('DemuxSelected'), 3, 0, { step: 0, datapoint: 0, address: null }]]));
     const deadline = Date.now() + 5000;
@@ -208,7 +208,7 @@ describe('distributed: four services over NATS', () => {
     const reasons = letters.map((l) => `${l.service}: ${l.reason}`);
     expect(reasons).toContain('edge-physics: record 1: DacWritten: writes[0].code must be an integer in 0..255, got 300');
     expect(reasons).toContain('clamping: record 1: DacWritten: writes[0].code must be an integer in 0..255, got 300');
-    expect(reasons).toContain('edge-physics: record 2: DacWritten: writes[0].channel must be an integer in 0..7, got 11');
+    expect(reasons).toContain('edge-physics: record 2: DacWritten: writes[0].channel must be an integer in 0..255, got 300');
     expect(reasons.some((r) => /^edge-physics: stream METATWIN_LOG seq \d+: not JSON/.test(r))).toBe(true);
     expect(reasons).toContain('measurement: record 3: DemuxSelected: address must be an integer in 0..1048576, got null');
     for (const name of ['edge-physics', 'clamping', 'measurement', 'supervisor'] as const) {
