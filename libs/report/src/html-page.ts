@@ -6,7 +6,7 @@
 import type { FamilyResult, ResultFile, RunResult } from '@metatwin/experiments';
 import { escapeHtml, formatTime_s } from './format';
 import type { ReportFigure } from './figures';
-import { familyInOrderText, familyTaskRows, learningTime_s, runSummaryRows } from './summary';
+import { familyInOrderText, familyTaskRows, learningTime_s, runSummaryRows, type SummaryRow } from './summary';
 
 export interface RenderedFigure extends ReportFigure {
   readonly svg: string;
@@ -25,7 +25,8 @@ const STYLE = `
   figcaption b { color: #000; }
 `;
 
-function figureHtml(figure: RenderedFigure, index: number): string {
+/** One figure with its numbered caption (shared with the study report). */
+export function figureHtml(figure: RenderedFigure, index: number): string {
   return [
     `<figure id="${escapeHtml(figure.name)}">`,
     figure.svg,
@@ -34,7 +35,13 @@ function figureHtml(figure: RenderedFigure, index: number): string {
   ].join('\n');
 }
 
-function table(headers: string[], rows: string[][]): string {
+/** A two-column table, label then value per row (the summaries at the top of a page). */
+export function labelledTable(rows: ReadonlyArray<SummaryRow>): string {
+  return `<table>\n${rows.map((r) => `<tr><th>${escapeHtml(r.label)}</th><td>${escapeHtml(r.value)}</td></tr>`).join('\n')}\n</table>`;
+}
+
+/** A table with a header row; every cell is escaped. */
+export function htmlTable(headers: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string {
   const head = `<tr>${headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>`;
   const body = rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n');
   return `<table>\n${head}\n${body}\n</table>`;
@@ -47,7 +54,7 @@ function runHeader(run: RunResult): string {
     `<h1>${escapeHtml(run.name)}</h1>`,
     `<p class="meta">${escapeHtml(meta)}</p>`,
     run.experiment.description ? `<p>${escapeHtml(run.experiment.description)}</p>` : '',
-    `<table>\n${summary.map((r) => `<tr><th>${escapeHtml(r.label)}</th><td>${escapeHtml(r.value)}</td></tr>`).join('\n')}\n</table>`,
+    labelledTable(summary),
   ].join('\n');
 }
 
@@ -58,7 +65,7 @@ function familyHeader(family: FamilyResult): string {
     `<h1>${escapeHtml(family.name)}</h1>`,
     `<p class="meta">${escapeHtml(meta)}</p>`,
     `<p><b>${escapeHtml(familyInOrderText(family))}.</b></p>`,
-    table(['task', 'MSE start (V²)', 'MSE end (V²)', 'mode order', 'modes in order'], rows),
+    htmlTable(['task', 'MSE start (V²)', 'MSE end (V²)', 'mode order', 'modes in order'], rows),
   ].join('\n');
 }
 
@@ -75,21 +82,25 @@ function header(result: ResultFile): string {
   }
 }
 
-/** The whole page; `figures` carry their SVG markup, inlined in order. */
-export function reportHtml(result: ResultFile, figures: ReadonlyArray<RenderedFigure>): string {
+/** A self-contained page: `body` fragments (already HTML) inside the report's head and style. */
+export function pageHtml(title: string, body: ReadonlyArray<string>): string {
   return [
     '<!DOCTYPE html>',
     '<html lang="en">',
     '<head>',
     '<meta charset="utf-8">',
-    `<title>${escapeHtml(`metatwin report: ${result.name}`)}</title>`,
+    `<title>${escapeHtml(title)}</title>`,
     `<style>${STYLE}</style>`,
     '</head>',
     '<body>',
-    header(result),
-    ...figures.map(figureHtml),
+    ...body,
     '</body>',
     '</html>',
     '',
   ].join('\n');
+}
+
+/** The whole page; `figures` carry their SVG markup, inlined in order. */
+export function reportHtml(result: ResultFile, figures: ReadonlyArray<RenderedFigure>): string {
+  return pageHtml(`metatwin report: ${result.name}`, [header(result), ...figures.map(figureHtml)]);
 }

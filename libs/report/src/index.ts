@@ -10,3 +10,4 @@ export { networkLayout, type NetworkLayout, type NodePosition, type EdgeSegment 
 export { familyModesSpec, familyTraceRows, FAMILY_MODE_PAIRS, type ModeTracePoint } from './family-modes';
 export { runSummaryRows, familyTaskRows, familyInOrderText, learningTime_s, type SummaryRow, type FamilyTaskRow } from './summary';
 export { sampleLogIndices, snapshotIndices, logAxisFloor } from './sampling';
+export { DEFAULT_STUDY_METRICS, studyFits, writeStudyReport, type StudyFit, type StudyMetricName } from './study-report';

@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { outputCount } from '@metatwin/contracts';
 import type { ResultFile, RunResult } from '@metatwin/experiments';
-import { reportFigures } from './figures';
+import { reportFigures, type ReportFigure } from './figures';
 import { reportHtml, type RenderedFigure } from './html-page';
 import { renderSvg } from './render-svg';
 
@@ -47,28 +47,34 @@ function validateResult(result: ResultFile): void {
 }
 
 /**
- * Render every figure of `result` and write outDir/report.html and outDir/figures/*.svg.
- * Returns absolute paths, and Vega warnings prefixed with the figure name: a warning means a
- * figure silently dropped something (an encoding, infinite values), which the caller should
- * see, but it is no reason to lose the rest of the report.
+ * Render `figures` into dir/figures/<name>.svg. Returns the SVG markup for the page, absolute
+ * paths, and Vega warnings prefixed with the figure name: a warning means a figure silently
+ * dropped something (an encoding, infinite values), which the caller should see, but it is
+ * no reason to lose the rest of the report.
  */
-export async function writeReport(result: ResultFile, outDir: string): Promise<{ html: string; figures: string[]; warnings: string[] }> {
-  validateResult(result);
-  const dir = resolve(outDir);
+export async function writeFigures(figures: ReadonlyArray<ReportFigure>, dir: string): Promise<{ rendered: RenderedFigure[]; paths: string[]; warnings: string[] }> {
   const figureDir = join(dir, 'figures');
   await mkdir(figureDir, { recursive: true });
   const rendered: RenderedFigure[] = [];
-  const figurePaths: string[] = [];
+  const paths: string[] = [];
   const allWarnings: string[] = [];
-  for (const figure of reportFigures(result)) {
+  for (const figure of figures) {
     const { svg, warnings } = await renderSvg(figure.spec, figure.name);
     allWarnings.push(...warnings.map((w) => `${figure.name}: ${w}`));
     const path = join(figureDir, `${figure.name}.svg`);
     await writeFile(path, svg, 'utf8');
-    figurePaths.push(path);
+    paths.push(path);
     rendered.push({ ...figure, svg });
   }
+  return { rendered, paths, warnings: allWarnings };
+}
+
+/** Render every figure of `result` and write outDir/report.html and outDir/figures/*.svg (paths absolute). */
+export async function writeReport(result: ResultFile, outDir: string): Promise<{ html: string; figures: string[]; warnings: string[] }> {
+  validateResult(result);
+  const dir = resolve(outDir);
+  const { rendered, paths, warnings } = await writeFigures(reportFigures(result), dir);
   const html = join(dir, 'report.html');
   await writeFile(html, reportHtml(result, rendered), 'utf8');
-  return { html, figures: figurePaths, warnings: allWarnings };
+  return { html, figures: paths, warnings };
 }
