@@ -9,6 +9,7 @@ import { replayCommand } from './commands/replay';
 import { runCommand } from './commands/run';
 import { runsCommand } from './commands/runs';
 import { solveCommand } from './commands/solve';
+import { studyCommand, workerCommand } from './commands/study';
 import { upCommand } from './commands/up';
 import { watchCommand } from './commands/watch';
 import { USAGE, UnavailableError, UsageError } from './usage';
@@ -31,6 +32,8 @@ const COMMANDS: Record<string, Command> = {
   cancel: cancelCommand,
   resume: resumeCommand,
   prune: (argv, write) => pruneCommand(argv, write),
+  study: studyCommand,
+  worker: workerCommand,
 };
 
 /** Entry point: returns the process exit code. */

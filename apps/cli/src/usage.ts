@@ -8,6 +8,18 @@ Usage:
                                     InfluxDB (presets: xor, regression, regression-family; or a
                                     JSON/YAML file, whose rig picks each subsystem's adapter);
                                     Ctrl-C asks: cancel (recorded, resumable) or detach
+  metatwin study run <file> [--workers N | --nats URL]
+                                    a scaling study: the jobs of a study file (axes of task,
+                                    topology, size, seed, any experiment field), run on a pool
+                                    of N threads here (default: the cores) or queued on NATS
+                                    JetStream for \`metatwin worker\`s; results in
+                                    studies/<id>/results.jsonl and .csv; run again to go on
+  metatwin study status <id> [--nats URL] [--json] | study cancel <id> [--nats URL] | study report <id> [--out DIR]
+                                    done / failed / running / queued with an ETA; stop it; its
+                                    HTML report (metric against size, fitted power laws)
+  metatwin worker --nats URL [--name NAME] [--jobs N]
+                                    pull study jobs from a JetStream work queue and run them
+                                    (as many workers, on as many machines, as you like)
   metatwin runs [--log DIR|nats://…] [--json]
                                     recorded runs from the catalogue: experiment, mode, status
                                     (running, finished, aborted, cancelled, interrupted,

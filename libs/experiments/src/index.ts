@@ -1,7 +1,7 @@
 // Experiments: the schema of an experiment file, the paper's presets, and what a run's result is made of.
 export type { FamilyResult, LogEntry, NetworkJson, Progress, ResultFile, RunResult, RunSummary } from './result';
 export type { Dataset, Experiment, Imperfections, NetworkSpec, OutputSpec, Quantisation, Roles, Schedule, TransistorSpec } from './experiment';
-export { ExperimentError } from './validate';
+export { ExperimentError, array, int, isObject, num, object, onlyKeys, str, type Json } from './validate';
 export { CHIP_FORMAT, V_MAX, parseChip, mergeExperimentInput, parseAdapterChoice, parseExperiment, parseRig, type ParseContext } from './parse';
 export { XOR_L0_V, piecewiseLinearDataset, xorDataset } from './datasets';
 export {

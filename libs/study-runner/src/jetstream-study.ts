@@ -1,0 +1,270 @@
+/**
+ * Studies over NATS JetStream: no scheduler of our own. Jobs are messages on a work-queue
+ * stream (METATWIN_STUDY_JOBS, subject mt.study.jobs.<study>); any number of `metatwin worker`
+ * processes pull them from one durable consumer, send `working()` heartbeats while a job runs
+ * (AckWait is three heartbeats), and ack when its row is stored. A worker that dies leaves its
+ * job unacknowledged, so JetStream delivers it again after AckWait; after MaxDeliver tries
+ * the job is a dead letter (mt.study.dead.<study>, with the reason) and a 'failed' row.
+ * Rows live in a key-value bucket (METATWIN_STUDY_RESULTS, key row.<study>.<job>) written
+ * with create(): the first row of a job wins, so a job that ran twice is counted once.
+ */
+import {
+  AckPolicy,
+  DeliverPolicy,
+  RetentionPolicy,
+  StorageType,
+  StringCodec,
+  connect,
+  nanos,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+  type KV,
+  type NatsConnection,
+} from 'nats';
+import type { Job, StudyMetricsSpec, StudyRow } from '@metatwin/studies';
+import { runJob } from './run-job';
+
+export const JOBS_STREAM = 'METATWIN_STUDY_JOBS';
+export const RESULTS_BUCKET = 'METATWIN_STUDY_RESULTS';
+export const WORKERS_CONSUMER = 'metatwin-study-workers';
+export const jobsSubject = (studyId: string): string => `mt.study.jobs.${studyId}`;
+export const deadSubject = (studyId: string): string => `mt.study.dead.${studyId}`;
+export const MAX_DELIVER = 3;
+
+/** The message a job travels as: everything a worker needs, nothing it must look up. */
+export interface JobEnvelope {
+  readonly studyId: string;
+  readonly spec: StudyMetricsSpec;
+  readonly job: Job;
+}
+
+export interface StudyQueueOptions {
+  /** nats://host:port[,nats://…] */
+  readonly servers: string;
+  /** Stream and bucket replicas (3 on a 3-node cluster); METATWIN_NATS_REPLICAS, default 1. */
+  readonly replicas?: number;
+  /** Heartbeat period (ms); AckWait is three of them. METATWIN_STUDY_HEARTBEAT_MS, default 10,000. */
+  readonly heartbeat_ms?: number;
+  readonly name?: string;
+}
+
+const sc = StringCodec();
+const rowKey = (studyId: string, job: string): string => `row.${studyId}.${job}`;
+const cancelKey = (studyId: string): string => `cancel.${studyId}`;
+
+export function queueOptionsFrom(servers: string, env: NodeJS.ProcessEnv = process.env, name?: string): StudyQueueOptions {
+  const int = (key: string, fallback: number, min: number): number => {
+    const raw = env[key];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min) throw new Error(`${key} must be an integer ≥ ${min}, got "${raw}"`);
+    return n;
+  };
+  return { servers, replicas: int('METATWIN_NATS_REPLICAS', 1, 1), heartbeat_ms: int('METATWIN_STUDY_HEARTBEAT_MS', 10_000, 100), name };
+}
+
+/** A connection with the jobs stream, the workers' consumer and the results bucket made sure of. */
+export class StudyQueue {
+  private constructor(
+    readonly nc: NatsConnection,
+    readonly js: JetStreamClient,
+    readonly jsm: JetStreamManager,
+    readonly kv: KV,
+    readonly heartbeat_ms: number,
+  ) {}
+
+  static async open(options: StudyQueueOptions): Promise<StudyQueue> {
+    const heartbeat_ms = options.heartbeat_ms ?? 10_000;
+    const replicas = options.replicas ?? 1;
+    let nc: NatsConnection;
+    try {
+      // Reconnect for as long as it takes: a cluster node going down is a pause, not the end.
+      nc = await connect({ servers: options.servers.split(','), name: options.name ?? 'metatwin-study', maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+    } catch (err) {
+      throw new Error(`cannot reach NATS at ${options.servers}: ${(err as Error).message}`);
+    }
+    const jsm = await nc.jetstreamManager();
+    const stream = {
+      name: JOBS_STREAM,
+      subjects: ['mt.study.jobs.>'],
+      retention: RetentionPolicy.Workqueue,
+      storage: StorageType.File,
+      num_replicas: replicas,
+      // A job published twice within an hour (a retried publish during a failover) is stored once.
+      duplicate_window: nanos(3600_000),
+    };
+    try {
+      await jsm.streams.info(JOBS_STREAM);
+    } catch {
+      await jsm.streams.add(stream);
+    }
+    const consumer = {
+      durable_name: WORKERS_CONSUMER,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: nanos(3 * heartbeat_ms),
+      max_deliver: MAX_DELIVER,
+    };
+    try {
+      await jsm.consumers.info(JOBS_STREAM, WORKERS_CONSUMER);
+    } catch {
+      await jsm.consumers.add(JOBS_STREAM, consumer);
+    }
+    const js = nc.jetstream();
+    const kv = await js.views.kv(RESULTS_BUCKET, { history: 1, replicas });
+    return new StudyQueue(nc, js, jsm, kv, heartbeat_ms);
+  }
+
+  async close(): Promise<void> {
+    await this.nc.drain().catch(() => this.nc.close());
+  }
+
+  /** Every row of a study stored so far, by job. */
+  async rows(studyId: string): Promise<Map<string, StudyRow>> {
+    const out = new Map<string, StudyRow>();
+    const keys = await this.kv.keys(`row.${studyId}.*`);
+    for await (const key of keys) {
+      const e = await this.kv.get(key);
+      if (e && e.operation === 'PUT' && e.value.length > 0) {
+        const row = JSON.parse(sc.decode(e.value)) as StudyRow;
+        out.set(row.job, row);
+      }
+    }
+    return out;
+  }
+
+  /** Store a row unless the job already has one (the first wins); true when this one was stored. */
+  async storeRow(row: StudyRow): Promise<boolean> {
+    try {
+      await this.kv.create(rowKey(row.study, row.job), sc.encode(JSON.stringify(row)));
+      return true;
+    } catch (err) {
+      if (/wrong last sequence|key exists/i.test((err as Error).message)) return false;
+      throw err;
+    }
+  }
+
+  /** Forget a job's failed row, so it runs again. */
+  async forgetRow(studyId: string, job: string): Promise<void> {
+    await this.kv.delete(rowKey(studyId, job));
+  }
+
+  /**
+   * Queue the jobs a study still lacks: its queued messages are purged first (so a job lost
+   * after MaxDeliver is queued afresh), then each job is published with a message id of
+   * study, job and this submission, which JetStream de-duplicates if a publish is retried.
+   */
+  async submit(studyId: string, spec: StudyMetricsSpec, jobs: ReadonlyArray<Job>, submission: string): Promise<void> {
+    await this.kv.delete(cancelKey(studyId));
+    await this.jsm.streams.purge(JOBS_STREAM, { filter: jobsSubject(studyId) });
+    for (const job of jobs) {
+      const envelope: JobEnvelope = { studyId, spec, job };
+      await this.js.publish(jobsSubject(studyId), sc.encode(JSON.stringify(envelope)), { msgID: `${studyId}.${job.id}.${submission}` });
+    }
+  }
+
+  /** Stop a study: its queued jobs are purged, and workers skip any it still hands them. */
+  async cancel(studyId: string, reason: string): Promise<number> {
+    await this.kv.put(cancelKey(studyId), sc.encode(reason));
+    const r = await this.jsm.streams.purge(JOBS_STREAM, { filter: jobsSubject(studyId) });
+    return r.purged;
+  }
+
+  async cancelled(studyId: string): Promise<string | null> {
+    const e = await this.kv.get(cancelKey(studyId));
+    return e && e.operation === 'PUT' && e.value.length > 0 ? sc.decode(e.value) : null;
+  }
+
+  /** Jobs of the study waiting in the stream (not yet acknowledged, delivered or not). */
+  async queued(studyId: string): Promise<number> {
+    const info = await this.jsm.streams.info(JOBS_STREAM, { subjects_filter: jobsSubject(studyId) });
+    return info.state.subjects?.[jobsSubject(studyId)] ?? 0;
+  }
+
+  /** Publish a dead letter: the job and why it is given up. */
+  deadLetter(envelope: JobEnvelope, reason: string): void {
+    this.nc.publish(deadSubject(envelope.studyId), sc.encode(JSON.stringify({ job: envelope.job.id, params: envelope.job.params, reason })));
+  }
+
+  /**
+   * Pull and run jobs until `stop()` says so: one at a time (a process per core is how a
+   * machine runs several). Resolves with the number of jobs this worker ran.
+   */
+  async work(worker: string, stop: () => boolean, onJob?: (row: StudyRow, stored: boolean) => void): Promise<number> {
+    const consumer = await this.js.consumers.get(JOBS_STREAM, WORKERS_CONSUMER);
+    let ran = 0;
+    while (!stop()) {
+      let m: JsMsg | null;
+      try {
+        m = await consumer.next({ expires: Math.max(1000, this.heartbeat_ms) });
+      } catch (err) {
+        // A cluster electing a new leader answers nothing for a moment: wait and pull again.
+        if (stop()) break;
+        await new Promise((r) => setTimeout(r, 250));
+        continue;
+      }
+      if (m === null) continue;
+      ran += (await this.handle(m, worker, onJob)) ? 1 : 0;
+    }
+    return ran;
+  }
+
+  private async handle(m: JsMsg, worker: string, onJob?: (row: StudyRow, stored: boolean) => void): Promise<boolean> {
+    let envelope: JobEnvelope;
+    try {
+      envelope = JSON.parse(sc.decode(m.data)) as JobEnvelope;
+      if (typeof envelope?.studyId !== 'string' || typeof envelope.job?.id !== 'string') throw new Error('not a job envelope');
+    } catch (err) {
+      m.term(`not a job: ${(err as Error).message}`);
+      return false;
+    }
+    const { studyId, job, spec } = envelope;
+    if ((await this.cancelled(studyId)) !== null) {
+      m.term('study cancelled');
+      return false;
+    }
+    const existing = await this.kv.get(rowKey(studyId, job.id));
+    if (existing && existing.operation === 'PUT' && existing.value.length > 0 && (JSON.parse(sc.decode(existing.value)) as StudyRow).status === 'done') {
+      m.ack(); // ran before (a redelivery after its row was stored): counted once
+      return false;
+    }
+    const heartbeat = setInterval(() => m.working(), this.heartbeat_ms);
+    let row: StudyRow;
+    try {
+      row = await runJob(studyId, job, spec, worker);
+    } finally {
+      clearInterval(heartbeat);
+    }
+    const stored = await this.storeRow(row);
+    if (row.status === 'failed') this.deadLetter(envelope, row.error ?? 'failed');
+    m.ack();
+    onJob?.(row, stored);
+    return true;
+  }
+
+  /**
+   * Jobs given up after MaxDeliver (each delivery's worker died or hung) as JetStream
+   * advises them: each becomes a 'failed' row naming why, a dead letter, and leaves the stream.
+   */
+  watchLost(studyId: string, lostRow: (envelope: JobEnvelope, reason: string) => StudyRow): () => void {
+    const sub = this.nc.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${JOBS_STREAM}.${WORKERS_CONSUMER}`);
+    void (async () => {
+      for await (const advisory of sub) {
+        try {
+          const a = JSON.parse(sc.decode(advisory.data)) as { stream_seq: number; deliveries: number };
+          const stored = await this.jsm.streams.getMessage(JOBS_STREAM, { seq: a.stream_seq });
+          const envelope = JSON.parse(sc.decode(stored.data)) as JobEnvelope;
+          if (envelope.studyId !== studyId) continue;
+          const reason = `delivered ${a.deliveries} times and never acknowledged: each worker that took it died or hung`;
+          await this.storeRow(lostRow(envelope, reason));
+          this.deadLetter(envelope, reason);
+          await this.jsm.streams.deleteMessage(JOBS_STREAM, a.stream_seq);
+        } catch {
+          // the message is gone already (purged, or handled by another watcher)
+        }
+      }
+    })();
+    return () => sub.unsubscribe();
+  }
+}
