@@ -62,7 +62,7 @@ export interface DashboardFile {
 }
 
 /** Panel types the dashboards may use. */
-export const PANEL_TYPES = ['timeseries', 'state-timeline', 'heatmap', 'table', 'stat', 'gauge', 'bargauge', 'text', 'row'] as const;
+export const PANEL_TYPES = ['timeseries', 'state-timeline', 'heatmap', 'table', 'stat', 'gauge', 'bargauge', 'text', 'row', 'xychart'] as const;
 /** Panel types that carry no query of their own. */
 export const QUERYLESS_PANEL_TYPES = ['text', 'row'];
 /** Grafana's built-in InfluxQL macros that the dashboards may use (and interpolate() fills). */

@@ -6,7 +6,7 @@
  * target (interpolated as Grafana's InfluxDB data source would) must return rows, once over a
  * wide window and once zoomed to the run as a person looking at it would.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SOURCES } from '@metatwin/contracts';
@@ -44,6 +44,8 @@ interface RunInfo {
   /** Earliest and latest point of the run measurement (epoch ms). */
   readonly first_ms: number;
   readonly last_ms: number;
+  /** The small study run beside it (for the Studies dashboard). */
+  readonly study: string;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -118,8 +120,20 @@ describe('dashboards on a real distributed run', () => {
     // The twin beside the hardware: the run's residuals into InfluxDB, for the Hardware link dashboard.
     const compared = await runCli(['compare', result.run, '--log', nats.url, '--influx', influx.url], urls, 120_000);
     if (compared.code !== 0) throw new Error(`metatwin compare ${result.run} exited ${compared.code}\n${compared.stdout}\n${compared.stderr}`);
+    // A small real study (2 sizes × 2 topologies, embedded) with its rows projected, for the Studies dashboard.
+    const studyDir = mkdtempSync(join(tmpdir(), 'metatwin-grafana-study-'));
+    writeFileSync(
+      join(studyDir, 'study.yaml'),
+      'name: grafana-live\nbase: { schedule: { steps: 300, testEvery: 50 } }\naxes: { task: xor, topology: "lattice, random-regular", size: "4, 6" }\nmetrics: { targetFall: 1.5 }\n',
+    );
+    process.env.METATWIN_STUDIES_DIR = join(studyDir, 'studies');
+    const studied = await runCli(['study', 'run', join(studyDir, 'study.yaml'), '--workers', '2', '--influx', influx.url], urls, 120_000);
+    delete process.env.METATWIN_STUDIES_DIR;
+    if (studied.code !== 0) throw new Error(`metatwin study run exited ${studied.code}\n${studied.stdout}\n${studied.stderr}`);
+    const study = /^study (\S+): \d+ jobs$/m.exec(studied.stdout)?.[1];
+    if (!study) throw new Error(`no study id in:\n${studied.stdout}`);
     const times = rows.map((r) => Number(r[0]));
-    info = { run: result.run, experiment: experiments[0], edges: result.final.gates_V.length, first_ms: Math.min(...times), last_ms: Math.max(...times) };
+    info = { run: result.run, experiment: experiments[0], edges: result.final.gates_V.length, first_ms: Math.min(...times), last_ms: Math.max(...times), study };
   }, 180_000);
 
   afterAll(async () => {
@@ -139,6 +153,9 @@ describe('dashboards on a real distributed run', () => {
       case 'compared_run':
         expect([dashboard.uid, name, values]).toEqual([dashboard.uid, name, expect.arrayContaining([info.run])]);
         return [info.run];
+      case 'study':
+        expect([dashboard.uid, name, values]).toEqual([dashboard.uid, name, expect.arrayContaining([info.study])]);
+        return [info.study];
       case 'datapoint':
         return values.slice(0, 1);
       case 'service':

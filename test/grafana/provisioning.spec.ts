@@ -6,7 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { DEFAULT_DATABASE, MEASUREMENTS } from '@metatwin/projection';
+import { DEFAULT_DATABASE, MEASUREMENTS, studyPoints } from '@metatwin/projection';
+import type { StudyRow } from '@metatwin/studies';
 import {
   COMPOSE_FILE,
   DASHBOARD_DIR,
@@ -61,7 +62,9 @@ const providers: ProviderDef[] = dashboardProviderFiles.flatMap((f) => readYaml<
 const dashboards: DashboardFile[] = loadDashboards();
 /** Measurements about the processes, stamped with wall-clock time: not a run's. */
 const WALL_CLOCK: readonly string[] = [MEASUREMENTS.service, MEASUREMENTS.projector, MEASUREMENTS.controllerLink];
-const RUN_LEVEL = Object.values(MEASUREMENTS).filter((m) => !WALL_CLOCK.includes(m)) as string[];
+/** A scaling study's rows, one per finished job, stamped with its finish time: not a run's either. */
+const STUDY_LEVEL: readonly string[] = [MEASUREMENTS.study];
+const RUN_LEVEL = Object.values(MEASUREMENTS).filter((m) => !WALL_CLOCK.includes(m) && !STUDY_LEVEL.includes(m)) as string[];
 /** Written after a run by `metatwin compare --influx`: per run, shown on the Hardware link dashboard. */
 const COMPARISON: readonly string[] = [MEASUREMENTS.twinResidual];
 
@@ -136,9 +139,9 @@ describe('provisioning YAML', () => {
 });
 
 describe('dashboards', () => {
-  it('are the five dashboards, each with a unique uid and title', () => {
+  it('are the six dashboards, each with a unique uid and title', () => {
     expect(existsSync(DASHBOARD_DIR)).toBe(true);
-    expect(dashboards.map((d) => d.json.title).sort()).toEqual(['Hardware link', 'Hardware signals', 'Network', 'Services', 'Training']);
+    expect(dashboards.map((d) => d.json.title).sort()).toEqual(['Hardware link', 'Hardware signals', 'Network', 'Services', 'Studies', 'Training']);
     const uids = dashboards.map((d) => d.json.uid);
     const titles = dashboards.map((d) => d.json.title);
     for (const { file, json } of dashboards) {
@@ -232,6 +235,87 @@ describe('dashboards', () => {
       expect([field, rates.some(({ target }) => (target.query ?? '').includes(`non_negative_derivative(last("${field}"), 1s)`))]).toEqual([field, true]);
     for (const field of ['badFrames', 'retries', 'reconnects', 'rtt_ms', 'rttMean_ms', 'rttMax_ms', 'state', 'state_name'])
       expect([field, targets.some(({ target }) => (target.query ?? '').includes(`("${field}")`))]).toEqual([field, true]);
+  });
+
+  it('Studies reads only what studyPoints writes, per $study, and plots metrics against edges per topology', () => {
+    const file = dashboards.find((d) => d.json.title === 'Studies');
+    if (!file) throw new Error('no Studies dashboard');
+    expect(variables(file.json).map((v) => [v.name, variableQuery(v)])).toEqual([['study', 'SHOW TAG VALUES FROM "study" WITH KEY = "study"']]);
+    // Every tag and field a row can carry: a done row with every metric and a failed row with its reason.
+    const row: StudyRow = {
+      study: 's',
+      job: 'j',
+      params: { size: 4 },
+      topology: 'lattice',
+      task: 'xor',
+      seed: 1,
+      nodes: 16,
+      edges: 24,
+      status: 'done',
+      metrics: {
+        steps: 1,
+        learning_s: 1,
+        targetMse_V2: 1,
+        stepsToTarget: 1,
+        timeToTarget_s: 1,
+        mseStart_V2: 1,
+        mseEnd_V2: 1,
+        modeHalfTimes_s: { E0: 1 },
+        learningEnergy_J: 1,
+        opAmpEnergy_J: 1,
+        inferencePowerPerEdge_W: 1,
+        inferenceEnergyPerEdge_J: 1,
+        accuracyEnd: 1,
+      },
+      worker: 'w',
+      wall_s: 1,
+      version: '0',
+      commit: 'unknown',
+      finishedAt: '2026-01-01T00:00:00Z',
+    };
+    const points = [...studyPoints(row), ...studyPoints({ ...row, status: 'failed', metrics: null, error: 'why' })];
+    const written = new Set(points.flatMap((p) => [...Object.keys(p.tags), ...Object.keys(p.fields)]));
+    const all = panelTargets(file.json);
+    expect(all.length).toBeGreaterThan(0);
+    for (const { panel, target } of all) {
+      const where = `${file.file} panel ${JSON.stringify(panel.title)} target ${target.refId}`;
+      const query = target.query ?? '';
+      expect([where, measurementsOf(query)]).toEqual([where, [MEASUREMENTS.study]]);
+      expect([where, query.includes('"study" =~ /^$study$/')]).toEqual([where, true]);
+      const names = query
+        .replace(/\bAS\s+"[^"]+"/g, '')
+        .replace(/\bFROM\s+"[^"]+"/g, '')
+        .match(/"[^"]+"/g)
+        ?.map((n) => n.slice(1, -1));
+      for (const name of names ?? []) if (!written.has(name)) throw new Error(`${where}: "${name}" is neither a tag nor a field of the study points\n${query}`);
+    }
+    expect(
+      allPanels(file.json)
+        .filter((p) => p.type === 'stat')
+        .map((p) => p.title),
+    ).toEqual(expect.arrayContaining(['Jobs done', 'Jobs failed']));
+    expect(allPanels(file.json).some((p) => p.type === 'table')).toBe(true);
+    // XY panels: edges on x, one series per topology (a table-format query grouped by topology, partitioned into one frame each).
+    type XyPanel = {
+      title?: string;
+      options?: { seriesMapping?: string; series?: Array<{ x?: string; y?: string; frame?: number }> };
+      transformations?: Array<{ id: string; options?: { fields?: string[] } }>;
+    };
+    const xy = allPanels(file.json).filter((p) => p.type === 'xychart') as unknown as XyPanel[];
+    expect(xy.map((p) => p.options?.series?.[0]?.y).sort()).toEqual(['learningEnergy_J', 'timeToTarget_s', 'wall_s']);
+    for (const p of xy) {
+      expect([p.title, p.options?.seriesMapping, p.options?.series?.length, p.options?.series?.[0]?.x, p.options?.series?.[0]?.frame]).toEqual([
+        p.title,
+        'manual',
+        1,
+        'edges',
+        undefined,
+      ]);
+      expect([p.title, p.transformations?.map((t) => [t.id, t.options?.fields])]).toEqual([p.title, [['partitionByValues', ['topology']]]]);
+    }
+    for (const { panel, target } of all.filter(({ panel }) => panel.type === 'xychart')) {
+      expect([panel.title, target.resultFormat, /GROUP BY "topology"$/.test(target.query ?? '')]).toEqual([panel.title, 'table', true]);
+    }
   });
 
   it.each(dashboards.map((d) => [d.file, d] as const))('%s: every query uses defined variables only, as regex matches, over schema measurements', (file, { json }) => {

@@ -4,3 +4,4 @@ export { ServerStartError, findServerBinary, freePort, httpStatus, DEFAULT_START
 export { REPO_ROOT, serviceHealth, startService, startServices, stopServices } from './services';
 export type { ServiceEnv, ServiceProcess } from './services';
 export { killClis, startCli, type CliRun } from './cli';
+export { startNatsCluster, type NatsCluster, type NatsClusterNode } from './cluster';

@@ -3,3 +3,4 @@
 export { InfluxTargetError, influxTarget, type InfluxTarget } from './target';
 export { InfluxSink, type SinkOptions, type SinkStats } from './sink';
 export { LogProjector, type ProjectorOptions } from './projector';
+export { openStudyWriter, type StudyWriter } from './study-writer';

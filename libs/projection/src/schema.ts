@@ -6,7 +6,8 @@
  * signal's simulated time, written with microsecond precision (t_h = 100 µs, and µs keeps
  * the epoch timestamp exact in a float64). Every point also carries the simulated time as the
  * field `t_s` and the training step as `step`, so runs can be overlaid by `t_s`/`step` or by
- * shifting each run by its start. Service health points are stamped with wall-clock time.
+ * shifting each run by its start. Service health points are stamped with wall-clock time,
+ * and a study's points (one per finished job) with the job's finish time.
  *
  * Re-projecting a run writes the same (measurement, tags, timestamp) again, which InfluxDB
  * stores once: the projection is idempotent, so catching up after an outage never doubles.
@@ -58,6 +59,15 @@ export const MEASUREMENTS = {
   twinResidual: 'twin_residual',
   /** The projector's own progress, wall-clock time. tags: projector. fields: stream_seq (last event-log message projected), points (cumulative), pending (points buffered). */
   projector: 'projector',
+  /**
+   * Scaling studies: one point per finished job (a StudyRow of @metatwin/studies, study-points.ts), stamped with the row's finishedAt (wall clock, ms).
+   * tags: study, job, task, topology, status ("done"|"failed"), worker. fields: failed (1 failed, 0 done: a job's status as a number, so its last row decides),
+   * nodes, edges, seed, wall_s (the job's wall time on its worker), param_<axis> per numeric axis value (e.g. param_size), error (failed jobs: why), and a done
+   * job's numeric metrics under their StudyMetrics names — steps, learning_s, targetMse_V2, stepsToTarget, timeToTarget_s, mseStart_V2, mseEnd_V2,
+   * learningEnergy_J, opAmpEnergy_J, inferencePowerPerEdge_W, inferenceEnergyPerEdge_J, accuracyEnd — and modeHalfTime_<name>_s per error mode; a null metric
+   * (never reached the target, no target) is left out, as InfluxDB has no null. A job run again (after a failure) is a second point with its own time.
+   */
+  study: 'study',
 } as const;
 
 export type MeasurementName = (typeof MEASUREMENTS)[keyof typeof MEASUREMENTS];
