@@ -58,9 +58,11 @@ export interface JetStreamEventLogOptions {
 export interface StreamLimits {
   readonly maxAge_s?: number;
   readonly maxBytes?: number;
+  /** Copies of the stream and its catalogue bucket in a cluster (METATWIN_NATS_REPLICAS); unset: 1. */
+  readonly replicas?: number;
 }
 
-/** METATWIN_LOG_MAX_AGE_S and METATWIN_LOG_MAX_BYTES, checked; unset means no limit. */
+/** METATWIN_LOG_MAX_AGE_S, METATWIN_LOG_MAX_BYTES and METATWIN_NATS_REPLICAS, checked; unset means no limit (and 1 replica). */
 export function streamLimits(env: NodeJS.ProcessEnv): StreamLimits {
   const read = (name: string): number | undefined => {
     const v = env[name];
@@ -71,7 +73,14 @@ export function streamLimits(env: NodeJS.ProcessEnv): StreamLimits {
   };
   const maxAge_s = read('METATWIN_LOG_MAX_AGE_S');
   const maxBytes = read('METATWIN_LOG_MAX_BYTES');
-  return { ...(maxAge_s === undefined ? {} : { maxAge_s }), ...(maxBytes === undefined ? {} : { maxBytes: Math.round(maxBytes) }) };
+  const replicas = read('METATWIN_NATS_REPLICAS');
+  if (replicas !== undefined && (!Number.isInteger(replicas) || replicas > 5))
+    throw new RangeError(`METATWIN_NATS_REPLICAS must be an integer in 1..5, got ${JSON.stringify(env.METATWIN_NATS_REPLICAS)}`);
+  return {
+    ...(maxAge_s === undefined ? {} : { maxAge_s }),
+    ...(maxBytes === undefined ? {} : { maxBytes: Math.round(maxBytes) }),
+    ...(replicas === undefined ? {} : { replicas }),
+  };
 }
 
 const DEFAULTS = { stream: 'METATWIN_LOG', subjectPrefix: 'mtlog', duplicateWindow_ms: 120_000 };
@@ -79,7 +88,7 @@ const DEFAULTS = { stream: 'METATWIN_LOG', subjectPrefix: 'mtlog', duplicateWind
 const APPEND_ATTEMPTS = 3;
 const ERR_NO_MESSAGE = 10037;
 const ERR_WRONG_LAST_SEQUENCE = 10071;
-const ERR_STREAM_NOT_FOUND = 10059;
+export const ERR_STREAM_NOT_FOUND = 10059;
 
 /** Newest stored batch of one (run, source) and its stream sequence. */
 interface Cursor {
@@ -90,7 +99,7 @@ interface Cursor {
 }
 const EMPTY: Cursor = { lastSeq: 0, lastBatchFirstSeq: 0, subjectSeq: 0 };
 
-function apiErrorCode(err: unknown): number | undefined {
+export function apiErrorCode(err: unknown): number | undefined {
   return err instanceof NatsError ? err.api_error?.err_code : undefined;
 }
 
@@ -108,6 +117,7 @@ export class JetStreamEventLog implements EventLog, PositionedLog {
     private readonly js: JetStreamClient,
     readonly stream: string,
     readonly subjectPrefix: string,
+    private readonly replicas = 1,
   ) {}
 
   /** Connects and creates the stream when missing (an existing one must hold `${prefix}.>`). */
@@ -126,7 +136,7 @@ export class JetStreamEventLog implements EventLog, PositionedLog {
     try {
       const jsm = await nc.jetstreamManager(timeout_ms === undefined ? {} : { timeout: timeout_ms });
       await ensureStream(jsm, stream, `${subjectPrefix}.>`, duplicateWindow_ms, limits ?? {});
-      return new JetStreamEventLog(nc, jsm, nc.jetstream(timeout_ms === undefined ? {} : { timeout: timeout_ms }), stream, subjectPrefix);
+      return new JetStreamEventLog(nc, jsm, nc.jetstream(timeout_ms === undefined ? {} : { timeout: timeout_ms }), stream, subjectPrefix, limits?.replicas);
     } catch (err) {
       await nc.close();
       throw err instanceof EventLogError ? err : new EventLogError(`cannot set up stream ${stream} on ${String(servers)} (is JetStream enabled?)`, { cause: err });
@@ -313,7 +323,7 @@ export class JetStreamEventLog implements EventLog, PositionedLog {
 
   /** The run catalogue: a KV bucket beside the stream (`${stream}_RUNS`), one key per run. */
   private async kv(): Promise<KV> {
-    this.catalogue ??= await this.api('catalogue', () => this.js.views.kv(`${this.stream}_RUNS`, { history: 1 }));
+    this.catalogue ??= await this.api('catalogue', () => this.js.views.kv(`${this.stream}_RUNS`, { history: 1, replicas: this.replicas }));
     return this.catalogue;
   }
 
@@ -450,6 +460,8 @@ async function ensureStream(jsm: JetStreamManager, name: string, subjects: strin
   const wanted = {
     ...(limits.maxAge_s === undefined ? {} : { max_age: nanos(limits.maxAge_s * 1000) }),
     ...(limits.maxBytes === undefined ? {} : { max_bytes: limits.maxBytes }),
+    // More replicas than the stream has raise it (a stream made on one node, the cluster grown since).
+    ...(limits.replicas === undefined ? {} : { num_replicas: limits.replicas }),
   };
   try {
     const info = await jsm.streams.info(name);

@@ -22,6 +22,7 @@ import {
   type KV,
   type NatsConnection,
 } from 'nats';
+import { ERR_STREAM_NOT_FOUND, apiErrorCode } from '@metatwin/eventlog';
 import type { Job, StudyMetricsSpec, StudyRow } from '@metatwin/studies';
 import { runJob } from './run-job';
 
@@ -31,6 +32,8 @@ export const WORKERS_CONSUMER = 'metatwin-study-workers';
 export const jobsSubject = (studyId: string): string => `mt.study.jobs.${studyId}`;
 export const deadSubject = (studyId: string): string => `mt.study.dead.${studyId}`;
 export const MAX_DELIVER = 3;
+/** JetStream's "consumer not found" (10014). */
+const ERR_CONSUMER_NOT_FOUND = 10014;
 
 /** The message a job travels as: everything a worker needs, nothing it must look up. */
 export interface JobEnvelope {
@@ -95,8 +98,11 @@ export class StudyQueue {
       duplicate_window: nanos(3600_000),
     };
     try {
-      await jsm.streams.info(JOBS_STREAM);
-    } catch {
+      const info = await jsm.streams.info(JOBS_STREAM);
+      // A stream made on one node keeps 1 replica until asked for more (the cluster grown since).
+      if ((info.config.num_replicas ?? 1) < replicas) await jsm.streams.update(JOBS_STREAM, { ...info.config, num_replicas: replicas });
+    } catch (err) {
+      if (apiErrorCode(err) !== ERR_STREAM_NOT_FOUND) throw err;
       await jsm.streams.add(stream);
     }
     const consumer = {
@@ -108,7 +114,8 @@ export class StudyQueue {
     };
     try {
       await jsm.consumers.info(JOBS_STREAM, WORKERS_CONSUMER);
-    } catch {
+    } catch (err) {
+      if (apiErrorCode(err) !== ERR_CONSUMER_NOT_FOUND) throw err;
       await jsm.consumers.add(JOBS_STREAM, consumer);
     }
     const js = nc.jetstream();
@@ -120,18 +127,23 @@ export class StudyQueue {
     await this.nc.drain().catch(() => this.nc.close());
   }
 
-  /** Every row of a study stored so far, by job. */
-  async rows(studyId: string): Promise<Map<string, StudyRow>> {
+  /** The rows stored so far of these jobs of a study, by job: one get per job (a key scan can stall while rows are written). */
+  async rows(studyId: string, jobs: ReadonlyArray<string>): Promise<Map<string, StudyRow>> {
     const out = new Map<string, StudyRow>();
-    const keys = await this.kv.keys(`row.${studyId}.*`);
-    for await (const key of keys) {
-      const e = await this.kv.get(key);
-      if (e && e.operation === 'PUT' && e.value.length > 0) {
-        const row = JSON.parse(sc.decode(e.value)) as StudyRow;
-        out.set(row.job, row);
-      }
+    for (const job of jobs) {
+      const e = await this.kv.get(rowKey(studyId, job));
+      if (e && e.operation === 'PUT' && e.value.length > 0) out.set(job, JSON.parse(sc.decode(e.value)) as StudyRow);
     }
     return out;
+  }
+
+  /** Each row of the study as it is stored (the ones stored before, first); the returned function stops watching. */
+  async watchRows(studyId: string, onRow: (row: StudyRow) => void): Promise<() => void> {
+    const iter = await this.kv.watch({ key: `row.${studyId}.>` });
+    void (async () => {
+      for await (const e of iter) if (e.operation === 'PUT' && e.value.length > 0) onRow(JSON.parse(sc.decode(e.value)) as StudyRow);
+    })();
+    return () => iter.stop();
   }
 
   /** Store a row unless the job already has one (the first wins); true when this one was stored. */

@@ -12,7 +12,9 @@ import { ExperimentError, parseExperimentText } from '@metatwin/experiments';
 import { writeStudyReport } from '@metatwin/report';
 import { failedRow, expandStudy, parseStudy, sortRows, type ExpandedStudy, type StudyRow } from '@metatwin/studies';
 import { BUILD, LocalStudy, StudyQueue, defaultThreads, queueOptionsFrom, runPool, workerName } from '@metatwin/study-runner';
+import { openStudyWriter, type StudyWriter } from '@metatwin/influx';
 import { UnavailableError, UsageError } from '../usage';
+import { influxTargetArg } from './influx';
 
 type Write = (s: string) => void;
 const err: Write = (s) => void process.stderr.write(s);
@@ -57,12 +59,18 @@ async function studyRun(argv: string[], write: Write): Promise<number> {
   const threads = values.workers === undefined ? defaultThreads() : Number(values.workers);
   if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`--workers must be an integer ≥ 1, got "${values.workers}"`);
   if (values.nats !== undefined && values.workers !== undefined) throw new UsageError('--workers sets the embedded pool; with --nats, start `metatwin worker` processes instead');
+  const influx = openStudyWriter(influxTargetArg(values.influx));
   const { expanded, input } = loadStudy(positionals[0]);
   const local = new LocalStudy(expanded.id);
   local.define(expanded, input);
   local.uncancel();
   write(`study ${expanded.id}: ${expanded.jobs.length} jobs\n`);
-  const rows = values.nats === undefined ? await runEmbeddedStudy(expanded, local, threads, write) : await runDistributedStudy(expanded, local, values.nats, write);
+  let rows: StudyRow[];
+  try {
+    rows = values.nats === undefined ? await runEmbeddedStudy(expanded, local, threads, write, influx) : await runDistributedStudy(expanded, local, values.nats, write, influx);
+  } finally {
+    if (!(await influx.close())) err(`warning: InfluxDB at ${influx.url} did not take every row; the results table has them all\n`);
+  }
   const tables = local.writeTables(rows);
   const failed = rows.filter((r) => r.status === 'failed').length;
   const missing = expanded.jobs.length - rows.length;
@@ -70,7 +78,7 @@ async function studyRun(argv: string[], write: Write): Promise<number> {
   return failed > 0 || missing > 0 ? 1 : 0;
 }
 
-async function runEmbeddedStudy(expanded: ExpandedStudy, local: LocalStudy, threads: number, write: Write): Promise<StudyRow[]> {
+async function runEmbeddedStudy(expanded: ExpandedStudy, local: LocalStudy, threads: number, write: Write, influx: StudyWriter): Promise<StudyRow[]> {
   const have = new Map(local.rows().map((r) => [r.job, r]));
   const todo = expanded.jobs.filter((j) => have.get(j.id)?.status !== 'done');
   write(`embedded: ${expanded.jobs.length - todo.length} done before, ${todo.length} to run on ${Math.min(threads, todo.length)} threads\n`);
@@ -87,6 +95,7 @@ async function runEmbeddedStudy(expanded: ExpandedStudy, local: LocalStudy, thre
       stopRequested: () => stop || local.cancelled,
       onRow: (row) => {
         local.append(row);
+        void influx.write(row);
         have.set(row.job, row);
         bar.job(row);
       },
@@ -106,10 +115,13 @@ async function openQueue(nats: string, name: string): Promise<StudyQueue> {
   }
 }
 
-async function runDistributedStudy(expanded: ExpandedStudy, local: LocalStudy, nats: string, write: Write): Promise<StudyRow[]> {
+async function runDistributedStudy(expanded: ExpandedStudy, local: LocalStudy, nats: string, write: Write, influx: StudyWriter): Promise<StudyRow[]> {
   const queue = await openQueue(nats, `metatwin-study-${expanded.id}`);
   try {
-    const stored = await queue.rows(expanded.id);
+    const stored = await queue.rows(
+      expanded.id,
+      expanded.jobs.map((j) => j.id),
+    );
     // A failed job runs again; its new row replaces the failure.
     for (const row of stored.values()) if (row.status === 'failed') await queue.forgetRow(expanded.id, row.job);
     const todo = expanded.jobs.filter((j) => stored.get(j.id)?.status !== 'done');
@@ -121,23 +133,26 @@ async function runDistributedStudy(expanded: ExpandedStudy, local: LocalStudy, n
     write(`distributed: ${expanded.jobs.length - todo.length} done before, ${todo.length} queued on ${nats} (start \`metatwin worker --nats ${nats}\` on any machine)\n`);
     const bar = new StudyProgress(expanded.jobs.length, expanded.jobs.length - todo.length, err);
     const seen = new Set<string>([...stored.values()].filter((r) => r.status === 'done').map((r) => r.job));
-    let rows = new Map<string, StudyRow>();
+    const rows = new Map<string, StudyRow>([...stored.values()].filter((r) => r.status === 'done').map((r) => [r.job, r]));
+    const stopRows = await queue.watchRows(expanded.id, (row) => {
+      if (!byId.has(row.job)) return;
+      rows.set(row.job, row);
+      if (seen.has(row.job)) return;
+      seen.add(row.job);
+      local.append(row);
+      void influx.write(row);
+      bar.job(row);
+    });
     for (;;) {
-      rows = await queue.rows(expanded.id);
-      for (const row of rows.values()) {
-        if (seen.has(row.job) || !byId.has(row.job)) continue;
-        seen.add(row.job);
-        local.append(row);
-        bar.job(row);
-      }
+      if (expanded.jobs.every((j) => rows.has(j.id))) break;
       const cancelled = await queue.cancelled(expanded.id);
       if (cancelled !== null) {
         bar.note(`cancelled: ${cancelled}`);
         break;
       }
-      if (expanded.jobs.every((j) => rows.has(j.id))) break;
       await new Promise((r) => setTimeout(r, 250));
     }
+    stopRows();
     stopLost();
     bar.done();
     return sortRows(expanded.jobs.flatMap((j) => (rows.has(j.id) ? [rows.get(j.id) as StudyRow] : [])));
@@ -200,7 +215,14 @@ async function studyStatus(argv: string[], write: Write): Promise<number> {
   if (values.nats !== undefined) {
     const queue = await openQueue(values.nats, 'metatwin-study-status');
     try {
-      rows = [...(await queue.rows(def.id)).values()];
+      rows = [
+        ...(
+          await queue.rows(
+            def.id,
+            def.jobs.map((j) => j.id),
+          )
+        ).values(),
+      ];
       queued = await queue.queued(def.id);
       cancelled = await queue.cancelled(def.id);
     } finally {
