@@ -1,0 +1,1 @@
+module.exports = { ...require('../../jest.preset.cjs'), displayName: 'studies-e2e', rootDir: __dirname, testTimeout: 300000 };
