@@ -53,6 +53,28 @@ export interface StudyQueueOptions {
 }
 
 const sc = StringCodec();
+
+/** How long a JetStream call is tried again while a cluster elects a leader (helper-measured failovers take 4–8 s). */
+const RETRY_FOR_MS = 60_000;
+
+/**
+ * A JetStream call, tried again on a time-out or "no responders" — what a stream answers while
+ * its Raft group elects a leader (a node lost, or a stream just made at 3 replicas) — for up to
+ * RETRY_FOR_MS; any other error is thrown at once.
+ */
+async function retrying<T>(what: string, call: () => Promise<T>): Promise<T> {
+  const until = Date.now() + RETRY_FOR_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      const transient = code === 'TIMEOUT' || code === '503' || /timeout|no responders|cluster not available|leader/i.test((err as Error).message);
+      if (!transient || Date.now() > until) throw new Error(`${what}: ${(err as Error).message}`, { cause: err });
+      await new Promise((r) => setTimeout(r, Math.min(1000, 100 * 2 ** attempt)));
+    }
+  }
+}
 const rowKey = (studyId: string, job: string): string => `row.${studyId}.${job}`;
 const cancelKey = (studyId: string): string => `cancel.${studyId}`;
 
@@ -97,14 +119,15 @@ export class StudyQueue {
       // A job published twice within an hour (a retried publish during a failover) is stored once.
       duplicate_window: nanos(3600_000),
     };
-    try {
-      const info = await jsm.streams.info(JOBS_STREAM);
-      // A stream made on one node keeps 1 replica until asked for more (the cluster grown since).
-      if ((info.config.num_replicas ?? 1) < replicas) await jsm.streams.update(JOBS_STREAM, { ...info.config, num_replicas: replicas });
-    } catch (err) {
-      if (apiErrorCode(err) !== ERR_STREAM_NOT_FOUND) throw err;
-      await jsm.streams.add(stream);
-    }
+    const notFound = (code: number) => (err: unknown) => {
+      if (apiErrorCode(err) === code) return null;
+      throw err;
+    };
+    const info = await retrying('looking up the jobs stream', () => jsm.streams.info(JOBS_STREAM).catch(notFound(ERR_STREAM_NOT_FOUND)));
+    if (info === null) await retrying('creating the jobs stream', () => jsm.streams.add(stream));
+    // A stream made on one node keeps 1 replica until asked for more (the cluster grown since).
+    else if ((info.config.num_replicas ?? 1) < replicas)
+      await retrying("raising the jobs stream's replicas", () => jsm.streams.update(JOBS_STREAM, { ...info.config, num_replicas: replicas }));
     const consumer = {
       durable_name: WORKERS_CONSUMER,
       ack_policy: AckPolicy.Explicit,
@@ -112,14 +135,12 @@ export class StudyQueue {
       ack_wait: nanos(3 * heartbeat_ms),
       max_deliver: MAX_DELIVER,
     };
-    try {
-      await jsm.consumers.info(JOBS_STREAM, WORKERS_CONSUMER);
-    } catch (err) {
-      if (apiErrorCode(err) !== ERR_CONSUMER_NOT_FOUND) throw err;
-      await jsm.consumers.add(JOBS_STREAM, consumer);
-    }
+    const existing = await retrying("looking up the workers' consumer", () => jsm.consumers.info(JOBS_STREAM, WORKERS_CONSUMER).catch(notFound(ERR_CONSUMER_NOT_FOUND)));
+    if (existing === null) await retrying("creating the workers' consumer", () => jsm.consumers.add(JOBS_STREAM, consumer));
     const js = nc.jetstream();
-    const kv = await js.views.kv(RESULTS_BUCKET, { history: 1, replicas });
+    // Gets go through the stream's leader, not "direct" from any replica: on a 3-node cluster
+    // (nats-server 2.9.10) direct gets of this bucket timed out.
+    const kv = await retrying('opening the results bucket', () => js.views.kv(RESULTS_BUCKET, { history: 1, replicas, allow_direct: false }));
     return new StudyQueue(nc, js, jsm, kv, heartbeat_ms);
   }
 
@@ -131,7 +152,7 @@ export class StudyQueue {
   async rows(studyId: string, jobs: ReadonlyArray<string>): Promise<Map<string, StudyRow>> {
     const out = new Map<string, StudyRow>();
     for (const job of jobs) {
-      const e = await this.kv.get(rowKey(studyId, job));
+      const e = await retrying('reading a study row', () => this.kv.get(rowKey(studyId, job)));
       if (e && e.operation === 'PUT' && e.value.length > 0) out.set(job, JSON.parse(sc.decode(e.value)) as StudyRow);
     }
     return out;
@@ -139,7 +160,7 @@ export class StudyQueue {
 
   /** Each row of the study as it is stored (the ones stored before, first); the returned function stops watching. */
   async watchRows(studyId: string, onRow: (row: StudyRow) => void): Promise<() => void> {
-    const iter = await this.kv.watch({ key: `row.${studyId}.>` });
+    const iter = await retrying('watching the study rows', () => this.kv.watch({ key: `row.${studyId}.>` }));
     void (async () => {
       for await (const e of iter) if (e.operation === 'PUT' && e.value.length > 0) onRow(JSON.parse(sc.decode(e.value)) as StudyRow);
     })();
@@ -149,9 +170,10 @@ export class StudyQueue {
   /** Store a row unless the job already has one (the first wins); true when this one was stored. */
   async storeRow(row: StudyRow): Promise<boolean> {
     try {
-      await this.kv.create(rowKey(row.study, row.job), sc.encode(JSON.stringify(row)));
+      await retrying('storing a study row', () => this.kv.create(rowKey(row.study, row.job), sc.encode(JSON.stringify(row))));
       return true;
     } catch (err) {
+      // A create retried after a time-out may find its own first attempt: either way the job has its row.
       if (/wrong last sequence|key exists/i.test((err as Error).message)) return false;
       throw err;
     }
@@ -159,7 +181,7 @@ export class StudyQueue {
 
   /** Forget a job's failed row, so it runs again. */
   async forgetRow(studyId: string, job: string): Promise<void> {
-    await this.kv.delete(rowKey(studyId, job));
+    await retrying('forgetting a failed row', () => this.kv.delete(rowKey(studyId, job)));
   }
 
   /**
@@ -168,29 +190,31 @@ export class StudyQueue {
    * study, job and this submission, which JetStream de-duplicates if a publish is retried.
    */
   async submit(studyId: string, spec: StudyMetricsSpec, jobs: ReadonlyArray<Job>, submission: string): Promise<void> {
-    await this.kv.delete(cancelKey(studyId));
-    await this.jsm.streams.purge(JOBS_STREAM, { filter: jobsSubject(studyId) });
+    await retrying('clearing a cancel', () => this.kv.delete(cancelKey(studyId)));
+    await retrying('purging queued jobs', () => this.jsm.streams.purge(JOBS_STREAM, { filter: jobsSubject(studyId) }));
     for (const job of jobs) {
       const envelope: JobEnvelope = { studyId, spec, job };
-      await this.js.publish(jobsSubject(studyId), sc.encode(JSON.stringify(envelope)), { msgID: `${studyId}.${job.id}.${submission}` });
+      const data = sc.encode(JSON.stringify(envelope));
+      // The message id makes a publish retried after a time-out one message, not two.
+      await retrying('queueing a job', () => this.js.publish(jobsSubject(studyId), data, { msgID: `${studyId}.${job.id}.${submission}` }));
     }
   }
 
   /** Stop a study: its queued jobs are purged, and workers skip any it still hands them. */
   async cancel(studyId: string, reason: string): Promise<number> {
-    await this.kv.put(cancelKey(studyId), sc.encode(reason));
-    const r = await this.jsm.streams.purge(JOBS_STREAM, { filter: jobsSubject(studyId) });
+    await retrying('cancelling', () => this.kv.put(cancelKey(studyId), sc.encode(reason)));
+    const r = await retrying('purging queued jobs', () => this.jsm.streams.purge(JOBS_STREAM, { filter: jobsSubject(studyId) }));
     return r.purged;
   }
 
   async cancelled(studyId: string): Promise<string | null> {
-    const e = await this.kv.get(cancelKey(studyId));
+    const e = await retrying('reading a cancel', () => this.kv.get(cancelKey(studyId)));
     return e && e.operation === 'PUT' && e.value.length > 0 ? sc.decode(e.value) : null;
   }
 
   /** Jobs of the study waiting in the stream (not yet acknowledged, delivered or not). */
   async queued(studyId: string): Promise<number> {
-    const info = await this.jsm.streams.info(JOBS_STREAM, { subjects_filter: jobsSubject(studyId) });
+    const info = await retrying('counting queued jobs', () => this.jsm.streams.info(JOBS_STREAM, { subjects_filter: jobsSubject(studyId) }));
     return info.state.subjects?.[jobsSubject(studyId)] ?? 0;
   }
 
@@ -204,7 +228,7 @@ export class StudyQueue {
    * machine runs several). Resolves with the number of jobs this worker ran.
    */
   async work(worker: string, stop: () => boolean, onJob?: (row: StudyRow, stored: boolean) => void): Promise<number> {
-    const consumer = await this.js.consumers.get(JOBS_STREAM, WORKERS_CONSUMER);
+    const consumer = await retrying("binding the workers' consumer", () => this.js.consumers.get(JOBS_STREAM, WORKERS_CONSUMER));
     let ran = 0;
     while (!stop()) {
       let m: JsMsg | null;
@@ -236,7 +260,7 @@ export class StudyQueue {
       m.term('study cancelled');
       return false;
     }
-    const existing = await this.kv.get(rowKey(studyId, job.id));
+    const existing = await retrying('reading a study row', () => this.kv.get(rowKey(studyId, job.id)));
     if (existing && existing.operation === 'PUT' && existing.value.length > 0 && (JSON.parse(sc.decode(existing.value)) as StudyRow).status === 'done') {
       m.ack(); // ran before (a redelivery after its row was stored): counted once
       return false;
