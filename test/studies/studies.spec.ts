@@ -87,6 +87,26 @@ describe('a worker killed with SIGKILL mid-job', () => {
   });
 });
 
+describe('study cancel', () => {
+  it('purges the queued jobs; the waiting study run ends, and status says cancelled', async () => {
+    const dir = tempDir('metatwin-study-cancel-');
+    const file = smallStudy(dir, 700, 'description: cancel'); // jobs no other test ran
+    const env = { METATWIN_STUDIES_DIR: dir };
+    // No worker: every job stays queued.
+    const run = startCli(['study', 'run', file, '--nats', nats.url], env);
+    const deadline = Date.now() + 60_000;
+    while (!/distributed: 0 done before, 12 queued/.test(run.output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const id = studyId(run.output());
+    const cancelled = await startCli(['study', 'cancel', id, '--nats', nats.url], env).within(60_000);
+    expect(cancelled.out).toContain(`${id}: cancelled, 12 queued jobs removed`);
+    const ended = await run.within(60_000);
+    expect(ended.code).toBe(1);
+    expect(ended.out).toContain('cancelled: metatwin study cancel');
+    const status = await startCli(['study', 'status', id, '--nats', nats.url, '--json'], env).within(30_000);
+    expect(JSON.parse(status.out)).toMatchObject({ done: 0, queued: 0, cancelled: 'metatwin study cancel' });
+  });
+});
+
 describe('an interrupted embedded study', () => {
   it('runs only what is missing when run again', async () => {
     const dir = tempDir('metatwin-study-resume-');

@@ -77,6 +77,8 @@ async function retrying<T>(what: string, call: () => Promise<T>): Promise<T> {
 }
 const rowKey = (studyId: string, job: string): string => `row.${studyId}.${job}`;
 const cancelKey = (studyId: string): string => `cancel.${studyId}`;
+/** A worker's mark on a job it is running (removed once its row is stored). */
+const runningKey = (studyId: string, job: string): string => `run.${studyId}.${job}`;
 
 export function queueOptionsFrom(servers: string, env: NodeJS.ProcessEnv = process.env, name?: string): StudyQueueOptions {
   const int = (key: string, fallback: number, min: number): number => {
@@ -212,6 +214,16 @@ export class StudyQueue {
     return e && e.operation === 'PUT' && e.value.length > 0 ? sc.decode(e.value) : null;
   }
 
+  /** Of these jobs, the ones a worker has marked as running (a worker killed mid-job leaves its mark until the job runs again). */
+  async running(studyId: string, jobs: ReadonlyArray<string>): Promise<number> {
+    let n = 0;
+    for (const job of jobs) {
+      const e = await retrying('reading a running mark', () => this.kv.get(runningKey(studyId, job)));
+      if (e && e.operation === 'PUT' && e.value.length > 0) n++;
+    }
+    return n;
+  }
+
   /** Jobs of the study waiting in the stream (not yet acknowledged, delivered or not). */
   async queued(studyId: string): Promise<number> {
     const info = await retrying('counting queued jobs', () => this.jsm.streams.info(JOBS_STREAM, { subjects_filter: jobsSubject(studyId) }));
@@ -265,6 +277,7 @@ export class StudyQueue {
       m.ack(); // ran before (a redelivery after its row was stored): counted once
       return false;
     }
+    await retrying('marking a job running', () => this.kv.put(runningKey(studyId, job.id), sc.encode(worker)));
     const heartbeat = setInterval(() => m.working(), this.heartbeat_ms);
     let row: StudyRow;
     try {
@@ -273,6 +286,7 @@ export class StudyQueue {
       clearInterval(heartbeat);
     }
     const stored = await this.storeRow(row);
+    await retrying('clearing a running mark', () => this.kv.delete(runningKey(studyId, job.id)));
     if (row.status === 'failed') this.deadLetter(envelope, row.error ?? 'failed');
     m.ack();
     onJob?.(row, stored);

@@ -210,43 +210,33 @@ async function studyStatus(argv: string[], write: Write): Promise<number> {
   const local = new LocalStudy(positionals[0]);
   const def = local.definition();
   let rows = local.rows();
-  let queued = 0;
+  let inStream = 0;
+  let running = 0;
   let cancelled: string | null = local.cancelled ? 'cancelled here' : null;
+  const ids = def.jobs.map((j) => j.id);
   if (values.nats !== undefined) {
     const queue = await openQueue(values.nats, 'metatwin-study-status');
     try {
-      rows = [
-        ...(
-          await queue.rows(
-            def.id,
-            def.jobs.map((j) => j.id),
-          )
-        ).values(),
-      ];
-      queued = await queue.queued(def.id);
+      const stored = await queue.rows(def.id, ids);
+      rows = [...stored.values()];
+      inStream = await queue.queued(def.id);
+      running = await queue.running(
+        def.id,
+        ids.filter((j) => !stored.has(j)),
+      );
       cancelled = await queue.cancelled(def.id);
     } finally {
       await queue.close();
     }
   }
-  const ids = new Set(def.jobs.map((j) => j.id));
-  const mine = rows.filter((r) => ids.has(r.job));
+  const mine = rows.filter((r) => ids.includes(r.job));
   const done = mine.filter((r) => r.status === 'done').length;
   const failed = mine.filter((r) => r.status === 'failed').length;
-  const running = values.nats === undefined ? 0 : Math.max(0, def.jobs.length - done - failed - queued);
   const remaining = def.jobs.length - done - failed;
+  // A job being run is still in the stream (work-queue messages leave on ack).
+  const queued = values.nats === undefined ? remaining : Math.max(0, inStream - running);
   const meanWall = mine.length > 0 ? mine.reduce((a, r) => a + r.wall_s, 0) / mine.length : NaN;
-  const status = {
-    study: def.id,
-    name: def.name,
-    jobs: def.jobs.length,
-    done,
-    failed,
-    running,
-    queued: values.nats === undefined ? remaining : queued,
-    cancelled,
-    meanWall_s: meanWall,
-  };
+  const status = { study: def.id, name: def.name, jobs: def.jobs.length, done, failed, running, queued, cancelled, meanWall_s: meanWall };
   if (values.json) write(JSON.stringify(status) + '\n');
   else {
     write(
