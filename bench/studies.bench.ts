@@ -29,12 +29,13 @@ export async function benchStudies(out: (s: string) => void, quick: boolean): Pr
   const dir = mkdtempSync(join(tmpdir(), 'metatwin-bench-studies-'));
   const env = { METATWIN_STUDIES_DIR: dir };
   try {
-    const jobs = quick ? 4 : 8;
-    const steps = quick ? 5000 : 20_000;
-    const timed = async (workers: number, name: string, seeds: string): Promise<{ wall_s: number; rows: StudyRow[] }> => {
+    const jobs = quick ? 4 : 12;
+    // Jobs of a few seconds each: long beside a worker's start-up and the study's submission.
+    const steps = quick ? 50_000 : 200_000;
+    const timed = async (workers: number, name: string, seeds: string, jobSteps = steps): Promise<{ wall_s: number; rows: StudyRow[] }> => {
       const pool = Array.from({ length: workers }, (_, i) => startCli(['worker', '--nats', nats.url, '--name', `${name}-w${i}`], env));
       const t0 = performance.now();
-      const run = await startCli(['study', 'run', studyFile(dir, name, steps, seeds), '--nats', nats.url], env).within(900_000);
+      const run = await startCli(['study', 'run', studyFile(dir, name, jobSteps, seeds), '--nats', nats.url], env).within(900_000);
       const wall_s = (performance.now() - t0) / 1000;
       for (const w of pool) w.child.kill('SIGTERM');
       await Promise.all(pool.map((w) => w.within(60_000)));
@@ -44,11 +45,17 @@ export async function benchStudies(out: (s: string) => void, quick: boolean): Pr
     const one = await timed(1, 'bench-one', `range(1, ${jobs + 1})`);
     const two = await timed(2, 'bench-two', `range(${jobs + 1}, ${2 * jobs + 1})`);
     const speedup = one.wall_s / two.wall_s;
+    // Steady state: jobs finished per second between the first row and the last (start-up and the last job's tail left out).
+    const rate = (rows: StudyRow[]): number => {
+      const t = rows.map((r) => Date.parse(r.finishedAt));
+      return (rows.length - 1) / ((Math.max(...t) - Math.min(...t)) / 1000);
+    };
+    const meanJob = (rows: StudyRow[]): number => rows.reduce((a, r) => a + r.wall_s, 0) / rows.length;
     out(
-      `${jobs} XOR jobs of ${steps.toLocaleString('en-US')} steps: 1 worker ${one.wall_s.toFixed(2)} s, 2 workers ${two.wall_s.toFixed(2)} s → ×${speedup.toFixed(2)}  goal ≥ ×1.8: ×${(speedup / 1.8).toFixed(2)}`,
+      `${jobs} XOR jobs of ${steps.toLocaleString('en-US')} steps: 1 worker ${one.wall_s.toFixed(2)} s, 2 workers ${two.wall_s.toFixed(2)} s → ×${speedup.toFixed(2)}  goal ≥ ×1.8: ×${(speedup / 1.8).toFixed(2)}; steady state ${rate(one.rows).toFixed(3)} → ${rate(two.rows).toFixed(3)} jobs/s (×${(rate(two.rows) / rate(one.rows)).toFixed(2)}); a job takes ${meanJob(one.rows).toFixed(2)} s alone, ${meanJob(two.rows).toFixed(2)} s beside another`,
     );
     const tiny = quick ? 40 : 200;
-    const queued = await timed(1, 'bench-queue', `range(1, ${tiny + 1})`);
+    const queued = await timed(1, 'bench-queue', `range(1, ${tiny + 1})`, 1);
     // One worker runs them one after another: between the first row and the last, what is not
     // a run is the queue (pull, heartbeat set-up, row stored, ack). Start-up is left out.
     const ordered = [...queued.rows].sort((a, b) => Date.parse(a.finishedAt) - Date.parse(b.finishedAt));

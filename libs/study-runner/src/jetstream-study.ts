@@ -209,6 +209,17 @@ export class StudyQueue {
     return r.purged;
   }
 
+  private readonly cancelChecked = new Map<string, { at_ms: number; reason: string | null }>();
+
+  /** cancelled(), asked at most once a second per study: a worker pays one round trip less per job. */
+  private async cancelledRecently(studyId: string): Promise<string | null> {
+    const seen = this.cancelChecked.get(studyId);
+    if (seen && Date.now() - seen.at_ms < 1000) return seen.reason;
+    const reason = await this.cancelled(studyId);
+    this.cancelChecked.set(studyId, { at_ms: Date.now(), reason });
+    return reason;
+  }
+
   async cancelled(studyId: string): Promise<string | null> {
     const e = await retrying('reading a cancel', () => this.kv.get(cancelKey(studyId)));
     return e && e.operation === 'PUT' && e.value.length > 0 ? sc.decode(e.value) : null;
@@ -268,16 +279,21 @@ export class StudyQueue {
       return false;
     }
     const { studyId, job, spec } = envelope;
-    if ((await this.cancelled(studyId)) !== null) {
+    if ((await this.cancelledRecently(studyId)) !== null) {
       m.term('study cancelled');
       return false;
     }
-    const existing = await retrying('reading a study row', () => this.kv.get(rowKey(studyId, job.id)));
-    if (existing && existing.operation === 'PUT' && existing.value.length > 0 && (JSON.parse(sc.decode(existing.value)) as StudyRow).status === 'done') {
-      m.ack(); // ran before (a redelivery after its row was stored): counted once
-      return false;
+    // A delivery after the first may follow a worker that stored the row and died before its
+    // ack: then the job is done. (A first delivery is new work; create() still counts it once.)
+    if (m.info.redelivered) {
+      const existing = await retrying('reading a study row', () => this.kv.get(rowKey(studyId, job.id)));
+      if (existing && existing.operation === 'PUT' && existing.value.length > 0 && (JSON.parse(sc.decode(existing.value)) as StudyRow).status === 'done') {
+        m.ack();
+        return false;
+      }
     }
-    await retrying('marking a job running', () => this.kv.put(runningKey(studyId, job.id), sc.encode(worker)));
+    // The running mark is for `study status` only: written and cleared without waiting (one connection keeps their order).
+    void retrying('marking a job running', () => this.kv.put(runningKey(studyId, job.id), sc.encode(worker))).catch(() => undefined);
     const heartbeat = setInterval(() => m.working(), this.heartbeat_ms);
     let row: StudyRow;
     try {
@@ -286,7 +302,7 @@ export class StudyQueue {
       clearInterval(heartbeat);
     }
     const stored = await this.storeRow(row);
-    await retrying('clearing a running mark', () => this.kv.delete(runningKey(studyId, job.id)));
+    void retrying('clearing a running mark', () => this.kv.delete(runningKey(studyId, job.id))).catch(() => undefined);
     if (row.status === 'failed') this.deadLetter(envelope, row.error ?? 'failed');
     m.ack();
     onJob?.(row, stored);
