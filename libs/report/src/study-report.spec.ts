@@ -10,6 +10,7 @@ import { basename, isAbsolute, join } from 'node:path';
 import { Rng } from '@metatwin/physics';
 import type { StudyMetrics, StudyRow } from '@metatwin/studies';
 import { writeStudyReport, type StudyMetricName } from './study-report';
+import { expectSvg } from './testing/svg';
 
 const TASKS = ['regression', 'xor'];
 const TOPOLOGIES = ['lattice', 'random'];
@@ -105,15 +106,6 @@ beforeAll(() => {
 afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
-
-function expectSvg(path: string): string {
-  const svg = readFileSync(path, 'utf8');
-  expect(svg.startsWith('<svg')).toBe(true);
-  expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
-  expect(svg).toMatch(/<path/);
-  expect((svg.match(/<g\b/g) ?? []).length).toBe((svg.match(/<\/g>/g) ?? []).length);
-  return svg;
-}
 
 /** The exponent cell of the fit table, "p [lo, hi]", parsed. */
 function exponentCell(page: string, task: string, topology: string, label: string): { p: number; lo: number; hi: number; n: number } {

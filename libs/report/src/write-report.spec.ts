@@ -10,6 +10,7 @@ import { formatSig } from './format';
 import { namespaceSvgIds } from './render-svg';
 import { syntheticClassificationRun, syntheticFamily, syntheticRegressionRun, syntheticXorRun } from './testing/synthetic-results';
 import { writeReport } from './write-report';
+import { expectSvg } from './testing/svg';
 
 let root: string;
 beforeAll(() => {
@@ -18,16 +19,6 @@ beforeAll(() => {
 afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
-
-function expectSvg(path: string): string {
-  const svg = readFileSync(path, 'utf8');
-  expect(svg.startsWith('<svg')).toBe(true);
-  expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
-  expect(svg).toMatch(/<path|<rect/);
-  // Balanced tags are a cheap stand-in for "parses as XML".
-  expect((svg.match(/<g\b/g) ?? []).length).toBe((svg.match(/<\/g>/g) ?? []).length);
-  return svg;
-}
 
 async function report(result: ResultFile, dir: string) {
   const out = await writeReport(result, join(root, dir));
