@@ -5,7 +5,7 @@ Usage:
                                     run an experiment: embedded services by default (event log
                                     in runs/log), distributed with --bus nats://…, the same with
                                     recording off with --bus direct; --influx projects it into
-                                    InfluxDB (presets: xor, regression, regression-family; or a
+                                    InfluxDB (presets: xor, regression, regression-family, iris; or a
                                     JSON/YAML file, whose rig picks each subsystem's adapter);
                                     Ctrl-C asks: cancel (recorded, resumable) or detach
   metatwin study run <file> [--workers N | --nats URL]
