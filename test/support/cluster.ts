@@ -194,6 +194,11 @@ export async function startNatsCluster(size = 3, options: StartOptions = {}): Pr
       for (let i = 0; i < size; i++) rmSync(nodeDir(i), { recursive: true, force: true });
     }
     await metaLeader();
+    // A meta leader needs only a quorum: the last route of the full mesh may still be connecting.
+    await until(`the nodes of ${clusterName} did not all route to each other`, timeoutMs, async () => {
+      const routes = await Promise.all(names.map(async (_, i) => ((await (await fetch(`${monitorUrl(i)}/routez`)).json()) as { num_routes: number }).num_routes));
+      return routes.every((n) => n >= size - 1) ? true : undefined;
+    });
   } catch (err) {
     await stopAll();
     rmSync(dir, { recursive: true, force: true });
