@@ -132,13 +132,11 @@ async function runDistributedStudy(expanded: ExpandedStudy, local: LocalStudy, n
     await queue.submit(expanded.id, expanded.study.metrics, todo, `${Date.now().toString(36)}`);
     write(`distributed: ${expanded.jobs.length - todo.length} done before, ${todo.length} queued on ${nats} (start \`metatwin worker --nats ${nats}\` on any machine)\n`);
     const bar = new StudyProgress(expanded.jobs.length, expanded.jobs.length - todo.length, err);
-    const seen = new Set<string>([...stored.values()].filter((r) => r.status === 'done').map((r) => r.job));
+    // The watcher hands over the rows stored before, too: each job's row is taken once.
     const rows = new Map<string, StudyRow>([...stored.values()].filter((r) => r.status === 'done').map((r) => [r.job, r]));
     const stopRows = await queue.watchRows(expanded.id, (row) => {
-      if (!byId.has(row.job)) return;
+      if (!byId.has(row.job) || rows.has(row.job)) return;
       rows.set(row.job, row);
-      if (seen.has(row.job)) return;
-      seen.add(row.job);
       local.append(row);
       void influx.write(row);
       bar.job(row);
@@ -165,7 +163,6 @@ async function runDistributedStudy(expanded: ExpandedStudy, local: LocalStudy, n
 class StudyProgress {
   private succeeded: number;
   private failed = 0;
-  private wall_s = 0;
   private timed = 0;
   private readonly started = performance.now();
   private readonly tty = Boolean(process.stderr.isTTY);
@@ -181,7 +178,6 @@ class StudyProgress {
   job(row: StudyRow): void {
     if (row.status === 'failed') this.failed++;
     else this.succeeded++;
-    this.wall_s += row.wall_s;
     this.timed++;
     const finished = this.succeeded + this.failed;
     const elapsed = (performance.now() - this.started) / 1000;
