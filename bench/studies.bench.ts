@@ -24,6 +24,14 @@ function rowsOf(dir: string, out: string): StudyRow[] {
     .map((l) => JSON.parse(l) as StudyRow);
 }
 
+async function waitUntil(ready: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!ready()) {
+    if (performance.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export async function benchStudies(out: (s: string) => void, quick: boolean): Promise<void> {
   const nats = await startNats();
   const dir = mkdtempSync(join(tmpdir(), 'metatwin-bench-studies-'));
@@ -32,8 +40,10 @@ export async function benchStudies(out: (s: string) => void, quick: boolean): Pr
     const jobs = quick ? 4 : 12;
     // Jobs of a few seconds each: long beside a worker's start-up and the study's submission.
     const steps = quick ? 50_000 : 200_000;
-    const timed = async (workers: number, name: string, seeds: string, jobSteps = steps): Promise<{ wall_s: number; rows: StudyRow[] }> => {
-      const pool = Array.from({ length: workers }, (_, i) => startCli(['worker', '--nats', nats.url, '--name', `${name}-w${i}`], env));
+    const timed = async (workers: number, name: string, seeds: string, jobSteps = steps, nodeArgs: readonly string[] = []): Promise<{ wall_s: number; rows: StudyRow[] }> => {
+      const pool = Array.from({ length: workers }, (_, i) => startCli(['worker', '--nats', nats.url, '--name', `${name}-w${i}`], env, nodeArgs));
+      // The clock starts once every worker pulls: their start-up is not the queue's throughput.
+      await waitUntil(() => pool.every((w) => w.output().includes('pulling study jobs')), 60_000, `${name}'s workers to start`);
       const t0 = performance.now();
       const run = await startCli(['study', 'run', studyFile(dir, name, jobSteps, seeds), '--nats', nats.url], env).within(900_000);
       const wall_s = (performance.now() - t0) / 1000;
@@ -42,18 +52,28 @@ export async function benchStudies(out: (s: string) => void, quick: boolean): Pr
       if (run.code !== 0) throw new Error(`study run exited ${run.code}:\n${run.out}`);
       return { wall_s, rows: rowsOf(dir, run.out) };
     };
-    const one = await timed(1, 'bench-one', `range(1, ${jobs + 1})`);
-    const two = await timed(2, 'bench-two', `range(${jobs + 1}, ${2 * jobs + 1})`);
-    const speedup = one.wall_s / two.wall_s;
-    // Steady state: jobs finished per second between the first row and the last (start-up and the last job's tail left out).
-    const rate = (rows: StudyRow[]): number => {
-      const t = rows.map((r) => Date.parse(r.finishedAt));
-      return (rows.length - 1) / ((Math.max(...t) - Math.min(...t)) / 1000);
+    // Throughput as the workers give it: jobs over the span from the first job's start to the
+    // last one's end (the submitting CLI's own start-up and the row watch left out).
+    const jobsPerSecond = (rows: StudyRow[]): number => {
+      const end = rows.map((r) => Date.parse(r.finishedAt) / 1000);
+      const start = rows.map((r, i) => end[i] - r.wall_s);
+      return rows.length / (Math.max(...end) - Math.min(...start));
     };
     const meanJob = (rows: StudyRow[]): number => rows.reduce((a, r) => a + r.wall_s, 0) / rows.length;
-    out(
-      `${jobs} XOR jobs of ${steps.toLocaleString('en-US')} steps: 1 worker ${one.wall_s.toFixed(2)} s, 2 workers ${two.wall_s.toFixed(2)} s → ×${speedup.toFixed(2)}  goal ≥ ×1.8: ×${(speedup / 1.8).toFixed(2)}; steady state ${rate(one.rows).toFixed(3)} → ${rate(two.rows).toFixed(3)} jobs/s (×${(rate(two.rows) / rate(one.rows)).toFixed(2)}); a job takes ${meanJob(one.rows).toFixed(2)} s alone, ${meanJob(two.rows).toFixed(2)} s beside another`,
-    );
+    let first = 1;
+    const compare = async (label: string, nodeArgs: readonly string[]): Promise<void> => {
+      const seeds = (): string => `range(${first}, ${(first += jobs)})`;
+      const one = await timed(1, `bench-one${nodeArgs.join('')}`, seeds(), steps, nodeArgs);
+      const two = await timed(2, `bench-two${nodeArgs.join('')}`, seeds(), steps, nodeArgs);
+      const speedup = jobsPerSecond(two.rows) / jobsPerSecond(one.rows);
+      out(
+        `${jobs} XOR jobs of ${steps.toLocaleString('en-US')} steps, ${label}: ${jobsPerSecond(one.rows).toFixed(3)} → ${jobsPerSecond(two.rows).toFixed(3)} jobs/s → ×${speedup.toFixed(2)}  goal ≥ ×1.8: ×${(speedup / 1.8).toFixed(2)}; study wall (with the submitting CLI's start-up) ${one.wall_s.toFixed(2)} s → ${two.wall_s.toFixed(2)} s (×${(one.wall_s / two.wall_s).toFixed(2)}); a job takes ${meanJob(one.rows).toFixed(2)} s alone, ${meanJob(two.rows).toFixed(2)} s beside another`,
+      );
+    };
+    await compare('workers as `metatwin worker`', []);
+    // V8's helper threads (parallel GC, concurrent compiling) use ≈ 15 % of a second core: a
+    // lone worker gets it free, two workers on two cores take it from each other.
+    await compare('workers as `node --single-threaded bin/metatwin.js worker`', ['--single-threaded']);
     const tiny = quick ? 40 : 200;
     const queued = await timed(1, 'bench-queue', `range(1, ${tiny + 1})`, 1);
     // One worker runs them one after another: between the first row and the last, what is not

@@ -19,8 +19,13 @@ export interface CliRun {
 
 const running = new Set<ChildProcess>();
 
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliRun {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'metatwin.js'), ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** @param nodeArgs flags for node itself (before the script), e.g. `--single-threaded` */
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, nodeArgs: readonly string[] = []): CliRun {
+  const child = spawn(process.execPath, [...nodeArgs, join(REPO_ROOT, 'bin', 'metatwin.js'), ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running.add(child);
   let out = '';
   child.stdout?.on('data', (d) => (out += d));
