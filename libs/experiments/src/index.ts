@@ -21,3 +21,6 @@ export { finalState, freeConductances } from './final-state';
 export { summarise } from './summary';
 export { accuracy, confusionMatrix, readTest, testTask, type TestReading, type TestTask } from './test-readout';
 export { TopologyError, hierarchical, isConnected, latticeEdges, placeRoles, randomRegular, smallWorld, type Edge, type Placement } from './topologies';
+export { INPUT_FILE_MAX_BYTES, InputFileError, fileReader, inputFileCap, readInputFile, type InputKind } from './input-file';
+export { CSV_ROWS_MAX } from './csv';
+export { MAX_NESTING, YAML_MAX_ALIASES, YAML_MAX_CHARS, parseJsonText, parseYamlText, type Parsed } from './text-formats';

@@ -3,11 +3,11 @@
  * experiments. A file may start from a preset with `"preset": "xor"` and override fields.
  * Overrides from flags (--seed, --steps, --time) are applied last.
  */
-import { parse as parseYaml } from 'yaml';
 import type { Experiment } from './experiment';
 import { mergeExperimentInput, parseExperiment, type ParseContext } from './parse';
 import { PRESET_NAMES, chipCalibrationPreset, irisPreset, regressionFamilyTasks, regressionPreset, xorPreset, type PresetName } from './presets';
-import { ExperimentError, isObject } from './validate';
+import { parseJsonText, parseYamlText } from './text-formats';
+import { Described, ExperimentError, describe, isObject } from './validate';
 
 export interface Overrides {
   readonly seed?: number;
@@ -47,13 +47,18 @@ export function presetInput(name: PresetName): unknown {
   }
 }
 
-/** Parse a JSON or YAML experiment file's text. */
+/**
+ * Parse a JSON or YAML experiment (or study) file's text into its top-level object. YAML is
+ * held to YAML_MAX_ALIASES and YAML_MAX_CHARS, both to MAX_NESTING (text-formats.ts); a
+ * syntax error is named by line and column, without quoting the file.
+ */
 export function parseExperimentText(text: string, fileName: string): unknown {
-  try {
-    return /\.ya?ml$/i.test(fileName) ? parseYaml(text) : JSON.parse(text);
-  } catch (err) {
-    throw new ExperimentError(fileName, text.slice(0, 40), `must be valid ${/\.ya?ml$/i.test(fileName) ? 'YAML' : 'JSON'} (${(err as Error).message.split('\n')[0]})`);
-  }
+  const yaml = /\.ya?ml$/i.test(fileName);
+  const parsed = yaml ? parseYamlText(text) : parseJsonText(text);
+  if (!parsed.ok) throw new ExperimentError(fileName, new Described(parsed.problem), `must be valid ${yaml ? 'YAML' : 'JSON'}`);
+  // A file of another kind (a YAML file of plain text, a JSON list) is described, not quoted.
+  if (!isObject(parsed.value)) throw new ExperimentError(fileName, describe(parsed.value), `must hold ${yaml ? 'a YAML mapping' : 'a JSON object'} of fields`);
+  return parsed.value;
 }
 
 /** Resolve a user's input (preset name already expanded, or file contents) into a plan. */

@@ -277,7 +277,8 @@ describe('roles: an output is read through the demux and is never driven', () =>
 
 describe('network size: what one signal can carry', () => {
   it('pins the sizes to the contract: node voltages, gates, datapoint indices', () => {
-    const settled = (n: number): Signal => signal('NodesSettled', 'edge-physics', { step: 0, datapoint: 0, free_V: new Array(n).fill(0), gates: '' });
+    const settled = (n: number): Signal =>
+      signal('NodesSettled', 'edge-physics', { step: 0, datapoint: 0, free_V: new Array(n).fill(0), gates: encodeFloat64(new Float64Array(1)) });
     expect(checkSignal(settled(SIGNAL_ARRAY_MAX)).ok).toBe(true);
     expect(checkSignal(settled(SIGNAL_ARRAY_MAX + 1)).ok).toBe(false);
     const evolved = (m: number): Signal => signal('GatesEvolved', 'edge-physics', { step: 0, gates: encodeFloat64(new Float64Array(m)) });

@@ -22,11 +22,17 @@ import type { Dataset, Experiment, Imperfections, NetworkSpec, OutputSpec, Quant
 import { parseCsvDataset } from './csv';
 import { IRIS_CLASSES, IRIS_FEATURES, IRIS_LABELS_V, irisDataset, piecewiseLinearDataset } from './datasets';
 import { TopologyError, hierarchical, latticeEdges, placeRoles, randomRegular, smallWorld, type Edge } from './topologies';
-import { ExperimentError, array, bool, int, isObject, num, object, onlyKeys, optNum, show, str, type Json } from './validate';
+import { InputFileError, type InputKind } from './input-file';
+import { parseJsonText } from './text-formats';
+import { Described, ExperimentError, array, bool, int, isObject, num, object, onlyKeys, optNum, show, str, withoutContent, type Json } from './validate';
 
 export interface ParseContext {
-  /** Reads a file named in the experiment (relative paths resolved by the caller). */
-  readonly readText: (relativePath: string) => string;
+  /**
+   * Reads a file named in the experiment (relative paths resolved by the caller), of `kind`:
+   * the CLI's reader (input-file.ts fileReader) refuses what is not a regular file within
+   * that kind's size cap.
+   */
+  readonly readText: (relativePath: string, kind: InputKind) => string;
 }
 
 /** Largest voltage the DAC can apply to a node (V). */
@@ -87,14 +93,23 @@ function fail(path: string, value: unknown, allowed: string): never {
   throw new ExperimentError(path, value, allowed);
 }
 
-/** Read a file the experiment names, failing with the field's path when it is not a readable file. */
-function readNamedFile(ctx: ParseContext, field: string, path: unknown, what: string): string {
+/** Read a file the experiment names, failing with the field's path when it is not a readable file (what it is instead, never what it holds). */
+function readNamedFile(ctx: ParseContext, field: string, path: unknown, what: string, kind: InputKind): string {
   if (typeof path !== 'string') fail(field, path, `must be ${what}`);
   try {
-    return ctx.readText(path);
+    return ctx.readText(path, kind);
   } catch (err) {
+    // Not a regular file, or over its cap: what it is. A system error (ENOENT, EACCES): its code, as before.
+    if (err instanceof InputFileError && err.code === undefined) throw new ExperimentError(field, path, `${err.allowed} (${show(err.value)})`);
     throw new ExperimentError(field, path, `must be a readable file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
+}
+
+/** A JSON file's value, or an error naming the field, the file and where its syntax fails (never the text around it). */
+function jsonFile(text: string, field: string, path: string, what: string): unknown {
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) throw new ExperimentError(field, path, `must hold ${what} (${parsed.problem})`);
+  return parsed.value;
 }
 
 export function edgeCountOfLattice(n: { rows: number; cols: number; periodic: boolean }): number {
@@ -119,25 +134,35 @@ function parseNetwork(v: unknown, ctx: ParseContext, seed: number): NetworkSpec 
       fail('network.lattice', l, `must have at most ${EDGES_MAX} edges (a signal carries every gate as float64, at most ${8 * SIGNAL_ARRAY_MAX} bytes), has ${edges}`);
     return { kind: 'lattice', rows, cols, periodic };
   }
-  let edgeList: Json = o;
-  let where = 'network';
-  if (o.file !== undefined) {
-    onlyKeys(o, ['file'], 'network');
-    const text = readNamedFile(ctx, 'network.file', o.file, 'a path to a JSON edge list');
-    try {
-      edgeList = object(JSON.parse(text), `network.file ${o.file}`);
-    } catch (err) {
-      if (err instanceof ExperimentError) throw err;
-      throw new ExperimentError('network.file', o.file, `must hold valid JSON (${(err as Error).message})`);
-    }
-    where = `network.file(${o.file})`;
-  }
+  if (o.file === undefined) return edgeListNetwork(o, 'network');
+  onlyKeys(o, ['file'], 'network');
+  const text = readNamedFile(ctx, 'network.file', o.file, 'a path to a JSON edge list', 'network');
+  const file = o.file as string;
+  // Each edge opens a bracket: a file of more than EDGES_MAX is refused before JSON.parse builds them.
+  if (countOf(text, 0x5b) > EDGES_MAX + 2) fail('network.file', file, `must list at most ${EDGES_MAX} edges (the signal contract's most), holds more`);
+  const value = jsonFile(text, 'network.file', file, 'a JSON edge list {nodes, edges}');
+  return withoutContent(() => edgeListNetwork(object(value, `network.file(${file})`), `network.file(${file})`));
+}
+
+/** How many times the character `code` occurs in `text`. */
+function countOf(text: string, code: number): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === code) n++;
+  return n;
+}
+
+/** `{nodes, edges: [[a, b], …]}`, inline or a network file's, whose fields are named from `where`. */
+function edgeListNetwork(edgeList: Json, where: string): NetworkSpec {
   onlyKeys(edgeList, ['nodes', 'edges'], where);
   const nodes = int(edgeList.nodes, `${where}.nodes`, 2);
   if (nodes > SIGNAL_ARRAY_MAX) fail(`${where}.nodes`, nodes, `must be at most ${SIGNAL_ARRAY_MAX} (a signal carries one voltage per node, at most ${SIGNAL_ARRAY_MAX})`);
   const edgeArray = array(edgeList.edges, `${where}.edges`, 1);
   if (edgeArray.length > EDGES_MAX)
-    fail(`${where}.edges`, edgeArray.length, `must hold at most ${EDGES_MAX} edges (a signal carries every gate as float64, at most ${8 * SIGNAL_ARRAY_MAX} bytes)`);
+    fail(
+      `${where}.edges`,
+      new Described(`${edgeArray.length}`),
+      `must hold at most ${EDGES_MAX} edges (a signal carries every gate as float64, at most ${8 * SIGNAL_ARRAY_MAX} bytes)`,
+    );
   const edges = edgeArray.map((pair, e) => {
     const p = array(pair, `${where}.edges[${e}]`, 2);
     if (p.length !== 2) fail(`${where}.edges[${e}]`, pair, 'must be a pair [a, b]');
@@ -332,7 +357,7 @@ function parseDataset(v: unknown, roles: Roles, ctx: ParseContext): Dataset {
   let data: Dataset;
   if (o.csv !== undefined) {
     onlyKeys(o, ['csv', 'trainingPoints', 'classNames'], 'dataset');
-    const text = readNamedFile(ctx, 'dataset.csv', o.csv, 'a path to a CSV file');
+    const text = readNamedFile(ctx, 'dataset.csv', o.csv, 'a path to a CSV file', 'csv');
     data = parseCsvDataset(text, roles.inputs.length, outputs, `dataset.csv(${o.csv})`);
   } else if (o.piecewiseLinear !== undefined) {
     onlyKeys(o, ['piecewiseLinear', 'trainingPoints', 'classNames'], 'dataset');
@@ -532,22 +557,20 @@ export const CHIP_FORMAT = 'metatwin-chip/1';
 /** A chip: inline, or the path of a chip file (`metatwin calibrate --out`). */
 export function parseChip(v: unknown, edgeCount: number, ctx: ParseContext): ChipSpec {
   const field = 'imperfections.chip';
-  let value = v;
-  if (typeof v === 'string') {
-    const text = readNamedFile(ctx, field, v, 'a chip file or an inline chip');
-    try {
-      value = JSON.parse(text) as unknown;
-    } catch (err) {
-      throw new ExperimentError(field, v, `must be a JSON chip file (${(err as Error).message})`);
-    }
-  }
+  if (typeof v !== 'string') return chipOf(v, edgeCount, field);
+  const text = readNamedFile(ctx, field, v, 'a chip file or an inline chip', 'chip');
+  const value = jsonFile(text, field, v, 'a JSON chip file');
+  return withoutContent(() => chipOf(value, edgeCount, field));
+}
+
+function chipOf(value: unknown, edgeCount: number, field: string): ChipSpec {
   const o = object(value, field);
   onlyKeys(o, ['format', 'edges', 'free', 'clamped', 'learningOffsets_V2', 'note'], field);
   if (o.format !== CHIP_FORMAT) fail(`${field}.format`, o.format, `must be "${CHIP_FORMAT}"`);
   if (o.edges !== edgeCount) fail(`${field}.edges`, o.edges, `must be ${edgeCount}, the network's edge count`);
   const values = (x: unknown, path: string, ok: (n: number) => boolean, allowed: string): number[] => {
     const a = array(x, path);
-    if (a.length !== edgeCount) fail(path, `${a.length} values`, `must hold ${edgeCount} values, one per edge`);
+    if (a.length !== edgeCount) fail(path, new Described(`${a.length} values`), `must hold ${edgeCount} values, one per edge`);
     return a.map((n, i) => num(n, `${path}[${i}]`, ok, allowed));
   };
   const copy = (x: unknown, path: string): CopyTransistors => {

@@ -13,7 +13,7 @@
  *   points: [{ task: xor, size: 4 }, …]     # … or these points only (each a map of axis values)
  *   metrics: { targetFall: 10, opAmpPowerPerEdge_W: 0.1 }
  */
-import { ExperimentError, array, num, object, onlyKeys, type Json } from '@metatwin/experiments';
+import { ExperimentError, array, num, object, onlyKeys, parseExperimentText, type Json } from '@metatwin/experiments';
 import type { AxisValue } from './row';
 
 /** The topologies a `topology` axis may name; `size` sets their scale (topology.ts, studies/jobs.ts). */
@@ -58,6 +58,15 @@ const TOP_KEYS = ['name', 'description', 'base', 'tasks', 'axes', 'points', 'met
 const FIELD = /^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*$/;
 /** Most jobs one study may hold: each is a run; beyond this a typo in a range is likelier than a plan. */
 export const JOBS_MAX = 100_000;
+
+/**
+ * A study file's text (YAML or JSON by its name), parsed with an experiment file's limits —
+ * YAML_MAX_ALIASES, YAML_MAX_CHARS, MAX_NESTING, syntax errors by line and column only — then
+ * validated. The text is read with readInputFile(file, 'study'): a regular file within 4 MiB.
+ */
+export function parseStudyText(text: string, fileName: string): Study {
+  return parseStudy(rethrow(() => parseExperimentText(text, fileName)));
+}
 
 export function parseStudy(input: unknown): Study {
   const o = rethrow(() => object(input, '(study)'));

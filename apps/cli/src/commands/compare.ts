@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Experiment, Signal } from '@metatwin/contracts';
 import { InfluxSink, type InfluxTarget } from '@metatwin/influx';
 import { runStart_ms, twinResidualPoints } from '@metatwin/projection';
 import { networkOf } from '@metatwin/edge-physics';
-import { parseChip } from '@metatwin/experiments';
+import { fileReader, parseChip } from '@metatwin/experiments';
 import { MEASURED_SIGNALS, compareRun, readRunSignals, type CompareReport, type MeasuredSignal } from '@metatwin/services';
 import { UsageError } from '../usage';
 import { openEventLog } from './event-log';
@@ -69,7 +67,7 @@ async function project(r: CompareReport, created: Signal<'RunCreated'>, twin: st
 function withChip(path: string): (exp: Experiment) => Experiment {
   return (exp) => {
     try {
-      const chip = parseChip(path, networkOf(exp.network).edgeCount, { readText: (p) => readFileSync(resolve(p), 'utf8') });
+      const chip = parseChip(path, networkOf(exp.network).edgeCount, { readText: fileReader(process.cwd()) });
       return { ...exp, imperfections: { ...exp.imperfections, chip } };
     } catch (err) {
       throw new UsageError(`--chip: ${(err as Error).message}`);

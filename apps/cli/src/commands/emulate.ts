@@ -1,10 +1,8 @@
 import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { ChipSpec, Experiment } from '@metatwin/contracts';
 import { boardRefusal } from '@metatwin/bridges';
 import { networkOf } from '@metatwin/edge-physics';
-import { parseChip } from '@metatwin/experiments';
+import { fileReader, parseChip } from '@metatwin/experiments';
 import { BoardEmulator, EmulatedBoard, type FaultRates } from '@metatwin/emulator';
 import { UsageError } from '../usage';
 import { resolvePlan } from './run';
@@ -12,7 +10,7 @@ import { resolvePlan } from './run';
 /** A chip file (`metatwin calibrate --out`), checked: a bad one is named with its field. */
 function chipFile(path: string, edges: number): ChipSpec {
   try {
-    return parseChip(path, edges, { readText: (p) => readFileSync(resolve(p), 'utf8') });
+    return parseChip(path, edges, { readText: fileReader(process.cwd()) });
   } catch (err) {
     throw new UsageError(`--chip: ${(err as Error).message}`);
   }

@@ -1,11 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   ExperimentError,
+  fileReader,
   isPresetName,
   parseExperimentText,
   planFromInput,
+  readInputFile,
   PRESET_NAMES,
   presetInput,
   type Experiment,
@@ -51,10 +53,10 @@ export function resolvePlan(target: string, overrides: Overrides): Plan {
     input = presetInput(target);
   } else {
     if (!existsSync(target)) throw new UsageError(`"${target}" is neither a preset (${PRESET_NAMES.join(', ')}) nor a file`);
-    input = parseExperimentText(readFileSync(target, 'utf8'), target);
+    input = parseExperimentText(readInputFile(target, 'experiment'), target);
     baseDir = dirname(resolve(target));
   }
-  return planFromInput(input, overrides, { readText: (p) => readFileSync(resolve(baseDir, p), 'utf8') });
+  return planFromInput(input, overrides, { readText: fileReader(baseDir) });
 }
 
 function positiveNumber(flag: string, v: string | undefined, integer: boolean): number | undefined {

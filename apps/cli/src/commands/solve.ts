@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { InputFileError, parseJsonText, readInputFile } from '@metatwin/experiments';
 import { CircuitFileError, parseCircuit, solveCircuit } from '@metatwin/physics';
 import { UsageError } from '../usage';
 
@@ -10,16 +10,16 @@ export function solveCommand(argv: string[], write: (s: string) => void): number
   if (!file) throw new UsageError('solve needs --network FILE');
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readInputFile(file, 'circuit');
   } catch (err) {
+    // What the file is (a directory, a device, too large), never what it holds.
+    if (err instanceof InputFileError && err.code === undefined) throw new UsageError(err.message);
     throw new UsageError(`${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`${file}: not valid JSON (${(err as Error).message})`);
-  }
+  // A syntax error by line and column: V8's own message quotes the text around it.
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) throw new UsageError(`${file}: not valid JSON (${parsed.problem})`);
+  const json = parsed.value;
   try {
     const solution = solveCircuit(parseCircuit(json));
     write(
