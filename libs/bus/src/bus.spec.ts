@@ -1,4 +1,4 @@
-import { CONTRACT_VERSION, type Signal } from '@metatwin/contracts';
+import { CONTRACT_VERSION, type Signal, type Source } from '@metatwin/contracts';
 import { JetStreamEventLog } from '@metatwin/eventlog';
 import { startNats, type NatsServer } from '@metatwin/test-support';
 import { connect } from 'nats';
@@ -43,10 +43,12 @@ describe('log-first bus (real nats-server)', () => {
     await nats.stop();
   });
 
-  const open = (): Promise<JetStreamEventLog> => JetStreamEventLog.connect({ servers: nats.url, reconnectForever: true, timeout_ms: 1000 });
+  // Each bus on its own service's credentials, as in a service process.
+  const open = (role: Source): Promise<JetStreamEventLog> =>
+    JetStreamEventLog.connect({ servers: nats.url, reconnectForever: true, timeout_ms: 1000, security: nats.security(role) });
 
   it('delivers only what the log stored, in one source’s order, filtered by run and type', async () => {
-    const [pubLog, subLog] = [await open(), await open()];
+    const [pubLog, subLog] = [await open('supervisor'), await open('edge-physics')];
     const pub = new LogBus({ log: pubLog, service: 'supervisor' });
     const sub = new LogBus({ log: subLog, service: 'edge-physics' });
     const got: string[] = [];
@@ -75,17 +77,17 @@ describe('log-first bus (real nats-server)', () => {
   });
 
   it('sends records that fail validation to the dead-letter subject with the reason, and delivers the rest', async () => {
-    const log = await open();
+    const log = await open('clamping');
     const bus = new LogBus({ log, service: 'clamping' });
     const handled: Signal[] = [];
     bus.subscribe(['supervisor'], (s) => handled.push(s), ['DacWritten']);
-    const nc = await connect({ servers: nats.url });
+    const nc = await connect({ servers: nats.url, ...nats.connectOptions('clamping') });
     const letters: string[] = [];
     nc.subscribe('mt.dead.clamping', { callback: (_e, m) => letters.push(JSON.parse(new TextDecoder().decode(m.data)).reason) });
     await nc.flush();
     await bus.start({ fromStreamSeq: (await log.lastStreamSequence()) + 1, runId: 'x' });
     // A forged batch straight into the stream: a code out of range, an unknown type index, a good write.
-    const writer = await open();
+    const writer = await open('supervisor');
     await writer.append({
       runId: 'x',
       source: 'supervisor',
@@ -113,7 +115,7 @@ describe('log-first bus (real nats-server)', () => {
   ])(
     'loses nothing and doubles nothing across a NATS outage (%s, 1.5 s down)',
     async (_name, hard) => {
-      const [pubLog, subLog] = [await open(), await open()];
+      const [pubLog, subLog] = [await open('supervisor'), await open('edge-physics')];
       const waits: boolean[] = [];
       const pub = new LogBus({ log: pubLog, service: 'supervisor', onAppendStatus: (s) => waits.push(s.waiting) });
       const sub = new LogBus({ log: subLog, service: 'edge-physics' });

@@ -13,10 +13,16 @@
  * made again from the last sequence it delivered, so every service catches up from the log.
  * Records are validated as the core NATS bus validated messages; a bad one is answered on
  * `mt.dead.<service>` with the reason, and the rest of its batch is still delivered.
+ *
+ * Provenance: a batch is delivered only when its header claims the run and source of the
+ * subject it was stored on (checkBatchProvenance), and — with a verifier — when it carries a
+ * valid signature of that source; otherwise the whole batch is dead-lettered with the reason
+ * and none of it delivered. Each record must then be a signal its source may send (EMITTER).
  */
-import { SUBJECTS, checkSignal, fromRecord, toRecord, type DeadLetter, type Signal, type SignalType, type Source } from '@metatwin/contracts';
+import { SUBJECTS, checkBatchProvenance, checkSignal, fromRecord, toRecord, type DeadLetter, type Signal, type SignalType, type Source } from '@metatwin/contracts';
 import { EventLogClosedError, InvalidBatchError, SequenceError, type JetStreamEventLog, type LogBatch } from '@metatwin/eventlog';
 import type { SignalBus, SignalHandler } from './bus';
+import { takeSignature, type BatchSigner, type BatchVerifier } from './signing';
 
 export interface LogBusOptions {
   readonly log: JetStreamEventLog;
@@ -31,6 +37,10 @@ export interface LogBusOptions {
   readonly onAppendRefused?: (runId: string, err: Error) => void;
   /** Between attempts while appends fail, ms (default 250). */
   readonly retryEvery_ms?: number;
+  /** Signs every batch this bus appends (METATWIN_SIGNING_SEED). */
+  readonly signer?: BatchSigner | null;
+  /** Delivers only batches that verify with their source's key (METATWIN_SIGNING_KEYS). */
+  readonly verifier?: BatchVerifier | null;
 }
 
 interface Outbox {
@@ -98,17 +108,28 @@ export class LogBus implements SignalBus {
     const wanted = [...new Set(this.subscribers.flatMap((s) => [...s.sources]))];
     const from = Math.max(1, options.fromStreamSeq);
     const onCorrupt = (err: Error, subject: string, payload: Uint8Array): void => this.sendDeadLetter(subject, err.message, Buffer.from(payload).toString('utf8'));
-    const filters: Array<{ source?: string; accept?: (subject: string) => boolean }> =
-      options.perSource && options.runId !== undefined
-        ? wanted.map((source) => ({ source }))
-        : // mtlog.<run>.<source>: skip other sources' batches without decoding them.
-          [{ accept: (subject: string) => wanted.includes(subject.slice(subject.lastIndexOf('.') + 1)) }];
+    // mtlog.<run>.<source>: skip other sources' batches without decoding them.
+    const ofWantedSource = (subject: string): boolean => wanted.includes(subject.slice(subject.lastIndexOf('.') + 1));
+    const filters: Array<{ source?: string }> = options.perSource && options.runId !== undefined ? wanted.map((source) => ({ source })) : [{}];
     for (const filter of filters) {
-      const { batches, stop } = await this.options.log.follow({ fromStreamSeq: from, ...(options.runId === undefined ? {} : { runId: options.runId }), ...filter, onCorrupt });
+      // The subject of the batch being yielded: the iteration decodes one message at a time,
+      // after accepting its subject, and waits for its delivery before reading the next.
+      let subject = '';
+      const accept = (s: string): boolean => {
+        subject = s;
+        return ofWantedSource(s);
+      };
+      const { batches, stop } = await this.options.log.follow({
+        fromStreamSeq: from,
+        ...(options.runId === undefined ? {} : { runId: options.runId }),
+        ...filter,
+        accept,
+        onCorrupt,
+      });
       this.stops.push(stop);
       this.following.push(
         (async () => {
-          for await (const batch of batches) this.deliver(batch);
+          for await (const batch of batches) this.deliver(batch, subject);
         })(),
       );
     }
@@ -147,13 +168,10 @@ export class LogBus implements SignalBus {
       while (box.queued.length > 0) {
         const signals = box.queued;
         box.queued = [];
-        const batch: LogBatch = {
-          runId: box.runId,
-          source: box.source,
-          firstSeq: signals[0].meta.seq,
-          lastSeq: signals[signals.length - 1].meta.seq,
-          records: signals.map(toRecord),
-        };
+        const header = { runId: box.runId, source: box.source, firstSeq: signals[0].meta.seq, lastSeq: signals[signals.length - 1].meta.seq };
+        const records = signals.map(toRecord);
+        // Signed once: a retry appends the same batch, signature and all.
+        const batch: LogBatch = { ...header, records: this.options.signer ? this.options.signer.sign({ ...header, records }) : records };
         for (;;) {
           try {
             await this.options.log.append(batch);
@@ -185,7 +203,20 @@ export class LogBus implements SignalBus {
     }
   }
 
-  private deliver(batch: LogBatch): void {
+  /** Deliver a stored batch's signals, once its provenance holds: stored on `subject`, `mtlog.<run>.<source>`. */
+  private deliver(stored: LogBatch, subject: string): void {
+    const refused = checkBatchProvenance(subject, stored);
+    if (refused !== null) return this.deadLetterBatch(stored, subject, refused);
+    let batch = stored;
+    if (this.options.verifier) {
+      const v = this.options.verifier.verify(subject.slice(subject.lastIndexOf('.') + 1), stored);
+      if (!v.ok) return this.deadLetterBatch(stored, subject, v.reason);
+      batch = { ...stored, records: v.records };
+    } else {
+      // Signed by a sender, but not checked here: the signature is no part of the signal.
+      const { records, signature } = takeSignature(stored.records);
+      if (signature !== null) batch = { ...stored, records };
+    }
     const source = batch.source as Source;
     for (let i = 0; i < batch.records.length; i++) {
       let signal: Signal;
@@ -214,6 +245,17 @@ export class LogBus implements SignalBus {
         }
       }
     }
+  }
+
+  /** A whole batch refused (its provenance): one dead letter, none of it delivered. */
+  private deadLetterBatch(batch: LogBatch, subject: string, reason: string): void {
+    let payload: string;
+    try {
+      payload = JSON.stringify({ runId: batch.runId, source: batch.source, firstSeq: batch.firstSeq, lastSeq: batch.lastSeq, records: batch.records.slice(0, 4) }) ?? '';
+    } catch {
+      payload = '';
+    }
+    this.sendDeadLetter(subject, `batch ${String(batch.firstSeq)}..${String(batch.lastSeq)} (${batch.records.length} records) refused: ${reason}`, payload);
   }
 
   private deadLetter(batch: LogBatch, index: number, reason: string): void {

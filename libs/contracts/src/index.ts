@@ -2,11 +2,13 @@
 export {
   CONTRACT_VERSION,
   EMITTER,
+  SELF_REPORTED,
   SIGNAL_TYPES,
   SOURCES,
   decodeFloat64,
   encodeFloat64,
   fromRecord,
+  mayEmit,
   toRecord,
   unreadableRun,
   type SignalRecord,
@@ -18,8 +20,20 @@ export {
   type SignalType,
   type Source,
 } from './signals';
-export { ADC_CODE_MAX, DAC_CHANNEL_COUNT, DAC_CHANNELS_PER_BOARD, DAC_CODE_MAX, checkSignal, decodeSignal, encodeSignal, isRunToken, type Checked } from './validate';
-export { PRESENCE_EVERY_MS, PRESENCE_MISSING_AFTER_MS, SUBJECTS, type DeadLetter } from './subjects';
+export {
+  ADC_CODE_MAX,
+  DAC_CHANNEL_COUNT,
+  DAC_CHANNELS_PER_BOARD,
+  DAC_CODE_MAX,
+  LEARN_PULSE_MAX_NS,
+  checkSignal,
+  decodeSignal,
+  encodeSignal,
+  isRunToken,
+  type Checked,
+} from './validate';
+export { PRESENCE_EVERY_MS, PRESENCE_MISSING_AFTER_MS, SUBJECTS, parseLogSubject, type DeadLetter } from './subjects';
+export { checkBatchProvenance, type ClaimedOrigin } from './provenance';
 export type {
   AdapterChoice,
   ChipSpec,

@@ -10,7 +10,7 @@
  * Pure data: nothing here imports a schema library.
  */
 import { CONTRACT_VERSION, type SignalData, type SignalMeta, type SignalType } from './signals';
-import { ADC_CODE_MAX, DAC_CHANNEL_COUNT, DAC_CODE_MAX, MAX_ARRAY } from './validate';
+import { ADC_CODE_MAX, BASE64_PATTERN, DAC_CHANNEL_COUNT, DAC_CODE_MAX, LEARN_PULSE_MAX_NS, MAX_ARRAY } from './validate';
 
 /** The JSON Schema keywords this table uses (merged into the generated property schema). */
 export interface SchemaFragment {
@@ -40,10 +40,10 @@ const substep = count(0, 1 << 20);
 const samples: SchemaFragment = { maxItems: MAX_ARRAY };
 /** Exact float64 values, little-endian IEEE 754, base64 (encodeFloat64 / decodeFloat64). */
 const float64Base64: SchemaFragment = {
-  pattern: '^[A-Za-z0-9+/]*={0,2}$',
+  pattern: BASE64_PATTERN,
   maxLength: Math.floor((8 * MAX_ARRAY * 4) / 3),
   contentEncoding: 'base64',
-  note: 'Base64 (RFC 4648, with padding) of little-endian IEEE 754 float64 values; the decoded length is a multiple of 8 bytes.',
+  note: 'Base64 (RFC 4648, with padding) of little-endian IEEE 754 float64 values; the decoded length is a multiple of 8 bytes. Gates are finite (checkSignal decodes them); only StateSnapshot.warm may hold NaN, for slots never solved.',
 };
 
 /** Run ids: validate.ts's TOKEN (a NATS subject token and a file name). */
@@ -81,7 +81,13 @@ export const DATA_CONSTRAINTS: { readonly [T in SignalType]: { readonly [K in ke
       note: 'One latch: each channel at most once.',
     },
   },
-  LearningEnabled: { step, duration_ns: count(1, SAFE_INTEGER_MAX) },
+  LearningEnabled: {
+    step,
+    duration_ns: {
+      ...count(1, LEARN_PULSE_MAX_NS),
+      note: "One step's t_h (an experiment's schedule.t_h_s is at most 1 s); the receiving edge physics also checks it is this run's t_h.",
+    },
+  },
   FreeOutputMeasured: { step, substep, outputs_V: samples },
   ClampOutputSet: { step, substep, values: samples },
   GatesEvolved: { step, gates: float64Base64, datapoint },

@@ -166,7 +166,13 @@ export const SIGNAL_TYPES = [
   'StateSnapshot',
 ] as const satisfies ReadonlyArray<SignalType>;
 
-/** Which subsystem emits each signal (a signal from anyone else is rejected); 'any' = each service about itself. */
+/**
+ * Provenance: which subsystem emits each signal — the hardware's wiring, and the one table
+ * every check of who-may-send-what reads (checkSignal, the log-first bus, the NATS
+ * permissions, docs/contracts.md). A signal from anyone else is rejected. 'any' = each service
+ * about itself only: for those (SELF_REPORTED) data.service must be the sender, so no service
+ * can announce another's restart, port or fault.
+ */
 export const EMITTER: { readonly [T in SignalType]: Source | 'any' } = {
   RunCreated: 'supervisor',
   RunFinished: 'supervisor',
@@ -192,6 +198,15 @@ export const EMITTER: { readonly [T in SignalType]: Source | 'any' } = {
   RunFaulted: 'any',
   StateSnapshot: 'edge-physics',
 };
+
+/** The signals any service sends, each about itself (data.service is the sender). */
+export const SELF_REPORTED = ['ServiceStarted', 'PortBound', 'RunFaulted'] as const satisfies ReadonlyArray<SignalType>;
+
+/** Whether `source` may send a signal of `type` (EMITTER; a self-reported one must also name the sender, which checkSignal checks). */
+export function mayEmit(source: Source, type: SignalType): boolean {
+  const emitter = EMITTER[type];
+  return emitter === 'any' || emitter === source;
+}
 
 export type Signal<T extends SignalType = SignalType> = T extends SignalType ? { readonly type: T; readonly meta: SignalMeta; readonly data: SignalData[T] } : never;
 

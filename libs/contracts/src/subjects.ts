@@ -27,7 +27,20 @@ export const SUBJECTS = {
   allPresence: 'mt.presence.*',
   /** The event log stream's subjects. */
   logPrefix: 'mtlog',
+  /** The event log subject of one (run, source): its batches, and only its batches, are stored here. */
+  log: (runId: string, source: Source): string => `mtlog.${runId}.${source}`,
 } as const;
+
+/**
+ * The run and source an event log subject (`mtlog.<run>.<source>`) names, or null when it is
+ * not one. The subject is what NATS permissions can bind to a publisher; a batch's header is
+ * whatever its sender wrote, so a receiver trusts the subject and compares the header with it.
+ */
+export function parseLogSubject(subject: string): { readonly runId: string; readonly source: string } | null {
+  const parts = subject.split('.');
+  if (parts.length !== 3 || parts[0] !== SUBJECTS.logPrefix || parts[1] === '' || parts[2] === '') return null;
+  return { runId: parts[1], source: parts[2] };
+}
 
 /** How often a service announces itself, and after how long without a word it counts as missing. */
 export const PRESENCE_EVERY_MS = 50;

@@ -15,7 +15,7 @@ describe('signal validation', () => {
   it.each([
     [dac({ channel: 0, code: 300 }), /DacWritten: writes\[0\]\.code must be an integer in 0\.\.255, got 300/],
     [dac({ channel: 256, code: 1 }), /DacWritten: writes\[0\]\.channel must be an integer in 0\.\.255, got 256/],
-    [dac({ channel: 1, code: Number.NaN }), /code must be an integer in 0\.\.255, got null/],
+    [dac({ channel: 1, code: Number.NaN }), /code must be an integer in 0\.\.255, got NaN/],
     [dac({ channel: 1, code: 2 }, { ...meta, source: 'clamping' }), /meta\.source must be supervisor for DacWritten/],
     [dac({ channel: 1, code: 2 }, { ...meta, runId: 'a.b' }), /meta\.runId must be/],
     [dac({ channel: 1, code: 2 }, { ...meta, v: 1 }), /meta\.v must be contract version 5/],

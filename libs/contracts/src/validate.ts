@@ -2,7 +2,7 @@
  * Checking what arrives off the wire. Every service validates every signal it receives;
  * a bad one is answered with a reason on the dead-letter subject and otherwise ignored.
  */
-import { CONTRACT_VERSION, EMITTER, SIGNAL_TYPES, SOURCES, type Signal, type SignalType } from './signals';
+import { CONTRACT_VERSION, EMITTER, SELF_REPORTED, SIGNAL_TYPES, SOURCES, type Signal, type SignalType } from './signals';
 
 export type Checked = { readonly ok: true; readonly signal: Signal } | { readonly ok: false; readonly reason: string };
 
@@ -17,8 +17,22 @@ export const DAC_CHANNELS_PER_BOARD = 8;
 export const DAC_CODE_MAX = 255;
 export const ADC_CODE_MAX = 255;
 export const MAX_ARRAY = 1 << 20;
+/**
+ * The longest learn-enable pulse (ns): one step's t_h, which an experiment keeps within
+ * [1e-9, 1] s (libs/experiments, schedule.t_h_s). A LearningEnabled longer than this is no
+ * step of any run; that its duration is this run's t_h exactly only the edge physics, which
+ * holds the experiment, can check (and does).
+ */
+export const LEARN_PULSE_MAX_NS = 1_000_000_000;
 
 const TOKEN = /^[A-Za-z0-9_-]{1,128}$/;
+/** Canonical base64 (RFC 4648, padded): what encodeFloat64 writes. */
+export const BASE64_PATTERN = '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$';
+/**
+ * The same test at run time without the pattern's backtracking group, which overflows V8's
+ * regex stack on a million gates: the alphabet, padding only at the end, whole quads.
+ */
+const isBase64 = (v: string): boolean => v.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(v);
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -26,7 +40,8 @@ class Bad extends Error {}
 const bad = (field: string, value: unknown, allowed: string): never => {
   let shown: string;
   try {
-    shown = JSON.stringify(value) ?? String(value);
+    // JSON has no NaN or Infinity (it writes null): name them as they are.
+    shown = typeof value === 'number' && !Number.isFinite(value) ? String(value) : (JSON.stringify(value) ?? String(value));
   } catch {
     shown = String(value);
   }
@@ -48,10 +63,24 @@ function finiteArray(o: Obj, k: string): void {
     if (typeof x !== 'number' || !Number.isFinite(x)) bad(`${k}[${i}]`, x, 'must be a finite number');
   });
 }
-function base64(o: Obj, k: string): void {
+/**
+ * Base64 float64 values (encodeFloat64), decoded and checked: whole values, at least
+ * `minValues` of them, and each finite — or, with `nanAllowed`, finite or NaN (a snapshot's
+ * warm-start slots that were never solved). The count a network needs is the receiving
+ * decider's to check: the contract does not know the network.
+ */
+function base64(o: Obj, k: string, values: { readonly min?: number; readonly nanAllowed?: boolean } = {}): void {
   const v = o[k];
-  if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v) || (v.length * 3) / 4 > 8 * MAX_ARRAY)
-    bad(k, typeof v === 'string' ? v.slice(0, 20) : v, 'must be base64 float64 data');
+  if (typeof v !== 'string' || (v.length * 3) / 4 > 8 * MAX_ARRAY || !isBase64(v)) bad(k, typeof v === 'string' ? v.slice(0, 20) : v, 'must be base64 float64 data');
+  const bytes = Buffer.from(v as string, 'base64');
+  if (bytes.byteLength % 8 !== 0) bad(k, `${bytes.byteLength} bytes`, 'must be base64 float64 data (a whole number of 8-byte values)');
+  const n = bytes.byteLength / 8;
+  if (n < (values.min ?? 0)) bad(k, `${n} values`, `must hold at least ${values.min ?? 0} float64 value(s)`);
+  for (let i = 0; i < n; i++) {
+    const x = bytes.readDoubleLE(i * 8);
+    if (!Number.isFinite(x) && !(values.nanAllowed === true && Number.isNaN(x)))
+      bad(`${k}[${i}]`, x, values.nanAllowed === true ? 'must be a finite number or NaN' : 'must be a finite number');
+  }
 }
 function oneOf(o: Obj, k: string, allowed: readonly string[]): void {
   if (!allowed.includes(o[k] as string)) bad(k, o[k], `must be one of ${allowed.join(', ')}`);
@@ -77,8 +106,8 @@ const DATA: { readonly [T in SignalType]: (d: Obj) => void } = {
   RunResumed: (d) => int(d, 'step', 0, STEP_MAX),
   StateSnapshot: (d) => {
     int(d, 'step', 0, STEP_MAX);
-    base64(d, 'gates');
-    base64(d, 'warm');
+    base64(d, 'gates', { min: 1 });
+    base64(d, 'warm', { nanAllowed: true });
     if (d.learningEnergy_J !== undefined) finite(d, 'learningEnergy_J', 0);
   },
   RunFaulted: (d) => {
@@ -121,7 +150,7 @@ const DATA: { readonly [T in SignalType]: (d: Obj) => void } = {
   },
   LearningEnabled: (d) => {
     int(d, 'step', 0, STEP_MAX);
-    int(d, 'duration_ns', 1, STEP_MAX);
+    int(d, 'duration_ns', 1, LEARN_PULSE_MAX_NS);
   },
   FreeOutputMeasured: (d) => {
     int(d, 'step', 0, STEP_MAX);
@@ -136,7 +165,7 @@ const DATA: { readonly [T in SignalType]: (d: Obj) => void } = {
   },
   GatesEvolved: (d) => {
     int(d, 'step', 0, STEP_MAX);
-    if (d.gates !== undefined) base64(d, 'gates');
+    if (d.gates !== undefined) base64(d, 'gates', { min: 1 });
     if (d.datapoint !== undefined) int(d, 'datapoint', 0, MAX_ARRAY);
     if (d.failed !== undefined && typeof d.failed !== 'string') bad('failed', d.failed, 'must be a string when present');
   },
@@ -149,8 +178,9 @@ const DATA: { readonly [T in SignalType]: (d: Obj) => void } = {
     int(d, 'step', 0, STEP_MAX);
     int(d, 'datapoint', 0, MAX_ARRAY);
     finiteArray(d, 'free_V');
-    base64(d, 'gates');
     if (d.failed !== undefined && typeof d.failed !== 'string') bad('failed', d.failed, 'must be a string when present');
+    // A failed reading has no gates (''); a reading has them all.
+    base64(d, 'gates', { min: d.failed === undefined ? 1 : 0 });
     if (d.clamped_V !== undefined) finiteArray(d, 'clamped_V');
   },
   DemuxSelected: (d) => {
@@ -195,8 +225,8 @@ export function checkSignal(value: unknown): Checked {
     int(m, 't_ns', 0, STEP_MAX, 'meta.');
     if (!isObj(s.data)) bad('data', s.data, 'must be an object');
     DATA[type](s.data as Obj);
-    if ((type === 'ServiceStarted' || type === 'PortBound' || type === 'RunFaulted') && (s.data as Obj).service !== m.source)
-      bad('data.service', (s.data as Obj).service, 'must be the emitting service');
+    if ((SELF_REPORTED as readonly string[]).includes(type) && (s.data as Obj).service !== m.source)
+      bad('data.service', (s.data as Obj).service, `must be the emitting service (${String(m.source)}): no service speaks for another`);
     return { ok: true, signal: value as Signal };
   } catch (err) {
     if (err instanceof Bad) {

@@ -78,6 +78,21 @@ describe('edge-physics decider', () => {
       .thenState({ inFlight: { step: 0, substep: 0, duration_ns: T_H, t_ns: 0 }, lastApplied: -1 });
   });
 
+  it.each([
+    ['10 s (a forged pulse)', 10_000_000_000],
+    ['twice t_h', 2 * T_H],
+    ['one nanosecond short of t_h', T_H - 1],
+  ])('a LearningEnabled of %s is no step of this run: nothing is applied, no step goes in flight', (_what, duration_ns) => {
+    given(d, created, setUp())
+      .when(signal('LearningEnabled', { step: 0, duration_ns }, { t_ns: 0 }))
+      .thenNothing()
+      .thenStateUnchanged();
+    // The run's own pulse for the same step still applies it.
+    given(d, created, [...setUp(), signal('LearningEnabled', { step: 0, duration_ns }, { t_ns: 0 })])
+      .when(learningEnabled(0))
+      .then([call({ op: 'beginStep', t_ns: 0, step: 0, datapoint: 1, held_V: HELD_0 })]);
+  });
+
   it('a FreeSettled result emits FreeOutputMeasured', () => {
     given(d, created, [...setUp(), learningEnabled(0)])
       .when({ type: 'FreeSettled', t_ns: 0, step: 0, substep: 0, settle: { ok: true, outputs_V: [0.21, 0.18] } })

@@ -109,7 +109,7 @@ export const edgePhysicsDecider: Decider<EdgePhysicsState, EdgePhysicsResult, Ed
     if (s.inFlight !== null && (input as Partial<Signal>).meta?.source === 'supervisor') return LATER;
     switch (input.type) {
       case 'LearningEnabled':
-        if (s.skipping || input.data.step !== s.lastApplied + 1) return NO_OUTPUT;
+        if (s.skipping || input.data.step !== s.lastApplied + 1 || !isThisRunsPulse(s, input.data.duration_ns)) return NO_OUTPUT;
         return [call({ op: 'beginStep', t_ns: input.meta.t_ns, step: input.data.step, datapoint: s.datapoint, held_V: s.held_V })];
       case 'FreeSettled':
         if (!input.settle.ok) return [emit('GatesEvolved', input.t_ns, { step: input.step, failed: `training step ${input.step}: ${input.settle.reason}` })];
@@ -215,7 +215,7 @@ export const edgePhysicsDecider: Decider<EdgePhysicsState, EdgePhysicsResult, Ed
         // A test at step k sees the network after k steps; one sent again later is stale.
         return next(s, s.heldIndexOfChannel, s.held_V, s.lastApplied, sig.data.step !== s.lastApplied + 1, s.datapoint, s.inFlight);
       case 'LearningEnabled':
-        if (s.skipping || sig.data.step !== s.lastApplied + 1 || s.inFlight !== null) return s;
+        if (s.skipping || sig.data.step !== s.lastApplied + 1 || s.inFlight !== null || !isThisRunsPulse(s, sig.data.duration_ns)) return s;
         return next(s, s.heldIndexOfChannel, s.held_V, s.lastApplied, s.skipping, s.datapoint, {
           step: sig.data.step,
           substep: 0,
@@ -257,6 +257,15 @@ export const edgePhysicsDecider: Decider<EdgePhysicsState, EdgePhysicsResult, Ed
     }
   },
 };
+
+/**
+ * Every learn-enable pulse of a run lasts its t_h (the supervisor times each step so); one of
+ * another length is no step of this run — a forged or foreign signal — and is not applied:
+ * the contract bounds a pulse (LEARN_PULSE_MAX_NS), only this decider knows the run's t_h.
+ */
+function isThisRunsPulse(s: EdgePhysicsState, duration_ns: number): boolean {
+  return duration_ns === stepTime_ns(1, s.t_h_s);
+}
 
 /** A new state with every field written out (an object literal of one shape: the hot path of every step). */
 function next(
