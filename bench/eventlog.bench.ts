@@ -59,7 +59,7 @@ export async function benchEventLog(out: (s: string) => void, quick: boolean): P
   const nats = await startNats();
   try {
     const empty_s = await startUp_s(nats);
-    const log = await ThreadedJetStreamEventLog.connect({ servers: nats.url });
+    const log = await ThreadedJetStreamEventLog.connect({ servers: nats.url, security: nats.security('recorder') });
     const exp = xorExperiment(quick ? 500 : 2000);
     for (let i = 0; i < 50; i++) {
       const runId = `bench-run-${i}`;
@@ -71,7 +71,7 @@ export async function benchEventLog(out: (s: string) => void, quick: boolean): P
     }
     await log.close();
     const t0 = performance.now();
-    const runs = spawnSync(process.execPath, [join(root, 'bin', 'metatwin.js'), 'runs', '--log', nats.url, '--json'], { encoding: 'utf8' });
+    const runs = spawnSync(process.execPath, [join(root, 'bin', 'metatwin.js'), 'runs', '--log', nats.url, '--json'], { encoding: 'utf8', env: { ...process.env, ...nats.env } });
     const runs_s = (performance.now() - t0) / 1000;
     if (runs.status !== 0) throw new Error(`metatwin runs failed: ${runs.stderr}`);
     const listed = (JSON.parse(runs.stdout) as unknown[]).length;
@@ -84,7 +84,7 @@ export async function benchEventLog(out: (s: string) => void, quick: boolean): P
     // not in the log (RunFinished left out), to be taken on again from its latest snapshot.
     const steps = quick ? 20_000 : 100_000;
     const unfinished = xorExperiment(steps);
-    const again = await ThreadedJetStreamEventLog.connect({ servers: nats.url });
+    const again = await ThreadedJetStreamEventLog.connect({ servers: nats.url, security: nats.security('recorder') });
     await again.putEntry(runEntry('bench-unfinished', { experiment: unfinished, mode: 'distributed', status: 'running', steps: 0 }, Date.now(), process.pid));
     const recorder = new LogRecorder(again, null, 16384);
     const withoutEnd = {

@@ -9,13 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InfluxSink, influxTarget } from '@metatwin/influx';
 import type { Point } from '@metatwin/projection';
-import { REPO_ROOT as root, startInflux, startNats, startServices, stopServices, type InfluxServer } from '@metatwin/test-support';
+import { REPO_ROOT as root, credentialsEnv, startInflux, startNats, startServices, stopServices, type InfluxServer } from '@metatwin/test-support';
 
 function runXor(args: string[], env: NodeJS.ProcessEnv = {}): { run: string; wall_s: number; out: string } {
   const dir = mkdtempSync(join(tmpdir(), 'mt-bench-influx-'));
   const r = spawnSync(process.execPath, [join(root, 'bin', 'metatwin.js'), 'run', 'xor', ...args, '--out', dir, '--no-report'], {
     encoding: 'utf8',
-    env: { ...process.env, METATWIN_INFLUX_URL: '', METATWIN_LOG_DIR: join(dir, 'log'), ...env },
+    env: { ...process.env, ...credentialsEnv(), METATWIN_INFLUX_URL: '', METATWIN_LOG_DIR: join(dir, 'log'), ...env },
   });
   if (r.status !== 0) throw new Error(`run failed: ${r.stdout}\n${r.stderr}`);
   const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as { run: string; wall_s: number };

@@ -36,7 +36,7 @@ export async function benchServices(out: (s: string) => void, quick: boolean): P
   const clock = (): number => performance.now() / 1000;
   // As `metatwin run --record nats://…` records: appends on a worker thread. Alternated three
   // times: on this shared 2-core machine single runs vary by tens of percent.
-  const log = await ThreadedJetStreamEventLog.connect({ servers: nats.url });
+  const log = await ThreadedJetStreamEventLog.connect({ servers: nats.url, security: nats.security('recorder') });
   const plain: number[] = [];
   const recordedWall: number[] = [];
   let signals = 0;

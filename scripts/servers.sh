@@ -3,7 +3,7 @@
 # loopback and on their own ports, so a NATS or InfluxDB already running on the machine (for
 # example on 4222/8086) is never touched.
 #
-#   scripts/servers.sh start|stop|status [--dir DIR]      (DIR defaults to .tmp/servers)
+#   scripts/servers.sh start|stop|status|reload [--dir DIR]      (DIR defaults to .tmp/servers)
 #
 # Ports (environment):  METATWIN_NATS_PORT 14222, METATWIN_NATS_MONITOR_PORT 18222,
 #                       METATWIN_INFLUX_PORT 18086, METATWIN_INFLUX_RPC_PORT 18088.
@@ -11,6 +11,14 @@
 # store, InfluxDB's meta/data/wal, logs and pid files. `start` returns once both answer their
 # health checks and fails (exit 1, with the log tail) when one does not within
 # METATWIN_SERVER_TIMEOUT_S (15) seconds. `status` exits 0 when both run, 3 otherwise.
+#
+# NATS requires credentials: `start` makes DIR/nats-auth (mode 0700) with an nkey seed per role
+# (mode 0600) and the server's authorization block, from the roles table in libs/nats-auth
+# (`metatwin nats-auth init`, which keeps seeds already there). metatwin finds them by itself
+# when run from the repository root with the default DIR; otherwise export the
+# METATWIN_NATS_CREDS_DIR that `start` prints. `reload` writes the block again (after
+# `metatwin nats-auth rotate --dir DIR/nats-auth`, or a change of the table) and has
+# nats-server take it without a restart.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -20,7 +28,7 @@ INFLUX_PORT="${METATWIN_INFLUX_PORT:-18086}"
 INFLUX_RPC_PORT="${METATWIN_INFLUX_RPC_PORT:-18088}"
 TIMEOUT_S="${METATWIN_SERVER_TIMEOUT_S:-15}"
 
-usage() { echo "usage: $0 start|stop|status [--dir DIR]" >&2; exit 2; }
+usage() { echo "usage: $0 start|stop|status|reload [--dir DIR]" >&2; exit 2; }
 die() { echo "servers: $*" >&2; exit 1; }
 
 [ $# -ge 1 ] || usage
@@ -33,7 +41,7 @@ while [ $# -gt 0 ]; do
     *) usage ;;
   esac
 done
-case "$cmd" in start|stop|status) ;; *) usage ;; esac
+case "$cmd" in start|stop|status|reload) ;; *) usage ;; esac
 
 # Binaries may sit in /usr/sbin, which is not on every PATH.
 find_bin() {
@@ -160,6 +168,15 @@ status_one() {
   return 1
 }
 
+# The roles' seeds and nats-server's authorization block (auth.conf, which nats.conf includes
+# from beside it), written by the metatwin CLI from libs/nats-auth's table.
+write_auth() {
+  node "$root/bin/metatwin.js" nats-auth init --dir "$dir/nats-auth" >/dev/null ||
+    die "could not write the NATS credentials in $dir/nats-auth (metatwin nats-auth init)"
+  cp "$dir/nats-auth/auth.conf" "$dir/auth.conf"
+  chmod 600 "$dir/auth.conf"
+}
+
 nats_health="http://127.0.0.1:$NATS_MONITOR_PORT/healthz?js-enabled-only=true"
 influx_health="http://127.0.0.1:$INFLUX_PORT/ping"
 
@@ -171,12 +188,14 @@ case "$cmd" in
     mkdir -p "$dir/nats" "$dir/influxdb"
     dir="$(cd "$dir" && pwd)"
     render "$root/deploy/nats/nats-server.conf" "$dir/nats.conf"
+    write_auth
     render "$root/deploy/influxdb/influxdb.conf" "$dir/influxd.conf"
     start_one nats "$dir/nats.conf" "$nats_health" 200 "$NATS_PORT" "$NATS_MONITOR_PORT" -- \
       "$nats_bin" -c "$dir/nats.conf"
     start_one influxd "$dir/influxd.conf" "$influx_health" 204 "$INFLUX_PORT" "$INFLUX_RPC_PORT" -- \
       "$influxd_bin" -config "$dir/influxd.conf"
     echo "METATWIN_NATS_URL=nats://127.0.0.1:$NATS_PORT"
+    echo "METATWIN_NATS_CREDS_DIR=$dir/nats-auth"
     echo "METATWIN_INFLUX_URL=http://127.0.0.1:$INFLUX_PORT"
     ;;
   stop)
@@ -184,6 +203,14 @@ case "$cmd" in
     dir="$(cd "$dir" && pwd)"
     stop_one influxd "$dir/influxd.conf"
     stop_one nats "$dir/nats.conf"
+    ;;
+  reload)
+    [ -d "$dir" ] || die "nothing to reload in $dir"
+    dir="$(cd "$dir" && pwd)"
+    pid="$(pid_of nats "$dir/nats.conf")" || die "nats is not running from $dir"
+    write_auth
+    kill -HUP "$pid"
+    echo "servers: nats (pid $pid) reloading $dir/auth.conf"
     ;;
   status)
     rc=0

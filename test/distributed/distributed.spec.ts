@@ -12,12 +12,17 @@ import { connect, JSONCodec } from 'nats';
 import { CONTRACT_VERSION, SIGNAL_TYPES, SUBJECTS, type DeadLetter } from '@metatwin/contracts';
 import { planFromInput, presetInput, type RunResult } from '@metatwin/experiments';
 import { JetStreamEventLog, decodeBatch } from '@metatwin/eventlog';
-import { serviceHealth, startNats, startService, startServices, stopServices, type NatsServer, type ServiceProcess } from '@metatwin/test-support';
+import { credentialsEnv, serviceHealth, startNats, startService, startServices, stopServices, type NatsServer, type ServiceProcess } from '@metatwin/test-support';
 
 const root = join(__dirname, '..', '..');
 
 function cli(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(root, 'bin', 'metatwin.js'), ...args], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, [join(root, 'bin', 'metatwin.js'), ...args], {
+    cwd: root,
+    env: { ...process.env, ...credentialsEnv(), ...env },
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -90,7 +95,8 @@ describe('distributed: four services over NATS', () => {
     // The supervisor writes the entry once RunFinished is stored: a moment after the CLI saw it.
     for (let i = 0; i < 50 && row()?.status !== 'finished'; i++) await new Promise((r) => setTimeout(r, 100));
     expect(row()).toEqual(expect.objectContaining({ status: 'finished' }));
-    const nc = await connect({ servers: nats.url });
+    // Damage done by the one role allowed to delete from the log.
+    const nc = await connect({ servers: nats.url, ...nats.connectOptions('admin') });
     const jsm = await nc.jetstreamManager();
     const subject = `mtlog.${run}.edge-physics`;
     const info = await jsm.streams.info('METATWIN_LOG', { subjects_filter: subject });
@@ -151,13 +157,14 @@ describe('distributed: four services over NATS', () => {
     if (plan.kind !== 'run') throw new Error('xor is one run');
     // Straight into the log (the start RPC would refuse it): the network's edges are not a list.
     const poison = { ...plan.experiment, network: { nodes: 16, edges: 'x' } };
-    const nc = await connect({ servers: nats.url });
+    // Credentials that may write the supervisor's subjects: the server lets this through, the services must cope.
+    const nc = await connect({ servers: nats.url, ...nats.connectOptions('supervisor') });
     const record = [SIGNAL_TYPES.indexOf('RunCreated'), 1, 0, { contract: CONTRACT_VERSION, experiment: poison, mode: 'distributed' }];
     await nc
       .jetstream()
       .publish('mtlog.poison-run.supervisor', new TextEncoder().encode(JSON.stringify({ runId: 'poison-run', source: 'supervisor', firstSeq: 1, lastSeq: 1, records: [record] })));
     await nc.close();
-    const log = await JetStreamEventLog.connect({ servers: nats.url });
+    const log = await JetStreamEventLog.connect({ servers: nats.url, security: nats.security('observer') });
     let faults: Array<{ service: string; reason: string }> = [];
     for (let i = 0; i < 100 && !faults.some((f) => f.service === 'edge-physics'); i++) {
       faults = [];
@@ -187,7 +194,8 @@ describe('distributed: four services over NATS', () => {
   });
 
   it('answers malformed signals on the dead-letter subject and keeps running', async () => {
-    const nc = await connect({ servers: nats.url });
+    // Malformed records under the supervisor's own credentials: permissions let them through, validation must not.
+    const nc = await connect({ servers: nats.url, ...nats.connectOptions('supervisor') });
     const codec = JSONCodec<DeadLetter>();
     const letters: DeadLetter[] = [];
     const sub = nc.subscribe(SUBJECTS.allDeadLetters, { callback: (_e, m) => letters.push(codec.decode(m.data)) });

@@ -4,6 +4,7 @@
  */
 import { SIGNAL_TYPES } from '@metatwin/contracts';
 import { JetStreamEventLog } from '@metatwin/eventlog';
+import { testSecurity } from '@metatwin/test-support';
 
 const GATES_EVOLVED = SIGNAL_TYPES.indexOf('GatesEvolved');
 
@@ -16,7 +17,7 @@ export interface StepFollower {
 }
 
 export async function followSteps(natsUrl: string): Promise<StepFollower> {
-  const log = await JetStreamEventLog.connect({ servers: natsUrl, reconnectForever: true });
+  const log = await JetStreamEventLog.connect({ servers: natsUrl, reconnectForever: true, security: testSecurity('observer') });
   const { batches, stop } = await log.follow({ fromStreamSeq: (await log.lastStreamSequence()) + 1, accept: (subject) => subject.endsWith('.edge-physics') });
   const state = { lastStep: -1, lastRun: '' };
   const reading = (async () => {

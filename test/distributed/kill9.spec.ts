@@ -64,7 +64,7 @@ describe('kill -9 and resume', () => {
     expect(resumed.log.map((e) => e.outputs)).toEqual(rig.reference.log.map((e) => e.outputs));
 
     // The log: every step's GatesEvolved exactly once, each source's sequence numbers contiguous.
-    const log = await JetStreamEventLog.connect({ servers: rig.nats.url });
+    const log = await JetStreamEventLog.connect({ servers: rig.nats.url, security: rig.nats.security('observer') });
     const steps: number[] = [];
     for (const source of SOURCES) {
       let expected = 1;

@@ -6,12 +6,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startNats, type NatsServer } from '@metatwin/test-support';
+import { credentialsEnv, startNats, type NatsServer } from '@metatwin/test-support';
 
 const root = join(__dirname, '..', '..');
 
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(root, 'bin', 'metatwin.js'), ...args], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(root, 'bin', 'metatwin.js'), ...args], { cwd: root, env: { ...process.env, ...credentialsEnv() }, encoding: 'utf8' });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

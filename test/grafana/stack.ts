@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { DEFAULT_DATABASE } from '@metatwin/projection';
-import { REPO_ROOT as ROOT } from '@metatwin/test-support';
+import { REPO_ROOT as ROOT, credentialsEnv } from '@metatwin/test-support';
 
 /** The database the projection writes: METATWIN_INFLUX_DB, else the schema's default. */
 export const DATABASE = process.env.METATWIN_INFLUX_DB || DEFAULT_DATABASE;
@@ -16,7 +16,7 @@ export interface StackUrls {
 }
 
 function stackEnv(urls: StackUrls): NodeJS.ProcessEnv {
-  return { ...process.env, METATWIN_NATS_URL: urls.natsUrl, METATWIN_INFLUX_URL: urls.influxUrl };
+  return { ...process.env, ...credentialsEnv(), METATWIN_NATS_URL: urls.natsUrl, METATWIN_INFLUX_URL: urls.influxUrl };
 }
 
 export interface CliResult {

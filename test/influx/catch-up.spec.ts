@@ -9,7 +9,17 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileEventLog, JetStreamEventLog, type EventLog } from '@metatwin/eventlog';
-import { REPO_ROOT as ROOT, startInflux, startNats, startServices, stopServices, type InfluxServer, type NatsServer, type ServiceProcess } from '@metatwin/test-support';
+import {
+  credentialsEnv,
+  REPO_ROOT as ROOT,
+  startInflux,
+  startNats,
+  startServices,
+  stopServices,
+  type InfluxServer,
+  type NatsServer,
+  type ServiceProcess,
+} from '@metatwin/test-support';
 import { expectedPoints, type Expected } from './expected';
 
 interface Cli {
@@ -19,7 +29,7 @@ interface Cli {
 function cli(args: string[], env: NodeJS.ProcessEnv): Cli {
   const child = spawn(process.execPath, [join(ROOT, 'bin', 'metatwin.js'), ...args], {
     cwd: ROOT,
-    env: { ...process.env, METATWIN_INFLUX_URL: '', ...env },
+    env: { ...process.env, ...credentialsEnv(), METATWIN_INFLUX_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -107,7 +117,7 @@ describe('the InfluxDB projection catches up after influxd was away', () => {
       const { code, out: text } = await run.done;
       expect({ code, text }).toMatchObject({ code: 0 });
       const runId = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')).run as string;
-      const log: EventLog = await JetStreamEventLog.connect({ servers: nats.url });
+      const log: EventLog = await JetStreamEventLog.connect({ servers: nats.url, security: nats.security('observer') });
       try {
         const expected = await expectedPoints(log, runId);
         await expectProjected(influx, db, runId, expected);

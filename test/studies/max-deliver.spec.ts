@@ -16,7 +16,8 @@ let nats: NatsServer;
 let nc: NatsConnection;
 beforeAll(async () => {
   nats = await startNats();
-  nc = await connect({ servers: nats.url });
+  // The cli role: it pulls from the workers' consumer like a worker and sees the study's dead letters.
+  nc = await connect({ servers: nats.url, ...nats.connectOptions('cli') });
 });
 afterAll(async () => {
   killClis();

@@ -145,7 +145,7 @@ describe('a bad study', () => {
     const r = await startCli(['study', 'run', `${dir}/study.yaml`, '--nats', nats.url], { METATWIN_STUDIES_DIR: dir }).within(60_000);
     expect(r.code).toBe(2);
     expect(r.out).toMatch(message);
-    const nc = await connect({ servers: nats.url });
+    const nc = await connect({ servers: nats.url, ...nats.connectOptions('observer') });
     try {
       const jsm = await nc.jetstreamManager();
       const info = await jsm.streams.info(JOBS_STREAM).catch(() => null);

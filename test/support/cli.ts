@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { childBaseEnv, credentialsEnv } from './credentials';
 import { REPO_ROOT } from './services';
 
 export interface CliRun {
@@ -19,11 +20,16 @@ export interface CliRun {
 
 const running = new Set<ChildProcess>();
 
-/** @param nodeArgs flags for node itself (before the script), e.g. `--single-threaded` */
+/**
+ * The CLI finds its role's NATS credentials in this test process's credentials directory
+ * (credentials.ts), as every nats-server test/support starts authorizes them; `env` may
+ * override it (METATWIN_NATS_ROLE, METATWIN_NATS_TLS_CA, or another METATWIN_NATS_CREDS_DIR).
+ * @param nodeArgs flags for node itself (before the script), e.g. `--single-threaded`
+ */
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, nodeArgs: readonly string[] = []): CliRun {
   const child = spawn(process.execPath, [...nodeArgs, join(REPO_ROOT, 'bin', 'metatwin.js'), ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
+    env: { ...childBaseEnv(), ...credentialsEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);

@@ -4,13 +4,13 @@
  * its leader, with the failover timed, and deploy/nats-cluster's renderer and compose file.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { StorageType, connect, type JetStreamManager, type NatsConnection } from 'nats';
 import { parse } from 'yaml';
-import { REPO_ROOT, findServerBinary, startNatsCluster, type NatsCluster } from './index';
+import { REPO_ROOT, findServerBinary, startNatsCluster, testCredentials, type NatsCluster } from './index';
 
 const STREAM = 'CLUSTER_CHECK';
 const MESSAGES = 50;
@@ -71,7 +71,8 @@ describe('startNatsCluster', () => {
   beforeAll(async () => {
     cluster = await startNatsCluster(3);
     // Every URL, as a worker is given them: the client moves to a live node when its own dies.
-    nc = await connect({ servers: cluster.urls, maxReconnectAttempts: -1, reconnectTimeWait: 100, noAsyncTraces: true });
+    // admin: the spec makes, raises and inspects streams of its own.
+    nc = await connect({ servers: cluster.urls, maxReconnectAttempts: -1, reconnectTimeWait: 100, noAsyncTraces: true, ...cluster.connectOptions('admin') });
     jsm = await nc.jetstreamManager({ timeout: API_TIMEOUT_MS });
   });
   afterAll(async () => {
@@ -186,7 +187,11 @@ describe('startNatsCluster arguments', () => {
 describe('deploy/nats-cluster', () => {
   const render = join(REPO_ROOT, 'deploy', 'nats-cluster', 'render.sh');
   let dir: string;
-  beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'metatwin-cluster-render-'))));
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'metatwin-cluster-render-'));
+    // The template includes the clients' authorization from beside it, as metatwin nats-auth init writes it.
+    copyFileSync(testCredentials().authFile, join(dir, 'auth.conf'));
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('render.sh writes, for each node, a configuration nats-server accepts, with routes to all three', () => {

@@ -7,11 +7,13 @@
  * already running on the machine is used or touched.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_START_TIMEOUT_MS, ServerStartError, findServerBinary, freePort, portTaken, spawnServer, stopServer, type ServerProcess } from './process';
-import type { StartOptions } from './servers';
+import { AUTH_CONF, connectionOptions, type NatsRole, type NatsSecurity } from '@metatwin/nats-auth';
+import { credentialsEnv, testCredentials, testSecurity } from './credentials';
+import type { NatsStartOptions } from './servers';
 
 /** deploy/nats-cluster/nats-server.conf, found from here (sources or dist/) when a cluster starts, not on import. */
 function template(): string {
@@ -70,6 +72,11 @@ export interface NatsCluster {
   metaLeader(options?: { timeoutMs?: number }): Promise<string>;
   /** Stops every node and removes their stores. */
   stop(): Promise<void>;
+  /** As NatsServer: the roles' authorization (default), the child environment, in-process credentials. */
+  readonly authorization: boolean;
+  readonly env: Readonly<Record<string, string>>;
+  security(role: NatsRole): NatsSecurity;
+  connectOptions(role: NatsRole): ReturnType<typeof connectionOptions>;
 }
 
 interface NodePorts {
@@ -126,7 +133,7 @@ async function distinctFreePorts(count: number): Promise<number[]> {
  * Starts `size` nats-server nodes (JetStream, file stores) routed to each other on loopback,
  * and resolves once every node reports the same JetStream meta leader; stop() it in afterAll.
  */
-export async function startNatsCluster(size = 3, options: StartOptions = {}): Promise<NatsCluster> {
+export async function startNatsCluster(size = 3, options: Omit<NatsStartOptions, 'tls'> = {}): Promise<NatsCluster> {
   // A lone node with a cluster block waits for peers and never elects a meta leader: use startNats().
   if (!Number.isInteger(size) || size < 2) throw new RangeError(`startNatsCluster: size must be a whole number ≥ 2 (one server: startNats()), got ${size}`);
   const timeoutMs = options.timeoutMs ?? DEFAULT_START_TIMEOUT_MS;
@@ -138,6 +145,8 @@ export async function startNatsCluster(size = 3, options: StartOptions = {}): Pr
   const names = Array.from({ length: size }, (_, i) => `nats-${i + 1}`);
   const procs: Array<ServerProcess | null> = names.map(() => null);
   let ports: NodePorts[] = [];
+  const authorization = (options.auth ?? 'roles') === 'roles';
+  const security = (role: NatsRole): NatsSecurity => (authorization ? testSecurity(role) : { role });
 
   const nodeDir = (i: number): string => join(dir, names[i]);
   const conf = (i: number): string => join(nodeDir(i), 'nats.conf');
@@ -184,6 +193,9 @@ export async function startNatsCluster(size = 3, options: StartOptions = {}): Pr
           NATS_ROUTES: routes,
         };
         writeFileSync(conf(i), render(templateFile, values));
+        // The template includes auth.conf beside it: the roles' block, or (anonymous) nothing.
+        if (authorization) copyFileSync(testCredentials().authFile, join(nodeDir(i), AUTH_CONF));
+        else writeFileSync(join(nodeDir(i), AUTH_CONF), '# anonymous test cluster: no authorization\n');
       });
       const started = await Promise.allSettled(names.map((_, i) => spawnNode(i)));
       started.forEach((s, i) => (procs[i] = s.status === 'fulfilled' ? s.value : null));
@@ -265,6 +277,10 @@ export async function startNatsCluster(size = 3, options: StartOptions = {}): Pr
       });
     },
     metaLeader,
+    authorization,
+    env: authorization ? credentialsEnv() : {},
+    security,
+    connectOptions: (role) => connectionOptions(security(role)),
     async stop() {
       await stopAll();
       rmSync(dir, { recursive: true, force: true });

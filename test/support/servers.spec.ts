@@ -23,7 +23,7 @@ describe('startNats', () => {
     const jsz = (await (await fetch(`${server.monitorUrl}/jsz`)).json()) as { config?: { store_dir?: string } };
     expect(jsz.config?.store_dir).toContain(server.storeDir);
 
-    nc = await connect({ servers: server.url });
+    nc = await connect({ servers: server.url, ...server.connectOptions('admin') });
     const jsm = await nc.jetstreamManager();
     await jsm.streams.add({ name: 'SUPPORT_CHECK', subjects: ['support.>'] });
     const ack = await nc.jetstream().publish('support.one', new TextEncoder().encode('x'));
@@ -36,7 +36,7 @@ describe('startNats', () => {
     const port = server.port;
     await server.restart({ hard: true });
     expect(server.port).toBe(port);
-    nc = await connect({ servers: server.url });
+    nc = await connect({ servers: server.url, ...server.connectOptions('admin') });
     const info = await (await nc.jetstreamManager()).streams.info('SUPPORT_CHECK');
     expect(info.state.messages).toBe(1);
   });

@@ -6,9 +6,11 @@
  * come up fails the test loudly; nothing is ever skipped, and no server already running on
  * the machine is used or touched.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { AUTH_CONF, connectionOptions, type NatsRole, type NatsSecurity } from '@metatwin/nats-auth';
+import { credentialsEnv, testCredentials, testSecurity } from './credentials';
 import { DEFAULT_START_TIMEOUT_MS, ServerStartError, findServerBinary, freePort, portTaken, spawnServer, stopServer, type ServerProcess } from './process';
 
 /** The repository's deploy/ folder, found from here whether running from sources or from dist/. */
@@ -36,6 +38,16 @@ export interface NatsServer {
   kill(): void;
   /** Stops (a crash when hard), stays down `down_ms` (default 0), and starts again on the same port and store. */
   restart(options?: { hard?: boolean; down_ms?: number }): Promise<void>;
+  /** What the server logged so far (its permission and authorization violations among it). */
+  logText(): string;
+  /** True when the server requires credentials (the default): anonymous clients are refused. */
+  readonly authorization: boolean;
+  /** Environment for a child process that connects to it (METATWIN_NATS_CREDS_DIR; the TLS CA); test/support's helpers add it themselves. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Credentials and TLS for an in-process JetStreamEventLog or StudyQueue connecting as `role`. */
+  security(role: NatsRole): NatsSecurity;
+  /** nats.js connect() options for `role`: `connect({ servers: nats.url, ...nats.connectOptions('observer') })`. */
+  connectOptions(role: NatsRole): ReturnType<typeof connectionOptions>;
 }
 
 export interface InfluxServer {
@@ -56,6 +68,20 @@ export interface InfluxServer {
 export interface StartOptions {
   /** Milliseconds to wait for the health check (default 15 s). */
   timeoutMs?: number;
+}
+
+export interface NatsStartOptions extends StartOptions {
+  /**
+   * 'roles' (default): the production authorization, every role of libs/nats-auth with this
+   * test process's seeds (credentials.ts). 'anonymous': no authorization at all, only for a
+   * test that needs to show what an open server allows.
+   */
+  auth?: 'roles' | 'anonymous';
+  /**
+   * Serve TLS with this certificate and key, from the production template
+   * (deploy/nats/nats-server.production.conf); `caFile` is what clients trust (put in `env`).
+   */
+  tls?: { certFile: string; keyFile: string; caFile: string };
 }
 
 function render(template: string, values: Record<string, string | number>): string {
@@ -96,19 +122,40 @@ async function launchWithFreshPorts(count: number, prepare: (ports: number[]) =>
   }
 }
 
-/** A private nats-server with JetStream on free loopback ports; stop() it in afterAll. */
-export async function startNats(options: StartOptions = {}): Promise<NatsServer> {
+/** A private nats-server with JetStream on free loopback ports, with the production roles unless told otherwise; stop() it in afterAll. */
+export async function startNats(options: NatsStartOptions = {}): Promise<NatsServer> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_START_TIMEOUT_MS;
   const bin = findServerBinary('nats-server', 'METATWIN_NATS_SERVER_BIN');
   const dir = mkdtempSync(join(tmpdir(), 'metatwin-nats-'));
   const storeDir = join(dir, 'store');
   const conf = join(dir, 'nats.conf');
   const log = join(dir, 'nats.log');
+  const authorization = (options.auth ?? 'roles') === 'roles';
+  const tls = options.tls;
+  // The template includes auth.conf beside it: the roles' block, or (anonymous) nothing.
+  if (authorization) copyFileSync(testCredentials().authFile, join(dir, AUTH_CONF));
+  else writeFileSync(join(dir, AUTH_CONF), '# anonymous test server: no authorization\n');
+  const tlsEnv: Record<string, string> = tls ? { METATWIN_NATS_TLS_CA: tls.caFile } : {};
+  const env = { ...(authorization ? credentialsEnv() : {}), ...tlsEnv };
+  const security = (role: NatsRole): NatsSecurity => (authorization ? testSecurity(role, tlsEnv) : { role, ...(tls ? { tls: { caFile: tls.caFile } } : {}) });
   try {
     const started = await launchWithFreshPorts(
       2,
       ([port, monitorPort]) => {
-        writeFileSync(conf, render('nats/nats-server.conf', { NATS_PORT: port, NATS_MONITOR_PORT: monitorPort, NATS_STORE_DIR: storeDir }));
+        const values = { NATS_PORT: port, NATS_MONITOR_PORT: monitorPort, NATS_STORE_DIR: storeDir };
+        writeFileSync(
+          conf,
+          tls
+            ? render('nats/nats-server.production.conf', {
+                ...values,
+                NATS_SERVER_NAME: 'metatwin_test',
+                NATS_HOST: '127.0.0.1',
+                NATS_MONITOR_HOST: '127.0.0.1',
+                NATS_TLS_CERT: tls.certFile,
+                NATS_TLS_KEY: tls.keyFile,
+              })
+            : render('nats/nats-server.conf', values),
+        );
         return { what: 'nats-server', bin, args: ['-c', conf], log, health: `http://127.0.0.1:${monitorPort}/healthz?js-enabled-only=true`, status: 200 };
       },
       timeoutMs,
@@ -121,6 +168,11 @@ export async function startNats(options: StartOptions = {}): Promise<NatsServer>
       monitorUrl: `http://127.0.0.1:${monitorPort}`,
       port,
       storeDir,
+      logText: () => (existsSync(log) ? readFileSync(log, 'utf8') : ''),
+      authorization,
+      env,
+      security,
+      connectOptions: (role) => connectionOptions(security(role)),
       get pid() {
         return proc.child.pid ?? -1;
       },

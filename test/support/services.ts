@@ -8,6 +8,8 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { JSONCodec, connect } from 'nats';
 import { SOURCES, SUBJECTS, type Source } from '@metatwin/contracts';
+import { connectionOptions, natsSecurity } from '@metatwin/nats-auth';
+import { childBaseEnv, credentialsEnv } from './credentials';
 
 /** The repository root, found from here whether running from sources or from dist/. */
 export const REPO_ROOT = ((): string => {
@@ -30,12 +32,18 @@ export interface ServiceEnv {
   readonly influxUrl?: string;
   /** More variables per service (a pinned adapter: METATWIN_SUPERVISOR=bridge:…). */
   readonly extra?: Partial<Record<Source, Record<string, string>>>;
+  /**
+   * The NATS server's own environment (NatsServer.env: its TLS CA, or credentials other than
+   * this test process's). Every service gets its role's seed from the test credentials
+   * (credentials.ts) anyway, as `metatwin up` gives it from its directory.
+   */
+  readonly natsEnv?: Readonly<Record<string, string>>;
 }
 
 export function startService(name: Source, env: ServiceEnv): ServiceProcess {
   const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'serve.js'), name], {
     cwd: REPO_ROOT,
-    env: { ...process.env, METATWIN_NATS_URL: env.natsUrl, METATWIN_INFLUX_URL: env.influxUrl ?? '', ...env.extra?.[name] },
+    env: { ...childBaseEnv(), ...credentialsEnv(), ...env.natsEnv, METATWIN_NATS_URL: env.natsUrl, METATWIN_INFLUX_URL: env.influxUrl ?? '', ...env.extra?.[name] },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const svc: ServiceProcess = { name, process: child, output: '' };
@@ -44,9 +52,18 @@ export function startService(name: Source, env: ServiceEnv): ServiceProcess {
   return svc;
 }
 
-/** A service's health over request/reply (Nest's packet shape); throws when it does not answer. */
-export async function serviceHealth(natsUrl: string, name: Source, timeout_ms = 2000): Promise<{ ok: boolean; deadLetters: number; received: number }> {
-  const nc = await connect({ servers: natsUrl, reconnect: false });
+/**
+ * A service's health over request/reply (Nest's packet shape), asked as an observer (read
+ * only); throws when it does not answer. `natsEnv`: the server's NatsServer.env when it is not
+ * one of this process's plain servers (TLS).
+ */
+export async function serviceHealth(
+  natsUrl: string,
+  name: Source,
+  timeout_ms = 2000,
+  natsEnv: Readonly<Record<string, string>> = {},
+): Promise<{ ok: boolean; deadLetters: number; received: number }> {
+  const nc = await connect({ servers: natsUrl.split(','), reconnect: false, ...connectionOptions(natsSecurity('observer', { ...credentialsEnv(), ...natsEnv })) });
   try {
     const codec = JSONCodec<{ response: { ok: boolean; deadLetters: number; received: number } }>();
     const subject = SUBJECTS.health(name);
@@ -65,7 +82,7 @@ export async function startServices(env: ServiceEnv): Promise<ServiceProcess[]> 
     for (const svc of services) {
       for (;;) {
         if (
-          await serviceHealth(env.natsUrl, svc.name, 500).then(
+          await serviceHealth(env.natsUrl, svc.name, 500, env.natsEnv).then(
             (h) => h.ok,
             () => false,
           )

@@ -7,9 +7,11 @@
  */
 import { createInterface, type Interface } from 'node:readline';
 import { connect } from 'nats';
+import { connectionOptions } from '@metatwin/nats-auth';
 import { CANCEL_RUN } from '@metatwin/service-host';
 import { askSupervisor } from './commands/distributed';
-import { UsageError, natsUnreachable } from './usage';
+import { cliSecurity, natsFailure } from './commands/event-log';
+import { UsageError } from './usage';
 
 export type InterruptPolicy = 'ask' | 'cancel' | 'detach';
 export type InterruptChoice = 'cancel' | 'detach';
@@ -31,10 +33,11 @@ export class Detached extends Error {
 /** Ask the supervisor on `natsUrl` to cancel `runId`. */
 export async function cancelOnServices(natsUrl: string, runId: string, reason: string): Promise<void> {
   let nc;
+  const security = cliSecurity('cli');
   try {
-    nc = await connect({ servers: natsUrl, name: 'metatwin-cli-cancel' });
+    nc = await connect({ servers: natsUrl, name: 'metatwin-cli-cancel', ...connectionOptions(security) });
   } catch (err) {
-    throw natsUnreachable(natsUrl, err);
+    throw natsFailure(natsUrl, err, security);
   }
   try {
     await askSupervisor(nc, natsUrl, CANCEL_RUN, { runId, reason });

@@ -4,6 +4,7 @@ import { calibrateCommand } from './commands/calibrate';
 import { compareCommand } from './commands/compare';
 import { emulateCommand } from './commands/emulate';
 import { influxCommand } from './commands/influx';
+import { natsAuthCommand } from './commands/nats-auth';
 import { pruneCommand } from './commands/prune';
 import { replayCommand } from './commands/replay';
 import { runCommand } from './commands/run';
@@ -34,6 +35,7 @@ const COMMANDS: Record<string, Command> = {
   prune: (argv, write) => pruneCommand(argv, write),
   study: studyCommand,
   worker: workerCommand,
+  'nats-auth': natsAuthCommand,
 };
 
 /** Entry point: returns the process exit code. */

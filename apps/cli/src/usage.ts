@@ -48,7 +48,12 @@ Usage:
   metatwin solve --network FILE     DC operating point of one network copy (JSON in, JSON out)
   metatwin up [--nats URL] [--influx URL]
                                     the four services (edge-physics, supervisor, clamping,
-                                    measurement) as child processes on NATS, until Ctrl-C
+                                    measurement) as child processes on NATS, until Ctrl-C;
+                                    each with its role's credentials (METATWIN_NATS_CREDS_DIR)
+  metatwin nats-auth init|rotate [--dir DIR] [--role ROLE]…
+                                    NATS credentials: an nkey seed per role in DIR (default
+                                    .tmp/servers/nats-auth) and nats-server's authorization
+                                    block (auth.conf) from the roles table; rotate replaces seeds
   metatwin emulate <preset|file> (--tcp PORT | --pty) [--chip FILE | --chip-seed N] [--vto-sigma V] [--k-sigma REL] [--offset-sigma V²] [--noise V] [--latency MS] [--drop P] [--corrupt P] [--duplicate P] [--reorder P] [--fail-safe MS] [--fast]
                                     the board emulator: the experiment's network behind the
                                     I/O-controller protocol (docs/protocol.md) on a TCP port or

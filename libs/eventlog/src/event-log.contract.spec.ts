@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startNats, type NatsServer } from '@metatwin/test-support';
+import { startNats, testSecurity, type NatsServer } from '@metatwin/test-support';
 import { EventLogClosedError, EventLogError, InvalidBatchError, SequenceError } from './errors';
 import type { EventLog, LogBatch } from './event-log';
 import { FileEventLog } from './file-event-log';
@@ -59,8 +59,13 @@ function natsHarness(name: string, tag: string, connect: (servers: string, strea
   };
 }
 
-const jetStreamHarness = natsHarness('JetStreamEventLog', 'C', (servers, stream, subjectPrefix) => JetStreamEventLog.connect({ servers, stream, subjectPrefix }));
-const threadedHarness = natsHarness('ThreadedJetStreamEventLog', 'T', (servers, stream, subjectPrefix) => ThreadedJetStreamEventLog.connect({ servers, stream, subjectPrefix }));
+// admin: each harness makes a stream of its own, which the roles' table does not know.
+const jetStreamHarness = natsHarness('JetStreamEventLog', 'C', (servers, stream, subjectPrefix) =>
+  JetStreamEventLog.connect({ servers, stream, subjectPrefix, security: testSecurity('admin') }),
+);
+const threadedHarness = natsHarness('ThreadedJetStreamEventLog', 'T', (servers, stream, subjectPrefix) =>
+  ThreadedJetStreamEventLog.connect({ servers, stream, subjectPrefix, security: testSecurity('admin') }),
+);
 
 /** `count` records for (run, source) starting at `first`. */
 function batch(runId: string, source: string, first: number, count: number): LogBatch {

@@ -9,7 +9,8 @@ import { JetStreamEventLog } from './jetstream-event-log';
 describe('JetStreamEventLog against a real nats-server', () => {
   let server: NatsServer;
   let stream = 0;
-  const open = () => JetStreamEventLog.connect({ servers: server.url, stream: `JS_${stream}`, subjectPrefix: `js${stream}` });
+  // admin: a stream of its own, which the roles' table does not know.
+  const open = () => JetStreamEventLog.connect({ servers: server.url, stream: `JS_${stream}`, subjectPrefix: `js${stream}`, security: server.security('admin') });
 
   beforeAll(async () => {
     server = await startNats();
@@ -23,7 +24,7 @@ describe('JetStreamEventLog against a real nats-server', () => {
     const log = await open();
     await log.append(batch('r1', 'edges', 1, 2));
     await log.close();
-    const nc = await connect({ servers: server.url });
+    const nc = await connect({ servers: server.url, ...server.connectOptions('admin') });
     try {
       const jsm = await nc.jetstreamManager();
       const info = await jsm.streams.info(`JS_${stream}`, { subjects_filter: '>' });
@@ -111,7 +112,7 @@ describe('JetStreamEventLog against a real nats-server', () => {
   });
 
   it('refuses an existing stream that does not hold the prefix', async () => {
-    const nc = await connect({ servers: server.url });
+    const nc = await connect({ servers: server.url, ...server.connectOptions('admin') });
     await (await nc.jetstreamManager()).streams.add({ name: `JS_${stream}`, subjects: ['other.>'] });
     await nc.close();
     await expect(open()).rejects.toThrow(/exists with subjects \["other\.>"\], not js\d+\.>/);

@@ -11,6 +11,7 @@
  * subject answers it with its ack instead of the handler.
  */
 import { DeliverPolicy, NatsError, StorageType, connect, nanos, type JetStreamClient, type JetStreamManager, type KV, type NatsConnection, type StoredMsg } from 'nats';
+import { connectionOptions, describeAuthError, type NatsSecurity } from '@metatwin/nats-auth';
 import { ConcurrentAppendError, EventLogClosedError, EventLogError } from './errors';
 import {
   KeyedQueue,
@@ -47,6 +48,8 @@ export interface JetStreamEventLogOptions {
   timeout_ms?: number;
   /** The connection's name on the server (monitoring). */
   name?: string;
+  /** Credentials and TLS (libs/nats-auth: natsSecurity(role)); plain data, so it crosses to the append worker. Unset: anonymous. */
+  security?: NatsSecurity;
   /**
    * Retention limits of the stream (applied when it is created, and to an existing stream when
    * given): the oldest messages are discarded beyond them, so size them well above a run — a
@@ -122,16 +125,23 @@ export class JetStreamEventLog implements EventLog, PositionedLog {
 
   /** Connects and creates the stream when missing (an existing one must hold `${prefix}.>`). */
   static async connect(options: JetStreamEventLogOptions): Promise<JetStreamEventLog> {
-    const { servers, stream, subjectPrefix, duplicateWindow_ms, reconnectForever, timeout_ms, name, limits } = { ...DEFAULTS, ...options };
+    const { servers, stream, subjectPrefix, duplicateWindow_ms, reconnectForever, timeout_ms, name, limits, security } = { ...DEFAULTS, ...options };
     if (!/^[A-Za-z0-9_-]+$/.test(stream)) throw new EventLogError(`stream: must match [A-Za-z0-9_-]+, got ${JSON.stringify(stream)}`);
     if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(subjectPrefix))
       throw new EventLogError(`subjectPrefix: must be dot-separated [A-Za-z0-9_-]+ tokens, got ${JSON.stringify(subjectPrefix)}`);
     let nc: NatsConnection;
     try {
       // noAsyncTraces: no stack captured per request (every append is one), which costs ~5 % of a step.
-      nc = await connect({ servers, name: name ?? 'metatwin-eventlog', noAsyncTraces: true, ...(reconnectForever ? { maxReconnectAttempts: -1, reconnectTimeWait: 250 } : {}) });
+      nc = await connect({
+        servers,
+        name: name ?? 'metatwin-eventlog',
+        noAsyncTraces: true,
+        ...connectionOptions(security),
+        ...(reconnectForever ? { maxReconnectAttempts: -1, reconnectTimeWait: 250 } : {}),
+      });
     } catch (err) {
-      throw new EventLogError(`cannot connect to NATS at ${String(servers)}`, { cause: err });
+      const refused = describeAuthError(err, security);
+      throw new EventLogError(refused ?? `cannot connect to NATS at ${String(servers)}`, { cause: err });
     }
     try {
       const jsm = await nc.jetstreamManager(timeout_ms === undefined ? {} : { timeout: timeout_ms });
@@ -139,7 +149,12 @@ export class JetStreamEventLog implements EventLog, PositionedLog {
       return new JetStreamEventLog(nc, jsm, nc.jetstream(timeout_ms === undefined ? {} : { timeout: timeout_ms }), stream, subjectPrefix, limits?.replicas);
     } catch (err) {
       await nc.close();
-      throw err instanceof EventLogError ? err : new EventLogError(`cannot set up stream ${stream} on ${String(servers)} (is JetStream enabled?)`, { cause: err });
+      if (err instanceof EventLogError) throw err;
+      const refused = describeAuthError(err, security);
+      throw new EventLogError(
+        refused ? `cannot set up stream ${stream} on ${String(servers)}: ${refused}` : `cannot set up stream ${stream} on ${String(servers)} (is JetStream enabled?)`,
+        { cause: err },
+      );
     }
   }
 

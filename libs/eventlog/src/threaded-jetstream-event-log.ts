@@ -7,7 +7,7 @@
  * call order, and an append resolves once JetStream has acknowledged it.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ConcurrentAppendError, EventLogClosedError, EventLogError, InvalidBatchError, SequenceError } from './errors';
 import { encodeBatch, validateBatch, type EventLog, type Footprint, type LogBatch, type RunEntry } from './event-log';
@@ -22,10 +22,15 @@ function revive(e: ErrorData): Error {
   return new (ERRORS[e.name] ?? EventLogError)(e.message);
 }
 
-/** The compiled worker beside this file, or (under ts-jest/swc, from sources) the TypeScript one through tsx. */
-function workerFile(): { file: string; execArgv: string[] } {
+/**
+ * The compiled worker beside this file, started through bin/thread.js (a thread does not
+ * inherit the parent's @metatwin/* aliases, and the log imports @metatwin/nats-auth), or (under
+ * jest, from sources) the TypeScript one through tsx.
+ */
+function workerFile(): { file: string; execArgv: string[]; module?: string } {
   const js = join(__dirname, 'jetstream-append-worker.js');
-  if (existsSync(js)) return { file: js, execArgv: [] };
+  const boot = resolve(__dirname, '..', '..', '..', '..', 'bin', 'thread.js');
+  if (existsSync(js) && existsSync(boot)) return { file: boot, execArgv: [], module: 'libs/eventlog/src/jetstream-append-worker.js' };
   return { file: join(__dirname, 'jetstream-append-worker.ts'), execArgv: ['--require', 'tsx/cjs'] };
 }
 
@@ -59,8 +64,8 @@ export class ThreadedJetStreamEventLog implements EventLog {
   static async connect(options: JetStreamEventLogOptions): Promise<ThreadedJetStreamEventLog> {
     // Connect on this thread first: it creates the stream and reports bad options clearly.
     const reader = await JetStreamEventLog.connect(options);
-    const { file, execArgv } = workerFile();
-    const worker = new Worker(file, { workerData: options, execArgv });
+    const { file, execArgv, module } = workerFile();
+    const worker = new Worker(file, { workerData: module ? { ...options, module } : options, execArgv });
     const ready = await new Promise<WorkerReply>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);

@@ -69,7 +69,7 @@ describe('event log throughput (printed, not asserted)', () => {
   });
 
   it('JetStreamEventLog (file storage, loopback)', async () => {
-    const log = await JetStreamEventLog.connect({ servers: nats.url });
+    const log = await JetStreamEventLog.connect({ servers: nats.url, security: nats.security('recorder') });
     results.JetStreamEventLog = await measure(log);
     await log.close();
   });

@@ -1,6 +1,18 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeCredentials } from '@metatwin/nats-auth';
 import { serviceConfig } from './config';
 
 describe('service configuration', () => {
+  it("connects with its own role's seed from METATWIN_NATS_CREDS_DIR, and names a missing one", () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'metatwin-service-creds-')), 'creds');
+    writeCredentials(dir);
+    expect(serviceConfig({ METATWIN_NATS_CREDS_DIR: dir }, 'clamping').security).toMatchObject({ role: 'clamping', nkeySeedFile: join(dir, 'clamping.nk') });
+    const empty = mkdtempSync(join(tmpdir(), 'metatwin-service-nocreds-'));
+    expect(() => serviceConfig({ METATWIN_NATS_CREDS_DIR: empty }, 'supervisor')).toThrow(`no credentials for role supervisor in ${empty}`);
+  });
+
   it('reads the NATS URL from the environment', () => {
     expect(serviceConfig({ METATWIN_NATS_URL: 'nats://127.0.0.1:14222' })).toEqual({ natsUrl: 'nats://127.0.0.1:14222', influx: null, logLimits: {} });
     expect(serviceConfig({})).toEqual({ natsUrl: 'nats://127.0.0.1:4222', influx: null, logLimits: {} });

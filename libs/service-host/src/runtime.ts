@@ -5,7 +5,7 @@
  * exposes health and (for the supervisor) run start over request/reply.
  */
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { LogBus } from '@metatwin/bus';
+import { LogBus, signingFromEnv } from '@metatwin/bus';
 import { CONTRACT_VERSION, PRESENCE_EVERY_MS, PRESENCE_MISSING_AFTER_MS, SOURCES, SUBJECTS, type Signal, type Source } from '@metatwin/contracts';
 import { closeControllerLinks, controllerLinks, onControllerState } from '@metatwin/bridges';
 import { JetStreamEventLog } from '@metatwin/eventlog';
@@ -68,6 +68,7 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
       timeout_ms: 1000,
       name: `metatwin-${this.service}`,
       limits: this.config.logLimits,
+      security: this.config.security,
     });
     this.log = log;
     const nc = log.connection;
@@ -78,9 +79,17 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
         if (s.type === 'reconnect') this.logger.log(`NATS ${this.config.natsUrl} is back: catching up from the event log`);
       }
     })();
+    // Signatures (METATWIN_SIGNING_SEED / _KEYS): a misconfiguration stops the service here, naming it.
+    const { signer, verifier } = signingFromEnv(process.env);
+    if (signer && verifier && signer.publicKey !== verifier.publicKeyOf(this.service))
+      throw new Error(`METATWIN_SIGNING_SEED is not ${this.service}'s key in METATWIN_SIGNING_KEYS: the others would refuse everything it sends`);
+    if (signer || verifier)
+      this.logger.log(`signatures: ${signer ? 'signing what it sends' : 'not signing'}; ${verifier ? "refusing batches without their source's signature" : 'not verifying'}`);
     const bus = new LogBus({
       log,
       service: this.service,
+      signer,
+      verifier,
       onAppendStatus: (st) =>
         st.waiting ? this.logger.warn(`event log append failing (${st.reason ?? ''}); retrying until stored`) : this.logger.log('event log appends go through again'),
       onAppendRefused: (runId, err) => this.logger.error(`run ${runId}: the event log refused this service's signals: ${err.message}`),

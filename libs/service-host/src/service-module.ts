@@ -3,6 +3,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { SUBJECTS, type Source } from '@metatwin/contracts';
+import { connectionOptions } from '@metatwin/nats-auth';
 import { serviceConfig, type ServiceConfig } from './config';
 import { SupervisorController, healthController } from './controllers';
 import { SERVICE_CONFIG, SERVICE_NAME, ServiceRuntime } from './runtime';
@@ -20,10 +21,11 @@ export class ServiceModule {
 
 /** Start one subsystem as a NestJS microservice on the NATS transport; SIGTERM/SIGINT close it cleanly. */
 export async function bootstrapService(service: Source): Promise<void> {
-  const config = serviceConfig();
+  const config = serviceConfig(process.env, service);
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(ServiceModule.forService(service, config), {
     transport: Transport.NATS,
-    options: { servers: [config.natsUrl], name: `metatwin-${service}-rpc` },
+    // The same role's credentials as the service's event-log connection: it answers only its own rpc subjects.
+    options: { servers: [config.natsUrl], name: `metatwin-${service}-rpc`, ...connectionOptions(config.security) },
     logger: ['error', 'warn', 'log'],
   });
   app.enableShutdownHooks();

@@ -23,6 +23,7 @@ import {
   type NatsConnection,
 } from 'nats';
 import { ERR_STREAM_NOT_FOUND, apiErrorCode } from '@metatwin/eventlog';
+import { connectionOptions, describeAuthError, natsSecurity, type NatsRole, type NatsSecurity } from '@metatwin/nats-auth';
 import type { Job, StudyMetricsSpec, StudyRow } from '@metatwin/studies';
 import { runJob } from './run-job';
 
@@ -50,6 +51,8 @@ export interface StudyQueueOptions {
   /** Heartbeat period (ms); AckWait is three of them. METATWIN_STUDY_HEARTBEAT_MS, default 10,000. */
   readonly heartbeat_ms?: number;
   readonly name?: string;
+  /** Credentials and TLS (libs/nats-auth); unset: anonymous. */
+  readonly security?: NatsSecurity;
 }
 
 const sc = StringCodec();
@@ -80,7 +83,8 @@ const cancelKey = (studyId: string): string => `cancel.${studyId}`;
 /** A worker's mark on a job it is running (removed once its row is stored). */
 const runningKey = (studyId: string, job: string): string => `run.${studyId}.${job}`;
 
-export function queueOptionsFrom(servers: string, env: NodeJS.ProcessEnv = process.env, name?: string): StudyQueueOptions {
+/** The queue's options from the environment, connecting as `role` (`cli` submits and follows studies, `worker` runs their jobs). */
+export function queueOptionsFrom(servers: string, env: NodeJS.ProcessEnv = process.env, name?: string, role: NatsRole = 'cli'): StudyQueueOptions {
   const int = (key: string, fallback: number, min: number): number => {
     const raw = env[key];
     if (raw === undefined || raw === '') return fallback;
@@ -88,7 +92,7 @@ export function queueOptionsFrom(servers: string, env: NodeJS.ProcessEnv = proce
     if (!Number.isInteger(n) || n < min) throw new Error(`${key} must be an integer ≥ ${min}, got "${raw}"`);
     return n;
   };
-  return { servers, replicas: int('METATWIN_NATS_REPLICAS', 1, 1), heartbeat_ms: int('METATWIN_STUDY_HEARTBEAT_MS', 10_000, 100), name };
+  return { servers, replicas: int('METATWIN_NATS_REPLICAS', 1, 1), heartbeat_ms: int('METATWIN_STUDY_HEARTBEAT_MS', 10_000, 100), name, security: natsSecurity(role, env) };
 }
 
 /** A connection with the jobs stream, the workers' consumer and the results bucket made sure of. */
@@ -107,9 +111,15 @@ export class StudyQueue {
     let nc: NatsConnection;
     try {
       // Reconnect for as long as it takes: a cluster node going down is a pause, not the end.
-      nc = await connect({ servers: options.servers.split(','), name: options.name ?? 'metatwin-study', maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+      nc = await connect({
+        servers: options.servers.split(','),
+        name: options.name ?? 'metatwin-study',
+        ...connectionOptions(options.security),
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 250,
+      });
     } catch (err) {
-      throw new Error(`cannot reach NATS at ${options.servers}: ${(err as Error).message}`);
+      throw new Error(describeAuthError(err, options.security) ?? `cannot reach NATS at ${options.servers}: ${(err as Error).message}`);
     }
     const jsm = await nc.jetstreamManager();
     const stream = {

@@ -112,7 +112,8 @@ export async function cancelCommand(argv: string[], write: (s: string) => void):
   const { values, positionals } = parseArgs({ args: argv, options: { log: { type: 'string' } }, strict: true, allowPositionals: true });
   const runId = oneRun('cancel', positionals);
   const reason = 'cancelled by the user (metatwin cancel)';
-  const log = await openEventLog(values.log);
+  // recorder: an interrupted embedded run's cancel is appended to its log as its supervisor would.
+  const log = await openEventLog(values.log, { role: 'recorder' });
   try {
     const { signals, created } = await loggedRun(log, runId);
     const assembler = progressOf(signals);
@@ -150,7 +151,8 @@ export async function resumeCommand(argv: string[], write: (s: string) => void):
   const { runId, target, out, noReport } = outputArgs('resume', argv);
   const bar = stderrBar();
   if (isNats(target)) {
-    const log = await connectLog(target);
+    // recorder: an embedded run goes on in this process, appending every source's signals.
+    const log = await connectLog(target, 'recorder');
     try {
       const { signals, created } = await loggedRun(log, runId);
       if (created.data.mode === 'distributed') {

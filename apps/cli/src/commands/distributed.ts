@@ -16,7 +16,9 @@ import type { Experiment, Progress, RunResult } from '@metatwin/experiments';
 import { START_RUN } from '@metatwin/service-host';
 import { RUN_FOLD_TYPES, RunAssembler, RunCancelledError, RunFailedError, StepPacer, foldRunSignals, onHardware, readRunSignals } from '@metatwin/services';
 import { ErrorCode, JSONCodec, type NatsConnection } from 'nats';
-import { UnavailableError, natsUnreachable } from '../usage';
+import type { NatsRole } from '@metatwin/nats-auth';
+import { UnavailableError, UsageError } from '../usage';
+import { cliSecurity, natsFailure } from './event-log';
 
 export interface DistributedIo {
   readonly clock: () => number;
@@ -137,6 +139,10 @@ export async function askSupervisor(nc: NatsConnection, natsUrl: string, pattern
     const code = (err as { code?: unknown }).code;
     if (code === ErrorCode.NoResponders) throw new UnavailableError(`no supervisor answers on ${natsUrl} (${pattern}): start the four services (metatwin up --nats ${natsUrl})`);
     if (code === ErrorCode.Timeout) throw new UnavailableError(`the supervisor on ${natsUrl} did not answer ${pattern} within 10 s`);
+    if (code === ErrorCode.PermissionsViolation)
+      throw new UsageError(
+        `NATS on ${natsUrl} does not let this role ask ${pattern} (${(err as Error).message}): run control needs the cli role's credentials (METATWIN_NATS_ROLE, METATWIN_NATS_CREDS_DIR)`,
+      );
     throw err;
   });
   const answer = codec.decode(reply.data);
@@ -147,11 +153,13 @@ export class SupervisorRefusal extends Error {
   override readonly name = 'SupervisorRefusal';
 }
 
-export async function connectLog(natsUrl: string): Promise<JetStreamEventLog> {
+/** The log on `natsUrl`, as `role` (cli: start, cancel, read; recorder: also write an embedded run's log). */
+export async function connectLog(natsUrl: string, role: NatsRole = 'cli'): Promise<JetStreamEventLog> {
+  const security = cliSecurity(role);
   try {
-    return await JetStreamEventLog.connect({ servers: natsUrl, reconnectForever: true, timeout_ms: 1000, name: 'metatwin-cli' });
+    return await JetStreamEventLog.connect({ servers: natsUrl, reconnectForever: true, timeout_ms: 1000, name: 'metatwin-cli', security });
   } catch (err) {
-    throw natsUnreachable(natsUrl, err);
+    throw natsFailure(natsUrl, err, security);
   }
 }
 

@@ -24,7 +24,8 @@ export async function pruneCommand(argv: string[], write: (s: string) => void, n
   const named = values.run ?? [];
   if (olderThan === undefined && keep === undefined && named.length === 0)
     throw new UsageError('prune needs --older-than DAYS, --keep N or --run ID (nothing is removed by default)');
-  const log = await openEventLog(values.log);
+  // Purging a run's subjects is the admin's alone on NATS (libs/nats-auth): the log is the truth.
+  const log = await openEventLog(values.log, { role: 'admin' });
   try {
     const [ids, entries] = await Promise.all([log.runIds(), log.entries()]);
     const catalogue = new Map(entries.map((e) => [e.run, e]));

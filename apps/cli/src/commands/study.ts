@@ -5,12 +5,12 @@
  * way the results table is studies/<id>/results.jsonl and .csv, and running a study again runs
  * only the jobs it lacks.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ExperimentError, parseExperimentText } from '@metatwin/experiments';
+import { ExperimentError, fileReader, parseExperimentText, readInputFile } from '@metatwin/experiments';
 import { writeStudyReport } from '@metatwin/report';
 import { failedRow, expandStudy, parseStudy, sortRows, type ExpandedStudy, type StudyRow } from '@metatwin/studies';
+import { isRole } from '@metatwin/nats-auth';
 import { BUILD, LocalStudy, StudyQueue, defaultThreads, queueOptionsFrom, runPool, workerName } from '@metatwin/study-runner';
 import { openStudyWriter, type StudyWriter } from '@metatwin/influx';
 import { UnavailableError, UsageError } from '../usage';
@@ -39,14 +39,14 @@ export async function studyCommand(argv: string[], write: Write): Promise<number
 function loadStudy(file: string): { expanded: ExpandedStudy; input: unknown } {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readInputFile(file, 'study');
   } catch (e) {
     throw new UsageError(`cannot read study file "${file}": ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const baseDir = dirname(resolve(file));
   try {
     const input = parseExperimentText(text, file);
-    return { input, expanded: expandStudy(parseStudy(input), { readText: (p) => readFileSync(resolve(baseDir, p), 'utf8') }) };
+    return { input, expanded: expandStudy(parseStudy(input), { readText: fileReader(baseDir) }) };
   } catch (e) {
     if (e instanceof ExperimentError) throw new UsageError(`${file}: ${e.message}`);
     throw e;
@@ -107,9 +107,10 @@ async function runEmbeddedStudy(expanded: ExpandedStudy, local: LocalStudy, thre
   return sortRows(expanded.jobs.flatMap((j) => (have.has(j.id) ? [have.get(j.id) as StudyRow] : [])));
 }
 
-async function openQueue(nats: string, name: string): Promise<StudyQueue> {
+async function openQueue(nats: string, name: string, role: 'cli' | 'worker' = 'cli'): Promise<StudyQueue> {
+  const forced = process.env.METATWIN_NATS_ROLE;
   try {
-    return await StudyQueue.open(queueOptionsFrom(nats, process.env, name));
+    return await StudyQueue.open(queueOptionsFrom(nats, process.env, name, forced && isRole(forced) ? forced : role));
   } catch (e) {
     throw new UnavailableError((e as Error).message);
   }
@@ -284,7 +285,7 @@ export async function workerCommand(argv: string[], write: Write): Promise<numbe
   const limit = values.jobs === undefined ? Infinity : Number(values.jobs);
   if (!(limit >= 1)) throw new UsageError(`--jobs must be a number ≥ 1, got "${values.jobs}"`);
   const name = values.name ?? workerName();
-  const queue = await openQueue(values.nats, `metatwin-worker-${name}`);
+  const queue = await openQueue(values.nats, `metatwin-worker-${name}`, 'worker');
   let stop = false;
   let ran = 0;
   const onSignal = (): void => {

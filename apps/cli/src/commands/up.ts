@@ -2,24 +2,46 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SOURCES } from '@metatwin/contracts';
+import { credentialsDir } from '@metatwin/nats-auth';
 import { UsageError } from '../usage';
 import { influxTargetArg } from './influx';
+
+/** Credentials meant for one process: a service finds its own role's in the directory instead. */
+const ONE_PROCESS_CREDENTIALS = ['METATWIN_NATS_CREDS', 'METATWIN_NATS_USER', 'METATWIN_NATS_PASSWORD', 'METATWIN_NATS_PASSWORD_FILE', 'METATWIN_NATS_ROLE'];
 
 /**
  * `metatwin up [--nats URL] [--influx URL]`: the four services as child processes on one NATS
  * server (projecting into InfluxDB when a target is given), their output prefixed by name,
- * until interrupted (then each is stopped cleanly).
+ * until interrupted (then each is stopped cleanly). Each service connects with its own role's
+ * credentials from the credentials directory (METATWIN_NATS_CREDS_DIR, or the one
+ * scripts/servers.sh made), so each may publish its own signals and no other's.
  */
 export async function upCommand(argv: string[], write: (s: string) => void): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { nats: { type: 'string' }, influx: { type: 'string' } }, strict: true });
   // Checked here so a bad value is one clear error, not four failing services.
   const influxUrl = influxTargetArg(values.influx) ? (values.influx ?? process.env.METATWIN_INFLUX_URL ?? '') : '';
   const natsUrl = values.nats ?? process.env.METATWIN_NATS_URL ?? 'nats://127.0.0.1:4222';
-  if (!/^nats:\/\//.test(natsUrl)) throw new UsageError(`--nats must be a nats:// URL, got "${natsUrl}"`);
+  if (!/^(nats|tls):\/\//.test(natsUrl)) throw new UsageError(`--nats must be a nats:// (or tls://) URL, got "${natsUrl}"`);
+  let credentials: string | null;
+  try {
+    credentials = credentialsDir();
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const single = ONE_PROCESS_CREDENTIALS.slice(0, 2).find((name) => process.env[name]);
+  if (credentials === null && single)
+    throw new UsageError(
+      `${single} holds one process's credentials, and each of the four services needs its own role's: set METATWIN_NATS_CREDS_DIR to a folder of <role>.nk files`,
+    );
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, METATWIN_NATS_URL: natsUrl, METATWIN_INFLUX_URL: influxUrl };
+  if (credentials !== null) {
+    for (const name of ONE_PROCESS_CREDENTIALS) delete childEnv[name];
+    childEnv.METATWIN_NATS_CREDS_DIR = credentials;
+  }
   const serve = join(__dirname, '..', '..', '..', '..', '..', 'bin', 'serve.js');
   const children: ChildProcess[] = SOURCES.map((name) => {
     const child = spawn(process.execPath, [serve, name], {
-      env: { ...process.env, METATWIN_NATS_URL: natsUrl, METATWIN_INFLUX_URL: influxUrl },
+      env: childEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const prefix = (chunk: Buffer): void => {
@@ -31,6 +53,11 @@ export async function upCommand(argv: string[], write: (s: string) => void): Pro
     return child;
   });
   write(`metatwin up: ${SOURCES.join(', ')} on ${natsUrl}${influxUrl ? `, projecting into ${influxUrl}` : ''} (Ctrl-C stops them)\n`);
+  write(
+    credentials !== null
+      ? `metatwin up: each service connects with its own role's credentials from ${credentials}\n`
+      : 'metatwin up: no NATS credentials directory (METATWIN_NATS_CREDS_DIR, or .tmp/servers/nats-auth from scripts/servers.sh): the services connect as the environment says, or anonymously\n',
+  );
   const stop = (): void => children.forEach((c) => c.exitCode === null && c.kill('SIGTERM'));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -1,0 +1,1 @@
+module.exports = { ...require('../../jest.preset.cjs'), displayName: 'nats-auth', rootDir: __dirname, testTimeout: 60000 };
