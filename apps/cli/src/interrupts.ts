@@ -9,6 +9,7 @@ import { createInterface, type Interface } from 'node:readline';
 import { connect } from 'nats';
 import { connectionOptions } from '@metatwin/nats-auth';
 import { CANCEL_RUN } from '@metatwin/service-host';
+import { natsServers } from '@metatwin/eventlog';
 import { askSupervisor } from './commands/distributed';
 import { cliSecurity, natsFailure } from './commands/event-log';
 import { UsageError } from './usage';
@@ -35,7 +36,7 @@ export async function cancelOnServices(natsUrl: string, runId: string, reason: s
   let nc;
   const security = cliSecurity('cli');
   try {
-    nc = await connect({ servers: natsUrl, name: 'metatwin-cli-cancel', ...connectionOptions(security) });
+    nc = await connect({ servers: natsServers(natsUrl), name: 'metatwin-cli-cancel', ...connectionOptions(security) });
   } catch (err) {
     throw natsFailure(natsUrl, err, security);
   }

@@ -10,9 +10,22 @@
  * Keep the prefix disjoint from request/reply subjects: a stream that captures a request
  * subject answers it with its ack instead of the handler.
  */
-import { DeliverPolicy, NatsError, StorageType, connect, nanos, type JetStreamClient, type JetStreamManager, type KV, type NatsConnection, type StoredMsg } from 'nats';
+import {
+  DeliverPolicy,
+  NatsError,
+  StorageType,
+  connect,
+  nanos,
+  type Consumer,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+  type KV,
+  type NatsConnection,
+  type StoredMsg,
+} from 'nats';
 import { connectionOptions, describeAuthError, type NatsSecurity } from '@metatwin/nats-auth';
-import { ConcurrentAppendError, EventLogClosedError, EventLogError } from './errors';
+import { ConcurrentAppendError, CorruptLogError, EventLogClosedError, EventLogError } from './errors';
 import {
   KeyedQueue,
   assertName,
@@ -86,6 +99,25 @@ export function streamLimits(env: NodeJS.ProcessEnv): StreamLimits {
   };
 }
 
+/**
+ * A server list as nats.js needs it: one URL per entry. A comma-joined string ("nats://a:4222,
+ * nats://b:4222", as --nats and METATWIN_NATS_URL take a cluster) given to nats.js as one
+ * entry parses as a single URL — the last host — so losing that one node would strand the
+ * client even though the others are up.
+ */
+export function natsServers(servers: string | readonly string[]): string[] {
+  return (typeof servers === 'string' ? [servers] : [...servers])
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+/** How long a client waits for a cluster to elect before giving up on setting the stream up. */
+const CLUSTER_PATIENCE_MS = 30_000;
+
+/** A follower silent this long while the stream holds a message for it makes its consumer again. */
+const FOLLOW_STALL_MS = 3000;
+
 const DEFAULTS = { stream: 'METATWIN_LOG', subjectPrefix: 'mtlog', duplicateWindow_ms: 120_000 };
 /** Attempts when another writer moved the subject between our look-up and our publish. */
 const APPEND_ATTEMPTS = 3;
@@ -133,7 +165,7 @@ export class JetStreamEventLog implements EventLog, PositionedLog {
     try {
       // noAsyncTraces: no stack captured per request (every append is one), which costs ~5 % of a step.
       nc = await connect({
-        servers,
+        servers: natsServers(servers),
         name: name ?? 'metatwin-eventlog',
         noAsyncTraces: true,
         ...connectionOptions(security),
@@ -145,7 +177,20 @@ export class JetStreamEventLog implements EventLog, PositionedLog {
     }
     try {
       const jsm = await nc.jetstreamManager(timeout_ms === undefined ? {} : { timeout: timeout_ms });
-      await ensureStream(jsm, stream, `${subjectPrefix}.>`, duplicateWindow_ms, limits ?? {});
+      // A cluster answers nothing for a moment while it elects (just started, or a node lost):
+      // at more than one replica the stream's set-up is retried for a while; one server that
+      // does not answer is a server without JetStream, said at once.
+      const until = Date.now() + ((limits?.replicas ?? 1) > 1 ? CLUSTER_PATIENCE_MS : 0);
+      for (;;) {
+        try {
+          await ensureStream(jsm, stream, `${subjectPrefix}.>`, duplicateWindow_ms, limits ?? {});
+          break;
+        } catch (err) {
+          const transient = /TIMEOUT|503|no responders|leader|not available/i.test(`${(err as { code?: string }).code} ${(err as Error).message}`);
+          if (!transient || Date.now() > until) throw err;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
       return new JetStreamEventLog(nc, jsm, nc.jetstream(timeout_ms === undefined ? {} : { timeout: timeout_ms }), stream, subjectPrefix, limits?.replicas);
     } catch (err) {
       await nc.close();
@@ -261,39 +306,130 @@ export class JetStreamEventLog implements EventLog, PositionedLog {
     } = {},
   ): Promise<{ batches: AsyncIterable<LogBatch & { streamSeq: number }>; stop: () => Promise<void> }> {
     this.assertOpen();
-    const from = options.fromStreamSeq;
     if (options.runId !== undefined) assertName('runId', options.runId);
     if (options.source !== undefined) assertName('source', options.source);
     const filter = options.runId === undefined ? `${this.subjectPrefix}.>` : `${this.subjectPrefix}.${options.runId}.${options.source ?? '*'}`;
-    const consumer = await this.api('follow', () =>
-      this.js.consumers.get(this.stream, {
-        filterSubjects: filter,
-        ...(from === undefined ? { deliver_policy: DeliverPolicy.New } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from }),
-      }),
-    );
-    // A short expiry makes the idle heartbeat 1 s: a server that went away is noticed soon.
-    const messages = await this.api('follow', () => consumer.consume({ max_messages: 64, expires: 2000 }));
+    // The next stream sequence to deliver: where a consumer made again goes on from.
+    let next = options.fromStreamSeq ?? (await this.lastStreamSequence()) + 1;
+    let stopped = false;
+    interface Following {
+      readonly consumer: Consumer;
+      readonly messages: ConsumerMessages;
+      /** Resolves when the watchdog gives this consumer up. */
+      readonly abandoned: Promise<'abandoned'>;
+      abandon(): void;
+    }
+    const open = async (): Promise<Following> => {
+      const consumer = await this.api('follow', () =>
+        this.js.consumers.get(this.stream, { filterSubjects: filter, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: next }),
+      );
+      // A short expiry makes the idle heartbeat 1 s: a server that went away is noticed soon.
+      const messages = await this.api('follow', () => consumer.consume({ max_messages: 64, expires: 2000 }));
+      let abandon = (): void => undefined;
+      const abandoned = new Promise<'abandoned'>((resolve) => (abandon = () => resolve('abandoned')));
+      return { consumer, messages, abandoned, abandon };
+    };
+    // Making a consumer while the stream is between leaders can hang for ever: give up on an
+    // attempt after `ms` (a late one is closed as soon as it arrives) and try again.
+    const openWithin = async (ms: number): Promise<Following> => {
+      let late = false;
+      const attempt = open();
+      void attempt.then(
+        (f) => {
+          if (!late) return;
+          f.abandon();
+          void f.messages.close().catch(() => undefined);
+          void f.consumer.delete().catch(() => undefined);
+        },
+        () => undefined,
+      );
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          late = true;
+          reject(new EventLogError(`follow on stream ${this.stream}: no consumer within ${ms} ms`));
+        }, ms);
+      });
+      return Promise.race([attempt, timeout]).finally(() => clearTimeout(timer));
+    };
+    let current = await open();
+    // A watchdog on delivery, not on nats.js's own recovery: in a cluster a consumer lives on
+    // one node, and when that node is lost nats.js's ordered consumer can wait for ever (it
+    // resets only on "consumer not found", while the meta leader still lists the lost node's
+    // consumer), and closing it then does not end its iteration either. When nothing has been
+    // delivered for a while but the stream holds a message for us, the consumer is abandoned
+    // and another made from `next`. (Wall time here paces I/O only, never physics.)
+    let delivered_ms = Date.now();
+    let probing = false;
+    const watchdog = setInterval(() => {
+      if (stopped || probing || Date.now() - delivered_ms < FOLLOW_STALL_MS) return;
+      probing = true;
+      // MSG.GET's next_by_subj: the first message at or after `next` on our filter (404: none).
+      const request = { seq: next, next_by_subj: filter };
+      void this.jsm.streams
+        .getMessage(this.stream, request)
+        .then(() => {
+          delivered_ms = Date.now();
+          current.abandon();
+        })
+        .catch(() => undefined)
+        .finally(() => (probing = false));
+    }, FOLLOW_STALL_MS / 3);
+    watchdog.unref();
     const stream = this.stream;
     const { accept, onCorrupt } = options;
     async function* batches(): AsyncIterable<LogBatch & { streamSeq: number }> {
-      for await (const m of messages) {
-        if (accept !== undefined && !accept(m.subject)) continue;
-        let batch: LogBatch;
+      for (;;) {
+        const following = current;
+        const iterator = following.messages[Symbol.asyncIterator]();
         try {
-          batch = decodeBatch(m.data, `stream ${stream} seq ${m.seq}`);
+          for (;;) {
+            const r = await Promise.race([iterator.next(), following.abandoned]);
+            if (r === 'abandoned' || r.done === true) break;
+            const m = r.value;
+            next = m.seq + 1;
+            delivered_ms = Date.now();
+            if (accept !== undefined && !accept(m.subject)) continue;
+            let batch: LogBatch;
+            try {
+              batch = decodeBatch(m.data, `stream ${stream} seq ${m.seq}`);
+            } catch (err) {
+              if (onCorrupt === undefined) throw err;
+              onCorrupt(err as Error, m.subject, m.data);
+              continue;
+            }
+            yield { ...batch, streamSeq: m.seq };
+          }
         } catch (err) {
-          if (onCorrupt === undefined) throw err;
-          onCorrupt(err as Error, m.subject, m.data);
-          continue;
+          // A corrupt batch is the reader's to see; anything else is the consumer failing under
+          // us (its node lost, the stream between leaders): it is made again below.
+          if (err instanceof CorruptLogError || stopped) throw err;
         }
-        yield { ...batch, streamSeq: m.seq };
+        if (stopped) return;
+        void following.messages.close().catch(() => undefined);
+        void following.consumer.delete().catch(() => undefined);
+        // Made again from `next` — nothing skipped, nothing twice — once the cluster answers.
+        for (;;) {
+          try {
+            current = await openWithin(FOLLOW_STALL_MS);
+            break;
+          } catch (err) {
+            if (stopped) return;
+            if (err instanceof EventLogClosedError) throw err;
+            await new Promise((r) => setTimeout(r, 250));
+          }
+        }
       }
     }
     return {
       batches: batches(),
       stop: async () => {
-        await messages.close();
-        await consumer.delete().catch(() => undefined);
+        stopped = true;
+        clearInterval(watchdog);
+        current.abandon();
+        // A consumer lost with its node may never finish closing: wait a little, not for ever.
+        await Promise.race([current.messages.close().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+        await current.consumer.delete().catch(() => undefined);
       },
     };
   }

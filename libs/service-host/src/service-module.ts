@@ -3,6 +3,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { SUBJECTS, type Source } from '@metatwin/contracts';
+import { natsServers } from '@metatwin/eventlog';
 import { connectionOptions } from '@metatwin/nats-auth';
 import { serviceConfig, type ServiceConfig } from './config';
 import { SupervisorController, healthController } from './controllers';
@@ -25,7 +26,7 @@ export async function bootstrapService(service: Source): Promise<void> {
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(ServiceModule.forService(service, config), {
     transport: Transport.NATS,
     // The same role's credentials as the service's event-log connection: it answers only its own rpc subjects.
-    options: { servers: [config.natsUrl], name: `metatwin-${service}-rpc`, ...connectionOptions(config.security) },
+    options: { servers: natsServers(config.natsUrl), name: `metatwin-${service}-rpc`, ...connectionOptions(config.security) },
     logger: ['error', 'warn', 'log'],
   });
   app.enableShutdownHooks();
