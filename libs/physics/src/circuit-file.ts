@@ -39,9 +39,19 @@ export interface CircuitSolution {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** What a bad value is, not what it says: a file's content is never echoed in an error. */
+function describe(v: unknown): string {
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
+  if (typeof v === 'string') return `a string of ${v.length} characters`;
+  return Array.isArray(v) ? `an array of ${v.length}` : 'an object';
+}
+
+/** A field's name when it is a plain short identifier (a typo worth showing), else what it is. */
+const fieldName = (key: string): string => (/^[A-Za-z_][A-Za-z0-9_]{0,31}$/.test(key) ? key : `a field named with ${key.length} characters`);
+
 function finite(field: string, v: unknown, rule?: (x: number) => boolean, allowed = 'a finite number'): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || (rule && !rule(v))) {
-    throw new CircuitFileError(field, `must be ${allowed}, got ${JSON.stringify(v)}`);
+    throw new CircuitFileError(field, `must be ${allowed}, got ${describe(v)}`);
   }
   return v;
 }
@@ -50,11 +60,11 @@ export function parseCircuit(json: unknown): CircuitSpec {
   if (!isObject(json)) throw new CircuitFileError('(top level)', 'must be a JSON object');
   const known = new Set(['nodes', 'edges', 'gates', 'fixed', 'transistor']);
   for (const key of Object.keys(json)) {
-    if (!known.has(key)) throw new CircuitFileError(key, `is not a known field (expected ${[...known].join(', ')})`);
+    if (!known.has(key)) throw new CircuitFileError(fieldName(key), `is not a known field (expected ${[...known].join(', ')})`);
   }
   const nodes = json.nodes;
   if (typeof nodes !== 'number' || !Number.isInteger(nodes) || nodes < 2) {
-    throw new CircuitFileError('nodes', `must be an integer ≥ 2, got ${JSON.stringify(nodes)}`);
+    throw new CircuitFileError('nodes', `must be an integer ≥ 2, got ${describe(nodes)}`);
   }
   if (!Array.isArray(json.edges)) throw new CircuitFileError('edges', 'must be an array of [a, b] pairs');
   let network: Network;
@@ -75,8 +85,8 @@ export function parseCircuit(json: unknown): CircuitSpec {
   const fixed = new Map<number, number>();
   for (const [key, v] of Object.entries(json.fixed)) {
     const node = Number(key);
-    if (!/^\d+$/.test(key) || node >= nodes) throw new CircuitFileError(`fixed["${key}"]`, `is not a node index in 0..${nodes - 1}`);
-    fixed.set(node, finite(`fixed["${key}"]`, v, undefined, 'a finite voltage'));
+    if (!/^\d+$/.test(key) || node >= nodes) throw new CircuitFileError(`fixed[${/^\d{1,9}$/.test(key) ? key : fieldName(key)}]`, `is not a node index in 0..${nodes - 1}`);
+    fixed.set(node, finite(`fixed[${key}]`, v, undefined, 'a finite voltage'));
   }
   if (fixed.size === 0) throw new CircuitFileError('fixed', 'must hold at least one fixed node (otherwise nothing sets the voltages)');
 
