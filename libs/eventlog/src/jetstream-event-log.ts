@@ -269,20 +269,19 @@ export class JetStreamEventLog implements EventLog, PositionedLog {
     const info = await this.api(`read ${filter}`, () => this.jsm.streams.info(this.stream, { subjects_filter: filter }));
     const count = Object.values(info.state.subjects ?? {}).reduce((sum, n) => sum + n, 0);
     if (count === 0 || from > info.state.last_seq) return;
-    // Messages appended after this point belong to a later read.
+    // Messages appended after this point belong to a later read. The follower's consumer is
+    // made again should its node be lost mid-read (a cluster missing a node).
     const lastStreamSeq = info.state.last_seq;
-    const start = from > 1 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from } : {};
-    const consumer = await this.api(`read ${filter}`, () => this.js.consumers.get(this.stream, { filterSubjects: filter, ...start }));
-    const messages = await this.api(`read ${filter}`, () => consumer.consume());
+    const { batches, stop } = await this.followFilter(filter, Math.max(1, from));
     try {
-      for await (const m of messages) {
-        if (m.seq > lastStreamSeq) break;
-        yield decodeBatch(m.data, `stream ${this.stream} seq ${m.seq}`);
-        if (m.seq === lastStreamSeq || m.info.pending === 0) break;
+      for await (const b of batches) {
+        if (b.streamSeq > lastStreamSeq) break;
+        const { streamSeq, pending, ...batch } = b;
+        yield batch;
+        if (streamSeq === lastStreamSeq || pending === 0) break;
       }
     } finally {
-      await messages.close();
-      await consumer.delete().catch(() => undefined);
+      await stop();
     }
   }
 
@@ -309,8 +308,22 @@ export class JetStreamEventLog implements EventLog, PositionedLog {
     if (options.runId !== undefined) assertName('runId', options.runId);
     if (options.source !== undefined) assertName('source', options.source);
     const filter = options.runId === undefined ? `${this.subjectPrefix}.>` : `${this.subjectPrefix}.${options.runId}.${options.source ?? '*'}`;
+    return this.followFilter(filter, options.fromStreamSeq, options.accept, options.onCorrupt);
+  }
+
+  /**
+   * Follow `filter` from stream sequence `from` (unset: what is appended from now on); each
+   * batch comes with its stream sequence and how many messages on the filter the consumer
+   * knew to be pending after it (0: it was the last stored when delivered).
+   */
+  private async followFilter(
+    filter: string,
+    from: number | undefined,
+    accept?: (subject: string) => boolean,
+    onCorrupt?: (err: Error, subject: string, payload: Uint8Array) => void,
+  ): Promise<{ batches: AsyncIterable<LogBatch & { streamSeq: number; pending: number }>; stop: () => Promise<void> }> {
     // The next stream sequence to deliver: where a consumer made again goes on from.
-    let next = options.fromStreamSeq ?? (await this.lastStreamSequence()) + 1;
+    let next = from ?? (await this.lastStreamSequence()) + 1;
     let stopped = false;
     interface Following {
       readonly consumer: Consumer;
@@ -377,8 +390,7 @@ export class JetStreamEventLog implements EventLog, PositionedLog {
     }, FOLLOW_STALL_MS / 3);
     watchdog.unref();
     const stream = this.stream;
-    const { accept, onCorrupt } = options;
-    async function* batches(): AsyncIterable<LogBatch & { streamSeq: number }> {
+    async function* batches(): AsyncIterable<LogBatch & { streamSeq: number; pending: number }> {
       for (;;) {
         const following = current;
         const iterator = following.messages[Symbol.asyncIterator]();
@@ -398,7 +410,7 @@ export class JetStreamEventLog implements EventLog, PositionedLog {
               onCorrupt(err as Error, m.subject, m.data);
               continue;
             }
-            yield { ...batch, streamSeq: m.seq };
+            yield { ...batch, streamSeq: m.seq, pending: m.info.pending };
           }
         } catch (err) {
           // A corrupt batch is the reader's to see; anything else is the consumer failing under
