@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SOURCES } from '@metatwin/contracts';
 import { InfluxSink, influxTarget } from '@metatwin/influx';
 import type { Point } from '@metatwin/projection';
 import { REPO_ROOT as root, credentialsEnv, startInflux, startNats, startServices, stopServices, type InfluxServer } from '@metatwin/test-support';
@@ -25,7 +26,9 @@ function runXor(args: string[], env: NodeJS.ProcessEnv = {}): { run: string; wal
 async function pointsOfRun(influx: InfluxServer, db: string, runId: string): Promise<number> {
   let total = 0;
   for (const m of ['run', 'error', 'output', 'gate', 'power', 'learn_enable', 'dac', 'clamp', 'adc']) {
-    const res = await fetch(`${influx.url}/query?db=${db}&q=${encodeURIComponent(`SELECT count("step") FROM "${m}" WHERE "run" = '${runId}'`)}`);
+    const res = await fetch(`${influx.url}/query?db=${db}&q=${encodeURIComponent(`SELECT count("step") FROM "${m}" WHERE "run" = '${runId}'`)}`, {
+      headers: influx.headers('reader'),
+    });
     const body = (await res.json()) as { results: Array<{ series?: Array<{ values: number[][] }> }> };
     total += body.results[0].series?.[0].values[0][1] ?? 0;
   }
@@ -34,10 +37,11 @@ async function pointsOfRun(influx: InfluxServer, db: string, runId: string): Pro
 
 export async function benchInflux(out: (s: string) => void, quick: boolean): Promise<void> {
   const nats = await startNats();
-  const influx = await startInflux();
+  // Auth on, as deployed: every write below is the writer's, every count the reader's.
+  const influx = await startInflux({ databases: ['bench_sink', 'bench_embedded', 'bench_distributed'] });
   try {
     // 1. The sink alone: batched HTTP writes of projection-shaped points.
-    const sink = new InfluxSink(influxTarget(`${influx.url}/bench_sink`, {}) as NonNullable<ReturnType<typeof influxTarget>>);
+    const sink = new InfluxSink(influxTarget(`${influx.url}/bench_sink`, influx.env) as NonNullable<ReturnType<typeof influxTarget>>);
     const n = quick ? 50_000 : 200_000;
     const points: Point[] = Array.from({ length: n }, (_, i) => ({
       measurement: 'gate',
@@ -55,7 +59,7 @@ export async function benchInflux(out: (s: string) => void, quick: boolean): Pro
     // 2. Embedded run projecting live (the recorder hands each stored batch to the projector).
     const steps = quick ? 20_000 : 100_000;
     const plain = runXor(['--steps', String(steps)]);
-    const projected = runXor(['--steps', String(steps), '--influx', `${influx.url}/bench_embedded`]);
+    const projected = runXor(['--steps', String(steps), '--influx', `${influx.url}/bench_embedded`], influx.env);
     const embeddedPoints = await pointsOfRun(influx, 'bench_embedded', projected.run);
     out(
       `embedded xor, ${steps.toLocaleString('en-US')} steps: ${plain.wall_s.toFixed(2)} s logged to a file, ${projected.wall_s.toFixed(2)} s also projected into InfluxDB (${embeddedPoints.toLocaleString('en-US')} points, ${Math.round(embeddedPoints / projected.wall_s).toLocaleString('en-US')} points/s during the run) = ×${(projected.wall_s / plain.wall_s).toFixed(2)}`,
@@ -68,7 +72,11 @@ export async function benchInflux(out: (s: string) => void, quick: boolean): Pro
     let last = { run: '', start: 0, end: 0 };
     for (const round of quick ? [0] : [0, 1, 2, 3, 4, 5]) {
       for (const mode of ['off', 'on'] as const) {
-        const children = await startServices({ natsUrl: nats.url, influxUrl: mode === 'on' ? `${influx.url}/bench_distributed` : undefined });
+        const children = await startServices({
+          natsUrl: nats.url,
+          influxUrl: mode === 'on' ? `${influx.url}/bench_distributed` : undefined,
+          extra: Object.fromEntries(SOURCES.map((s) => [s, influx.env])),
+        });
         try {
           const start = Date.now();
           const r = runXor(['--steps', String(dsteps), '--bus', nats.url]);

@@ -19,6 +19,12 @@
 # METATWIN_NATS_CREDS_DIR that `start` prints. `reload` writes the block again (after
 # `metatwin nats-auth rotate --dir DIR/nats-auth`, or a change of the table) and has
 # nats-server take it without a restart.
+#
+# InfluxDB requires credentials too (auth-enabled): once influxd answers, `start` makes an
+# admin, a `writer` (WRITE on metatwin: the projection) and a `reader` (READ: Grafana), their
+# passwords in DIR/influx-auth/<user>.password (mode 0600, kept across restarts), with
+# `metatwin influx users`. metatwin writes as the writer by itself from the repository root
+# with the default DIR; otherwise export the METATWIN_INFLUX_CREDS_DIR that `start` prints.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -194,9 +200,12 @@ case "$cmd" in
       "$nats_bin" -c "$dir/nats.conf"
     start_one influxd "$dir/influxd.conf" "$influx_health" 204 "$INFLUX_PORT" "$INFLUX_RPC_PORT" -- \
       "$influxd_bin" -config "$dir/influxd.conf"
+    node "$root/bin/metatwin.js" influx users --dir "$dir/influx-auth" --influx "http://127.0.0.1:$INFLUX_PORT" >/dev/null ||
+      die "could not make the InfluxDB users (metatwin influx users --dir $dir/influx-auth)"
     echo "METATWIN_NATS_URL=nats://127.0.0.1:$NATS_PORT"
     echo "METATWIN_NATS_CREDS_DIR=$dir/nats-auth"
     echo "METATWIN_INFLUX_URL=http://127.0.0.1:$INFLUX_PORT"
+    echo "METATWIN_INFLUX_CREDS_DIR=$dir/influx-auth"
     ;;
   stop)
     [ -d "$dir" ] || { echo "servers: nothing to stop in $dir"; exit 0; }

@@ -58,9 +58,9 @@ const tail = (text: string, lines = 12): string =>
     .join('\n');
 
 /** Runs `query` until it returns rows or the deadline passes; a failing statement throws at once. */
-async function rowsEventually(influxUrl: string, query: string, deadline: number): Promise<InfluxSeries[]> {
+async function rowsEventually(urls: StackUrls, query: string, deadline: number): Promise<InfluxSeries[]> {
   for (;;) {
-    const series = await influxQuery(influxUrl, query);
+    const series = await influxQuery(urls, query);
     if (rowCount(series) > 0 || Date.now() > deadline) return series;
     await sleep(500);
   }
@@ -86,12 +86,15 @@ describe('dashboards on a real distributed run', () => {
     t0 = Date.now();
     nats = await startNats();
     influx = await startInflux();
-    urls = { natsUrl: nats.url, influxUrl: influx.url };
+    // Auth on, as deployed: the services and the CLI write as the writer, every query below runs as Grafana's reader.
+    urls = { natsUrl: nats.url, influxUrl: influx.url, influxEnv: influx.env, readerHeaders: influx.headers('reader') };
     const plan = planFromInput({ preset: 'xor' }, { steps: STEPS }, { readText: () => '' });
     if (plan.kind !== 'run') throw new Error('xor is not a run');
     emulator = new BoardEmulator(new EmulatedBoard(plan.experiment));
     controller = `tcp://127.0.0.1:${await emulator.listenTcp()}`;
-    services = await startServices({ ...urls, extra: { supervisor: { METATWIN_SUPERVISOR: `bridge:${controller}` } } });
+    const writer = influx.env;
+    const extra = Object.fromEntries(SOURCES.map((s) => [s, { ...writer, ...(s === 'supervisor' ? { METATWIN_SUPERVISOR: `bridge:${controller}` } : {}) }]));
+    services = await startServices({ natsUrl: urls.natsUrl, influxUrl: urls.influxUrl, extra });
     const out = mkdtempSync(join(tmpdir(), 'metatwin-grafana-'));
     const args = ['run', 'xor', '--steps', String(STEPS), '--bus', nats.url, '--influx', influx.url, '--no-report', '--out', out];
     const cli = await runCli(args, urls, 120_000);
@@ -107,7 +110,7 @@ describe('dashboards on a real distributed run', () => {
     const lifecycle = `SELECT "status" FROM "run" WHERE "run" = '${result.run}'`;
     let rows: unknown[][] = [];
     for (;;) {
-      rows = (await influxQuery(influx.url, lifecycle)).flatMap((s) => s.values);
+      rows = (await influxQuery(urls, lifecycle)).flatMap((s) => s.values);
       if (rows.some((r) => r[1] === 'finished') || Date.now() > settleDeadline) break;
       await sleep(500);
     }
@@ -115,7 +118,7 @@ describe('dashboards on a real distributed run', () => {
       throw new Error(
         `run ${result.run} has no "finished" point in InfluxDB database ${DATABASE} ${SETTLE_MS / 1000} s after the CLI exited (${lifecycle} → ${JSON.stringify(rows)})`,
       );
-    const experiments = tagValues(await influxQuery(influx.url, `SHOW TAG VALUES FROM "run" WITH KEY = "experiment" WHERE "run" = '${result.run}'`));
+    const experiments = tagValues(await influxQuery(urls, `SHOW TAG VALUES FROM "run" WITH KEY = "experiment" WHERE "run" = '${result.run}'`));
     expect(experiments).toHaveLength(1);
     // The twin beside the hardware: the run's residuals into InfluxDB, for the Hardware link dashboard.
     const compared = await runCli(['compare', result.run, '--log', nats.url, '--influx', influx.url], urls, 120_000);
@@ -173,7 +176,7 @@ describe('dashboards on a real distributed run', () => {
     const values: Record<string, string[]> = {};
     for (const variable of variables(dashboard)) {
       const query = interpolate(variableQuery(variable), dashboard, { timeFilter: timeFilter(t0, Date.now()), from_ms: t0, to_ms: Date.now(), interval_ms: 1000, values });
-      const found = tagValues(await rowsEventually(urls.influxUrl, query, settleDeadline));
+      const found = tagValues(await rowsEventually(urls, query, settleDeadline));
       if (found.length === 0) throw new Error(`dashboard ${dashboard.title}: variable $${variable.name} has no values\n${query}`);
       values[variable.name] = choose(dashboard, variable.name, found);
     }
@@ -203,7 +206,7 @@ describe('dashboards on a real distributed run', () => {
       const query = interpolate(target.query ?? '', file.json, context(values));
       const where = `dashboard "${file.json.title}" (${file.file}), panel "${panel.title}", target ${target.refId}`;
       try {
-        const series = await rowsEventually(urls.influxUrl, query, settleDeadline);
+        const series = await rowsEventually(urls, query, settleDeadline);
         if (rowCount(series) === 0) failures.push(`${where}: no rows\n  ${query}`);
       } catch (err) {
         failures.push(`${where}: ${(err as Error).message}\n  ${query}`);
@@ -227,7 +230,7 @@ describe('dashboards on a real distributed run', () => {
   });
 
   it('every service reports its health', async () => {
-    const series = await rowsEventually(urls.influxUrl, 'SHOW TAG VALUES FROM "service" WITH KEY = "service"', settleDeadline);
+    const series = await rowsEventually(urls, 'SHOW TAG VALUES FROM "service" WITH KEY = "service"', settleDeadline);
     expect(tagValues(series)).toEqual(expect.arrayContaining([...SOURCES]));
   });
 
@@ -243,7 +246,7 @@ describe('dashboards on a real distributed run', () => {
     expect(values.service).toEqual(['supervisor']);
     expect(values.controller).toEqual([controller]);
     const last = await influxQuery(
-      urls.influxUrl,
+      urls,
       `SELECT last("state_name") AS "state", last("framesSent") AS "sent", last("framesReceived") AS "received", last("badFrames") AS "bad", last("answered") AS "answered" FROM "${MEASUREMENTS.controllerLink}" WHERE "service" = 'supervisor' AND "controller" = '${controller}'`,
     );
     expect(last).toHaveLength(1);
@@ -255,7 +258,7 @@ describe('dashboards on a real distributed run', () => {
     expect(row.answered).toBeGreaterThanOrEqual(2 * STEPS);
     const rates = panelTargets(file.json).find(({ panel }) => panel.title === 'Frame rate');
     if (!rates) throw new Error('Hardware link has no Frame rate panel');
-    const series = await influxQuery(urls.influxUrl, interpolate(rates.target.query ?? '', file.json, zoomed(file.json, values)));
+    const series = await influxQuery(urls, interpolate(rates.target.query ?? '', file.json, zoomed(file.json, values)));
     const peak = Math.max(...series.flatMap((s) => s.values.map((r) => Number(r[s.columns.indexOf('sent')]))));
     expect(peak).toBeGreaterThan(0);
   });
@@ -264,11 +267,11 @@ describe('dashboards on a real distributed run', () => {
     const file = dashboards.find((d) => d.json.uid === 'metatwin-training');
     if (!file) throw new Error('no training dashboard');
     const values = await select(file.json);
-    const modeFields = (await influxQuery(urls.influxUrl, 'SHOW FIELD KEYS FROM "error"')).flatMap((s) => s.values.map((r) => String(r[0]))).filter((f) => /^mode_.+_V$/.test(f));
+    const modeFields = (await influxQuery(urls, 'SHOW FIELD KEYS FROM "error"')).flatMap((s) => s.values.map((r) => String(r[0]))).filter((f) => /^mode_.+_V$/.test(f));
     expect(modeFields).toEqual(expect.arrayContaining(['mode_E00_V', 'mode_E01_V', 'mode_E10_V', 'mode_E11_V']));
     const modes = panelTargets(file.json).find(({ target }) => /FROM "error"/.test(target.query ?? '') && /\/\^mode_/.test(target.query ?? ''));
     if (!modes) throw new Error('Training has no error-modes query');
-    const modeSeries = await influxQuery(urls.influxUrl, interpolate(modes.target.query ?? '', file.json, zoomed(file.json, values)));
+    const modeSeries = await influxQuery(urls, interpolate(modes.target.query ?? '', file.json, zoomed(file.json, values)));
     expect(
       modeSeries
         .flatMap((s) => s.columns)
@@ -278,8 +281,8 @@ describe('dashboards on a real distributed run', () => {
 
     const table = panelTargets(file.json).find(({ panel }) => panel.type === 'table');
     if (!table) throw new Error('Training has no table panel');
-    const datapoints = tagValues(await influxQuery(urls.influxUrl, `SHOW TAG VALUES FROM "output" WITH KEY = "datapoint" WHERE "run" = '${info.run}'`));
-    const rows = await influxQuery(urls.influxUrl, interpolate(table.target.query ?? '', file.json, zoomed(file.json, values)));
+    const datapoints = tagValues(await influxQuery(urls, `SHOW TAG VALUES FROM "output" WITH KEY = "datapoint" WHERE "run" = '${info.run}'`));
+    const rows = await influxQuery(urls, interpolate(table.target.query ?? '', file.json, zoomed(file.json, values)));
     expect(rows.map((s) => s.tags?.datapoint).sort()).toEqual([...datapoints].sort());
     expect(rows.every((s) => (s.tags?.inputs ?? '').split(',').length === 2)).toBe(true);
   });
@@ -290,7 +293,7 @@ describe('dashboards on a real distributed run', () => {
     const values = await select(file.json);
     const heatmap = panelTargets(file.json).find(({ panel }) => panel.type === 'heatmap');
     if (!heatmap) throw new Error('Network has no heatmap panel');
-    const series = await influxQuery(urls.influxUrl, interpolate(heatmap.target.query ?? '', file.json, zoomed(file.json, values)));
+    const series = await influxQuery(urls, interpolate(heatmap.target.query ?? '', file.json, zoomed(file.json, values)));
     expect(series.length).toBe(info.edges);
   });
 });

@@ -13,10 +13,14 @@ export const DATABASE = process.env.METATWIN_INFLUX_DB || DEFAULT_DATABASE;
 export interface StackUrls {
   readonly natsUrl: string;
   readonly influxUrl: string;
+  /** How the CLI and the services write: the writer's variables (InfluxServer.env). */
+  readonly influxEnv: Readonly<Record<string, string>>;
+  /** How Grafana reads: the reader's authorization (InfluxServer.headers('reader')), READ only. */
+  readonly readerHeaders: Readonly<Record<string, string>>;
 }
 
 function stackEnv(urls: StackUrls): NodeJS.ProcessEnv {
-  return { ...process.env, ...credentialsEnv(), METATWIN_NATS_URL: urls.natsUrl, METATWIN_INFLUX_URL: urls.influxUrl };
+  return { ...process.env, ...credentialsEnv(), ...urls.influxEnv, METATWIN_NATS_URL: urls.natsUrl, METATWIN_INFLUX_URL: urls.influxUrl };
 }
 
 export interface CliResult {
@@ -55,10 +59,10 @@ export interface InfluxSeries {
   readonly values: unknown[][];
 }
 
-/** One InfluxQL statement over the HTTP API (GET /query, epoch ms); throws on an HTTP or statement error. */
-export async function influxQuery(influxUrl: string, query: string, db = DATABASE): Promise<InfluxSeries[]> {
-  const url = `${influxUrl}/query?db=${encodeURIComponent(db)}&epoch=ms&q=${encodeURIComponent(query)}`;
-  const res = await fetch(url);
+/** One InfluxQL statement over the HTTP API (GET /query, epoch ms) as Grafana's reader; throws on an HTTP or statement error. */
+export async function influxQuery(urls: Pick<StackUrls, 'influxUrl' | 'readerHeaders'>, query: string, db = DATABASE): Promise<InfluxSeries[]> {
+  const url = `${urls.influxUrl}/query?db=${encodeURIComponent(db)}&epoch=ms&q=${encodeURIComponent(query)}`;
+  const res = await fetch(url, { headers: { ...urls.readerHeaders } });
   const text = await res.text();
   let body: { error?: string; results?: Array<{ error?: string; series?: InfluxSeries[] }> };
   try {

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SOURCES } from '@metatwin/contracts';
 import { FileEventLog, JetStreamEventLog, type EventLog } from '@metatwin/eventlog';
 import {
   credentialsEnv,
@@ -38,8 +39,9 @@ function cli(args: string[], env: NodeJS.ProcessEnv): Cli {
   return { done: new Promise((resolve) => child.on('exit', (code) => resolve({ code, out }))) };
 }
 
-async function query(url: string, db: string, q: string): Promise<Array<{ name: string; columns: string[]; values: unknown[][] }>> {
-  const res = await fetch(`${url}/query?db=${encodeURIComponent(db)}&epoch=u&q=${encodeURIComponent(q)}`);
+/** InfluxQL as Grafana asks it: the reader (READ only). */
+async function query(influx: InfluxServer, db: string, q: string): Promise<Array<{ name: string; columns: string[]; values: unknown[][] }>> {
+  const res = await fetch(`${influx.url}/query?db=${encodeURIComponent(db)}&epoch=u&q=${encodeURIComponent(q)}`, { headers: influx.headers('reader') });
   const body = (await res.json()) as { error?: string; results?: Array<{ error?: string; series?: Array<{ name: string; columns: string[]; values: unknown[][] }> }> };
   const error = body.error ?? body.results?.[0]?.error;
   if (!res.ok || error) throw new Error(`InfluxDB: ${error ?? res.status} for ${q}`);
@@ -47,10 +49,10 @@ async function query(url: string, db: string, q: string): Promise<Array<{ name: 
 }
 
 /** Points of a run per measurement: every run-level point has the field `step`. */
-async function counts(url: string, db: string, runId: string, measurements: string[]): Promise<Record<string, number>> {
+async function counts(influx: InfluxServer, db: string, runId: string, measurements: string[]): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const m of measurements) {
-    const series = await query(url, db, `SELECT count("step") FROM "${m}" WHERE "run" = '${runId}'`).catch(() => []);
+    const series = await query(influx, db, `SELECT count("step") FROM "${m}" WHERE "run" = '${runId}'`).catch(() => []);
     out[m] = Number(series[0]?.values[0]?.[1] ?? 0);
   }
   return out;
@@ -68,14 +70,14 @@ async function expectProjected(influx: InfluxServer, db: string, runId: string, 
   const measurements = Object.keys(expected.counts);
   let got: Record<string, number> = {};
   await waitFor(`every point of ${runId} in ${db}`, 60_000, async () => {
-    got = await counts(influx.url, db, runId, measurements);
+    got = await counts(influx, db, runId, measurements);
     return measurements.every((m) => got[m] >= expected.counts[m]);
   }).catch((err) => {
     throw new Error(`${(err as Error).message}: got ${JSON.stringify(got)}, expected ${JSON.stringify(expected.counts)}`);
   });
   // Exactly the projection of the log: nothing missing, nothing extra, nothing twice.
   expect(got).toEqual(expected.counts);
-  const errors = await query(influx.url, db, `SELECT "mse_V2" FROM "error" WHERE "run" = '${runId}'`);
+  const errors = await query(influx, db, `SELECT "mse_V2" FROM "error" WHERE "run" = '${runId}'`);
   const stored = new Map(errors[0].values.map((row) => [row[0] as number, row[1] as number]));
   expect(stored).toEqual(expected.mseByTime_us);
 }
@@ -86,7 +88,8 @@ describe('the InfluxDB projection catches up after influxd was away', () => {
 
   beforeAll(async () => {
     nats = await startNats();
-    influx = await startInflux();
+    // As deployed: auth on, the databases made at set-up, the services and the CLI writing as the writer.
+    influx = await startInflux({ databases: ['catchup_distributed', 'catchup_rebuilt', 'catchup_embedded'] });
   });
 
   afterAll(async () => {
@@ -96,7 +99,7 @@ describe('the InfluxDB projection catches up after influxd was away', () => {
 
   /** Wait until the run has points in InfluxDB, stop influxd for a while, start it again. */
   async function outage(db: string, runDone: Promise<unknown>): Promise<void> {
-    await waitFor('the first gate points', 60_000, async () => (await query(influx.url, db, 'SELECT count("gate_V") FROM "gate"')).length > 0);
+    await waitFor('the first gate points', 60_000, async () => (await query(influx, db, 'SELECT count("gate_V") FROM "gate"')).length > 0);
     await influx.halt();
     let finished = false;
     void runDone.then(() => (finished = true));
@@ -110,7 +113,7 @@ describe('the InfluxDB projection catches up after influxd was away', () => {
     const db = 'catchup_distributed';
     let services: ServiceProcess[] = [];
     try {
-      services = await startServices({ natsUrl: nats.url, influxUrl: `${influx.url}/${db}` });
+      services = await startServices({ natsUrl: nats.url, influxUrl: `${influx.url}/${db}`, extra: Object.fromEntries(SOURCES.map((s) => [s, influx.env])) });
       const out = mkdtempSync(join(tmpdir(), 'mt-influx-'));
       const run = cli(['run', 'xor', '--steps', '12000', '--bus', nats.url, '--no-report', '--out', out], {});
       await outage(db, run.done);
@@ -122,7 +125,7 @@ describe('the InfluxDB projection catches up after influxd was away', () => {
         const expected = await expectedPoints(log, runId);
         await expectProjected(influx, db, runId, expected);
         // Rebuild into another database from the log alone: the same points.
-        const rebuilt = await cli(['influx', 'rebuild', runId, '--log', nats.url, '--influx', `${influx.url}/catchup_rebuilt`], {}).done;
+        const rebuilt = await cli(['influx', 'rebuild', runId, '--log', nats.url, '--influx', `${influx.url}/catchup_rebuilt`], influx.env).done;
         expect(rebuilt.code).toBe(0);
         await expectProjected(influx, 'catchup_rebuilt', runId, expected);
       } finally {
@@ -138,7 +141,7 @@ describe('the InfluxDB projection catches up after influxd was away', () => {
     const out = mkdtempSync(join(tmpdir(), 'mt-influx-'));
     const logDir = join(out, 'log');
     // Long enough to outlast the 2 s outage with room to spare (the embedded path runs ≈ 40,000 steps/s projecting).
-    const run = cli(['run', 'xor', '--steps', '300000', '--record', logDir, '--influx', `${influx.url}/${db}`, '--no-report', '--out', out], {});
+    const run = cli(['run', 'xor', '--steps', '300000', '--record', logDir, '--influx', `${influx.url}/${db}`, '--no-report', '--out', out], influx.env);
     await outage(db, run.done);
     const { code, out: text } = await run.done;
     expect({ code, text }).toMatchObject({ code: 0 });

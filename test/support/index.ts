@@ -1,5 +1,5 @@
 export { startNats, startInflux } from './servers';
-export type { NatsServer, InfluxServer, NatsStartOptions, StartOptions } from './servers';
+export type { NatsServer, InfluxServer, InfluxStartOptions, InfluxUser, InfluxUsers, NatsStartOptions, StartOptions } from './servers';
 export { credentialsEnv, testConnectOptions, testCredentials, testSecurity } from './credentials';
 export { ServerStartError, findServerBinary, freePort, httpStatus, DEFAULT_START_TIMEOUT_MS } from './process';
 export { REPO_ROOT, serviceHealth, startService, startServices, stopServices } from './services';

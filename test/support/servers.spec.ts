@@ -52,19 +52,24 @@ describe('startInflux', () => {
     await server?.stop();
   });
 
-  it('answers /ping with 204 and stores and returns a point', async () => {
+  it('answers /ping with 204 and stores and returns a point (admin creates, writer writes, reader reads)', async () => {
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(await httpStatus(`${server.url}/ping`)).toBe(204);
-    const created = await fetch(`${server.url}/query`, { method: 'POST', body: new URLSearchParams({ q: 'CREATE DATABASE support_check' }) });
+    const created = await fetch(`${server.url}/query`, { method: 'POST', headers: server.headers('admin'), body: new URLSearchParams({ q: 'CREATE DATABASE support_check' }) });
     expect(created.status).toBe(200);
+    await server.createDatabase('support_check');
+    const write = (): Promise<Response> =>
+      fetch(`${server.url}/write?db=support_check&precision=s`, { method: 'POST', headers: server.headers('writer'), body: 'probe,edge=3 gate_V=2.5 1700000000' });
     // influxd 1.x may answer 404 "database not found" for a moment after CREATE DATABASE under load.
-    let written = await fetch(`${server.url}/write?db=support_check&precision=s`, { method: 'POST', body: 'probe,edge=3 gate_V=2.5 1700000000' });
+    let written = await write();
     for (let i = 0; i < 20 && written.status === 404; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      written = await fetch(`${server.url}/write?db=support_check&precision=s`, { method: 'POST', body: 'probe,edge=3 gate_V=2.5 1700000000' });
+      written = await write();
     }
     expect(written.status).toBe(204);
-    const query = await fetch(`${server.url}/query?${new URLSearchParams({ db: 'support_check', q: 'SELECT gate_V FROM probe', epoch: 's' })}`);
+    const query = await fetch(`${server.url}/query?${new URLSearchParams({ db: 'support_check', q: 'SELECT gate_V FROM probe', epoch: 's' })}`, {
+      headers: server.headers('reader'),
+    });
     const body = (await query.json()) as { results: Array<{ series?: Array<{ values: unknown[][] }> }> };
     expect(body.results[0].series?.[0].values).toEqual([[1700000000, 2.5]]);
   });

@@ -6,10 +6,12 @@
  * come up fails the test loudly; nothing is ever skipped, and no server already running on
  * the machine is used or touched.
  */
+import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AUTH_CONF, connectionOptions, type NatsRole, type NatsSecurity } from '@metatwin/nats-auth';
+import { InfluxDB } from 'influx';
 import { credentialsEnv, testCredentials, testSecurity } from './credentials';
 import { DEFAULT_START_TIMEOUT_MS, ServerStartError, findServerBinary, freePort, portTaken, spawnServer, stopServer, type ServerProcess } from './process';
 
@@ -57,6 +59,20 @@ export interface InfluxServer {
   /** meta/, data/ and wal/ live here. */
   readonly dataDir: string;
   readonly pid: number;
+  /** The admin, writer and reader made at start, with their generated passwords (for in-process clients). */
+  readonly users: InfluxUsers;
+  /** Where the passwords are: <user>.password, mode 0600, in a directory of mode 0700. */
+  readonly credentialsDir: string;
+  /**
+   * The environment a child process writes with, as the writer: METATWIN_INFLUX_USER and
+   * METATWIN_INFLUX_PASSWORD_FILE (the password stays in its file). Pass it with
+   * METATWIN_INFLUX_URL to the CLI and the services.
+   */
+  readonly env: Readonly<Record<string, string>>;
+  /** HTTP Basic authorization for `user`, for fetch() against the HTTP API. */
+  headers(user: InfluxUser): Record<string, string>;
+  /** Makes `db` as the admin, with WRITE for the writer and READ for the reader (the writer may not create databases). */
+  createDatabase(db: string): Promise<void>;
   stop(): Promise<void>;
   kill(): void;
   /** Stop the server (SIGTERM; SIGKILL when hard) and keep its data, to start() it again. */
@@ -195,8 +211,45 @@ export async function startNats(options: NatsStartOptions = {}): Promise<NatsSer
   }
 }
 
-/** A private influxd 1.x on free loopback ports (HTTP and RPC); stop() it in afterAll. */
-export async function startInflux(options: StartOptions = {}): Promise<InfluxServer> {
+/**
+ * The users of deploy/influxdb (auth-enabled), as `metatwin influx users` makes them
+ * (libs/influx/src/users.ts; not imported: the libraries' own specs use this package).
+ */
+export type InfluxUser = 'admin' | 'writer' | 'reader';
+export type InfluxUsers = Readonly<Record<InfluxUser, { readonly username: string; readonly password: string }>>;
+/** The projection's database (libs/projection DEFAULT_DATABASE). */
+const DEFAULT_INFLUX_DATABASE = 'metatwin';
+
+/** Generated passwords, one file each (mode 0600) in `dir` (mode 0700). Hex: nothing to quote in InfluxQL. */
+function makeInfluxUsers(dir: string): InfluxUsers {
+  mkdirSync(dir, { mode: 0o700 });
+  const users = {} as Record<InfluxUser, { username: string; password: string }>;
+  for (const user of ['admin', 'writer', 'reader'] as const) {
+    const password = randomBytes(16).toString('hex');
+    writeFileSync(join(dir, `${user}.password`), `${password}\n`, { mode: 0o600 });
+    users[user] = { username: user, password };
+  }
+  return users;
+}
+
+/** Makes `db` as the admin, with WRITE for the writer and READ for the reader. */
+async function addInfluxDatabase(admin: InfluxDB, db: string): Promise<void> {
+  await admin.createDatabase(db);
+  await admin.grantPrivilege('writer', 'WRITE', db);
+  await admin.grantPrivilege('reader', 'READ', db);
+}
+
+export interface InfluxStartOptions extends StartOptions {
+  /** Databases made at start, for the writer and the reader (default: the schema's, metatwin). */
+  databases?: ReadonlyArray<string>;
+}
+
+/**
+ * A private influxd 1.x on free loopback ports (HTTP and RPC), with auth enabled as deployed:
+ * an admin, a writer and a reader with generated passwords (see InfluxServer.users and .env);
+ * stop() it in afterAll.
+ */
+export async function startInflux(options: InfluxStartOptions = {}): Promise<InfluxServer> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_START_TIMEOUT_MS;
   const bin = findServerBinary('influxd', 'METATWIN_INFLUXD_BIN');
   const dir = mkdtempSync(join(tmpdir(), 'metatwin-influx-'));
@@ -216,10 +269,29 @@ export async function startInflux(options: StartOptions = {}): Promise<InfluxSer
     const [port] = started.ports;
     const { launch } = started;
     let proc: ServerProcess | null = started.proc;
+    const url = `http://127.0.0.1:${port}`;
+    const credentialsDir = join(dir, 'influx-auth');
+    const users = makeInfluxUsers(credentialsDir);
+    const admin = new InfluxDB({ host: '127.0.0.1', port, username: users.admin.username, password: users.admin.password });
+    try {
+      // A fresh influxd with auth takes one anonymous CREATE USER … WITH ALL PRIVILEGES; the rest as that admin.
+      await new InfluxDB({ host: '127.0.0.1', port }).createUser(users.admin.username, users.admin.password, true);
+      await admin.createUser(users.writer.username, users.writer.password, false);
+      await admin.createUser(users.reader.username, users.reader.password, false);
+      for (const db of options.databases ?? [DEFAULT_INFLUX_DATABASE]) await addInfluxDatabase(admin, db);
+    } catch (err) {
+      await stopServer(proc);
+      throw new ServerStartError(`influxd on ${url}: cannot make its users: ${(err as Error).message}`);
+    }
     return {
-      url: `http://127.0.0.1:${port}`,
+      url,
       port,
       dataDir,
+      users,
+      credentialsDir,
+      env: { METATWIN_INFLUX_USER: users.writer.username, METATWIN_INFLUX_PASSWORD_FILE: join(credentialsDir, 'writer.password') },
+      headers: (user) => ({ Authorization: `Basic ${Buffer.from(`${users[user].username}:${users[user].password}`).toString('base64')}` }),
+      createDatabase: (db) => addInfluxDatabase(admin, db),
       get pid() {
         return proc?.child.pid ?? -1;
       },

@@ -110,6 +110,20 @@ export class InfluxSink {
     await this.loop;
   }
 
+  /**
+   * CREATE DATABASE needs an admin; the writer is not one, so with auth the database is made
+   * at set-up (provisionInflux) and a refusal here (403) is no error: the write says whether
+   * the writer may write there. A refused login (401) is.
+   */
+  private async createDatabase(): Promise<void> {
+    try {
+      await this.client.createDatabase(this.target.database);
+    } catch (err) {
+      if (statusOf(err) === 403) return;
+      throw authError(err, this.target) ?? err;
+    }
+  }
+
   private async drain(): Promise<void> {
     let attempt = 0;
     while (this.head < this.queue.length && !this.closed) {
@@ -121,10 +135,14 @@ export class InfluxSink {
       const batch = this.queue.slice(this.head, this.head + this.batchSize);
       try {
         if (!this.databaseReady) {
-          await this.client.createDatabase(this.target.database);
+          await this.createDatabase();
           this.databaseReady = true;
         }
-        await this.client.writePoints(batch.map(toIPoint), { precision: PRECISION, database: this.target.database });
+        try {
+          await this.client.writePoints(batch.map(toIPoint), { precision: PRECISION, database: this.target.database });
+        } catch (err) {
+          throw authError(err, this.target) ?? err;
+        }
         attempt = 0;
         this.written += batch.length;
         this.head += batch.length;
@@ -149,6 +167,36 @@ export class InfluxSink {
       for (const r of this.idleWaiters.splice(0)) r();
     }
   }
+}
+
+/** A write refused for its credentials; the message names the user, the URL and where the credentials came from, never the password. */
+export class InfluxAuthError extends Error {
+  override readonly name = 'InfluxAuthError';
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+function statusOf(err: unknown): number | undefined {
+  const status = (err as { res?: { statusCode?: unknown } })?.res?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** An InfluxAuthError for a 401 or 403 answer, else null. */
+function authError(err: unknown, target: InfluxTarget): InfluxAuthError | null {
+  const status = statusOf(err);
+  if (status !== 401 && status !== 403) return null;
+  const body = /error occurred: (.*)$/s.exec((err as Error).message)?.[1]?.trim() ?? '';
+  const who = target.username ? `user "${target.username}" (credentials from ${target.from ?? 'the target'})` : 'an anonymous client (no METATWIN_INFLUX_USER)';
+  const why = status === 401 ? 'refused the login of' : 'refused a write to database "' + target.database + '" by';
+  const hint =
+    status === 401
+      ? "set METATWIN_INFLUX_USER and METATWIN_INFLUX_PASSWORD or METATWIN_INFLUX_PASSWORD_FILE to the writer's credentials"
+      : `grant the user WRITE on ${target.database}`;
+  return new InfluxAuthError(`InfluxDB at ${target.url} ${why} ${who} (${status} ${body}): ${hint}`, status);
 }
 
 function toIPoint(p: Point): IPoint {

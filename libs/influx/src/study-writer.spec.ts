@@ -36,8 +36,8 @@ const row = (job: string, edges: number, finishedAt: string, extra: Partial<Stud
   ...extra,
 });
 
-async function query(url: string, db: string, q: string): Promise<Array<{ columns: string[]; values: unknown[][] }>> {
-  const res = await fetch(`${url}/query?${new URLSearchParams({ db, q, epoch: 'ms' })}`);
+async function query(influx: InfluxServer, db: string, q: string): Promise<Array<{ columns: string[]; values: unknown[][] }>> {
+  const res = await fetch(`${influx.url}/query?${new URLSearchParams({ db, q, epoch: 'ms' })}`, { headers: influx.headers('reader') });
   const body = (await res.json()) as { results: Array<{ error?: string; series?: Array<{ columns: string[]; values: unknown[][] }> }> };
   if (body.results[0].error) throw new Error(body.results[0].error);
   return body.results[0].series ?? [];
@@ -45,11 +45,11 @@ async function query(url: string, db: string, q: string): Promise<Array<{ column
 
 describe('openStudyWriter', () => {
   let influx: InfluxServer;
-  beforeAll(async () => (influx = await startInflux()));
+  beforeAll(async () => (influx = await startInflux({ databases: ['studies_a', 'studies_b'] })));
   afterAll(async () => influx?.stop());
 
   it('writes each row as one study point that InfluxDB returns with its tags, fields and time', async () => {
-    const target = influxTarget(`${influx.url}/studies_a`, {});
+    const target = influxTarget(`${influx.url}/studies_a`, influx.env);
     const writer = openStudyWriter(target);
     expect(writer.url).toBe(target?.url);
     await writer.write(row('j1', 16, '2026-11-30T10:00:00.000Z'));
@@ -59,7 +59,7 @@ describe('openStudyWriter', () => {
     expect(writer.stats).toMatchObject({ written: 3, pending: 0 });
 
     const [series] = await query(
-      influx.url,
+      influx,
       'studies_a',
       'SELECT "job", "worker", "status", "edges", "timeToTarget_s", "param_η", "modeHalfTime_E0_s", "failed", "error" FROM "study"',
     );
@@ -72,10 +72,10 @@ describe('openStudyWriter', () => {
   });
 
   it('writes the same row once however often it is projected', async () => {
-    const writer = openStudyWriter(influxTarget(`${influx.url}/studies_b`, {}));
+    const writer = openStudyWriter(influxTarget(`${influx.url}/studies_b`, influx.env));
     for (let i = 0; i < 3; i++) await writer.write(row('j1', 16, '2026-11-30T10:00:00.000Z'));
     expect(await writer.close()).toBe(true);
-    const [series] = await query(influx.url, 'studies_b', 'SELECT count("edges") FROM "study"');
+    const [series] = await query(influx, 'studies_b', 'SELECT count("edges") FROM "study"');
     expect(series.values[0][1]).toBe(1);
   });
 

@@ -5,7 +5,8 @@
  */
 import { parseArgs } from 'node:util';
 import type { EventLog, LogBatch } from '@metatwin/eventlog';
-import { InfluxSink, InfluxTargetError, LogProjector, influxTarget, type InfluxTarget } from '@metatwin/influx';
+import { InfluxAuthError, InfluxSink, InfluxTargetError, LogProjector, influxPasswords, influxTarget, provisionInflux, type InfluxTarget } from '@metatwin/influx';
+import { DEFAULT_DATABASE } from '@metatwin/projection';
 import { UsageError } from '../usage';
 import { openEventLog } from './event-log';
 
@@ -32,7 +33,8 @@ function openSink(target: InfluxTarget, write: (s: string) => void): InfluxSink 
     onError: (err) => {
       if (Date.now() - lastWarning < 5000) return;
       lastWarning = Date.now();
-      write(`InfluxDB ${target.url}: ${err.message} — retrying (the event log keeps every signal)\n`);
+      // An auth error names the URL and the user itself.
+      write(`${err instanceof InfluxAuthError ? err.message : `InfluxDB ${target.url}: ${err.message}`} — retrying (the event log keeps every signal)\n`);
     },
   });
 }
@@ -80,11 +82,36 @@ export async function projectRecordedRun(log: EventLog, runId: string, target: I
   }
 }
 
-/** `metatwin influx rebuild <run> [--log DIR|nats://…] [--influx http://…]` */
+/**
+ * `metatwin influx users --dir DIR --influx http://host:port[/database]`: the admin, writer and
+ * reader of an influxd with auth enabled, their passwords in DIR/<user>.password (0600; kept
+ * when present, so a second call changes nothing), and the database with the writer's WRITE
+ * and the reader's READ. scripts/servers.sh calls it after starting influxd.
+ */
+async function usersCommand(argv: string[], write: (s: string) => void): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { dir: { type: 'string' }, influx: { type: 'string' } }, strict: true });
+  if (!values.dir || !values.influx) throw new UsageError('influx users needs --dir DIR (where the passwords go) and --influx http://host:port[/database]');
+  let url: URL;
+  try {
+    url = new URL(values.influx);
+  } catch {
+    throw new UsageError(`--influx must be an http:// or https:// URL, got ${JSON.stringify(values.influx)}`);
+  }
+  const database = url.pathname.replace(/^\/+|\/+$/g, '') || process.env.METATWIN_INFLUX_DB || DEFAULT_DATABASE;
+  const users = influxPasswords(values.dir);
+  await provisionInflux(`${url.protocol}//${url.host}`, users, [database]);
+  write(`influx: users admin, writer (WRITE on ${database}) and reader (READ on ${database}) at ${url.protocol}//${url.host}; passwords in ${values.dir}\n`);
+  return 0;
+}
+
+/** `metatwin influx rebuild <run> [--log DIR|nats://…] [--influx http://…]`, `metatwin influx users --dir DIR --influx URL` */
 export async function influxCommand(argv: string[], write: (s: string) => void): Promise<number> {
   const [sub, ...rest] = argv;
+  if (sub === 'users') return usersCommand(rest, write);
   if (sub !== 'rebuild')
-    throw new UsageError(`influx: unknown subcommand ${JSON.stringify(sub ?? '')}; use: metatwin influx rebuild <run> [--log DIR|nats://…] [--influx http://…]`);
+    throw new UsageError(
+      `influx: unknown subcommand ${JSON.stringify(sub ?? '')}; use: metatwin influx rebuild <run> [--log DIR|nats://…] [--influx http://…], or metatwin influx users --dir DIR --influx URL`,
+    );
   const { values, positionals } = parseArgs({ args: rest, options: { log: { type: 'string' }, influx: { type: 'string' } }, strict: true, allowPositionals: true });
   if (positionals.length !== 1) throw new UsageError('influx rebuild needs exactly one run id (see metatwin runs)');
   const target = influxTargetArg(values.influx);

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SOURCES } from '@metatwin/contracts';
 import { credentialsDir } from '@metatwin/nats-auth';
@@ -19,7 +19,8 @@ const ONE_PROCESS_CREDENTIALS = ['METATWIN_NATS_CREDS', 'METATWIN_NATS_USER', 'M
 export async function upCommand(argv: string[], write: (s: string) => void): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { nats: { type: 'string' }, influx: { type: 'string' } }, strict: true });
   // Checked here so a bad value is one clear error, not four failing services.
-  const influxUrl = influxTargetArg(values.influx) ? (values.influx ?? process.env.METATWIN_INFLUX_URL ?? '') : '';
+  const influx = influxTargetArg(values.influx);
+  const influxUrl = influx ? (values.influx ?? process.env.METATWIN_INFLUX_URL ?? '') : '';
   const natsUrl = values.nats ?? process.env.METATWIN_NATS_URL ?? 'nats://127.0.0.1:4222';
   if (!/^(nats|tls):\/\//.test(natsUrl)) throw new UsageError(`--nats must be a nats:// (or tls://) URL, got "${natsUrl}"`);
   let credentials: string | null;
@@ -38,6 +39,9 @@ export async function upCommand(argv: string[], write: (s: string) => void): Pro
     for (const name of ONE_PROCESS_CREDENTIALS) delete childEnv[name];
     childEnv.METATWIN_NATS_CREDS_DIR = credentials;
   }
+  // InfluxDB: the services write as the writer, found as the CLI found it (the environment, or
+  // the passwords scripts/servers.sh made), the folder made absolute for the children.
+  if (influx?.from && influx.from.endsWith('writer.password')) childEnv.METATWIN_INFLUX_CREDS_DIR = dirname(influx.from);
   const serve = join(__dirname, '..', '..', '..', '..', '..', 'bin', 'serve.js');
   const children: ChildProcess[] = SOURCES.map((name) => {
     const child = spawn(process.execPath, [serve, name], {
@@ -52,7 +56,9 @@ export async function upCommand(argv: string[], write: (s: string) => void): Pro
     child.on('exit', (code, signal) => write(`[${name}] exited (${signal ?? code})\n`));
     return child;
   });
-  write(`metatwin up: ${SOURCES.join(', ')} on ${natsUrl}${influxUrl ? `, projecting into ${influxUrl}` : ''} (Ctrl-C stops them)\n`);
+  write(
+    `metatwin up: ${SOURCES.join(', ')} on ${natsUrl}${influx ? `, projecting into ${influx.url} as ${influx.username ? `user ${influx.username} (from ${influx.from})` : 'an anonymous client'}` : ''} (Ctrl-C stops them)\n`,
+  );
   write(
     credentials !== null
       ? `metatwin up: each service connects with its own role's credentials from ${credentials}\n`
