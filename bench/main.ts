@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: prints each benchmark with its goal and the ratio to it.
  * Options: --quick (fewer steps, for a smoke run); --only SECTION (physics, services,
- * eventlog, influx, hil, scale, studies; repeatable) runs only those sections.
+ * eventlog, influx, hil, scale, studies, load; repeatable) runs only those sections.
  */
 import { XOR_BENCH_CARDS, benchXorSteps, type StepBench } from './physics.bench';
 import { bareStepLoop, presetExperiment, runPreset, seedSweep } from './experiments.bench';
@@ -11,6 +11,7 @@ import { benchEventLog } from './eventlog.bench';
 import { benchHil } from './hil.bench';
 import { benchScale, scalePoint } from './scale.bench';
 import { benchStudies } from './studies.bench';
+import { benchLoad } from './load.bench';
 import { testSteps } from '@metatwin/supervisor';
 
 const fmt = (x: number, digits = 3): string => (Math.abs(x) >= 1e4 ? Math.round(x).toLocaleString('en-US') : x.toPrecision(digits));
@@ -30,7 +31,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(JSON.stringify(scalePoint(argv[1] as 'lattice' | 'random-regular', Number(argv[2]), quick)) + '\n');
     return 0;
   }
-  const SECTIONS = ['physics', 'services', 'eventlog', 'influx', 'hil', 'scale', 'studies'];
+  const SECTIONS = ['physics', 'services', 'eventlog', 'influx', 'hil', 'scale', 'studies', 'load'];
   const only = argv.flatMap((a, i) => (argv[i - 1] === '--only' ? [a] : []));
   const unknown = only.filter((x) => !SECTIONS.includes(x));
   if (unknown.length > 0) {
@@ -65,6 +66,13 @@ export async function main(argv: string[]): Promise<number> {
   if (runs('studies')) {
     out('## Studies: 2 workers against 1, queueing overhead per job (a private nats-server, workers as processes)');
     await benchStudies(out, quick);
+    out('');
+  }
+  if (runs('load')) {
+    out(
+      '## Load: per-step latency of one run and of 16 concurrent runs on one set of services, and a run under a flood of 20,000 invalid messages in 2 s (a private nats-server with roles)',
+    );
+    await benchLoad(out, quick);
     out('');
   }
   if (runs('scale')) {
