@@ -16,11 +16,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, JSONCodec, nkeys, type NatsConnection } from 'nats';
-import { SIGNAL_TYPES, SOURCES, encodeFloat64, type SignalType, type Source } from '@metatwin/contracts';
+import { SIGNAL_TYPES, SOURCES, type SignalType, type Source } from '@metatwin/contracts';
 import { JetStreamEventLog } from '@metatwin/eventlog';
 import type { RunResult } from '@metatwin/experiments';
 import { CATALOGUE_BUCKET, LOG_STREAM, RUN_CONTROL, connectionOptions, natsSecurity, type NatsRole } from '@metatwin/nats-auth';
 import { killClis, startCli, startNats, startServices, stopServices, type NatsServer, type ServiceProcess } from '@metatwin/test-support';
+import { forgeries } from './forgeries';
 
 const STEPS = 1500;
 const type = (t: SignalType): number => SIGNAL_TYPES.indexOf(t);
@@ -29,18 +30,11 @@ const tempDir = (prefix: string): string => mkdtempSync(join(tmpdir(), prefix));
 const numbers = (r: RunResult & { run?: string; mode?: string }): string => JSON.stringify({ ...r, wall_s: 0, run: undefined, mode: undefined });
 const resultOf = (dir: string): RunResult & { run: string } => JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as RunResult & { run: string };
 
-/** Issue 14's forged signals, each `[the source it poses as, type, data]`, aimed at training step `k`. */
-function forgeries(k: number): Array<[Source, SignalType, object]> {
-  return [
-    ['supervisor', 'RunAborted', { reason: 'forged abort', step: k }],
-    ['supervisor', 'LearningEnabled', { step: k, duration_ns: 10_000_000_000 }],
-    ['supervisor', 'DacWritten', { writes: [{ channel: 2, code: 255 }] }],
-    ['clamping', 'ClampOutputSet', { step: k, substep: 0, drives: 'voltage', values: [0.9] }],
-    ['clamping', 'ServiceStarted', { service: 'clamping', resumeFrom: 0 }],
-    ['edge-physics', 'GatesEvolved', { step: k, gates: encodeFloat64(new Float64Array(32).fill(Number.NaN)) }],
-    ['measurement', 'AdcSampled', { step: k, datapoint: 0, address: 1, nodeCode: 255, gateCode: 0, repeats: 1 }],
-  ];
-}
+/** Issue 14's forgeries, and an ADC sample posed as measurement's. */
+const forgeriesWithAdc = (k: number): Array<[Source, SignalType, object]> => [
+  ...forgeries(k),
+  ['measurement', 'AdcSampled', { step: k, datapoint: 0, address: 1, nodeCode: 255, gateCode: 0, repeats: 1 }],
+];
 const batch = (runId: string, source: Source, seq: number, t: SignalType, data: object): Uint8Array =>
   new TextEncoder().encode(JSON.stringify({ runId, source, firstSeq: seq, lastSeq: seq, records: [[type(t), seq, 0, data]] }));
 
@@ -121,7 +115,7 @@ describe('NATS roles and permissions (real nats-server with the production autho
     const refused: string[] = [];
     for (const role of FORGERS) {
       const js = (await client(role)).jetstream();
-      for (const [source, t, data] of forgeries(STEPS / 2)) {
+      for (const [source, t, data] of forgeriesWithAdc(STEPS / 2)) {
         if (source === role) continue;
         const attempt = js.publish(`mtlog.${runId}.${source}`, batch(runId as string, source, 1, t, data), { timeout: 5000 });
         await expect(attempt).rejects.toMatchObject({ code: 'PERMISSIONS_VIOLATION' });

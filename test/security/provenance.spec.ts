@@ -13,11 +13,12 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SIGNAL_TYPES, SOURCES, SUBJECTS, encodeFloat64, type DeadLetter, type SignalType, type Source } from '@metatwin/contracts';
+import { SIGNAL_TYPES, SOURCES, SUBJECTS, type DeadLetter, type SignalType, type Source } from '@metatwin/contracts';
 import { JetStreamEventLog } from '@metatwin/eventlog';
 import type { RunResult } from '@metatwin/experiments';
 import { killClis, startCli, startNats, startServices, stopServices, type NatsServer, type ServiceProcess } from '@metatwin/test-support';
 import { connect, nkeys, type NatsConnection } from 'nats';
+import { forgeries } from './forgeries';
 
 const STEPS = 1500;
 /** Between rounds of forgeries (each round: 12 forged batches, one per credential and claim). */
@@ -31,18 +32,6 @@ const signingKeys = SOURCES.map((x) => `${x}=${pairs[x].getPublicKey()}`).join('
 const signingEnv = Object.fromEntries(
   SOURCES.map((s): [Source, Record<string, string>] => [s, { METATWIN_SIGNING_SEED: text(pairs[s].getSeed()), METATWIN_SIGNING_KEYS: signingKeys }]),
 ) as Record<Source, Record<string, string>>;
-
-/** The forgeries one compromised service's credentials can post: each `[claimed source, type, data]` for training step `k`. */
-function forgeries(k: number): Array<[Source, SignalType, object]> {
-  return [
-    ['supervisor', 'RunAborted', { reason: 'forged abort', step: k }],
-    ['supervisor', 'LearningEnabled', { step: k, duration_ns: 10_000_000_000 }],
-    ['supervisor', 'DacWritten', { writes: [{ channel: 2, code: 255 }] }],
-    ['clamping', 'ClampOutputSet', { step: k, substep: 0, drives: 'voltage', values: [0.9] }],
-    ['clamping', 'ServiceStarted', { service: 'clamping', resumeFrom: 0 }],
-    ['edge-physics', 'GatesEvolved', { step: k, gates: encodeFloat64(new Float64Array(32).fill(Number.NaN)) }],
-  ];
-}
 
 // Signatures off, the subject's run and source alone refuse these; on, they are checked first all the same.
 describe.each<[string, Record<Source, Record<string, string>> | undefined]>([
