@@ -365,7 +365,19 @@ export class JetStreamEventLog implements EventLog, PositionedLog {
       });
       return Promise.race([attempt, timeout]).finally(() => clearTimeout(timer));
     };
-    let current = await open();
+    // The first consumer too: a cluster that lost a node may place it there and time out.
+    // Such an answer (a timeout, no responders) is tried again for a while; any other is said.
+    let current: Following;
+    for (const until = Date.now() + CLUSTER_PATIENCE_MS; ;) {
+      try {
+        current = await openWithin(FOLLOW_STALL_MS);
+        break;
+      } catch (err) {
+        const transient = /TIMEOUT|503|no responders|no consumer within/i.test(`${((err as Error).cause as { code?: string } | undefined)?.code} ${(err as Error).message}`);
+        if (!transient || Date.now() > until) throw err;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
     // A watchdog on delivery, not on nats.js's own recovery: in a cluster a consumer lives on
     // one node, and when that node is lost nats.js's ordered consumer can wait for ever (it
     // resets only on "consumer not found", while the meta leader still lists the lost node's
