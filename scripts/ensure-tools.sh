@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian tools the tests need when they are missing (apt-get, as the README says):
 # ngspice (reference .op solves), nats-server (JetStream event log), influxdb + influxdb-client
-# (time-series adapter), socat (pseudo-terminal pairs for the board emulator). Safe to run
+# (time-series adapter), socat (pseudo-terminal pairs for the board emulator), openssl (the TLS test makes its CAs). Safe to run
 # repeatedly; silent when nothing is missing.
 #
 # nats-server and influxd install into /usr/sbin, which is not on every PATH, so both places
@@ -14,7 +14,7 @@ have() {
 }
 
 # tool:package pairs
-wanted=(ngspice:ngspice nats-server:nats-server influxd:influxdb influx:influxdb-client socat:socat)
+wanted=(ngspice:ngspice nats-server:nats-server influxd:influxdb influx:influxdb-client socat:socat openssl:openssl)
 
 need=()
 for pair in "${wanted[@]}"; do
