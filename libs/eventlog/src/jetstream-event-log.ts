@@ -112,8 +112,28 @@ export function natsServers(servers: string | readonly string[]): string[] {
     .filter((s) => s !== '');
 }
 
-/** How long a client waits for a cluster to elect before giving up on setting the stream up. */
+/** How long a client waits for a cluster to elect before giving up on a request. */
 const CLUSTER_PATIENCE_MS = 30_000;
+
+/**
+ * A cluster answers nothing for a moment while it elects (just started, or a node lost): a
+ * timeout, no responders, no leader. Such an answer is tried again until `patience_ms` has
+ * passed; any other is thrown at once, as is every answer when `patience_ms` is 0 (one
+ * server that does not answer is a server without JetStream, said at once). Only for
+ * requests that are safe to repeat. (Wall time here paces I/O only, never physics.)
+ */
+async function withClusterPatience<T>(patience_ms: number, call: () => Promise<T>, pause_ms = 250): Promise<T> {
+  for (const until = Date.now() + patience_ms; ;) {
+    try {
+      return await call();
+    } catch (err) {
+      const e = err as Error & { code?: string; cause?: { code?: string } };
+      const transient = /TIMEOUT|503|no responders|leader|not available|no consumer within/i.test(`${e.code} ${e.cause?.code} ${e.message}`);
+      if (!transient || Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, pause_ms));
+    }
+  }
+}
 
 /** A follower silent this long while the stream holds a message for it makes its consumer again. */
 const FOLLOW_STALL_MS = 3000;
@@ -177,21 +197,13 @@ export class JetStreamEventLog implements EventLog, PositionedLog {
     }
     try {
       const jsm = await nc.jetstreamManager(timeout_ms === undefined ? {} : { timeout: timeout_ms });
-      // A cluster answers nothing for a moment while it elects (just started, or a node lost):
-      // at more than one replica the stream's set-up is retried for a while; one server that
-      // does not answer is a server without JetStream, said at once.
-      const until = Date.now() + ((limits?.replicas ?? 1) > 1 ? CLUSTER_PATIENCE_MS : 0);
-      for (;;) {
-        try {
-          await ensureStream(jsm, stream, `${subjectPrefix}.>`, duplicateWindow_ms, limits ?? {});
-          break;
-        } catch (err) {
-          const transient = /TIMEOUT|503|no responders|leader|not available/i.test(`${(err as { code?: string }).code} ${(err as Error).message}`);
-          if (!transient || Date.now() > until) throw err;
-          await new Promise((r) => setTimeout(r, 500));
-        }
-      }
-      return new JetStreamEventLog(nc, jsm, nc.jetstream(timeout_ms === undefined ? {} : { timeout: timeout_ms }), stream, subjectPrefix, limits?.replicas);
+      // At more than one replica the stream's set-up is given the cluster's patience.
+      const replicas = await withClusterPatience(
+        (limits?.replicas ?? 1) > 1 ? CLUSTER_PATIENCE_MS : 0,
+        () => ensureStream(jsm, stream, `${subjectPrefix}.>`, duplicateWindow_ms, limits ?? {}),
+        500,
+      );
+      return new JetStreamEventLog(nc, jsm, nc.jetstream(timeout_ms === undefined ? {} : { timeout: timeout_ms }), stream, subjectPrefix, replicas);
     } catch (err) {
       await nc.close();
       if (err instanceof EventLogError) throw err;
@@ -366,18 +378,7 @@ export class JetStreamEventLog implements EventLog, PositionedLog {
       return Promise.race([attempt, timeout]).finally(() => clearTimeout(timer));
     };
     // The first consumer too: a cluster that lost a node may place it there and time out.
-    // Such an answer (a timeout, no responders) is tried again for a while; any other is said.
-    let current: Following;
-    for (const until = Date.now() + CLUSTER_PATIENCE_MS; ;) {
-      try {
-        current = await openWithin(FOLLOW_STALL_MS);
-        break;
-      } catch (err) {
-        const transient = /TIMEOUT|503|no responders|no consumer within/i.test(`${((err as Error).cause as { code?: string } | undefined)?.code} ${(err as Error).message}`);
-        if (!transient || Date.now() > until) throw err;
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    }
+    let current: Following = await withClusterPatience(CLUSTER_PATIENCE_MS, () => openWithin(FOLLOW_STALL_MS));
     // A watchdog on delivery, not on nats.js's own recovery: in a cluster a consumer lives on
     // one node, and when that node is lost nats.js's ordered consumer can wait for ever (it
     // resets only on "consumer not found", while the meta leader still lists the lost node's
@@ -512,8 +513,11 @@ export class JetStreamEventLog implements EventLog, PositionedLog {
   async entries(): Promise<RunEntry[]> {
     this.assertOpen();
     const kv = await this.kv();
-    const keys: string[] = [];
-    for await (const k of await this.api('catalogue keys', () => kv.keys())) keys.push(k);
+    const keys = await this.api('catalogue keys', async () => {
+      const found: string[] = [];
+      for await (const k of await kv.keys()) found.push(k);
+      return found;
+    });
     const entries = await Promise.all(keys.map((k) => this.api(`catalogue get ${k}`, () => kv.get(k))));
     return entries.filter((e) => e !== null && e.operation === 'PUT').map((e) => JSON.parse(this.decoder.decode(e?.value)) as RunEntry);
   }
@@ -614,9 +618,10 @@ export class JetStreamEventLog implements EventLog, PositionedLog {
     return undefined;
   }
 
+  /** One request to the server, named in its error; on a clustered stream, with the cluster's patience. */
   private async api<T>(what: string, call: () => Promise<T>): Promise<T> {
     try {
-      return await call();
+      return await withClusterPatience(this.replicas > 1 ? CLUSTER_PATIENCE_MS : 0, call);
     } catch (err) {
       throw new EventLogError(`${what} on stream ${this.stream}: ${(err as Error).message}`, { cause: err });
     }
@@ -631,7 +636,8 @@ export class JetStreamEventLog implements EventLog, PositionedLog {
   }
 }
 
-async function ensureStream(jsm: JetStreamManager, name: string, subjects: string, duplicateWindow_ms: number, limits: StreamLimits): Promise<void> {
+/** Makes or updates the stream; returns its replica count. */
+async function ensureStream(jsm: JetStreamManager, name: string, subjects: string, duplicateWindow_ms: number, limits: StreamLimits): Promise<number> {
   const wanted = {
     ...(limits.maxAge_s === undefined ? {} : { max_age: nanos(limits.maxAge_s * 1000) }),
     ...(limits.maxBytes === undefined ? {} : { max_bytes: limits.maxBytes }),
@@ -644,10 +650,10 @@ async function ensureStream(jsm: JetStreamManager, name: string, subjects: strin
       throw new EventLogError(`stream ${name} exists with subjects ${JSON.stringify(info.config.subjects)}, not ${subjects}; choose another stream name or subject prefix`);
     }
     const changed = (Object.keys(wanted) as Array<keyof typeof wanted>).some((k) => info.config[k] !== wanted[k]);
-    if (changed) await jsm.streams.update(name, { ...info.config, ...wanted });
-    return;
+    if (changed) return (await jsm.streams.update(name, { ...info.config, ...wanted })).config.num_replicas;
+    return info.config.num_replicas;
   } catch (err) {
     if (apiErrorCode(err) !== ERR_STREAM_NOT_FOUND) throw err;
   }
-  await jsm.streams.add({ name, subjects: [subjects], storage: StorageType.File, duplicate_window: nanos(duplicateWindow_ms), ...wanted });
+  return (await jsm.streams.add({ name, subjects: [subjects], storage: StorageType.File, duplicate_window: nanos(duplicateWindow_ms), ...wanted })).config.num_replicas;
 }
