@@ -3,8 +3,7 @@
  * (every role's permissions) carries 16 distributed runs at once, each bit for bit its own
  * reference; and a flood of 20,000 invalid messages in 2 s, posted with a service's
  * credentials on subjects the services follow, is dead-lettered whole while a legitimate run
- * completes identical to its reference (the issue's ≤ 2× slow-down is not met yet: see
- * the note on the flood below).
+ * completes identical to its reference, slowed at most 2×.
  *
  * References are embedded `--bus direct` runs of the same seed (cheap: no log); the first
  * test checks, for one seed, that a distributed run alone is bit for bit that embedded run.
@@ -32,14 +31,13 @@ const FLOOD_MS = 2000;
 /** Into the flooded run when the flood starts. */
 const FLOOD_AFTER_MS = 1500;
 /*
- * The flood's slow-down. Issue 14 asks that the flood slow the run at most 2×: NOT MET, so not asserted here (printed
- * instead). Measured on the shared 2-core machine (2026-12-06) the flood adds a roughly fixed
- * 47–61 s whatever the run's length (×3.0–3.2 on 3,000 steps, ×5.8 on 2,000 in the bench):
- * ≈ 2.5 ms per invalid batch. Every service follows the whole stream with one ordered consumer
- * (libs/bus LogBus, libs/eventlog follow), so the stored flood stands in every service's
- * delivery ahead of the run's own. What is asserted: the run completes identical, every
- * batch is dead-lettered, and the flood overlapped the run.
+ * The flood may slow the run at most 2× (issue 14). It once slowed it ×2.4–5.8: the services
+ * had nats-server's allow_responses, which keeps every reply subject a client is sent —
+ * JetStream's deliveries included — for its expiry and, past 4,096 of them, scans them all on
+ * each delivery, so 20,000 stored invalid batches made every service's consumer quadratic for
+ * a minute. Services now answer on their own reply namespace instead (libs/nats-auth roles.ts).
  */
+const MAX_FLOOD_SLOWDOWN = 2;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const fmt = (ms: number): string => `${ms.toFixed(2)} ms`;
@@ -137,7 +135,7 @@ describe('load: 16 concurrent runs and a flood of invalid messages on one set of
     expect(Number.isFinite(p99)).toBe(true);
   });
 
-  it(`a flood of ${FLOOD_COUNT} invalid messages in ${FLOOD_MS / 1000} s is dead-lettered, and a legitimate run completes identical (its slow-down printed)`, async () => {
+  it(`a flood of ${FLOOD_COUNT} invalid messages in ${FLOOD_MS / 1000} s is dead-lettered, and a legitimate run completes identical, slowed at most 2×`, async () => {
     // The test process's own follower is stopped: what the flood costs is the services' (and nats-server's) alone.
     await watch.stop();
     const seed = 7;
@@ -164,7 +162,7 @@ describe('load: 16 concurrent runs and a flood of invalid messages on one set of
     console.log(
       [
         `load: flood of ${posted.sent} invalid messages in ${(posted.elapsed_ms / 1000).toFixed(2)} s (${Math.round(posted.rate)} msg/s) as the measurement service, from ${FLOOD_AFTER_MS} ms into the run;`,
-        `\n  run of ${FLOOD_STEPS} steps: ${quiet.wall_s.toFixed(2)} s without, ${got.wall_s.toFixed(2)} s with the flood (×${slowdown.toFixed(2)}; issue 14 asks ≤ ×2, not yet met);`,
+        `\n  run of ${FLOOD_STEPS} steps: ${quiet.wall_s.toFixed(2)} s without, ${got.wall_s.toFixed(2)} s with the flood (×${slowdown.toFixed(2)}; at most ×${MAX_FLOOD_SLOWDOWN});`,
         ` supervisor's dead letters +${healthAfter.deadLetters - healthBefore.deadLetters}`,
       ].join(''),
     );
@@ -173,5 +171,6 @@ describe('load: 16 concurrent runs and a flood of invalid messages on one set of
     // The flood overlapped the run: the run was still going when the last message was posted.
     expect(endedDuringFlood).toBe(false);
     expect(healthAfter.deadLetters - healthBefore.deadLetters).toBe(FLOOD_COUNT);
+    expect(slowdown).toBeLessThanOrEqual(MAX_FLOOD_SLOWDOWN);
   });
 });

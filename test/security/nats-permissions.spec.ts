@@ -16,7 +16,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, JSONCodec, nkeys, type NatsConnection } from 'nats';
-import { SIGNAL_TYPES, SOURCES, type SignalType, type Source } from '@metatwin/contracts';
+import { SIGNAL_TYPES, SOURCES, SUBJECTS, type SignalType, type Source } from '@metatwin/contracts';
 import { JetStreamEventLog } from '@metatwin/eventlog';
 import type { RunResult } from '@metatwin/experiments';
 import { CATALOGUE_BUCKET, LOG_STREAM, RUN_CONTROL, connectionOptions, natsSecurity, type NatsRole } from '@metatwin/nats-auth';
@@ -178,7 +178,7 @@ describe('NATS roles and permissions (real nats-server with the production autho
     expect(asCli.out).toMatch(/Permissions Violation for Publish to "(\$KV\.METATWIN_LOG_RUNS|mtlog)\./);
   });
 
-  it('lets an observer read runs but not start or cancel one; only the supervisor takes run-control requests; a worker cannot queue jobs', async () => {
+  it('lets an observer read runs but not start or cancel one; only the supervisor takes run-control requests or answers as itself; a worker cannot queue jobs', async () => {
     const observed = await startCli(['runs', '--log', nats.url, '--json'], { METATWIN_NATS_ROLE: 'observer' }).within(30_000);
     expect(observed.code).toBe(0);
     expect((JSON.parse(observed.out) as unknown[]).length).toBeGreaterThan(0);
@@ -198,6 +198,12 @@ describe('NATS roles and permissions (real nats-server with the production autho
           code: 'PERMISSIONS_VIOLATION',
         });
     }
+
+    // Nor answer as the supervisor: its answers go on its own reply namespace, which only it may publish on.
+    for (const role of ['cli', 'observer', 'measurement', 'clamping', 'edge-physics'] as NatsRole[])
+      await expect((await client(role)).request(SUBJECTS.reply('supervisor', 'forged'), codec.encode({ response: { ok: true } }), { timeout: 5000 })).rejects.toMatchObject({
+        code: 'PERMISSIONS_VIOLATION',
+      });
 
     // Answering as the supervisor: the cli may not even listen on its subjects.
     const cli = await client('cli');

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { JSONCodec, connect } from 'nats';
 import { SOURCES, SUBJECTS, type Source } from '@metatwin/contracts';
-import { connectionOptions, natsSecurity } from '@metatwin/nats-auth';
+import { connectionOptions, natsSecurity, requestService } from '@metatwin/nats-auth';
 import { childBaseEnv, credentialsEnv } from './credentials';
 
 /** The repository root, found from here whether running from sources or from dist/. */
@@ -67,7 +67,7 @@ export async function serviceHealth(
   try {
     const codec = JSONCodec<{ response: { ok: boolean; deadLetters: number; received: number } }>();
     const subject = SUBJECTS.health(name);
-    const reply = await nc.request(subject, codec.encode({ pattern: subject, data: {}, id: `health-${Date.now()}` } as never), { timeout: timeout_ms });
+    const reply = await requestService(nc, name, subject, codec.encode({ pattern: subject, data: {}, id: `health-${Date.now()}` } as never), timeout_ms);
     return codec.decode(reply.data).response;
   } finally {
     await nc.close();

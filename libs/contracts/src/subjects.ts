@@ -20,6 +20,12 @@ export const SUBJECTS = {
   /** Request/reply: service health and readiness. */
   health: (service: Source): string => `mt.rpc.${service}.health`,
   /**
+   * Where a service's answers go: a request to a service names a reply subject in that
+   * service's own namespace, on which only it may publish (libs/nats-auth requestService).
+   */
+  reply: (service: Source, token: string): string => `mt.reply.${service}.${token}`,
+  allReplies: 'mt.reply.>',
+  /**
    * Presence heartbeats (not signals, never logged): each service says it is alive every
    * PRESENCE_EVERY_MS, so the supervisor can freeze learning while one is missing.
    */

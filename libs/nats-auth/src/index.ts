@@ -13,3 +13,4 @@ export {
   writeCredentials,
 } from './credentials';
 export type { NatsSecurity, WrittenCredentials } from './credentials';
+export { requestService } from './service-request';

@@ -69,6 +69,15 @@ describe('the roles table', () => {
     for (const source of SOURCES) expect(ROLES.filter((r) => maySubscribe(r, SUBJECTS.health(source))).sort()).toEqual(['admin', source].sort());
   });
 
+  it("lets only a service answer as itself (its reply namespace), and those who ask hear the answers; no role has nats-server's allow_responses", () => {
+    for (const source of SOURCES) {
+      const answer = SUBJECTS.reply(source, 'Xk2s9');
+      expect([source, ROLES.filter((r) => mayPublish(r, answer)).sort()]).toEqual([source, ['admin', source].sort()]);
+      for (const asker of ['cli', 'recorder', 'observer'] as const) expect([asker, maySubscribe(asker, answer)]).toEqual([asker, true]);
+    }
+    expect(authorizationConfig(ROLES.map((role) => ({ role, user: role, password: 'p' })))).not.toMatch(/allow_responses/);
+  });
+
   it('lets every role read the log (stream info, consumers, message gets) and only workers, the cli and the admin ack study jobs or queue them', () => {
     for (const role of ROLES.filter((r) => r !== 'worker')) expect([role, mayPublish(role, `$JS.API.CONSUMER.MSG.NEXT.${LOG_STREAM}.c1`)]).toEqual([role, true]);
     expect(ROLES.filter((r) => mayPublish(r, '$JS.ACK.METATWIN_STUDY_JOBS.metatwin-study-workers.1.2.3.4.5')).sort()).toEqual(['admin', 'worker']);

@@ -49,8 +49,6 @@ export interface SubjectPermission {
 export interface RolePermissions {
   readonly publish: SubjectPermission;
   readonly subscribe: SubjectPermission;
-  /** May answer requests it received (nats-server's allow_responses): services answer health and run control. */
-  readonly answersRequests: boolean;
 }
 
 /** JetStream API subjects that read stream `s` (info, message gets, consumers and their pulls, flow control). */
@@ -101,7 +99,8 @@ export const ADMIN_ONLY = [
 
 /** Replies (nats.js's request inboxes and JetStream deliveries) arrive on _INBOX.… for everyone. */
 const INBOX = '_INBOX.>';
-const SEES = [INBOX, SUBJECTS.allPresence, SUBJECTS.allDeadLetters];
+/** Services' answers (health, run control) arrive on mt.reply.<service>.…, for whoever asks. */
+const SEES = [INBOX, SUBJECTS.allReplies, SUBJECTS.allPresence, SUBJECTS.allDeadLetters];
 const HEALTH = 'mt.rpc.*.health';
 
 function service(source: Source): RolePermissions {
@@ -113,14 +112,19 @@ function service(source: Source): RolePermissions {
         logSubject(source),
         SUBJECTS.presence(source),
         SUBJECTS.deadLetter(source),
+        // Its answers, in its own reply namespace: nobody else can answer as this service.
+        // (Not nats-server's allow_responses: that keeps every reply subject the client was
+        // sent, JetStream's deliveries included, for `expires`, and past 4,096 of them scans
+        // the whole set on each delivery, so a flood on the log made every service's consumer
+        // quadratic: a run ran ×2–6 slower for minutes after 20,000 invalid batches.)
+        SUBJECTS.reply(source, '>'),
         // The supervisor keeps the run catalogue (a run's entry when it starts and ends).
         ...(source === 'supervisor' ? [writesBucket(CATALOGUE_BUCKET)] : []),
       ],
       deny: ADMIN_ONLY,
     },
-    // Its own request/reply subjects only: nobody else can answer as this service.
+    // Its own request subjects only: nobody else can take this service's requests.
     subscribe: { allow: [...SEES, `mt.rpc.${source}.>`], deny: [] },
-    answersRequests: true,
   };
 }
 
@@ -148,12 +152,10 @@ const TABLE: Readonly<Record<Exclude<NatsRole, 'admin'>, RolePermissions>> = {
       deny: ADMIN_ONLY,
     },
     subscribe: { allow: [...SEES, `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${STUDY_JOBS_STREAM}.>`, 'mt.study.dead.>'], deny: [] },
-    answersRequests: false,
   },
   recorder: {
     publish: { allow: [...readsEverything, ...RUN_CONTROL, logSubject('*'), writesBucket(CATALOGUE_BUCKET)], deny: ADMIN_ONLY },
     subscribe: { allow: SEES, deny: [] },
-    answersRequests: false,
   },
   worker: {
     publish: {
@@ -161,12 +163,10 @@ const TABLE: Readonly<Record<Exclude<NatsRole, 'admin'>, RolePermissions>> = {
       deny: [...ADMIN_ONLY, 'mt.study.jobs.>'],
     },
     subscribe: { allow: [INBOX], deny: [] },
-    answersRequests: false,
   },
   observer: {
     publish: { allow: readsEverything, deny: [...ADMIN_ONLY, ...RUN_CONTROL] },
     subscribe: { allow: [...SEES, 'mt.study.dead.>'], deny: [] },
-    answersRequests: false,
   },
 };
 

@@ -15,9 +15,6 @@ export interface NatsUser {
   readonly password?: string;
 }
 
-/** How many replies a service may send to one request it received, and for how long. */
-const RESPONSES = { max: 1, expires: '1m' };
-
 /** The block as nats-server's configuration syntax (a JSON superset): include it from the server's file. */
 export function authorizationConfig(users: ReadonlyArray<NatsUser>): string {
   if (users.length === 0) throw new RangeError('authorizationConfig: no users; a server with an empty user list would refuse everyone');
@@ -37,7 +34,6 @@ export function authorizationConfig(users: ReadonlyArray<NatsUser>): string {
         : {
             publish: { allow: p.publish.allow, ...(p.publish.deny.length ? { deny: p.publish.deny } : {}) },
             subscribe: { allow: p.subscribe.allow, ...(p.subscribe.deny.length ? { deny: p.subscribe.deny } : {}) },
-            ...(p.answersRequests ? { allow_responses: RESPONSES } : {}),
           };
     return { ...who, ...(permissions ? { permissions } : {}) };
   });

@@ -16,7 +16,7 @@ import type { Experiment, Progress, RunResult } from '@metatwin/experiments';
 import { START_RUN } from '@metatwin/service-host';
 import { RUN_FOLD_TYPES, RunAssembler, RunCancelledError, RunFailedError, StepPacer, foldRunSignals, onHardware, readRunSignals } from '@metatwin/services';
 import { ErrorCode, JSONCodec, type NatsConnection } from 'nats';
-import type { NatsRole } from '@metatwin/nats-auth';
+import { requestService, type NatsRole } from '@metatwin/nats-auth';
 import { UnavailableError, UsageError } from '../usage';
 import { cliSecurity, natsFailure } from './event-log';
 
@@ -135,7 +135,7 @@ export async function followRun(
 /** Ask the supervisor over request/reply (Nest's {pattern, data, id} packets); its refusal is a RunFailedError, no answer exit 3. */
 export async function askSupervisor(nc: NatsConnection, natsUrl: string, pattern: string, data: Record<string, unknown>): Promise<void> {
   const codec = JSONCodec<{ response?: unknown; err?: unknown }>();
-  const reply = await nc.request(pattern, codec.encode({ pattern, data, id: String(data.runId) } as never), { timeout: 10_000 }).catch((err: unknown) => {
+  const reply = await requestService(nc, 'supervisor', pattern, codec.encode({ pattern, data, id: String(data.runId) } as never), 10_000).catch((err: unknown) => {
     const code = (err as { code?: unknown }).code;
     if (code === ErrorCode.NoResponders) throw new UnavailableError(`no supervisor answers on ${natsUrl} (${pattern}): start the four services (metatwin up --nats ${natsUrl})`);
     if (code === ErrorCode.Timeout) throw new UnavailableError(`the supervisor on ${natsUrl} did not answer ${pattern} within 10 s`);
