@@ -21,6 +21,7 @@ export async function benchServices(out: (s: string) => void, quick: boolean): P
     const dir = mkdtempSync(join(tmpdir(), 'mt-bench-'));
     const r = spawnSync(process.execPath, [join(root, 'bin', 'metatwin.js'), 'run', 'xor', '--steps', String(steps), '--bus', nats.url, '--out', dir, '--no-report'], {
       encoding: 'utf8',
+      env: { ...process.env, ...nats.env },
     });
     if (r.status !== 0) throw new Error(`distributed run failed: ${r.stderr}`);
     const wall = (JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as { wall_s: number }).wall_s;

@@ -1,8 +1,9 @@
 /**
  * The event log at 3 replicas on a 3-node nats-server cluster (started here on loopback), the
- * four services and the CLI connected to all three: the node leading the log's stream is
- * killed mid-run. The run completes with the outputs and gates of an unfaulted run on the same
- * cluster, and the log holds every step exactly once with contiguous sequence numbers.
+ * four services and the CLI connected to all three: a node holding a follower replica of the
+ * log's stream is killed mid-run (and brought back), then the node leading it. Each time the
+ * run completes with the outputs and gates of an unfaulted run on the same cluster, and the log
+ * holds every step exactly once with contiguous sequence numbers.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,25 +41,30 @@ function run(dir: string): { output: () => string; result: Promise<RunResult & {
   return { output: cli.output, result };
 }
 
-it("loses nothing when the log stream's leader is killed mid-run: the run completes identical", async () => {
-  const reference = await run(mkdtempSync(join(tmpdir(), 'mt-cluster-ref-'))).result;
+let reference: (RunResult & { run: string }) | undefined;
+
+/** Kill the stream's leader or one of its followers at step 1300 of a run; the run and its log must come out whole. */
+async function killMidRun(which: 'leader' | 'follower'): Promise<string> {
+  reference ??= await run(mkdtempSync(join(tmpdir(), 'mt-cluster-ref-'))).result;
   const progress = await followSteps(cluster.url);
   const dir = mkdtempSync(join(tmpdir(), 'mt-cluster-'));
   const faulted = run(dir);
   const diagnose = (): string => `--- run\n${faulted.output()}\n${services.map((svc) => `--- ${svc.name}\n${svc.output.slice(-3000)}`).join('\n')}`;
   while (progress.lastStep < 1300) await sleep(20);
   const leader = await cluster.streamLeader(LOG_STREAM);
+  const victim = which === 'leader' ? leader : (cluster.servers.find((n) => n.running && n.name !== leader)?.name ?? '');
   const killedAt = Date.now();
-  cluster.serverByName(leader).kill();
+  cluster.serverByName(victim).kill();
   const next = await cluster.streamLeader(LOG_STREAM, { timeoutMs: 60_000 });
   const elected_ms = Date.now() - killedAt;
   const stepAtKill = progress.lastStep;
   while (progress.lastStep === stepAtKill && Date.now() < killedAt + 60_000) await sleep(20);
   if (progress.lastStep === stepAtKill) throw new Error(`no step stored within 60 s of the kill:\n${diagnose()}`);
   process.stdout.write(
-    `event log failover: ${leader} killed at step ${stepAtKill}, ${next} leads ${LOG_STREAM} after ${elected_ms} ms; the next step stored after ${Date.now() - killedAt} ms\n`,
+    `event log, ${which} lost: ${victim} killed at step ${stepAtKill}, ${next} leads ${LOG_STREAM} after ${elected_ms} ms; the next step stored after ${Date.now() - killedAt} ms\n`,
   );
-  expect(next).not.toBe(leader);
+  if (which === 'leader') expect(next).not.toBe(leader);
+  else expect(next).toBe(leader);
   const result = await faulted.result.catch((err: Error) => {
     throw new Error(`${err.message}\n${diagnose()}`);
   });
@@ -66,7 +72,7 @@ it("loses nothing when the log stream's leader is killed mid-run: the run comple
   expect(result.final.gates_V).toEqual(reference.final.gates_V);
   expect(result.log.map((e) => e.outputs)).toEqual(reference.log.map((e) => e.outputs));
 
-  // The log, read from the two nodes left: every step's GatesEvolved once, sequences contiguous.
+  // The log, read from the nodes left: every step's GatesEvolved once, sequences contiguous.
   const log = await JetStreamEventLog.connect({ servers: cluster.url, security: cluster.security('observer') });
   try {
     const steps: number[] = [];
@@ -89,4 +95,15 @@ it("loses nothing when the log stream's leader is killed mid-run: the run comple
   } finally {
     await log.close();
   }
+  return victim;
+}
+
+it('loses nothing when a node holding a follower replica of the log is killed mid-run: the run completes identical', async () => {
+  const victim = await killMidRun('follower');
+  // Back, so that the next test's cluster has its three nodes.
+  await cluster.serverByName(victim).start();
+}, 600_000);
+
+it("loses nothing when the log stream's leader is killed mid-run: the run completes identical", async () => {
+  await killMidRun('leader');
 }, 600_000);
