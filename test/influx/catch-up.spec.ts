@@ -21,6 +21,7 @@ import {
   type NatsServer,
   type ServiceProcess,
 } from '@metatwin/test-support';
+import { connect } from 'nats';
 import { expectedPoints, type Expected } from './expected';
 
 interface Cli {
@@ -114,6 +115,13 @@ describe('the InfluxDB projection catches up after influxd was away', () => {
     let services: ServiceProcess[] = [];
     try {
       services = await startServices({ natsUrl: nats.url, influxUrl: `${influx.url}/${db}`, extra: Object.fromEntries(SOURCES.map((s) => [s, influx.env])) });
+      // What a writer may put on its own subject: a message that is no batch, and a batch claiming
+      // another run. The projector leaves both out and goes on (it once stopped at the first).
+      const writer = await connect({ servers: nats.url, ...nats.connectOptions('measurement') });
+      const js = writer.jetstream();
+      await js.publish('mtlog.decoy.measurement', new TextEncoder().encode('{"runId": not json'));
+      await js.publish('mtlog.decoy.measurement', new TextEncoder().encode(JSON.stringify({ runId: 'forged-run', source: 'measurement', firstSeq: 1, lastSeq: 1, records: [] })));
+      await writer.close();
       const out = mkdtempSync(join(tmpdir(), 'mt-influx-'));
       const run = cli(['run', 'xor', '--steps', '12000', '--bus', nats.url, '--no-report', '--out', out], {});
       await outage(db, run.done);
@@ -124,6 +132,8 @@ describe('the InfluxDB projection catches up after influxd was away', () => {
       try {
         const expected = await expectedPoints(log, runId);
         await expectProjected(influx, db, runId, expected);
+        const runs = (await query(influx, db, 'SHOW TAG VALUES FROM "gate" WITH KEY = "run"'))[0]?.values.map((v) => v[1]);
+        expect(runs).toEqual([runId]);
         // Rebuild into another database from the log alone: the same points.
         const rebuilt = await cli(['influx', 'rebuild', runId, '--log', nats.url, '--influx', `${influx.url}/catchup_rebuilt`], influx.env).done;
         expect(rebuilt.code).toBe(0);

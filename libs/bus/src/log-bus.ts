@@ -125,6 +125,8 @@ export class LogBus implements SignalBus {
         ...filter,
         accept,
         onCorrupt,
+        // Provenance is judged in deliver(), which dead-letters with the reason.
+        withMismatched: true,
       });
       this.stops.push(stop);
       this.following.push(

@@ -2,7 +2,7 @@
 import { connect } from 'nats';
 import { freePort, startNats, type NatsServer } from '@metatwin/test-support';
 import { EventLogError } from './errors';
-import { decodeBatch } from './event-log';
+import { decodeBatch, encodeBatchJson } from './event-log';
 import { batch, spans } from './spec-helpers';
 import { JetStreamEventLog, natsServers } from './jetstream-event-log';
 
@@ -77,6 +77,38 @@ describe('JetStreamEventLog against a real nats-server', () => {
       next++;
     }
     expect(seen).toEqual(['1', '3', '5', '7', '9']);
+    await log.close();
+  });
+
+  it('delivers a batch only for the run and source of its subject: a stored message that is no batch, or claims another run or source, is reported (or delivered when asked for)', async () => {
+    const log = await open();
+    await log.append(batch('r1', 'edges', 1, 1));
+    const nc = await connect({ servers: server.url, ...server.connectOptions('admin') });
+    const js = nc.jetstream();
+    // On another subject of the run, so that they do not move the edges' append cursor.
+    await js.publish(`js${stream}.r1.clamp`, new TextEncoder().encode('{"runId": no json'));
+    await js.publish(`js${stream}.r1.clamp`, new TextEncoder().encode(encodeBatchJson(batch('r9', 'clamp', 1, 1))));
+    await js.publish(`js${stream}.r1.clamp`, new TextEncoder().encode(encodeBatchJson(batch('r1', 'edges', 2, 1))));
+    await log.append(batch('r1', 'edges', 2, 1));
+    await nc.close();
+    const firstSeqs = async (options: { withMismatched?: boolean }): Promise<{ got: string[]; refused: string[] }> => {
+      const refused: string[] = [];
+      const { batches, stop } = await log.follow({ fromStreamSeq: 1, onCorrupt: (err) => refused.push(err.message), ...options });
+      const got: string[] = [];
+      for await (const b of batches) if (got.push(`${b.runId}.${b.source}:${b.firstSeq}`) + refused.length === 5) break;
+      await stop();
+      return { got, refused };
+    };
+    const checked = await firstSeqs({});
+    expect(checked.got).toEqual(['r1.edges:1', 'r1.edges:2']);
+    expect(checked.refused).toEqual([
+      expect.stringMatching(/seq 2/),
+      expect.stringMatching(new RegExp(`batch on js${stream}\\.r1\\.clamp claims run "r9" and source "clamp"; a batch speaks only for its subject's`)),
+      expect.stringMatching(/claims run "r1" and source "edges"/),
+    ]);
+    expect((await firstSeqs({ withMismatched: true })).got).toEqual(['r1.edges:1', 'r9.clamp:1', 'r1.edges:2', 'r1.edges:2']);
+    // A run's read has no one to report to: it names the first such message.
+    await expect(spans(log, 'r1')).rejects.toThrow(/seq 2/);
     await log.close();
   });
 

@@ -312,15 +312,24 @@ export class JetStreamEventLog implements EventLog, PositionedLog {
       /** With runId: only this source's batches (filtered by the server). */
       source?: string;
       accept?: (subject: string) => boolean;
-      /** A stored message that is not a batch: skipped and reported here (without it, the iteration throws CorruptLogError). */
+      /**
+       * A stored message that is not a batch, or a batch whose header claims another run or
+       * source than its subject: skipped and reported here (without it, the iteration throws
+       * CorruptLogError).
+       */
       onCorrupt?: (err: Error, subject: string, payload: Uint8Array) => void;
+      /**
+       * Deliver batches whose header disagrees with their subject too, for a reader that
+       * judges provenance itself (the log bus dead-letters them with its own reasons).
+       */
+      withMismatched?: boolean;
     } = {},
   ): Promise<{ batches: AsyncIterable<LogBatch & { streamSeq: number }>; stop: () => Promise<void> }> {
     this.assertOpen();
     if (options.runId !== undefined) assertName('runId', options.runId);
     if (options.source !== undefined) assertName('source', options.source);
     const filter = options.runId === undefined ? `${this.subjectPrefix}.>` : `${this.subjectPrefix}.${options.runId}.${options.source ?? '*'}`;
-    return this.followFilter(filter, options.fromStreamSeq, options.accept, options.onCorrupt);
+    return this.followFilter(filter, options.fromStreamSeq, options.accept, options.onCorrupt, options.withMismatched);
   }
 
   /**
@@ -333,6 +342,7 @@ export class JetStreamEventLog implements EventLog, PositionedLog {
     from: number | undefined,
     accept?: (subject: string) => boolean,
     onCorrupt?: (err: Error, subject: string, payload: Uint8Array) => void,
+    withMismatched = false,
   ): Promise<{ batches: AsyncIterable<LogBatch & { streamSeq: number; pending: number }>; stop: () => Promise<void> }> {
     // The next stream sequence to deliver: where a consumer made again goes on from.
     let next = from ?? (await this.lastStreamSequence()) + 1;
@@ -403,6 +413,7 @@ export class JetStreamEventLog implements EventLog, PositionedLog {
     }, FOLLOW_STALL_MS / 3);
     watchdog.unref();
     const stream = this.stream;
+    const prefix = this.subjectPrefix;
     async function* batches(): AsyncIterable<LogBatch & { streamSeq: number; pending: number }> {
       for (;;) {
         const following = current;
@@ -418,6 +429,12 @@ export class JetStreamEventLog implements EventLog, PositionedLog {
             let batch: LogBatch;
             try {
               batch = decodeBatch(m.data, `stream ${stream} seq ${m.seq}`);
+              // A batch speaks only for the run and source of the subject it is stored on (which
+              // NATS permissions bind to its writer); its header is whatever the writer claimed.
+              if (!withMismatched && m.subject !== `${prefix}.${batch.runId}.${batch.source}`)
+                throw new CorruptLogError(
+                  `stream ${stream} seq ${m.seq}: batch on ${m.subject} claims run ${JSON.stringify(batch.runId)} and source ${JSON.stringify(batch.source)}; a batch speaks only for its subject's`,
+                );
             } catch (err) {
               if (onCorrupt === undefined) throw err;
               onCorrupt(err as Error, m.subject, m.data);

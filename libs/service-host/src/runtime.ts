@@ -198,7 +198,15 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
     if (!this.log) return;
     const projector = new LogProjector({ log: this.log, sink: this.sink, onWarning: (m) => this.logger.warn(m) });
     this.projector = projector;
-    const { batches, stop } = await this.log.follow();
+    // A stored message that is no batch of its subject's run and source (garbage, a forgery on
+    // a writer's own subject claiming another run) is left out of the projection, never
+    // projected as what it claims; the first and every 1,000th are logged.
+    let skipped = 0;
+    const { batches, stop } = await this.log.follow({
+      onCorrupt: (err) => {
+        if (skipped++ % 1000 === 0) this.logger.warn(`projection skips what is no batch of its subject (${skipped} so far): ${err.message.slice(0, 300)}`);
+      },
+    });
     this.stopFollowing = stop;
     void (async () => {
       try {
