@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { JSONCodec, connect } from 'nats';
 import { SOURCES, SUBJECTS, type Source } from '@metatwin/contracts';
-import { connectionOptions, natsSecurity, requestService } from '@metatwin/nats-auth';
+import { connectionOptions, natsSecurity, natsServers, requestService } from '@metatwin/nats-auth';
 import { childBaseEnv, credentialsEnv } from './credentials';
 
 /** The repository root, found from here whether running from sources or from dist/. */
@@ -63,7 +63,7 @@ export async function serviceHealth(
   timeout_ms = 2000,
   natsEnv: Readonly<Record<string, string>> = {},
 ): Promise<{ ok: boolean; deadLetters: number; received: number }> {
-  const nc = await connect({ servers: natsUrl.split(','), reconnect: false, ...connectionOptions(natsSecurity('observer', { ...credentialsEnv(), ...natsEnv })) });
+  const nc = await connect({ servers: natsServers(natsUrl), reconnect: false, ...connectionOptions(natsSecurity('observer', { ...credentialsEnv(), ...natsEnv })) });
   try {
     const codec = JSONCodec<{ response: { ok: boolean; deadLetters: number; received: number } }>();
     const subject = SUBJECTS.health(name);

@@ -7,9 +7,8 @@
  */
 import { createInterface, type Interface } from 'node:readline';
 import { connect } from 'nats';
-import { connectionOptions } from '@metatwin/nats-auth';
+import { connectionOptions, natsServers } from '@metatwin/nats-auth';
 import { CANCEL_RUN } from '@metatwin/service-host';
-import { natsServers } from '@metatwin/eventlog';
 import { askSupervisor } from './commands/distributed';
 import { cliSecurity, natsFailure } from './commands/event-log';
 import { UsageError } from './usage';

@@ -1,5 +1,5 @@
 export { FileEventLog } from './file-event-log';
-export { ERR_STREAM_NOT_FOUND, JetStreamEventLog, apiErrorCode, natsServers, streamLimits, type StreamLimits } from './jetstream-event-log';
+export { ERR_STREAM_NOT_FOUND, JetStreamEventLog, apiErrorCode, streamLimits, type StreamLimits } from './jetstream-event-log';
 export { ThreadedJetStreamEventLog } from './threaded-jetstream-event-log';
 export type { JetStreamEventLogOptions } from './jetstream-event-log';
 export { NAME_PATTERN, decodeBatch, decodeBatches, readEveryBatch } from './event-log';

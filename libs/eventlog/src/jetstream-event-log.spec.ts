@@ -4,7 +4,7 @@ import { freePort, startNats, type NatsServer } from '@metatwin/test-support';
 import { EventLogError } from './errors';
 import { decodeBatch, encodeBatchJson } from './event-log';
 import { batch, spans } from './spec-helpers';
-import { JetStreamEventLog, natsServers } from './jetstream-event-log';
+import { JetStreamEventLog } from './jetstream-event-log';
 
 describe('JetStreamEventLog against a real nats-server', () => {
   let server: NatsServer;
@@ -155,13 +155,5 @@ describe('JetStreamEventLog against a real nats-server', () => {
     const attempt = JetStreamEventLog.connect({ servers: `nats://127.0.0.1:${port}` });
     await expect(attempt).rejects.toBeInstanceOf(EventLogError);
     await expect(attempt).rejects.toThrow(`cannot connect to NATS at nats://127.0.0.1:${port}`);
-  });
-});
-
-describe('natsServers', () => {
-  it('splits a comma-joined cluster list into one URL per entry (nats.js would take it as one URL, the last host)', () => {
-    expect(natsServers('nats://127.0.0.1:1, nats://127.0.0.1:2,nats://127.0.0.1:3')).toEqual(['nats://127.0.0.1:1', 'nats://127.0.0.1:2', 'nats://127.0.0.1:3']);
-    expect(natsServers(['nats://a:1,nats://b:2', 'nats://c:3'])).toEqual(['nats://a:1', 'nats://b:2', 'nats://c:3']);
-    expect(natsServers('nats://127.0.0.1:4222')).toEqual(['nats://127.0.0.1:4222']);
   });
 });

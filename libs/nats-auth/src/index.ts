@@ -14,3 +14,4 @@ export {
 } from './credentials';
 export type { NatsSecurity, WrittenCredentials } from './credentials';
 export { requestService } from './service-request';
+export { natsServers } from './servers';

@@ -13,6 +13,7 @@ import {
   credentialsDir,
   describeAuthError,
   natsSecurity,
+  natsServers,
   permissionsOf,
   writeCredentials,
 } from './index';
@@ -155,5 +156,13 @@ describe('credentials', () => {
     const seed = new TextDecoder().decode(nkeys.createUser().getSeed());
     expect(() => authorizationConfig([{ role: 'cli', nkey: seed }])).toThrow(/must be a public user nkey .* it starts "SU"/);
     expect(() => authorizationConfig([])).toThrow(/no users/);
+  });
+});
+
+describe('natsServers', () => {
+  it('splits a comma-joined cluster list into one URL per entry (nats.js would take it as one URL, the last host)', () => {
+    expect(natsServers('nats://127.0.0.1:1, nats://127.0.0.1:2,nats://127.0.0.1:3')).toEqual(['nats://127.0.0.1:1', 'nats://127.0.0.1:2', 'nats://127.0.0.1:3']);
+    expect(natsServers(['nats://a:1,nats://b:2', 'nats://c:3'])).toEqual(['nats://a:1', 'nats://b:2', 'nats://c:3']);
+    expect(natsServers('nats://127.0.0.1:4222')).toEqual(['nats://127.0.0.1:4222']);
   });
 });

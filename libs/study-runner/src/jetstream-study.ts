@@ -23,7 +23,7 @@ import {
   type NatsConnection,
 } from 'nats';
 import { ERR_STREAM_NOT_FOUND, apiErrorCode } from '@metatwin/eventlog';
-import { connectionOptions, describeAuthError, natsSecurity, type NatsRole, type NatsSecurity } from '@metatwin/nats-auth';
+import { connectionOptions, describeAuthError, natsSecurity, natsServers, type NatsRole, type NatsSecurity } from '@metatwin/nats-auth';
 import type { Job, StudyMetricsSpec, StudyRow } from '@metatwin/studies';
 import { runJob } from './run-job';
 
@@ -112,7 +112,7 @@ export class StudyQueue {
     try {
       // Reconnect for as long as it takes: a cluster node going down is a pause, not the end.
       nc = await connect({
-        servers: options.servers.split(','),
+        servers: natsServers(options.servers),
         name: options.name ?? 'metatwin-study',
         ...connectionOptions(options.security),
         maxReconnectAttempts: -1,
