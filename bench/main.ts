@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: prints each benchmark with its goal and the ratio to it.
  * Options: --quick (fewer steps, for a smoke run); --only SECTION (physics, services,
- * eventlog, influx, hil, scale, studies, load; repeatable) runs only those sections.
+ * eventlog, influx, hil, scale, studies, load, fidelity; repeatable) runs only those sections.
  */
 import { XOR_BENCH_CARDS, benchXorSteps, type StepBench } from './physics.bench';
 import { bareStepLoop, presetExperiment, runPreset, seedSweep } from './experiments.bench';
@@ -12,6 +12,7 @@ import { benchHil } from './hil.bench';
 import { benchScale, scalePoint } from './scale.bench';
 import { benchStudies } from './studies.bench';
 import { benchLoad } from './load.bench';
+import { benchFidelity } from './fidelity.bench';
 import { testSteps } from '@metatwin/supervisor';
 
 const fmt = (x: number, digits = 3): string => (Math.abs(x) >= 1e4 ? Math.round(x).toLocaleString('en-US') : x.toPrecision(digits));
@@ -31,7 +32,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(JSON.stringify(scalePoint(argv[1] as 'lattice' | 'random-regular', Number(argv[2]), quick)) + '\n');
     return 0;
   }
-  const SECTIONS = ['physics', 'services', 'eventlog', 'influx', 'hil', 'scale', 'studies', 'load'];
+  const SECTIONS = ['physics', 'services', 'eventlog', 'influx', 'hil', 'scale', 'studies', 'load', 'fidelity'];
   const only = argv.flatMap((a, i) => (argv[i - 1] === '--only' ? [a] : []));
   const unknown = only.filter((x) => !SECTIONS.includes(x));
   if (unknown.length > 0) {
@@ -66,6 +67,11 @@ export async function main(argv: string[]): Promise<number> {
   if (runs('studies')) {
     out('## Studies: 2 workers against 1, queueing overhead per job (a private nats-server, workers as processes)');
     await benchStudies(out, quick);
+    out('');
+  }
+  if (runs('fidelity')) {
+    out("## Fidelity: XOR from the paper's start (V+ = 0.33 V, gates 2.5 V), each mechanism on and off, 5 seeds, 20 s");
+    await benchFidelity(out, quick);
     out('');
   }
   if (runs('load')) {

@@ -38,8 +38,14 @@ export interface LearningCircuit {
   readonly r0_Ohm: number;
   /** Gate capacitor C0 (F). */
   readonly c0_F: number;
-  /** Diode floor of the gate voltage (V). */
+  /** Diode floor of the gate voltage (V): the G_min source the floor diode hangs from. */
   readonly gMin_V: number;
+  /**
+   * How the floor holds the gate: `clip` (default) a hard bound at gMin_V; `diode` the
+   * hardware's 1N4148 from the gMin_V source (Appendix B, Fig. 7), a soft knee that lets a
+   * gate pushed down settle a diode drop below gMin_V.
+   */
+  readonly floor?: 'clip' | 'diode';
   /** Upper rail of the gate voltage (V): the multiplier's 10 V scale, the gate ADC's full scale. */
   readonly gMax_V: number;
 }

@@ -37,6 +37,8 @@ describe('experiment files', () => {
     expect(e.initialGates_V).toHaveLength(32);
     expect(e.quantisation).toEqual({ dac: true, adc: true, adcRepeats: 1 });
     expect(e.learning.gMin_V).toBe(1.1);
+    expect(e.learning.floor).toBeUndefined();
+    expect(parseExperiment(withChange({ learning: { floor: 'diode' } }), ctx).learning.floor).toBe('diode');
     expect(e.clamp).toEqual({ kind: 'differential', eta: 0.5 });
     expect(e.schedule.snapshotEvery).toBe(1000);
   });
@@ -58,6 +60,7 @@ describe('experiment files', () => {
     [{ seed: 1.5 }, /seed: must be an integer/],
     [{ initialGates_V: [1, 2] }, /initialGates_V: must be one number or 32 numbers/],
     [{ initialGates_V: 0.5 }, /initialGates_V: must lie within the gate range 1\.1\.\.10 V, got 0\.5/],
+    [{ learning: { floor: 'soft' } }, /learning\.floor: must be clip \(a hard bound at gMin_V\) or diode/],
     [{ transistor: { card: 'ald1107' } }, /transistor\.card: must be one of "default", "ald1106-fitted"/],
     [{ imperfections: { damage: [{ edge: 32, kind: 'open', at_s: 1 }] } }, /imperfections\.damage\[0\]\.edge: must be an integer in 0\.\.31, got 32/],
     [{ learning: { gMin_V: 6, gMax_V: 5 } }, /learning: .*gMin_V \(6\) must be below/],

@@ -491,7 +491,9 @@ function parseSchedule(v: unknown): Schedule {
 
 function parseLearning(v: unknown) {
   const o = v === undefined ? {} : object(v, 'learning');
-  onlyKeys(o, ['v0_V', 'r0_Ohm', 'c0_F', 'gMin_V', 'gMax_V'], 'learning');
+  onlyKeys(o, ['v0_V', 'r0_Ohm', 'c0_F', 'gMin_V', 'gMax_V', 'floor'], 'learning');
+  if (o.floor !== undefined && o.floor !== 'clip' && o.floor !== 'diode')
+    throw new ExperimentError('learning.floor', o.floor, 'must be clip (a hard bound at gMin_V) or diode (the 1N4148 from the gMin_V source)');
   const c = PAPER_LEARNING_CIRCUIT;
   const pos = (x: number): boolean => x > 0;
   const learning = {
@@ -500,6 +502,7 @@ function parseLearning(v: unknown) {
     c0_F: optNum(o.c0_F, 'learning.c0_F', c.c0_F, pos, 'must be > 0 F'),
     gMin_V: optNum(o.gMin_V, 'learning.gMin_V', c.gMin_V),
     gMax_V: optNum(o.gMax_V, 'learning.gMax_V', c.gMax_V),
+    ...(o.floor === undefined ? {} : { floor: o.floor as 'clip' | 'diode' }),
   };
   try {
     validateLearningCircuit(learning);

@@ -1,6 +1,16 @@
 // The edge-physics subsystem: the twin network, each edge's learning circuit, its port, decider and adapters.
 export { TwinError, TwinNetwork, type ClampPort, type StepReport, type TwinConfig } from './twin';
-export { PAPER_LEARNING_CIRCUIT, chargingPowers, gateRates, learningTimeScale_Vs, tau0_s, validateLearningCircuit, type LearningCircuit } from './learning-rule';
+export {
+  FLOOR_DIODE_1N4148,
+  PAPER_LEARNING_CIRCUIT,
+  chargingPowers,
+  gateRates,
+  learningTimeScale_Vs,
+  stepAboveDiode,
+  tau0_s,
+  validateLearningCircuit,
+  type LearningCircuit,
+} from './learning-rule';
 export { applyDamage, learningOffsets, mismatchedTransistors, validateDamage, type DamageEvent, type Mismatch } from './imperfections';
 export {
   executeEdgePhysicsCall,

@@ -26,6 +26,31 @@ export function validateLearningCircuit(c: LearningCircuit): void {
   if (!(c.gMax_V > c.gMin_V) || !Number.isFinite(c.gMin_V) || !Number.isFinite(c.gMax_V)) {
     throw new RangeError(`learning.gMin_V (${c.gMin_V}) must be below learning.gMax_V (${c.gMax_V})`);
   }
+  if (c.floor !== undefined && c.floor !== 'clip' && c.floor !== 'diode') throw new RangeError(`learning.floor must be clip or diode, got ${JSON.stringify(c.floor)}`);
+}
+
+/**
+ * The floor diode, a 1N4148 (its widely used SPICE card: IS = 4.352 nA, N = 1.906; RS =
+ * 0.65 Ω is left out beside R0 = 100 Ω), at 300 K: V_T = kT/q = 25.85 mV. Its anode sits on
+ * the G_min source and its cathode on the gate, so it feeds the gate capacitor
+ * I_D = IS·(exp((G_min − G)/(N·V_T)) − 1) — nothing above G_min, a growing current below it.
+ */
+export const FLOOR_DIODE_1N4148 = Object.freeze({ is_A: 4.352e-9, n: 1.906, vt_V: 0.025852 });
+
+/**
+ * The gate after dt (s) from g_V at a learning-circuit rate (V/s), with the floor diode
+ * feeding the capacitor: C0·dG/dt = C0·rate + I_D(G). The diode term is taken implicitly
+ * (linearised at g_V), so the knee's stiffness (C0/g_D down to a few ms) needs no smaller
+ * step; the learning rate is explicit, as in the clipped model.
+ */
+export function stepAboveDiode(g_V: number, rate_Vps: number, dt_s: number, c: LearningCircuit): number {
+  const { is_A, n, vt_V } = FLOOR_DIODE_1N4148;
+  const nVt = n * vt_V;
+  // exp is capped: a gate can only reach far below the floor through a huge forward current.
+  const e = Math.exp(Math.min((c.gMin_V - g_V) / nVt, 80));
+  const current_A = is_A * (e - 1);
+  const conductance_S = (is_A * e) / nVt;
+  return g_V + (dt_s * (c.c0_F * rate_Vps + current_A)) / (c.c0_F + dt_s * conductance_S);
 }
 
 /** V0·R0·C0 (V·s): the gate moves 1 V/s per V² of (V_F² − V_C²). */

@@ -21,7 +21,7 @@
  */
 import { DcSolver, edgeCurrents, edgePowers, type Network, type SolveResult, type SolverOptions, type TransistorSet } from '@metatwin/physics';
 import { applyDamage, validateDamage, type DamageEvent } from './imperfections';
-import { PAPER_LEARNING_CIRCUIT, gateRates, learningTimeScale_Vs, validateLearningCircuit, type LearningCircuit } from './learning-rule';
+import { PAPER_LEARNING_CIRCUIT, gateRates, learningTimeScale_Vs, stepAboveDiode, validateLearningCircuit, type LearningCircuit } from './learning-rule';
 
 /** What the twin needs from the clamping subsystem. */
 export interface ClampPort {
@@ -352,7 +352,7 @@ export class TwinNetwork {
 
   /**
    * Explicit Euler step of every gate over dt (s) from the current slot's free and clamped
-   * voltages, if learn-enable is on; the diode floor and the rail bound the result.
+   * voltages, if learn-enable is on; the floor (a clip, or the diode) and the rail bound the result.
    */
   integrateGates(dt_s: number): void {
     if (!this.learnEnabled) return;
@@ -360,12 +360,18 @@ export class TwinNetwork {
     const { gates_V, rates_Vps } = this;
     const lo = this.learning.gMin_V;
     const hi = this.learning.gMax_V;
+    const diode = this.learning.floor === 'diode';
     let sumSquares = 0;
     for (let e = 0; e < gates_V.length; e++) {
       const rate = rates_Vps[e];
       sumSquares += rate * rate;
-      const g = gates_V[e] + rate * dt_s;
-      gates_V[e] = g < lo ? lo : g > hi ? hi : g;
+      if (diode) {
+        const g = stepAboveDiode(gates_V[e], rate, dt_s, this.learning);
+        gates_V[e] = g > hi ? hi : g;
+      } else {
+        const g = gates_V[e] + rate * dt_s;
+        gates_V[e] = g < lo ? lo : g > hi ? hi : g;
+      }
     }
     // Eq. D1: each circuit drives I = C0·dG/dt through R0 (into the diode when the gate sits
     // at the floor), dissipating I²·R0 = (V_F² − V_C²)²/(V0²·R0).
