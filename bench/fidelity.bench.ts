@@ -19,10 +19,12 @@ const ctx = {
 /** The mechanisms, one row each: what the experiment's learning circuit says. */
 const VARIANTS: ReadonlyArray<{ readonly name: string; readonly learning: Record<string, unknown>; readonly substeps: number }> = [
   { name: 'hard clip at 1.1 V (the model so far)', learning: { floor: 'clip' }, substeps: 1 },
-  { name: '1N4148 diode from the 1.1 V source', learning: { floor: 'diode' }, substeps: 1 },
   // Ten solves per t_h: the clamp re-reads the free output and the gates charge ten times per step.
   { name: 'hard clip, clamp and charging continuous inside t_h (10 substeps)', learning: { floor: 'clip' }, substeps: 10 },
-  { name: 'diode, clamp and charging continuous inside t_h (10 substeps)', learning: { floor: 'diode' }, substeps: 10 },
+  { name: '1N4148 diode from the 1.1 V source, acting only while learn-enable is on', learning: { floor: 'diode', offPerStep_s: 0 }, substeps: 1 },
+  // The hardware's timing: learn-enable off for about t_h per step, the diode acting throughout.
+  { name: '1N4148 diode, acting also while learn-enable is off (t_h per step)', learning: { floor: 'diode' }, substeps: 1 },
+  { name: 'the diode with its off time, and 10 substeps', learning: { floor: 'diode' }, substeps: 10 },
 ];
 
 const AT_S = [2.5, 5, 10, 20] as const;

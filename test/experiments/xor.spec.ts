@@ -57,6 +57,19 @@ describe('metatwin run xor', () => {
     expect(run.stdout).toMatch(/truth table/);
     expect(run.stdout).toMatch(/MSE .* → .*\(×\d+/);
     expect(run.stdout).toMatch(/µW per edge/);
+    // Its set-up departs from the paper's start, and the summary says how and why.
+    expect(run.stdout).toMatch(/Not the paper's start: gates from 3\.5 V \(paper 2\.5 V\) and V\+ = 0\.40 V \(paper 0\.33 V\), because/);
+  });
+
+  it('marks the edges joining two held nodes, and says what share of the inference power they carry', () => {
+    const held = new Set([...r.roles.inputs, ...r.roles.rails.map((x) => x.node)]);
+    const joinsHeld = r.network.edges.flatMap(([a, b], e) => (held.has(a) && held.has(b) ? [e] : []));
+    // Inputs 0 and 2, rails 3 and 7: edges 2–3, 3–0 (the periodic wrap) and 3–7.
+    expect(joinsHeld).toHaveLength(3);
+    expect(r.final.heldEdges).toEqual(joinsHeld);
+    const total = r.final.powerPerEdge_W.reduce((x, y) => x + y, 0);
+    const share = joinsHeld.reduce((x, e) => x + r.final.powerPerEdge_W[e], 0) / total;
+    expect(run.stdout).toContain(`of it ${(100 * share).toFixed(0)} % in the 3 edge(s) joining two held nodes (${joinsHeld.join(', ')})`);
   });
 
   it('writes an HTML report whose figures hold the plotted series', () => {

@@ -9,6 +9,8 @@ export function runSummary(r: RunResult): string {
   const lines: string[] = [];
   const last = r.log[r.log.length - 1];
   lines.push(`${r.name}: ${r.steps.toLocaleString('en-US')} steps, ${last.t_s.toFixed(2)} s of learning time, seed ${r.seed}, ${r.wall_s.toFixed(2)} s wall`);
+  // What the experiment is, and where a preset departs from the paper's set-up, says why.
+  if (r.experiment.description !== '') lines.push(r.experiment.description);
   lines.push('');
   if (outputCount(r.experiment) > 1) {
     lines.push(...classificationLines(r));
@@ -50,6 +52,14 @@ export function runSummary(r: RunResult): string {
     // Three significant figures, not fixed decimals: on 80,000 edges the power per edge is nW.
     `inference power ${(meanPower * 1e6).toFixed(1)} µW (${Number(((meanPower * 1e6) / r.final.gates_V.length).toPrecision(3))} µW per edge), ${Number((r.final.energyPerEdge_J * 1e12).toPrecision(3))} pJ per edge per inference (τ_V = 2 µs)`,
   );
+  const held = r.final.heldEdges ?? [];
+  if (held.length > 0) {
+    const total = r.final.powerPerEdge_W.reduce((a, b) => a + b, 0);
+    const ofHeld = held.reduce((a, e) => a + r.final.powerPerEdge_W[e], 0);
+    lines.push(
+      `  of it ${((100 * ofHeld) / total).toFixed(0)} % in the ${held.length} edge(s) joining two held nodes (${held.join(', ')}), set by the sources whatever is learned`,
+    );
+  }
   if (r.final.learningEnergy_J !== undefined) {
     const learning_s = last.t_s;
     lines.push(

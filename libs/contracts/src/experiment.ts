@@ -46,6 +46,12 @@ export interface LearningCircuit {
    * gate pushed down settle a diode drop below gMin_V.
    */
   readonly floor?: 'clip' | 'diode';
+  /**
+   * Learn-enable off per training step (s): the control hardware's share of a step (the paper:
+   * about as long as t_h), while the switch shunts the learning current away. Only the floor
+   * diode acts on the gates then. Unset: t_h.
+   */
+  readonly offPerStep_s?: number;
   /** Upper rail of the gate voltage (V): the multiplier's 10 V scale, the gate ADC's full scale. */
   readonly gMax_V: number;
 }

@@ -30,12 +30,18 @@ export function finalState(rig: Pick<Rig, 'twin' | 'network' | 'held_V'>): Omit<
     }
   });
   const meanPower = power_W.reduce((s, p) => s + p, 0) / power_W.length;
+  // Edges whose two ends are both held (inputs, rails): their current is set by the sources
+  // alone, whatever the network learns — the paper's power figures are dominated by them.
+  const held = new Set(twin.heldNodes);
+  const heldEdges: number[] = [];
+  for (let e = 0; e < m; e++) if (held.has(network.edgeA[e]) && held.has(network.edgeB[e])) heldEdges.push(e);
   return {
     gates_V: Array.from(twin.gates_V),
     power_W,
     powerPerEdge_W: Array.from(powerPerEdge),
     energyPerEdge_J: (meanPower * DEFAULT_EQUILIBRATION_TIME_S) / m,
     conductance_S: Array.from(conductance),
+    heldEdges,
   };
 }
 

@@ -61,6 +61,7 @@ describe('experiment files', () => {
     [{ initialGates_V: [1, 2] }, /initialGates_V: must be one number or 32 numbers/],
     [{ initialGates_V: 0.5 }, /initialGates_V: must lie within the gate range 1\.1\.\.10 V, got 0\.5/],
     [{ learning: { floor: 'soft' } }, /learning\.floor: must be clip \(a hard bound at gMin_V\) or diode/],
+    [{ learning: { offPerStep_s: -1 } }, /learning\.offPerStep_s: must be a time in 0\.\.1 s/],
     [{ transistor: { card: 'ald1107' } }, /transistor\.card: must be one of "default", "ald1106-fitted"/],
     [{ imperfections: { damage: [{ edge: 32, kind: 'open', at_s: 1 }] } }, /imperfections\.damage\[0\]\.edge: must be an integer in 0\.\.31, got 32/],
     [{ learning: { gMin_V: 6, gMax_V: 5 } }, /learning: .*gMin_V \(6\) must be below/],

@@ -491,7 +491,7 @@ function parseSchedule(v: unknown): Schedule {
 
 function parseLearning(v: unknown) {
   const o = v === undefined ? {} : object(v, 'learning');
-  onlyKeys(o, ['v0_V', 'r0_Ohm', 'c0_F', 'gMin_V', 'gMax_V', 'floor'], 'learning');
+  onlyKeys(o, ['v0_V', 'r0_Ohm', 'c0_F', 'gMin_V', 'gMax_V', 'floor', 'offPerStep_s'], 'learning');
   if (o.floor !== undefined && o.floor !== 'clip' && o.floor !== 'diode')
     throw new ExperimentError('learning.floor', o.floor, 'must be clip (a hard bound at gMin_V) or diode (the 1N4148 from the gMin_V source)');
   const c = PAPER_LEARNING_CIRCUIT;
@@ -503,6 +503,7 @@ function parseLearning(v: unknown) {
     gMin_V: optNum(o.gMin_V, 'learning.gMin_V', c.gMin_V),
     gMax_V: optNum(o.gMax_V, 'learning.gMax_V', c.gMax_V),
     ...(o.floor === undefined ? {} : { floor: o.floor as 'clip' | 'diode' }),
+    ...(o.offPerStep_s === undefined ? {} : { offPerStep_s: optNum(o.offPerStep_s, 'learning.offPerStep_s', 0, (x) => x >= 0 && x <= 1, 'must be a time in 0..1 s') }),
   };
   try {
     validateLearningCircuit(learning);

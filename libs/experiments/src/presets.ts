@@ -10,7 +10,8 @@ export const PAPER_LATTICE = { lattice: { rows: 4, cols: 4, periodic: true } } a
 export function xorPreset(): Record<string, unknown> {
   return {
     name: 'xor',
-    description: 'Fig. 3: XOR with two inputs, rails 0.11/0.40 V, differential output, L0 = −0.087 V, η = 0.5, random datapoints, 10 s',
+    description:
+      "Fig. 3: XOR with two inputs, differential output, L0 = −0.087 V, η = 0.5, random datapoints, 10 s. Not the paper's start: gates from 3.5 V (paper 2.5 V) and V+ = 0.40 V (paper 0.33 V), because from the paper's start this model learns by 2.5 s and then drifts back (docs/fidelity.md)",
     seed: 1,
     network: PAPER_LATTICE,
     transistor: { card: 'ald1106-fitted' },

@@ -87,6 +87,8 @@ export interface RunResult {
     readonly energyPerEdge_J: number;
     /** Mean conductance I/ΔV per edge over datapoints (S). */
     readonly conductance_S: number[];
+    /** Edges joining two held nodes (inputs, rails), whose power the sources alone set; absent in results from before it was kept. */
+    readonly heldEdges?: number[];
     /** Charging energy dissipated in the learning circuits' R0 over the run (J, Eq. D1); absent when the network ran on hardware. */
     readonly learningEnergy_J?: number;
   };

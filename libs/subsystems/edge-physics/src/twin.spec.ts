@@ -1,6 +1,6 @@
 import { ALD1106_FITTED, DEFAULT_LEVEL1, paperLattice, uniformTransistors, type Level1Params } from '@metatwin/physics';
 import { TwinNetwork, type ClampPort, type TwinConfig } from './twin';
-import { PAPER_LEARNING_CIRCUIT, chargingPowers, tau0_s } from './learning-rule';
+import { PAPER_LEARNING_CIRCUIT, chargingPowers, stepAboveDiode, tau0_s } from './learning-rule';
 import { learningOffsets, mismatchedTransistors } from './imperfections';
 import { Rng } from '@metatwin/physics';
 
@@ -229,5 +229,23 @@ describe('equilibrium propagation clamp', () => {
     expect(twin.clampedVoltages_V[10]).toBeGreaterThan(twin.freeVoltages_V[10]);
     twin.infer(held, out);
     expect(out[0]).toBeGreaterThan(o0);
+  });
+});
+
+describe('learn-enable off for the rest of a step (learning.offPerStep_s)', () => {
+  it('lets only the floor diode act on the gates, and nothing with the clipped floor', () => {
+    const diode = { ...PAPER_LEARNING_CIRCUIT, floor: 'diode' as const, offPerStep_s: 1e-4 };
+    const twin = regressionTwin(DEFAULT_LEVEL1, { learning: diode });
+    twin.gates_V[3] = 0.62;
+    const before = Float64Array.from(twin.gates_V);
+    twin.offTime();
+    expect(twin.gates_V[3]).toBe(stepAboveDiode(0.62, 0, 1e-4, diode));
+    expect(twin.gates_V[3]).toBeGreaterThan(0.62);
+    // Above the floor only the diode's reverse current: nanovolts.
+    expect(Math.abs(twin.gates_V[0] - before[0])).toBeLessThan(1e-7);
+    const clipped = regressionTwin(DEFAULT_LEVEL1, { learning: { ...PAPER_LEARNING_CIRCUIT, offPerStep_s: 1e-4 } });
+    const gates = Float64Array.from(clipped.gates_V);
+    clipped.offTime();
+    expect(clipped.gates_V).toEqual(gates);
   });
 });

@@ -380,6 +380,19 @@ export class TwinNetwork {
   }
 
   /**
+   * Learn-enable off for the rest of the step (learning.offPerStep_s): the switch shunts the
+   * learning current away, but the floor diode still feeds the gates (forward below G_min, its
+   * reverse current IS above). Nothing happens with the clipped floor. Learning time does not
+   * advance.
+   */
+  offTime(): void {
+    const off_s = this.learning.offPerStep_s ?? 0;
+    if (this.learning.floor !== 'diode' || off_s <= 0) return;
+    const { gates_V } = this;
+    for (let e = 0; e < gates_V.length; e++) gates_V[e] = stepAboveDiode(gates_V[e], 0, off_s, this.learning);
+  }
+
+  /**
    * One training step: hold `held_V`, clamp toward `labels_V` through `clamp`, and, with
    * learn-enable on, integrate the gates over duration_s in `substeps` Euler steps.
    * The learning time advances only while learn-enable is on.
@@ -407,7 +420,10 @@ export class TwinNetwork {
       this.integrateGates(dt);
     }
     this.endTrainingStep();
-    if (this.learnEnabled) this.advanceLearningTime(duration_s);
+    if (this.learnEnabled) {
+      this.advanceLearningTime(duration_s);
+      this.offTime();
+    }
     return { ok: true, newtonIterations: iterations, linearIterations: linear };
   }
 

@@ -57,6 +57,7 @@ export class EdgePhysicsSim implements EdgePhysicsPort {
     twin.endTrainingStep();
     twin.advanceLearningTime(duration_s);
     twin.learnEnabled = false;
+    twin.offTime();
     twin.applyDamageDue(); // damage due by the end of the step applies
     return twin.gates_V;
   }

@@ -52,7 +52,7 @@ export function twinOf(exp: Experiment): TwinNetwork {
       heldNodes: [...exp.roles.inputs, ...exp.roles.rails.map((r) => r.node)],
       outputNodes: outputNodes(exp),
       clampDrives: clampDrives(exp.clamp),
-      learning: exp.learning,
+      learning: exp.learning.offPerStep_s === undefined ? { ...exp.learning, offPerStep_s: exp.schedule.t_h_s } : exp.learning,
       learningOffset_V2: offsets,
       damage,
       warmStartSlots: exp.dataset.inputs.length,
