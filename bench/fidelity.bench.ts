@@ -7,7 +7,7 @@
  * "Holds" is issue 15's bar: ≥ 10× below start, truth table right and E11 last at 20 s, and
  * the MSE at 20 s within 1.5× of its value at 5 s.
  */
-import { mergeExperimentInput, planFromInput, presetInput, type RunResult } from '@metatwin/experiments';
+import { mergeExperimentInput, planFromInput, presetInput, regressionFamilyTasks, regressionPreset, type RunResult } from '@metatwin/experiments';
 import { runEmbedded } from '@metatwin/services';
 
 const ctx = {
@@ -89,5 +89,55 @@ export async function benchFidelity(out: (s: string) => void, quick: boolean): P
     out('');
     out(`holds in ${holding} of ${seeds.length} seeds (goal ≥ 4 of 5)`);
     out('');
+  }
+}
+
+/** The paper's inference power (Fig. 3, Fig. 5): 151 µW for XOR, 345 ± 72 µW over the 29 regression tasks. */
+const PAPER_XOR_UW = 151;
+const PAPER_FAMILY_UW = 345;
+
+const meanPower_uW = (r: RunResult): number => (1e6 * r.final.power_W.reduce((a, b) => a + b, 0)) / r.final.power_W.length;
+
+async function runInput(input: unknown, runId: string): Promise<RunResult> {
+  const plan = planFromInput(input, {}, ctx);
+  if (plan.kind !== 'run') throw new Error('a single run was meant');
+  return runEmbedded(plan.experiment, { runId });
+}
+
+/**
+ * Inference power at the end of training, against the paper's, per transistor card (and with
+ * the diode floor): XOR from the paper's start (10 s, seed 1) and the regression family's 29
+ * tasks (10 s each), with how many of those tasks' modes fell in order.
+ */
+export async function benchPower(out: (s: string) => void, quick: boolean): Promise<void> {
+  const tasks = quick ? regressionFamilyTasks().slice(0, 4) : regressionFamilyTasks();
+  out(`| card and floor | XOR, paper's start | × paper | family mean ± sd (${tasks.length} tasks) | × paper | family modes in order | XOR's share in edges joining held nodes |`);
+  out('|---|---|---|---|---|---|---|');
+  const models = [
+    { card: 'ald1106-fitted', floor: 'clip' },
+    { card: 'ald1106-fitted', floor: 'diode' },
+    { card: 'default', floor: 'clip' },
+  ] as const;
+  for (const { card, floor } of models) {
+    const transistor = { card };
+    const learning = { floor };
+    const xor = await runInput(mergeExperimentInput(paperStart(1, quick ? 2 : 10, learning, 1), { transistor }), `power-xor-${card}`);
+    const held = xor.final.heldEdges ?? [];
+    const share = held.reduce((a, e) => a + xor.final.powerPerEdge_W[e], 0) / xor.final.powerPerEdge_W.reduce((a, b) => a + b, 0);
+    const family: number[] = [];
+    let inOrder = 0;
+    for (const [i, t] of tasks.entries()) {
+      const r = await runInput(
+        mergeExperimentInput(regressionPreset(t, `family-${i}`), { transistor, ...(quick ? { schedule: { time_s: 2 } } : {}) }),
+        `power-family-${card}-${i}`,
+      );
+      family.push(meanPower_uW(r));
+      if (r.summary.modesInOrder) inOrder++;
+    }
+    const mean = family.reduce((a, b) => a + b, 0) / family.length;
+    const sd = Math.sqrt(family.reduce((a, p) => a + (p - mean) ** 2, 0) / Math.max(1, family.length - 1));
+    out(
+      `| ${card}, ${floor === 'clip' ? 'clipped floor' : 'diode floor'} | ${meanPower_uW(xor).toFixed(0)} µW (learned ×${xor.summary.mseFall.toFixed(1)}, truth table ${xor.summary.truthTableCorrect ? 'right' : 'wrong'}) | ×${(meanPower_uW(xor) / PAPER_XOR_UW).toFixed(2)} | ${mean.toFixed(0)} ± ${sd.toFixed(0)} µW | ×${(mean / PAPER_FAMILY_UW).toFixed(2)} | ${inOrder} of ${tasks.length} | ${(100 * share).toFixed(0)} % |`,
+    );
   }
 }

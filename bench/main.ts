@@ -12,7 +12,7 @@ import { benchHil } from './hil.bench';
 import { benchScale, scalePoint } from './scale.bench';
 import { benchStudies } from './studies.bench';
 import { benchLoad } from './load.bench';
-import { benchFidelity } from './fidelity.bench';
+import { benchFidelity, benchPower } from './fidelity.bench';
 import { testSteps } from '@metatwin/supervisor';
 
 const fmt = (x: number, digits = 3): string => (Math.abs(x) >= 1e4 ? Math.round(x).toLocaleString('en-US') : x.toPrecision(digits));
@@ -72,6 +72,8 @@ export async function main(argv: string[]): Promise<number> {
   if (runs('fidelity')) {
     out("## Fidelity: XOR from the paper's start (V+ = 0.33 V, gates 2.5 V), each mechanism on and off, 5 seeds, 20 s");
     await benchFidelity(out, quick);
+    out("### Inference power against the paper's (151 µW XOR, 345 ± 72 µW the family), per card");
+    await benchPower(out, quick);
     out('');
   }
   if (runs('load')) {
