@@ -78,6 +78,8 @@ describe.each<[string, Record<Source, Record<string, string>> | undefined]>([
     const { batches, stop } = await observer.follow({
       fromStreamSeq: (await observer.lastStreamSequence()) + 1,
       accept: (s) => s.endsWith('.edge-physics') || s.endsWith('.supervisor'),
+      // The forgeries themselves (batches claiming the run from a decoy's subject): not progress.
+      onCorrupt: () => undefined,
     });
     const progress = { runId: '', step: 0 };
     const reading = (async () => {
