@@ -49,11 +49,21 @@ function cpu(): void {
   }
 }
 
-async function throughput(url: string, signed: boolean, n: number): Promise<number> {
+/** Two log buses on their own connections: clamping publishes (signing when `signed`), edge physics receives (verifying). */
+async function busPair(url: string, signed: boolean, prefix: string) {
   const [a, b] = [await JetStreamEventLog.connect({ servers: url }), await JetStreamEventLog.connect({ servers: url })];
-  const runId = `bench-${signed ? 's' : 'u'}-${Date.now()}`;
+  const runId = `${prefix}-${signed ? 's' : 'u'}-${Date.now()}`;
   const pub = new LogBus({ log: a, service: 'clamping', signer: signed ? new BatchSigner(seed('clamping')) : null });
   const sub = new LogBus({ log: b, service: 'edge-physics', verifier: signed ? new BatchVerifier(publicKeys) : null });
+  const close = async (): Promise<void> => {
+    await Promise.all([pub.close(), sub.close()]);
+    await Promise.all([a.close(), b.close()]);
+  };
+  return { b, runId, pub, sub, close };
+}
+
+async function throughput(url: string, signed: boolean, n: number): Promise<number> {
+  const { b, runId, pub, sub, close } = await busPair(url, signed, 'bench');
   let got = 0;
   sub.subscribe(['clamping'], () => got++);
   await sub.start({ fromStreamSeq: (await b.lastStreamSequence()) + 1, runId });
@@ -65,17 +75,13 @@ async function throughput(url: string, signed: boolean, n: number): Promise<numb
   while (got < n) await new Promise((r) => setTimeout(r, 5));
   const rate = n / ((performance.now() - t0) / 1000);
   if (sub.deadLetters > 0) throw new Error(`${sub.deadLetters} dead letters`);
-  await Promise.all([pub.close(), sub.close()]);
-  await Promise.all([a.close(), b.close()]);
+  await close();
   return rate;
 }
 
 /** One signal at a time, each awaited by the other side before the next: a run's hop. */
 async function hops(url: string, signed: boolean, n: number): Promise<number> {
-  const [a, b] = [await JetStreamEventLog.connect({ servers: url }), await JetStreamEventLog.connect({ servers: url })];
-  const runId = `hop-${signed ? 's' : 'u'}-${Date.now()}`;
-  const pub = new LogBus({ log: a, service: 'clamping', signer: signed ? new BatchSigner(seed('clamping')) : null });
-  const sub = new LogBus({ log: b, service: 'edge-physics', verifier: signed ? new BatchVerifier(publicKeys) : null });
+  const { b, runId, pub, sub, close } = await busPair(url, signed, 'hop');
   let got = 0;
   let wake: () => void = () => undefined;
   sub.subscribe(['clamping'], () => {
@@ -90,8 +96,7 @@ async function hops(url: string, signed: boolean, n: number): Promise<number> {
     await arrived;
   }
   const rate = got / ((performance.now() - t0) / 1000);
-  await Promise.all([pub.close(), sub.close()]);
-  await Promise.all([a.close(), b.close()]);
+  await close();
   return rate;
 }
 

@@ -33,7 +33,8 @@ export function validateLearningCircuit(c: LearningCircuit): void {
  * The floor diode, a 1N4148 (its widely used SPICE card: IS = 4.352 nA, N = 1.906; RS =
  * 0.65 Ω is left out beside R0 = 100 Ω), at 300 K: V_T = kT/q = 25.85 mV. Its anode sits on
  * the G_min source and its cathode on the gate, so it feeds the gate capacitor
- * I_D = IS·(exp((G_min − G)/(N·V_T)) − 1) — nothing above G_min, a growing current below it.
+ * I_D = IS·(exp((G_min − G)/(N·V_T)) − 1): only its reverse current −IS (nA) above G_min, a
+ * growing forward current below it.
  */
 export const FLOOR_DIODE_1N4148 = Object.freeze({ is_A: 4.352e-9, n: 1.906, vt_V: 0.025852 });
 
