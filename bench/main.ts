@@ -72,8 +72,11 @@ export async function main(argv: string[]): Promise<number> {
   if (runs('fidelity')) {
     out("## Fidelity: XOR from the paper's start (V+ = 0.33 V, gates 2.5 V), each mechanism on and off, 5 seeds, 20 s");
     await benchFidelity(out, quick);
-    out("### Inference power against the paper's (151 µW XOR, 345 ± 72 µW the family), per card");
-    await benchPower(out, quick);
+    // METATWIN_FIDELITY_ROWS picks some of the ablation's rows; the power table then waits for a whole run.
+    if (!process.env.METATWIN_FIDELITY_ROWS) {
+      out("### Inference power against the paper's (151 µW XOR, 345 ± 72 µW the family), per card");
+      await benchPower(out, quick);
+    }
     out('');
   }
   if (runs('load')) {

@@ -66,6 +66,14 @@ export function runSummary(r: RunResult): string {
       `learning circuits: ${Number((r.final.learningEnergy_J * 1e3).toPrecision(3))} mJ charging through R0 (Eq. D1) over ${learning_s.toFixed(2)} s, ${Number(((r.final.learningEnergy_J / Math.max(learning_s, 1e-12) / r.final.gates_V.length) * 1e6).toPrecision(3))} µW per edge on average`,
     );
   }
+  const opAmp_W = r.experiment.report?.opAmpPowerPerEdge_W;
+  if (opAmp_W !== undefined) {
+    // Asked for in the experiment (report.opAmpPowerPerEdge_W): the op-amps and multiplier draw it while powered, learning or not.
+    const edges = r.final.gates_V.length;
+    lines.push(
+      `  op-amps and multipliers: ${Number((opAmp_W * 1e3).toPrecision(3))} mW per edge (Appendix D: ≈ 100 mW) → ${Number((opAmp_W * edges).toPrecision(3))} W for ${edges} edges, ${Number((opAmp_W * edges * last.t_s).toPrecision(3))} J over ${last.t_s.toFixed(2)} s of learning`,
+    );
+  }
   lines.push(`learned by the task's criterion: ${s.learned ? 'yes' : 'no'}`);
   if (r.pacing) lines.push(...pacingLines(r.pacing, r.experiment.schedule.t_h_s));
   return lines.join('\n') + '\n';

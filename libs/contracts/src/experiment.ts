@@ -31,6 +31,29 @@ export interface DamageEvent {
   readonly at_s: number;
 }
 
+/**
+ * The learning circuit as its stages (Appendix B, Fig. 7, Eq. B2) rather than one constant:
+ * op-amps amplify the edge's free and clamped drops (gain 1 + 100k/10k = 11, halved by the
+ * averaging: 5.5) into the multiplier's inputs X = gain·(V_F + V_C + offset) and
+ * Y = gain·(V_F − V_C + offset); the multiplier (AD633) gives X·Y/V⊗ plus its output
+ * offset, driving (W − Z)/R0 into C0. Nominally V0 = V⊗/gain² ≈ 0.33 V. Each σ draws one
+ * fixed value per edge from the run's seed ("imperfection in the update circuitry").
+ */
+export interface LearningStages {
+  /** Gain from a drop to a multiplier input (5.5 in the paper's circuit). */
+  readonly gain: number;
+  /** The multiplier's scale V⊗ (V): the AD633's 10 V. */
+  readonly multiplierScale_V: number;
+  /** σ of each multiplier input's gain, relative (resistor tolerances). */
+  readonly gainSigmaRel: number;
+  /** σ of each multiplier input's offset, referred to the drops (V): the op-amps' input offset. */
+  readonly inputOffsetSigma_V: number;
+  /** σ of each edge's multiplier scale, relative. */
+  readonly scaleSigmaRel: number;
+  /** σ of each multiplier's output offset (V). */
+  readonly outputOffsetSigma_V: number;
+}
+
 export interface LearningCircuit {
   /** Amalgamated gain constant V0 (V), Eq. B2: (10k/(10k+100k)·2)²·10 V ≈ 0.33 V. */
   readonly v0_V: number;
@@ -54,6 +77,13 @@ export interface LearningCircuit {
   readonly offPerStep_s?: number;
   /** Upper rail of the gate voltage (V): the multiplier's 10 V scale, the gate ADC's full scale. */
   readonly gMax_V: number;
+  /** The circuit as its stages, each edge's own (v0_V is then V⊗/gain²); absent: v0_V alone, the same for every edge. */
+  readonly stages?: LearningStages;
+  /**
+   * σ of each edge's learn-enable time per step, relative to the step's t_h: the switches
+   * do not open and close together (each edge's own draw, every step); absent or 0: all at once.
+   */
+  readonly enableJitterRel?: number;
 }
 
 /**
@@ -177,6 +207,20 @@ export interface Imperfections {
   readonly damage: ReadonlyArray<DamageEvent>;
 }
 
+/** What the run's report and summary show beyond the defaults; nothing here changes the physics. */
+export interface ReportSettings {
+  /**
+   * Learning times (s) of the snapshots the report's output and network figures show, ascending;
+   * absent: chosen from the run (its first test, the error modes' half-times, its last).
+   */
+  readonly snapshots_s?: ReadonlyArray<number>;
+  /**
+   * Op-amp and multiplier power per edge while learning (W; the paper's Appendix D: ~0.1 W):
+   * given, the summary adds that energy beside Eq. D1's charging energy; absent: left out.
+   */
+  readonly opAmpPowerPerEdge_W?: number;
+}
+
 export interface Experiment {
   readonly name: string;
   readonly description: string;
@@ -194,6 +238,8 @@ export interface Experiment {
   readonly imperfections: Imperfections;
   /** Which adapter each subsystem runs on (default sim everywhere). */
   readonly rig: RigChoice;
+  /** Report and summary settings (contract 5: absent in earlier runs, and when a file gives none). */
+  readonly report?: ReportSettings;
 }
 
 /** The task's outputs, in label order (one for a single-output task). */

@@ -12,6 +12,7 @@ export {
   irisPreset,
   regressionFamilyTasks,
   regressionPreset,
+  xorPaperPreset,
   xorPreset,
   type PresetName,
 } from './presets';

@@ -5,7 +5,7 @@
  */
 import type { Experiment } from './experiment';
 import { mergeExperimentInput, parseExperiment, type ParseContext } from './parse';
-import { PRESET_NAMES, chipCalibrationPreset, irisPreset, regressionFamilyTasks, regressionPreset, xorPreset, type PresetName } from './presets';
+import { PRESET_NAMES, chipCalibrationPreset, irisPreset, regressionFamilyTasks, regressionPreset, xorPaperPreset, xorPreset, type PresetName } from './presets';
 import { parseJsonText, parseYamlText } from './text-formats';
 import { Described, ExperimentError, describe, isObject } from './validate';
 
@@ -29,6 +29,8 @@ export function presetInput(name: PresetName): unknown {
   switch (name) {
     case 'xor':
       return xorPreset();
+    case 'xor-paper':
+      return xorPaperPreset();
     case 'regression':
       return regressionPreset();
     case 'iris':

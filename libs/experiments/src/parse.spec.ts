@@ -41,6 +41,23 @@ describe('experiment files', () => {
     expect(parseExperiment(withChange({ learning: { floor: 'diode' } }), ctx).learning.floor).toBe('diode');
     expect(e.clamp).toEqual({ kind: 'differential', eta: 0.5 });
     expect(e.schedule.snapshotEvery).toBe(1000);
+    expect(e.report).toBeUndefined();
+    expect(e.learning.stages).toBeUndefined();
+  });
+
+  it('reads the learning circuit as stages (V0 then follows from them) and learn-enable jitter', () => {
+    const paper = parseExperiment(withChange({ learning: { stages: 'paper', enableJitterRel: 0.1 } }), ctx).learning;
+    expect(paper.stages).toEqual({ gain: 5.5, multiplierScale_V: 10, gainSigmaRel: 0, inputOffsetSigma_V: 0, scaleSigmaRel: 0, outputOffsetSigma_V: 0 });
+    expect(paper.v0_V).toBeCloseTo(10 / 5.5 ** 2, 12);
+    expect(paper.enableJitterRel).toBe(0.1);
+    const spread = parseExperiment(withChange({ learning: { stages: { outputOffsetSigma_V: 5e-3, gain: 5 } } }), ctx).learning;
+    expect(spread.stages?.outputOffsetSigma_V).toBe(5e-3);
+    expect(spread.v0_V).toBeCloseTo(0.4, 12);
+  });
+
+  it('reads report settings: snapshot times within the run and the op-amp power per edge', () => {
+    const e = parseExperiment(withChange({ schedule: { time_s: 10 }, report: { snapshots_s: [0, 0.5, 2, 10], opAmpPowerPerEdge_W: 0.1 } }), ctx);
+    expect(e.report).toEqual({ snapshots_s: [0, 0.5, 2, 10], opAmpPowerPerEdge_W: 0.1 });
   });
 
   it.each([
@@ -62,6 +79,16 @@ describe('experiment files', () => {
     [{ initialGates_V: 0.5 }, /initialGates_V: must lie within the gate range 1\.1\.\.10 V, got 0\.5/],
     [{ learning: { floor: 'soft' } }, /learning\.floor: must be clip \(a hard bound at gMin_V\) or diode/],
     [{ learning: { offPerStep_s: -1 } }, /learning\.offPerStep_s: must be a time in 0\.\.1 s/],
+    [{ learning: { stages: 'ideal' } }, /learning\.stages: must be an object/],
+    [{ learning: { stages: { outputOffsetSigma_V: -1 } } }, /learning\.stages\.outputOffsetSigma_V: must be a σ in 0\.\.1, got -1/],
+    [{ learning: { stages: { gian: 5 } } }, /learning\.stages\.gian: is not a known field/],
+    [{ learning: { stages: 'paper', v0_V: 0.33 } }, /learning: .*v0_V \(0\.33 V\) must equal the stages' V⊗\/gain²/],
+    [{ learning: { enableJitterRel: 1.5 } }, /learning\.enableJitterRel: must be a relative σ in 0\.\.1, got 1\.5/],
+    [{ report: { snapshots_s: [1, 0.5] } }, /report\.snapshots_s\[1\]: must be later than the time before it \(1 s\), got 0\.5/],
+    [{ report: { snapshots_s: [20] } }, /report\.snapshots_s\[0\]: must be a learning time in 0\.\.10 s \(the run's end\), got 20/],
+    [{ report: { snapshots_s: [] } }, /report\.snapshots_s: must list 1 to 8 learning times/],
+    [{ report: { opAmpPowerPerEdge_W: 0 } }, /report\.opAmpPowerPerEdge_W: must be a power per edge in \(0, 100\) W, got 0/],
+    [{ report: { colour: 1 } }, /report\.colour: is not a known field/],
     [{ transistor: { card: 'ald1107' } }, /transistor\.card: must be one of "default", "ald1106-fitted"/],
     [{ imperfections: { damage: [{ edge: 32, kind: 'open', at_s: 1 }] } }, /imperfections\.damage\[0\]\.edge: must be an integer in 0\.\.31, got 32/],
     [{ learning: { gMin_V: 6, gMax_V: 5 } }, /learning: .*gMin_V \(6\) must be below/],

@@ -4,7 +4,7 @@
  * through the injected `readText`, so this module does no I/O of its own.
  */
 import { validateClampLaw, type ClampLaw } from '@metatwin/clamping';
-import { PAPER_LEARNING_CIRCUIT, validateDamage, validateLearningCircuit, type DamageEvent } from '@metatwin/edge-physics';
+import { PAPER_LEARNING_CIRCUIT, PAPER_LEARNING_STAGES, stagesV0_V, validateDamage, validateLearningCircuit, type DamageEvent, type LearningStages } from '@metatwin/edge-physics';
 import { ALD1106_FITTED, DEFAULT_LEVEL1 } from '@metatwin/physics';
 import {
   DAC_CHANNEL_COUNT,
@@ -18,7 +18,7 @@ import {
   type CopyTransistors,
   type RigChoice,
 } from '@metatwin/contracts';
-import type { Dataset, Experiment, Imperfections, NetworkSpec, OutputSpec, Quantisation, Roles, Schedule, TransistorSpec } from './experiment';
+import type { Dataset, Experiment, Imperfections, NetworkSpec, OutputSpec, Quantisation, ReportSettings, Roles, Schedule, TransistorSpec } from './experiment';
 import { parseCsvDataset } from './csv';
 import { IRIS_CLASSES, IRIS_FEATURES, IRIS_LABELS_V, irisDataset, piecewiseLinearDataset } from './datasets';
 import { TopologyError, hierarchical, latticeEdges, placeRoles, randomRegular, smallWorld, type Edge } from './topologies';
@@ -62,6 +62,7 @@ const TOP_KEYS = [
   'quantisation',
   'imperfections',
   'rig',
+  'report',
 ] as const;
 
 export function parseExperiment(input: unknown, ctx: ParseContext): Experiment {
@@ -83,10 +84,51 @@ export function parseExperiment(input: unknown, ctx: ParseContext): Experiment {
   const quantisation = parseQuantisation(o.quantisation);
   const imperfections = parseImperfections(o.imperfections, edgeCount, ctx);
   const rig = parseRig(o.rig);
+  const report = parseReport(o.report, schedule);
   for (const g of initialGates_V) {
     if (g < learning.gMin_V || g > learning.gMax_V) throw new ExperimentError('initialGates_V', g, `must lie within the gate range ${learning.gMin_V}..${learning.gMax_V} V`);
   }
-  return { name, description, seed, network, transistor, initialGates_V, roles, dataset, clamp, schedule, learning, quantisation, imperfections, rig };
+  return {
+    name,
+    description,
+    seed,
+    network,
+    transistor,
+    initialGates_V,
+    roles,
+    dataset,
+    clamp,
+    schedule,
+    learning,
+    quantisation,
+    imperfections,
+    rig,
+    ...(report ? { report } : {}),
+  };
+}
+
+/** `report: {snapshots_s: [...], opAmpPowerPerEdge_W}`; undefined when nothing is set (so earlier runs' experiments parse to themselves). */
+function parseReport(v: unknown, schedule: Schedule): ReportSettings | undefined {
+  if (v === undefined || v === null) return undefined;
+  const o = object(v, 'report');
+  onlyKeys(o, ['snapshots_s', 'opAmpPowerPerEdge_W'], 'report');
+  const end_s = schedule.steps * schedule.t_h_s;
+  const snapshots =
+    o.snapshots_s === undefined
+      ? undefined
+      : array(o.snapshots_s, 'report.snapshots_s').map((t, i) =>
+          num(t, `report.snapshots_s[${i}]`, (x) => x >= 0 && x <= end_s, `must be a learning time in 0..${end_s} s (the run's end)`),
+        );
+  if (snapshots) {
+    if (snapshots.length === 0 || snapshots.length > 8) fail('report.snapshots_s', new Described(`${snapshots.length} times`), 'must list 1 to 8 learning times');
+    snapshots.forEach((t, i) => {
+      if (i > 0 && t <= snapshots[i - 1]) fail(`report.snapshots_s[${i}]`, t, `must be later than the time before it (${snapshots[i - 1]} s)`);
+    });
+  }
+  const power =
+    o.opAmpPowerPerEdge_W === undefined ? undefined : num(o.opAmpPowerPerEdge_W, 'report.opAmpPowerPerEdge_W', (x) => x > 0 && x < 100, 'must be a power per edge in (0, 100) W');
+  if (snapshots === undefined && power === undefined) return undefined;
+  return { ...(snapshots ? { snapshots_s: snapshots } : {}), ...(power !== undefined ? { opAmpPowerPerEdge_W: power } : {}) };
 }
 
 function fail(path: string, value: unknown, allowed: string): never {
@@ -491,19 +533,22 @@ function parseSchedule(v: unknown): Schedule {
 
 function parseLearning(v: unknown) {
   const o = v === undefined ? {} : object(v, 'learning');
-  onlyKeys(o, ['v0_V', 'r0_Ohm', 'c0_F', 'gMin_V', 'gMax_V', 'floor', 'offPerStep_s'], 'learning');
+  onlyKeys(o, ['v0_V', 'r0_Ohm', 'c0_F', 'gMin_V', 'gMax_V', 'floor', 'offPerStep_s', 'stages', 'enableJitterRel'], 'learning');
   if (o.floor !== undefined && o.floor !== 'clip' && o.floor !== 'diode')
     throw new ExperimentError('learning.floor', o.floor, 'must be clip (a hard bound at gMin_V) or diode (the 1N4148 from the gMin_V source)');
   const c = PAPER_LEARNING_CIRCUIT;
   const pos = (x: number): boolean => x > 0;
+  const stages = parseStages(o.stages);
   const learning = {
-    v0_V: optNum(o.v0_V, 'learning.v0_V', c.v0_V, pos, 'must be > 0 V'),
+    v0_V: optNum(o.v0_V, 'learning.v0_V', stages ? stagesV0_V(stages) : c.v0_V, pos, 'must be > 0 V'),
     r0_Ohm: optNum(o.r0_Ohm, 'learning.r0_Ohm', c.r0_Ohm, pos, 'must be > 0 Ω'),
     c0_F: optNum(o.c0_F, 'learning.c0_F', c.c0_F, pos, 'must be > 0 F'),
     gMin_V: optNum(o.gMin_V, 'learning.gMin_V', c.gMin_V),
     gMax_V: optNum(o.gMax_V, 'learning.gMax_V', c.gMax_V),
     ...(o.floor === undefined ? {} : { floor: o.floor as 'clip' | 'diode' }),
     ...(o.offPerStep_s === undefined ? {} : { offPerStep_s: optNum(o.offPerStep_s, 'learning.offPerStep_s', 0, (x) => x >= 0 && x <= 1, 'must be a time in 0..1 s') }),
+    ...(stages ? { stages } : {}),
+    ...(o.enableJitterRel === undefined ? {} : { enableJitterRel: num(o.enableJitterRel, 'learning.enableJitterRel', (x) => x >= 0 && x <= 1, 'must be a relative σ in 0..1') }),
   };
   try {
     validateLearningCircuit(learning);
@@ -511,6 +556,26 @@ function parseLearning(v: unknown) {
     throw new ExperimentError('learning', o, (err as Error).message);
   }
   return learning;
+}
+
+/** `stages: paper` (the ideal stages of Eq. B2) or an object whose missing fields are the paper's. */
+function parseStages(v: unknown): LearningStages | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (v === 'paper') return { ...PAPER_LEARNING_STAGES };
+  const o = object(v, 'learning.stages');
+  const p = PAPER_LEARNING_STAGES;
+  onlyKeys(o, Object.keys(p), 'learning.stages');
+  const positive = (k: 'gain' | 'multiplierScale_V'): number => optNum(o[k], `learning.stages.${k}`, p[k], (x) => x > 0, 'must be > 0');
+  const sigma = (k: 'gainSigmaRel' | 'inputOffsetSigma_V' | 'scaleSigmaRel' | 'outputOffsetSigma_V', max: number): number =>
+    optNum(o[k], `learning.stages.${k}`, p[k], (x) => x >= 0 && x <= max, `must be a σ in 0..${max}`);
+  return {
+    gain: positive('gain'),
+    multiplierScale_V: positive('multiplierScale_V'),
+    gainSigmaRel: sigma('gainSigmaRel', 0.5),
+    inputOffsetSigma_V: sigma('inputOffsetSigma_V', 0.1),
+    scaleSigmaRel: sigma('scaleSigmaRel', 0.5),
+    outputOffsetSigma_V: sigma('outputOffsetSigma_V', 1),
+  };
 }
 
 function parseQuantisation(v: unknown): Quantisation {

@@ -68,7 +68,7 @@ export class Rng {
 }
 
 /** Streams forked from a run's seed, by purpose, so turning one imperfection on never reshuffles another. */
-export const RNG_STREAM = { schedule: 1, mismatchFree: 2, mismatchClamped: 3, offsets: 4, measurement: 5 } as const;
+export const RNG_STREAM = { schedule: 1, mismatchFree: 2, mismatchClamped: 3, offsets: 4, measurement: 5, stages: 6, enable: 7 } as const;
 export type RngStreamName = keyof typeof RNG_STREAM;
 
 /** The seeded random streams of a run, one per purpose, derived the same way everywhere. */

@@ -3,15 +3,19 @@ export { TwinError, TwinNetwork, type ClampPort, type StepReport, type TwinConfi
 export {
   FLOOR_DIODE_1N4148,
   PAPER_LEARNING_CIRCUIT,
+  PAPER_LEARNING_STAGES,
   chargingPowers,
   gateRates,
   learningTimeScale_Vs,
+  stagesV0_V,
   stepAboveDiode,
   tau0_s,
   validateLearningCircuit,
+  type EdgeStages,
   type LearningCircuit,
+  type LearningStages,
 } from './learning-rule';
-export { applyDamage, learningOffsets, mismatchedTransistors, validateDamage, type DamageEvent, type Mismatch } from './imperfections';
+export { applyDamage, drawEdgeStages, enableFactor, learningOffsets, mismatchedTransistors, validateDamage, type DamageEvent, type Mismatch } from './imperfections';
 export {
   executeEdgePhysicsCall,
   type EdgePhysicsCall,

@@ -6,10 +6,10 @@
  * A per-edge offset (V²) models the small bias of each physical circuit that the paper
  * identifies as the source of its error floor.
  */
-import type { LearningCircuit } from '@metatwin/contracts';
+import type { LearningCircuit, LearningStages } from '@metatwin/contracts';
 import type { Network } from '@metatwin/physics';
 
-export type { LearningCircuit };
+export type { LearningCircuit, LearningStages };
 
 export const PAPER_LEARNING_CIRCUIT: LearningCircuit = Object.freeze({
   v0_V: 0.33,
@@ -19,6 +19,35 @@ export const PAPER_LEARNING_CIRCUIT: LearningCircuit = Object.freeze({
   gMax_V: 10,
 });
 
+/**
+ * The paper's circuit as stages, ideal: the amplifiers' gain 11 halved by the averaging (5.5),
+ * the AD633's V⊗ = 10 V, so V0 = 10/5.5² ≈ 0.331 V (Eq. B2's 0.33 V); every spread 0.
+ */
+export const PAPER_LEARNING_STAGES: LearningStages = Object.freeze({
+  gain: 5.5,
+  multiplierScale_V: 10,
+  gainSigmaRel: 0,
+  inputOffsetSigma_V: 0,
+  scaleSigmaRel: 0,
+  outputOffsetSigma_V: 0,
+});
+
+/** The amalgamated V0 of ideal stages (Eq. B2): V⊗ / gain². */
+export function stagesV0_V(s: LearningStages): number {
+  return s.multiplierScale_V / (s.gain * s.gain);
+}
+
+function validateStages(s: LearningStages): void {
+  for (const key of ['gain', 'multiplierScale_V'] as const) {
+    if (!(s[key] > 0) || !Number.isFinite(s[key])) throw new RangeError(`learning.stages.${key} must be a positive number, got ${s[key]}`);
+  }
+  for (const key of ['gainSigmaRel', 'inputOffsetSigma_V', 'scaleSigmaRel', 'outputOffsetSigma_V'] as const) {
+    if (!(s[key] >= 0) || !Number.isFinite(s[key])) throw new RangeError(`learning.stages.${key} must be a σ ≥ 0, got ${s[key]}`);
+  }
+  const v0 = stagesV0_V(s);
+  if (!(v0 > 0) || !Number.isFinite(v0)) throw new RangeError(`learning.stages: V⊗/gain² must be a positive V0, got ${v0}`);
+}
+
 export function validateLearningCircuit(c: LearningCircuit): void {
   for (const key of ['v0_V', 'r0_Ohm', 'c0_F'] as const) {
     if (!(c[key] > 0) || !Number.isFinite(c[key])) throw new RangeError(`learning.${key} must be a positive number, got ${c[key]}`);
@@ -27,6 +56,28 @@ export function validateLearningCircuit(c: LearningCircuit): void {
     throw new RangeError(`learning.gMin_V (${c.gMin_V}) must be below learning.gMax_V (${c.gMax_V})`);
   }
   if (c.floor !== undefined && c.floor !== 'clip' && c.floor !== 'diode') throw new RangeError(`learning.floor must be clip or diode, got ${JSON.stringify(c.floor)}`);
+  if (c.stages !== undefined) {
+    validateStages(c.stages);
+    const v0 = stagesV0_V(c.stages);
+    // One circuit, one V0: the amalgamated constant must be what the stages make.
+    if (Math.abs(c.v0_V - v0) > 1e-9 * v0) throw new RangeError(`learning.v0_V (${c.v0_V} V) must equal the stages' V⊗/gain² (${v0} V), or be left out`);
+  }
+  if (c.enableJitterRel !== undefined && (!(c.enableJitterRel >= 0) || c.enableJitterRel > 1)) {
+    throw new RangeError(`learning.enableJitterRel must be a relative σ in 0..1, got ${c.enableJitterRel}`);
+  }
+}
+
+/**
+ * Each edge's own learning circuit, drawn from LearningStages: the gains and offsets of the
+ * two multiplier inputs, 1/V⊗, and the output offset (all per edge).
+ */
+export interface EdgeStages {
+  readonly sumGain: Float64Array;
+  readonly diffGain: Float64Array;
+  readonly sumOffset_V: Float64Array;
+  readonly diffOffset_V: Float64Array;
+  readonly inverseScale_perV: Float64Array;
+  readonly outputOffset_V: Float64Array;
 }
 
 /**
@@ -67,18 +118,36 @@ export function tau0_s(c: LearningCircuit, gRange_V = 5, vMax_V = 0.45): number 
 /**
  * Gate rates dG/dt (V/s) of every edge from the free and clamped node voltages.
  * @param offset_V2 per-edge bias added to V_F² − V_C², or null
+ * @param stages each edge's own circuit (then the multiplier's W − Z = X·Y/V⊗ + offset
+ *   drives (W − Z)/R0 into C0), or null: the amalgamated V0 for every edge
  */
-export function gateRates(network: Network, free_V: Float64Array, clamped_V: Float64Array, offset_V2: Float64Array | null, c: LearningCircuit, out_Vps: Float64Array): void {
+export function gateRates(
+  network: Network,
+  free_V: Float64Array,
+  clamped_V: Float64Array,
+  offset_V2: Float64Array | null,
+  c: LearningCircuit,
+  out_Vps: Float64Array,
+  stages: EdgeStages | null = null,
+): void {
   const inv = 1 / learningTimeScale_Vs(c);
+  const invRC = 1 / (c.r0_Ohm * c.c0_F);
   const { edgeA, edgeB, edgeCount } = network;
   for (let e = 0; e < edgeCount; e++) {
     const a = edgeA[e];
     const b = edgeB[e];
     const dF = free_V[a] - free_V[b];
     const dC = clamped_V[a] - clamped_V[b];
-    let drive = dF * dF - dC * dC;
-    if (offset_V2 !== null) drive += offset_V2[e];
-    out_Vps[e] = drive * inv;
+    let rate: number;
+    if (stages === null) {
+      rate = (dF * dF - dC * dC) * inv;
+    } else {
+      const x = stages.sumGain[e] * (dF + dC + stages.sumOffset_V[e]);
+      const y = stages.diffGain[e] * (dF - dC + stages.diffOffset_V[e]);
+      rate = (x * y * stages.inverseScale_perV[e] + stages.outputOffset_V[e]) * invRC;
+    }
+    if (offset_V2 !== null) rate += offset_V2[e] * inv;
+    out_Vps[e] = rate;
   }
 }
 

@@ -20,8 +20,8 @@
  * warm start: its Newton steps are cheap and its results stay bit for bit as they were.
  */
 import { DcSolver, edgeCurrents, edgePowers, type Network, type SolveResult, type SolverOptions, type TransistorSet } from '@metatwin/physics';
-import { applyDamage, validateDamage, type DamageEvent } from './imperfections';
-import { PAPER_LEARNING_CIRCUIT, gateRates, learningTimeScale_Vs, stepAboveDiode, validateLearningCircuit, type LearningCircuit } from './learning-rule';
+import { applyDamage, enableFactor, validateDamage, type DamageEvent } from './imperfections';
+import { PAPER_LEARNING_CIRCUIT, gateRates, learningTimeScale_Vs, stepAboveDiode, validateLearningCircuit, type EdgeStages, type LearningCircuit } from './learning-rule';
 
 /** What the twin needs from the clamping subsystem. */
 export interface ClampPort {
@@ -41,6 +41,10 @@ export interface TwinConfig {
   readonly clampDrives: 'voltage' | 'current';
   readonly learning?: LearningCircuit;
   readonly learningOffset_V2?: Float64Array | null;
+  /** Each edge's own learning circuit (learning.stages drawn), or null: the amalgamated V0. */
+  readonly learningStages?: EdgeStages | null;
+  /** The seed of each edge's learn-enable jitter draws (learning.enableJitterRel). Default 0. */
+  readonly enableJitterSeed?: number;
   readonly damage?: ReadonlyArray<DamageEvent>;
   readonly solver?: SolverOptions;
   /** Warm-start slots (e.g. one per datapoint). Default 1. */
@@ -102,6 +106,8 @@ export class TwinNetwork {
   get learningOffsets_V2(): Float64Array | null {
     return this.offset_V2;
   }
+  private readonly stages: EdgeStages | null;
+  private readonly enableJitterSeed: number;
   private readonly rates_Vps: Float64Array;
   private readonly freeOut: Float64Array;
   /** Scratch for measure(): the slot's warm start, put back after the measurement. */
@@ -150,6 +156,9 @@ export class TwinNetwork {
     this.clampDrives = config.clampDrives;
     this.offset_V2 = config.learningOffset_V2 ?? null;
     if (this.offset_V2 !== null && this.offset_V2.length !== m) throw new TwinError(`learningOffset_V2 must hold ${m} values`);
+    this.stages = config.learningStages ?? null;
+    if (this.stages !== null && Object.values(this.stages).some((a: Float64Array) => a.length !== m)) throw new TwinError(`learningStages must hold ${m} values per stage`);
+    this.enableJitterSeed = config.enableJitterSeed ?? 0;
     const damage = [...(config.damage ?? [])];
     validateDamage(damage, m);
     this.pendingDamage = damage.sort((x, y) => x.at_s - y.at_s);
@@ -356,20 +365,23 @@ export class TwinNetwork {
    */
   integrateGates(dt_s: number): void {
     if (!this.learnEnabled) return;
-    gateRates(this.network, this.freeSlots[this.slot], this.clampedSlots[this.slot], this.offset_V2, this.learning, this.rates_Vps);
+    gateRates(this.network, this.freeSlots[this.slot], this.clampedSlots[this.slot], this.offset_V2, this.learning, this.rates_Vps, this.stages);
     const { gates_V, rates_Vps } = this;
     const lo = this.learning.gMin_V;
     const hi = this.learning.gMax_V;
     const diode = this.learning.floor === 'diode';
+    const jitter = this.learning.enableJitterRel ?? 0;
     let sumSquares = 0;
     for (let e = 0; e < gates_V.length; e++) {
+      // With jitter each switch is on for its own share of the step (the step's start keys the draw).
+      const dt = jitter > 0 ? dt_s * enableFactor(this.enableJitterSeed, jitter, this.learned_ns, e, gates_V.length) : dt_s;
       const rate = rates_Vps[e];
-      sumSquares += rate * rate;
+      sumSquares += rate * rate * (dt / dt_s);
       if (diode) {
-        const g = stepAboveDiode(gates_V[e], rate, dt_s, this.learning);
+        const g = stepAboveDiode(gates_V[e], rate, dt, this.learning);
         gates_V[e] = g > hi ? hi : g;
       } else {
-        const g = gates_V[e] + rate * dt_s;
+        const g = gates_V[e] + rate * dt;
         gates_V[e] = g < lo ? lo : g > hi ? hi : g;
       }
     }
@@ -487,7 +499,7 @@ export class TwinNetwork {
 
   /** Gate rates (V/s) at the current slot, whether or not learning is enabled. */
   gateRates(out: Float64Array = new Float64Array(this.network.edgeCount)): Float64Array {
-    gateRates(this.network, this.freeSlots[this.slot], this.clampedSlots[this.slot], this.offset_V2, this.learning, out);
+    gateRates(this.network, this.freeSlots[this.slot], this.clampedSlots[this.slot], this.offset_V2, this.learning, out, this.stages);
     return out;
   }
 

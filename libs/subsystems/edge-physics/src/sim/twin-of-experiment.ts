@@ -6,7 +6,7 @@
  */
 import { clampDrives, outputNodes, type CopyTransistors, type Experiment, type NetworkSpec } from '@metatwin/contracts';
 import { networkFromEdges, rngStreams, squareLattice, uniformTransistors, type Level1Params, type Network, type TransistorSet } from '@metatwin/physics';
-import { learningOffsets, mismatchedTransistors } from '../imperfections';
+import { drawEdgeStages, learningOffsets, mismatchedTransistors } from '../imperfections';
 import { TwinNetwork } from '../twin';
 
 export function networkOf(spec: NetworkSpec): Network {
@@ -54,6 +54,8 @@ export function twinOf(exp: Experiment): TwinNetwork {
       clampDrives: clampDrives(exp.clamp),
       learning: exp.learning.offPerStep_s === undefined ? { ...exp.learning, offPerStep_s: exp.schedule.t_h_s } : exp.learning,
       learningOffset_V2: offsets,
+      learningStages: exp.learning.stages ? drawEdgeStages(m, exp.learning.stages, streams.stages) : null,
+      enableJitterSeed: exp.seed,
       damage,
       warmStartSlots: exp.dataset.inputs.length,
     },
