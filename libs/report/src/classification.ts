@@ -68,7 +68,7 @@ export function classificationSpec(run: RunResult): TopLevelSpec {
         data: { name: 'accuracy' },
         mark: { type: 'line', point: true, strokeWidth: 2 },
         encoding: {
-          x: { field: 't_s', type: 'quantitative', scale: learningTimeScale(run.log), title: 'learning time (s)', axis: { values: timeTicks(run.log), grid: false, format: '~g' } },
+          x: { field: 't_s', type: 'quantitative', scale: learningTimeScale(run.log), title: 'learning time (s)', axis: { values: timeTicks(run.log), grid: false, format: '~r' } },
           y: { field: 'accuracy', type: 'quantitative', scale: { domain: [0, 1] }, title: 'accuracy (highest output is the class)', axis: { format: '.0%' } },
           color: { field: 'set', type: 'nominal', scale: { domain: sets, range: ['#000000', '#8c8c8c'] }, legend: { title: null, orient: 'bottom' } },
         },

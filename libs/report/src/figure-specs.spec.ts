@@ -3,13 +3,14 @@
  * against the numbers the synthetic results were built from.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { familyModesSpec } from './family-modes';
-import { runFigures } from './figures';
-import { NETWORK_DRAWING_MAX_EDGES, binned } from './gate-distributions';
-import { MSE_SERIES, decadeTicks, modeSeriesName, mseModesSpec } from './mse-modes';
+import { REGRESSION_TASK } from '@metatwin/experiments';
+import { FAMILY_MODE_PAIRS, FIG4_GREEN, familyModesSpec, familyTraceRows, fig4Task } from './family-modes';
+import { familyFigures, runFigures } from './figures';
+import { NETWORK_DRAWING_MAX_EDGES, binned, gateDistributionSpec } from './gate-distributions';
+import { MSE_SERIES, decadeTicks, modeSeriesName, mseModesFloor, mseModesSpec } from './mse-modes';
 import { gateSpans, networkSpec } from './network-figure';
 import { outputsSpec, truthTableSpec } from './outputs';
-import { snapshotIndices } from './sampling';
+import { snapshotIndices } from './snapshots';
 import { accuracyRows, classificationSpec, confusionCells } from './classification';
 import { syntheticClassificationRun, syntheticFamily, syntheticLargeRegressionRun, syntheticRegressionRun, syntheticXorRun } from './testing/synthetic-results';
 
@@ -56,11 +57,12 @@ describe('mseModesSpec', () => {
 });
 
 describe('truthTableSpec', () => {
-  it('shows every datapoint at four snapshots with the logged outputs', () => {
+  it('shows every datapoint at every snapshot with the logged outputs', () => {
     const run = syntheticXorRun();
     const cells = dataset(truthTableSpec(run), 'cells');
-    expect(cells).toHaveLength(4 * run.inputs.length);
-    const last = cells.filter((c) => c.snapshot === 3);
+    const n = snapshotIndices(run).length;
+    expect(cells).toHaveLength(n * run.inputs.length);
+    const last = cells.filter((c) => c.snapshot === n - 1);
     expect(last.map((c) => c.output_V)).toEqual(run.log[run.log.length - 1].outputs);
     expect(last.map((c) => [c.V1, c.V2])).toEqual([
       ['0.00', '0.00'],
@@ -72,7 +74,7 @@ describe('truthTableSpec', () => {
 });
 
 describe('outputsSpec', () => {
-  it('draws five curves of output against V1 and the labels as points', () => {
+  it('draws five curves of output against V1 (first step, E0, E1, E2 half-times, last step) and the labels as points', () => {
     const run = syntheticRegressionRun();
     const spec = outputsSpec(run);
     const curves = dataset(spec, 'curves');
@@ -85,11 +87,11 @@ describe('outputsSpec', () => {
 describe('networkSpec', () => {
   const run = syntheticXorRun();
 
-  it('colours edges by the mean gate rate over each of three spans', () => {
+  it('colours edges by the mean gate rate over each span between snapshots', () => {
     const spans = gateSpans(run);
-    expect(spans).toHaveLength(3);
+    expect(spans).toHaveLength(snapshotIndices(run).length - 1);
     expect(spans[0].fromIndex).toBe(0);
-    expect(spans[2].toIndex).toBe(run.log.length - 1);
+    expect(spans[spans.length - 1].toIndex).toBe(run.log.length - 1);
     const { fromIndex, toIndex } = spans[1];
     const expected = (run.log[toIndex].gates_V[5] - run.log[fromIndex].gates_V[5]) / (run.log[toIndex].t_s - run.log[fromIndex].t_s);
     expect(spans[1].rate_Vps[5]).toBeCloseTo(expected, 12);
@@ -100,7 +102,7 @@ describe('networkSpec', () => {
   it('sizes the final panel by measured conductance and marks every role', () => {
     const spec = networkSpec(run);
     const final = dataset(spec, 'final');
-    expect(final.find((e) => e.edge === 0)?.conductance_uS).toBeCloseTo(run.final.conductance_S[0] * 1e6, 9);
+    expect(final.find((e) => e.edge === 0)?.conductance_mS).toBeCloseTo(run.final.conductance_S[0] * 1e3, 12);
     expect(dataset(spec, 'roles').map((r) => `${r.role}@${r.node}`)).toEqual(['input@5', 'input@6', 'rail@0', 'rail@15', 'output +@10', 'output −@9']);
   });
 });
@@ -167,11 +169,87 @@ describe('classificationSpec (a multi-output task)', () => {
 
   it('replaces the output figure, draws the MSE without modes and its held-out twin', () => {
     const figures = runFigures(run);
-    expect(figures.map((f) => f.name)).toEqual(['mse-modes', 'classification', 'network']);
+    expect(figures.map((f) => f.name)).toEqual(['mse-modes', 'classification', 'network', 'power']);
     expect(figures[0].title).toBe('Error');
     expect(figures[0].caption).toMatch(/Error modes are not drawn.*2 outputs/);
     const series = new Set(dataset(mseModesSpec(run), 'series').map((r) => r.series));
     expect([...series]).toEqual([MSE_SERIES, 'MSE, held out']);
     expect(figures[1].caption).toContain('same, differ');
+  });
+});
+
+describe('log-axis floor, explained in the caption', () => {
+  it('states the floor figure 1 draws values at, how many sit on it, and why', () => {
+    const run = syntheticXorRun();
+    const floor = mseModesFloor(run);
+    const rows = dataset(mseModesSpec(run), 'series');
+    const below = rows.filter((r) => Math.abs(r.raw as number) < floor);
+    expect(below.length).toBeGreaterThan(0);
+    for (const r of below) expect(r.value).toBe(floor);
+    const caption = runFigures(run)[0].caption;
+    expect(caption).toContain(
+      `Log-axis floor ${floor.toExponential(1)} (in the axis' units): the larger of a tenth of the smallest non-zero value plotted and a thousandth of the lowest MSE.`,
+    );
+    expect(caption).toContain(`${below.length} plotted value${below.length === 1 ? ' is' : 's are'} below it (1 exactly 0: an ADC reading that hit the label) and drawn at it.`);
+    expect(caption).toContain('A log axis cannot show 0');
+  });
+});
+
+describe('conductance in mS', () => {
+  it('labels the conductance legend and histogram axis in mS, never S or µS', () => {
+    const drawn = JSON.stringify(networkSpec(syntheticXorRun()));
+    expect(drawn).toContain('K = I/ΔV (mS)');
+    const binnedSpec = runFigures(syntheticLargeRegressionRun(40)).find((f) => f.name === 'network')?.spec;
+    expect(JSON.stringify(binnedSpec)).toContain('K = I/ΔV (mS)');
+    for (const text of [drawn, JSON.stringify(binnedSpec)]) expect(text).not.toMatch(/µS|\(S\)/);
+    const finalRows = dataset(gateDistributionSpec(syntheticLargeRegressionRun(40)), 'final');
+    const large = syntheticLargeRegressionRun(40);
+    expect(finalRows[finalRows.length - 1].to).toBeCloseTo(Math.max(...large.final.conductance_S) * 1e3, 12);
+  });
+});
+
+describe('the family figure', () => {
+  const layers = (spec: TopLevelSpec, panel: number): Row[] => (spec as unknown as { hconcat: Array<{ layer: Row[] }> }).hconcat[panel].layer;
+
+  it('highlights the task equal to the regression preset’s (Fig. 4) in green and says so', () => {
+    const base = syntheticFamily();
+    const fig4 = syntheticRegressionRun('regression-family/09 a=0.15 b=0.12 c=0.25', REGRESSION_TASK.a_V, REGRESSION_TASK.b_V, REGRESSION_TASK.c_V, 34);
+    const family = { ...base, tasks: [...base.tasks, fig4] };
+    expect(fig4Task(family)).toEqual({ index: 3, exact: true, labelRms_V: expect.closeTo(0, 12) });
+    const spec = familyModesSpec(family);
+    const green = layers(spec, 0).filter((l) => JSON.stringify(l).includes(FIG4_GREEN));
+    expect(green.length).toBeGreaterThan(0);
+    expect(JSON.stringify(green[0])).toContain(fig4.name);
+    expect(familyFigures(family)[0].caption).toContain(`The green trace (labelled Fig. 4) is task ${fig4.name}, the regression preset's task shown in Fig. 4`);
+  });
+
+  it('highlights the nearest task when none equals it, and says that too', () => {
+    const family = syntheticFamily();
+    // task-a (0.1, 0.31, 0.25) is the nearest of the three to (0.15, 0.12, 0.25).
+    const nearest = fig4Task(family);
+    expect(nearest?.index).toBe(0);
+    expect(nearest?.exact).toBe(false);
+    expect(familyFigures(family)[0].caption).toMatch(
+      /No task equals the regression preset's task of Fig\. 4; the green trace \(labelled Fig\. 4\) is the nearest, task-a, whose labels differ from it by [\d.]+ mV RMS/,
+    );
+  });
+
+  it('fits each axis to the data and 0, not a symmetric square', () => {
+    const family = syntheticFamily();
+    const rows = familyTraceRows(family);
+    const spec = familyModesSpec(family);
+    FAMILY_MODE_PAIRS.forEach(([xMode, yMode], panel) => {
+      const traces = layers(spec, panel).find((l) => (l.data as { name?: string } | undefined)?.name === 'traces') as { encoding: Record<string, { scale: { domain: number[] } }> };
+      for (const [axis, mode] of [
+        ['x', xMode],
+        ['y', yMode],
+      ] as const) {
+        const values = rows.map((r) => r[mode]);
+        const lo = Math.min(0, ...values);
+        const hi = Math.max(0, ...values);
+        expect(traces.encoding[axis].scale.domain[0]).toBeCloseTo(lo - 0.06 * (hi - lo), 12);
+        expect(traces.encoding[axis].scale.domain[1]).toBeCloseTo(hi + 0.06 * (hi - lo), 12);
+      }
+    });
   });
 });

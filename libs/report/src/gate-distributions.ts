@@ -45,9 +45,9 @@ export function gateDistributionSpec(run: RunResult): TopLevelSpec {
     datasets[`span${k}`] = binned(span.title, span.rate_Vps, -extent, extent);
     return histogram(`span${k}`, span.title, 'mean dG/dt over the span (V/s)');
   });
-  const conductance_uS = run.final.conductance_S.map((g) => g * 1e6);
-  datasets.final = binned('final conductance', conductance_uS, 0, extentAbs(conductance_uS));
-  panels.push(histogram('final', 'final conductance', 'K = I/ΔV (µS)'));
+  const conductance_mS = run.final.conductance_S.map((g) => g * 1e3);
+  datasets.final = binned('final conductance', conductance_mS, 0, extentAbs(conductance_mS));
+  panels.push(histogram('final', 'final conductance', 'K = I/ΔV (mS)'));
   return { $schema: 'https://vega.github.io/schema/vega-lite/v5.json', datasets, hconcat: panels, spacing: 24 };
 }
 

@@ -6,6 +6,7 @@
 import type { FamilyResult, ResultFile, RunResult } from '@metatwin/experiments';
 import { escapeHtml, formatTime_s } from './format';
 import type { ReportFigure } from './figures';
+import { modeOrderRule, presentThreshold } from './mode-order';
 import { familyInOrderText, familyTaskRows, learningTime_s, runSummaryRows, type SummaryRow } from './summary';
 
 export interface RenderedFigure extends ReportFigure {
@@ -60,12 +61,16 @@ function runHeader(run: RunResult): string {
 
 function familyHeader(family: FamilyResult): string {
   const meta = `seed ${family.seed} · ${family.tasks.length} tasks · wall time ${formatTime_s(family.wall_s)}`;
-  const rows = familyTaskRows(family).map((r) => [r.task, r.mseStart, r.mseEnd, r.modeOrder, r.inOrder]);
+  const rows = familyTaskRows(family).map((r) => [r.task, r.mseStart, r.mseEnd, r.modeOrder, r.inOrder, r.leftOut]);
+  const rule = family.tasks.length > 0 ? modeOrderRule(family.tasks[0]) : null;
   return [
     `<h1>${escapeHtml(family.name)}</h1>`,
     `<p class="meta">${escapeHtml(meta)}</p>`,
     `<p><b>${escapeHtml(familyInOrderText(family))}.</b></p>`,
-    htmlTable(['task', 'MSE start (V²)', 'MSE end (V²)', 'mode order', 'modes in order'], rows),
+    rule === null
+      ? ''
+      : `<p>Mode-order rule: ${escapeHtml(rule.text)}. Modes left out of a task's order started below ${escapeHtml(presentThreshold())} of its initial error norm: almost nothing of them to learn.</p>`,
+    htmlTable(['task', 'MSE start (V²)', 'MSE end (V²)', 'mode order', 'modes in order', 'left out (share of initial error)'], rows),
   ].join('\n');
 }
 

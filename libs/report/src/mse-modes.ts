@@ -1,11 +1,13 @@
 /**
  * Figure 1, as the paper's Fig. 3C / 4B: mean squared error (black) and the magnitude of
- * every error mode (one colour each) against learning time, log-scale in value. Grey bars
- * mark the snapshots figure 2 shows, so the two figures can be read together.
+ * every error mode (one colour each) against learning time, log-scale in value. Numbered grey
+ * bars mark the snapshots figure 2 shows, which are also the boundaries of figure 3's time
+ * spans, so the three figures can be read together.
  */
 import type { RunResult } from '@metatwin/experiments';
 import type { TopLevelSpec } from 'vega-lite';
-import { learningTimeScale, logAxisFloor, snapshotIndices } from './sampling';
+import { learningTimeScale, logAxisFloor } from './sampling';
+import { snapshotIndices } from './snapshots';
 
 export const MSE_SERIES = 'MSE';
 /** The MSE over held-out datapoints, when a dataset holds some out. */
@@ -30,11 +32,19 @@ export function modeSeriesName(mode: string): string {
 
 const hasHeldOut = (run: RunResult): boolean => run.log[0]?.heldOutMse !== undefined;
 
+/**
+ * The value axis' floor (V² or V): the larger of a tenth of the smallest non-zero value plotted
+ * (logAxisFloor) and a thousandth of the lowest non-zero MSE. A mode passing through zero
+ * would otherwise drag the axis down many empty decades, and an exact 0 cannot be drawn on
+ * a log axis at all; values below the floor are drawn at it.
+ */
+export function mseModesFloor(run: RunResult): number {
+  return Math.max(logAxisFloor(run.log.flatMap((e) => [e.mse, ...run.modeNames.map((m) => e.modes[m] ?? 0)])), logAxisFloor(run.log.map((e) => e.mse)) / 100);
+}
+
 /** One row per log entry per series (MSE first, the held-out MSE if any, then modes in run.modeNames order). */
 export function mseModesRows(run: RunResult): MseModesRow[] {
-  // A mode passing through zero would otherwise drag the axis down many decades: clip at
-  // the smaller of the usual floor and three decades under the lowest MSE.
-  const floor = Math.max(logAxisFloor(run.log.flatMap((e) => [e.mse, ...run.modeNames.map((m) => e.modes[m] ?? 0)])), logAxisFloor(run.log.map((e) => e.mse)) / 100);
+  const floor = mseModesFloor(run);
   const rows: MseModesRow[] = [];
   const push = (t_s: number, step: number, series: string, raw: number): void => {
     rows.push({ t_s, step, series, raw, value: Math.max(Math.abs(raw), floor) });
@@ -69,13 +79,15 @@ export function mseModesSpec(run: RunResult): TopLevelSpec {
   const heldOut = hasHeldOut(run);
   const seriesNames = [MSE_SERIES, ...(heldOut ? [HELD_OUT_MSE_SERIES] : []), ...run.modeNames.map(modeSeriesName)];
   const colours = ['#000000', ...(heldOut ? ['#8c8c8c'] : []), ...run.modeNames.map((_, i) => MODE_COLOURS[i % MODE_COLOURS.length])];
-  const snapshots = snapshotIndices(run).map((i) => ({ t_s: run.log[i].t_s }));
+  const snapshots = snapshotIndices(run).map((i, k) => ({ t_s: run.log[i].t_s, snapshot: String(k + 1) }));
   const timeAxis = {
     field: 't_s',
     type: 'quantitative',
-    scale: learningTimeScale(run.log),
+    // The log's own time range, explicitly: figure 3's spans partition it between the bars.
+    scale: { ...learningTimeScale(run.log), domain: learningTimeDomain_s(run.log), nice: false },
     title: 'learning time (s)',
-    axis: { values: timeTicks(run.log), grid: false, format: '~g' },
+    // '~r', not '~g': Vega's '~g' labels 10 s as "1e+1".
+    axis: { values: timeTicks(run.log), grid: false, format: '~r' },
   } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -87,6 +99,12 @@ export function mseModesSpec(run: RunResult): TopLevelSpec {
         data: { name: 'snapshots' },
         mark: { type: 'rule', color: '#9e9e9e', strokeWidth: 5, opacity: 0.35 },
         encoding: { x: timeAxis },
+      },
+      {
+        // The snapshot's number, as figure 2's panels and figure 3's spans name it.
+        data: { name: 'snapshots' },
+        mark: { type: 'text', baseline: 'bottom', dy: -3, fontSize: 11, fontWeight: 'bold', color: '#616161' },
+        encoding: { x: timeAxis, y: { value: 0 }, text: { field: 'snapshot', type: 'nominal' } },
       },
       {
         data: { name: 'series' },
@@ -107,6 +125,11 @@ export function mseModesSpec(run: RunResult): TopLevelSpec {
       },
     ],
   };
+}
+
+/** [first, last] test time (s): figure 1's x-domain, which figure 3's spans partition. */
+export function learningTimeDomain_s(log: ReadonlyArray<{ readonly t_s: number }>): [number, number] {
+  return log.length === 0 ? [0, 1] : [log[0].t_s, log[log.length - 1].t_s];
 }
 
 /** 0 and whole decades of learning time up to the last test, labelled on the symlog axis. */

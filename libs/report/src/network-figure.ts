@@ -11,7 +11,7 @@ import type { RunResult } from '@metatwin/experiments';
 import type { TopLevelSpec } from 'vega-lite';
 import { formatTime_s } from './format';
 import { networkLayout, type EdgeSegment, type NetworkLayout } from './network-layout';
-import { sampleLogIndices } from './sampling';
+import { snapshotIndices, spanBoundaries } from './snapshots';
 
 type Panel = Extract<TopLevelSpec, { hconcat: unknown }>['hconcat'][number];
 type UnitLayer = Extract<Extract<Panel, { layer: unknown }>['layer'][number], { mark: unknown }>;
@@ -30,9 +30,16 @@ export interface GateSpan {
   readonly overdrive_V: number[];
 }
 
-/** Three spans (fewer for very short logs) between the four log-spaced snapshots of training. */
+/**
+ * One span between each pair of consecutive snapshots (snapshots.ts), so the spans' boundaries
+ * are figure 1's grey bars and figure 2's panels, as in the paper's Fig. 4 ("the three time
+ * spans defined by the blue lines in (a) and (b)").
+ */
 export function gateSpans(run: RunResult): GateSpan[] {
-  const marks = sampleLogIndices(run.log, 4);
+  const marks = spanBoundaries(run);
+  const numbers = snapshotIndices(run);
+  // Snapshot numbers where a boundary is one; the added first/last steps (one snapshot only) have none.
+  const name = (index: number): string => (numbers.includes(index) ? `${numbers.indexOf(index) + 1}` : index === 0 ? 'start' : 'end');
   const vto_V = run.experiment.transistor.vto_V;
   const spans: GateSpan[] = [];
   for (let k = 0; k + 1 < marks.length; k++) {
@@ -45,7 +52,15 @@ export function gateSpans(run: RunResult): GateSpan[] {
       for (let i = marks[k]; i <= marks[k + 1]; i++) sum += Math.max(run.log[i].gates_V[e] - vto_V, 0);
       return sum / (marks[k + 1] - marks[k] + 1);
     });
-    spans.push({ fromIndex: marks[k], toIndex: marks[k + 1], from_s: from.t_s, to_s: to.t_s, title: `${formatTime_s(from.t_s)} → ${formatTime_s(to.t_s)}`, rate_Vps, overdrive_V });
+    spans.push({
+      fromIndex: marks[k],
+      toIndex: marks[k + 1],
+      from_s: from.t_s,
+      to_s: to.t_s,
+      title: `${name(marks[k])} → ${name(marks[k + 1])}: ${formatTime_s(from.t_s)} → ${formatTime_s(to.t_s)}`,
+      rate_Vps,
+      overdrive_V,
+    });
   }
   return spans;
 }
@@ -147,12 +162,12 @@ export function networkSpec(run: RunResult): TopLevelSpec {
   const layout = networkLayout(run.network);
   const spans = gateSpans(run);
   const overdriveMax_V = spans.reduce((m, s) => s.overdrive_V.reduce((a, v) => Math.max(a, v), m), 1e-3);
-  const conductance_uS = run.final.conductance_S.map((g) => g * 1e6);
+  const conductance_mS = run.final.conductance_S.map((g) => g * 1e3);
   const roles = roleMarkers(run, layout);
   const datasets: Record<string, object[]> = {
     nodes: layout.nodes.map((n) => ({ ...n })),
     roles: roles.map((m) => ({ ...m })),
-    final: edgeRows(layout.segments, { conductance_uS }),
+    final: edgeRows(layout.segments, { conductance_mS }),
   };
   const panels: Panel[] = spans.map((span, k) => {
     datasets[`span${k}`] = edgeRows(layout.segments, { rate_Vps: span.rate_Vps, overdrive_V: span.overdrive_V });
@@ -177,10 +192,11 @@ export function networkSpec(run: RunResult): TopLevelSpec {
     panel(layout, roles, 'final conductance', 'final', {
       color: { value: '#4d4d4d' },
       strokeWidth: {
-        field: 'conductance_uS',
+        field: 'conductance_mS',
         type: 'quantitative',
-        scale: { domain: [0, maxAbs(conductance_uS)], range: WIDTH_RANGE_PX },
-        legend: { title: 'K = I/ΔV (µS)', orient: 'bottom', direction: 'horizontal', format: '.3~s', values: threeTicks(maxAbs(conductance_uS)) },
+        scale: { domain: [0, maxAbs(conductance_mS)], range: WIDTH_RANGE_PX },
+        // Plain decimals: an SI-prefixed format (~s) would print 0.5 mS as "500m".
+        legend: { title: 'K = I/ΔV (mS)', orient: 'bottom', direction: 'horizontal', format: '.2~r', values: threeTicks(maxAbs(conductance_mS)) },
       },
     }),
   );

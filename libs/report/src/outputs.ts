@@ -2,12 +2,12 @@
  * Figure 2: what the network computes at a few moments of training. Two-input runs get a
  * truth-table heatmap per snapshot (Fig. 3B); one-input runs get output-vs-input curves
  * with the labels as black points (Fig. 4A). Snapshots come from `snapshotIndices`, the
- * same ones figure 1 marks with grey bars.
+ * same ones figure 1 marks with numbered grey bars and figure 3's spans run between.
  */
 import type { RunResult } from '@metatwin/experiments';
 import type { TopLevelSpec } from 'vega-lite';
 import { formatInput_V, formatTime_s } from './format';
-import { snapshotIndices } from './sampling';
+import { snapshotIndices } from './snapshots';
 
 export interface TruthTableCell {
   /** Snapshot position, 0 = first log entry; orders the facets. */
@@ -34,8 +34,9 @@ export interface OutputCurvePoint {
   readonly output_V: number;
 }
 
-export function timeLabel(t_s: number): string {
-  return `t = ${formatTime_s(t_s)}`;
+/** "2: t = 12 ms": the snapshot's number (as figure 1's bars show it) and its learning time. */
+export function timeLabel(t_s: number, snapshot?: number): string {
+  return `${snapshot === undefined ? '' : `${snapshot + 1}: `}t = ${formatTime_s(t_s)}`;
 }
 
 /** One row per datapoint per snapshot, inputs as category strings. */
@@ -45,7 +46,7 @@ export function truthTableCells(run: RunResult): TruthTableCell[] {
     return run.inputs.map((point, i) => ({
       snapshot,
       t_s: entry.t_s,
-      time: timeLabel(entry.t_s),
+      time: timeLabel(entry.t_s, snapshot),
       V1: formatInput_V(point[0]),
       V2: formatInput_V(point[1]),
       output_V: entry.outputs[i],
@@ -112,7 +113,7 @@ export function truthTableSpec(run: RunResult): TopLevelSpec {
 export function outputCurves(run: RunResult): OutputCurvePoint[] {
   return snapshotIndices(run).flatMap((logIndex, snapshot) => {
     const entry = run.log[logIndex];
-    return run.inputs.map((point, i) => ({ snapshot, t_s: entry.t_s, time: timeLabel(entry.t_s), V1_V: point[0], output_V: entry.outputs[i] }));
+    return run.inputs.map((point, i) => ({ snapshot, t_s: entry.t_s, time: timeLabel(entry.t_s, snapshot), V1_V: point[0], output_V: entry.outputs[i] }));
   });
 }
 

@@ -1,4 +1,4 @@
-import { logAxisFloor, sampleLogIndices, snapshotIndices } from './sampling';
+import { logAxisFloor, sampleLogIndices } from './sampling';
 
 const linearLog = (n: number, dt_s: number) => Array.from({ length: n }, (_, i) => ({ t_s: i * dt_s }));
 
@@ -28,12 +28,6 @@ describe('sampleLogIndices', () => {
 
   it('rejects a count that is not a positive integer', () => {
     expect(() => sampleLogIndices(linearLog(5, 1), 0)).toThrow(RangeError);
-  });
-
-  it('takes four snapshots for two-input runs and five for one-input runs', () => {
-    const log = linearLog(50, 0.02);
-    expect(snapshotIndices({ log, inputs: [[0, 0]] })).toHaveLength(4);
-    expect(snapshotIndices({ log, inputs: [[0]] })).toHaveLength(5);
   });
 });
 

@@ -1,8 +1,8 @@
 /**
- * Which log entries a figure shows, and how zeros are kept off log axes. Learning is fast
- * at first and slow later (the paper's Fig. 4 spans are 0–0.04 s, 0.04–0.4 s, 0.4–4 s), so
- * snapshots are spaced evenly in log time rather than in step count: evenly spaced
- * snapshots would all land on the flat tail and miss the mode-by-mode story.
+ * Log-time sampling, and how zeros are kept off log axes. Learning is fast at first and slow
+ * later (the paper's Fig. 4 spans are 0–0.04 s, 0.04–0.4 s, 0.4–4 s), so when the run gives no
+ * better moments (snapshots.ts) they are spaced evenly in log time rather than in step count:
+ * evenly spaced snapshots would all land on the flat tail and miss the mode-by-mode story.
  */
 
 /** Anything with a learning time; LogEntry satisfies it. */
@@ -73,15 +73,6 @@ export function logAxisFloor(values: Iterable<number>, fallback = 1e-12): number
 export function firstPositiveTime_s(log: ReadonlyArray<Timed>): number | null {
   for (const e of log) if (e.t_s > 0) return e.t_s;
   return null;
-}
-
-/**
- * The log entries figure 2 shows and figure 1 marks with grey bars: four for a two-input
- * truth table (as Fig. 3B), five for a regression curve family (initial + four, as Fig. 4A).
- */
-export function snapshotIndices(run: { readonly log: ReadonlyArray<Timed>; readonly inputs: ReadonlyArray<ReadonlyArray<number>> }): number[] {
-  const inputCount = run.inputs[0]?.length ?? 0;
-  return sampleLogIndices(run.log, inputCount === 2 ? 4 : 5);
 }
 
 /** Time axis for learning-time plots: log-like past the first test step, linear through 0. */

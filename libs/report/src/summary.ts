@@ -4,6 +4,8 @@
  */
 import type { FamilyResult, RunResult } from '@metatwin/experiments';
 import { arithmeticMean, formatSig, formatTime_s } from './format';
+import { leftOutText, modeOrderRule } from './mode-order';
+import { powerBreakdown } from './power-figure';
 
 export interface SummaryRow {
   readonly label: string;
@@ -38,6 +40,14 @@ function halfTimesText(run: RunResult): string {
     .join(', ');
 }
 
+/** The held edges' share of the inference power (figure "Inference power per edge"). */
+function heldPowerText(run: RunResult): string {
+  const p = powerBreakdown(run);
+  if (!p.heldKnown) return 'not recorded (result from before final.heldEdges)';
+  if (p.total_W <= 0) return `${p.heldCount} edges, no power`;
+  return `${formatSig(p.held_W * 1e6)} µW = ${formatSig((100 * p.held_W) / p.total_W, 3)} % of the total, in ${p.heldCount} of ${p.rows.length} edges`;
+}
+
 /** Summary table of one run, in display order. */
 export function runSummaryRows(run: RunResult): SummaryRow[] {
   const s = run.summary;
@@ -54,12 +64,15 @@ export function runSummaryRows(run: RunResult): SummaryRow[] {
     if (c.heldOutMseEnd !== undefined) rows.push({ label: 'Held-out MSE at the end', value: `${formatSig(c.heldOutMseEnd)} V²` });
   } else {
     rows.push({ label: 'Mode order', value: modeOrderText(run) }, { label: 'Mode half-times', value: halfTimesText(run) });
+    const rule = modeOrderRule(run);
+    if (rule !== null) rows.push({ label: 'Mode-order rule', value: rule.text }, { label: 'Modes left out of the order', value: leftOutText(rule) });
   }
   if (s.truthTableCorrect !== undefined) rows.push({ label: 'Truth table correct', value: yesNo(s.truthTableCorrect) });
   rows.push(
     { label: 'Learned', value: yesNo(s.learned) },
     { label: 'Inference power per edge', value: `${formatSig(arithmeticMean(run.final.powerPerEdge_W) * 1e6)} µW` },
     { label: 'Inference power, whole network', value: `${formatSig(arithmeticMean(run.final.power_W) * 1e6)} µW` },
+    { label: 'Inference power in edges joining two held nodes', value: heldPowerText(run) },
     { label: 'Energy per inference per edge', value: `${formatSig(run.final.energyPerEdge_J * 1e12)} pJ` },
     { label: 'Wall time', value: formatTime_s(run.wall_s) },
   );
@@ -72,6 +85,8 @@ export interface FamilyTaskRow {
   readonly mseEnd: string;
   readonly modeOrder: string;
   readonly inOrder: string;
+  /** Modes left out of the order (below the presence threshold at the start), or "—". */
+  readonly leftOut: string;
 }
 
 /** One row per task of a family, MSE in V². */
@@ -82,6 +97,10 @@ export function familyTaskRows(family: FamilyResult): FamilyTaskRow[] {
     mseEnd: formatSig(task.summary.mseEnd),
     modeOrder: task.summary.modeOrder.join(' → ') || '—',
     inOrder: yesNo(task.summary.modesInOrder),
+    leftOut:
+      modeOrderRule(task)
+        ?.leftOut.map((m) => `${m.name} (${formatSig(100 * m.share, 2)} %)`)
+        .join(', ') || '—',
   }));
 }
 

@@ -32,7 +32,7 @@ describe('writeReport', () => {
   it('writes an XOR report: error modes, truth table and network, all inline', async () => {
     const run = syntheticXorRun();
     const out = await report(run, 'xor');
-    expect(out.figures.map((f) => f.slice(f.lastIndexOf('/') + 1))).toEqual(['mse-modes.svg', 'truth-table.svg', 'network.svg']);
+    expect(out.figures.map((f) => f.slice(f.lastIndexOf('/') + 1))).toEqual(['mse-modes.svg', 'truth-table.svg', 'network.svg', 'power.svg']);
     for (const figure of out.figures) {
       expect(isAbsolute(figure)).toBe(true);
       expect(out.page).toContain(expectSvg(figure));
@@ -60,7 +60,7 @@ describe('writeReport', () => {
   it('writes a regression report with output curves instead of a truth table', async () => {
     const run = syntheticRegressionRun();
     const out = await report(run, 'regression');
-    expect(out.figures.map((f) => f.slice(f.lastIndexOf('/') + 1))).toEqual(['mse-modes.svg', 'outputs.svg', 'network.svg']);
+    expect(out.figures.map((f) => f.slice(f.lastIndexOf('/') + 1))).toEqual(['mse-modes.svg', 'outputs.svg', 'network.svg', 'power.svg']);
     out.figures.forEach(expectSvg);
     expect(out.page).not.toContain('Truth table correct');
     expect(out.page).toContain('Open black circles are the labels L');
@@ -69,7 +69,7 @@ describe('writeReport', () => {
   it('writes a classification report: accuracy and confusion instead of outputs, accuracy rows instead of modes', async () => {
     const run = syntheticClassificationRun();
     const out = await report(run, 'classification');
-    expect(out.figures.map((f) => f.slice(f.lastIndexOf('/') + 1))).toEqual(['mse-modes.svg', 'classification.svg', 'network.svg']);
+    expect(out.figures.map((f) => f.slice(f.lastIndexOf('/') + 1))).toEqual(['mse-modes.svg', 'classification.svg', 'network.svg', 'power.svg']);
     out.figures.forEach(expectSvg);
     expect(out.page).toContain('Accuracy start → end');
     expect(out.page).toContain('Held-out accuracy start → end');
