@@ -2,6 +2,7 @@ import { closeControllerLinks } from '@metatwin/bridges';
 import { attachCommand, cancelCommand, resultCommand, resumeCommand } from './commands/control';
 import { calibrateCommand } from './commands/calibrate';
 import { compareCommand } from './commands/compare';
+import { damageCommand } from './commands/damage';
 import { emulateCommand } from './commands/emulate';
 import { influxCommand } from './commands/influx';
 import { natsAuthCommand } from './commands/nats-auth';
@@ -27,6 +28,7 @@ const COMMANDS: Record<string, Command> = {
   emulate: emulateCommand,
   compare: compareCommand,
   calibrate: calibrateCommand,
+  damage: damageCommand,
   influx: influxCommand,
   result: resultCommand,
   attach: attachCommand,

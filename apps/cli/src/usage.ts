@@ -5,8 +5,9 @@ Usage:
                                     run an experiment: embedded services by default (event log
                                     in runs/log), distributed with --bus nats://…, the same with
                                     recording off with --bus direct; --influx projects it into
-                                    InfluxDB (presets: xor, regression, regression-family, iris; or a
-                                    JSON/YAML file, whose rig picks each subsystem's adapter);
+                                    InfluxDB (presets: xor, xor-paper, regression,
+                                    regression-family, iris; or a JSON/YAML file, whose rig
+                                    picks each subsystem's adapter);
                                     Ctrl-C asks: cancel (recorded, resumable) or detach
   metatwin study run <file> [--workers N | --nats URL]
                                     a scaling study: the jobs of a study file (axes of task,
@@ -71,6 +72,12 @@ Usage:
                                     offset to chip-calibration runs (the chip-calibration
                                     preset, network on hardware, one run per gate level) and
                                     write the chip file experiments load
+  metatwin damage <preset|file> [--learn S] [--relearn S] [--kind open|short] [--seed N] [--test-every STEPS] [--json] [--out DIR]
+                                    learn S s (default: the experiment's time), damage the edge
+                                    whose loss raises the MSE most, relearn S s (default 10):
+                                    MSE before/after, time to relearn against the original
+                                    learning time; tests every STEPS (default 100), finer
+                                    near a fast relearning; --out writes DIR/damage.json
   metatwin help                     this text
 
 solve reads {"nodes", "edges", "gates", "fixed", "transistor"} (see README) and prints

@@ -31,3 +31,4 @@ export { ReplayError, replayAt, verifyRun, type ReplayState, type VerifyReport }
 export { CalibrationError, calibrationRun, fitChip, type CalibrationPoint, type CalibrationRun, type ChipFit, type CopyFit, type OffsetFit } from './calibrate';
 export { MEASURED_SIGNALS, compareRun, type CompareOptions, type CompareReport, type MeasuredSignal, type ResidualStats } from './compare';
 export { catalogueEnd, damage, processGone, runEntry, type RunState } from './catalogue';
+export { ReplayMismatchError, damageAndRetrain, damageSchedule, type DamageRetrainOptions, type DamageRetrainResult } from './damage-retrain';
