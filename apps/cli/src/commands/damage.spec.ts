@@ -7,20 +7,11 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DamageRetrainResult } from '@metatwin/services';
-import { main } from '../main';
+import { captureMain } from '../testing/capture-main';
 
 const root = join(__dirname, '..', '..', '..', '..');
 
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(
-    argv,
-    (s) => (out += s),
-    (s) => (err += s),
-  );
-  return { code, out, err };
-}
+const cli = captureMain;
 
 describe('metatwin damage', () => {
   it('prints the cut edge, the MSE around the cut and the relearn time, and writes damage.json', () => {

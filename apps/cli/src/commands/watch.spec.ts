@@ -11,6 +11,7 @@ import { FileEventLog, type LogBatch } from '@metatwin/eventlog';
 import { planFromInput, presetInput, type Experiment, type LogEntry } from '@metatwin/experiments';
 import { LogRecorder, RunAssembler, runEmbedded } from '@metatwin/services';
 import { main } from '../main';
+import { captureMain } from '../testing/capture-main';
 import { RunWatcher, testLine } from './watch';
 
 const RUN = 'watch-xor';
@@ -22,16 +23,7 @@ function xor(steps: number): Experiment {
   return plan.experiment;
 }
 
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(
-    argv,
-    (s) => (out += s),
-    (s) => (err += s),
-  );
-  return { code, out, err };
-}
+const cli = captureMain;
 
 async function readBatches(dir: string): Promise<LogBatch[]> {
   const log = await FileEventLog.open(dir);
