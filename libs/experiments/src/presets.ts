@@ -44,7 +44,7 @@ export function xorPaperPreset(): Record<string, unknown> {
     ...xor,
     name: 'xor-paper',
     description:
-      "Fig. 3 from the paper's start: gates 2.5 V, rails V− = 0.11 V and V+ = 0.33 V, η = 0.5, the gate floor as the hardware's 1N4148 diode from G_min = 1.1 V, 20 s. With this model XOR's truth table comes right and stays, but the MSE falls only ≈ 6× and E11 never halves: the hardware's fall and mode order are not reproduced (docs/fidelity.md)",
+      "Fig. 3 from the paper's start: gates 2.5 V, rails V− = 0.11 V and V+ = 0.33 V, η = 0.5, the gate floor as the hardware's 1N4148 diode from G_min = 1.1 V, 20 s. With this model XOR's truth table comes right (and is right at 20 s in 5 of 5 seeds), but the MSE falls only ≈ 6× and E11 never halves: the hardware's fall and mode order are not reproduced (docs/fidelity.md)",
     initialGates_V: 2.5,
     roles: {
       ...(xor.roles as Record<string, unknown>),

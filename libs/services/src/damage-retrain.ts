@@ -11,10 +11,10 @@
  * Both runs take the one run path (runEmbedded, nothing recorded, as `metatwin run --bus
  * direct`); the ranking reuses rigAt and readTest, so there is no second solver or read-out.
  */
-import { stepTime_ns, type DamageEvent, type Experiment } from '@metatwin/contracts';
+import { isPending, stepTime_ns, type DamageEvent, type Experiment } from '@metatwin/contracts';
 import { readTest, rigAt, summarise, testTask, type LogEntry, type RunResult } from '@metatwin/experiments';
-import { MeasurementSim } from '@metatwin/measurement';
 import { runEmbedded } from './embedded';
+import { bindPort, isSimulation } from './factory';
 
 /** Relearned: the MSE back within this factor of its value just before the cut. */
 export const RELEARNED_WITHIN = 1.25;
@@ -269,7 +269,8 @@ export function testMse(exp: Experiment, gates_V: ArrayLike<number>, steps: numb
   const withDamage: Experiment = damage === null ? exp : { ...exp, imperfections: { ...exp.imperfections, damage: [...exp.imperfections.damage, damage] } };
   const rig = rigAt(withDamage, gates_V, steps);
   const task = testTask(exp, rig);
-  const adc = new MeasurementSim(exp);
+  // The measurement subsystem's own model, built by the factory as a run builds it.
+  const adc = bindPort('measurement', exp, 'sim').port;
   const t_ns = stepTime_ns(steps, exp.schedule.t_h_s);
   const perPoint = rig.outputNodes.length;
   const codes = new Float64Array(rig.held_V.length * perPoint);
@@ -278,8 +279,11 @@ export function testMse(exp: Experiment, gates_V: ArrayLike<number>, steps: numb
     rig.twin.selectSlot(d);
     if (rig.twin.infer(rig.held_V[d], out).status !== 'converged') return null;
     // The node path only: the gate the demux also presents does not change the node's code.
-    for (let i = 0; i < perPoint; i++)
-      codes[d * perPoint + i] = adc.sample(t_ns, { step: steps, datapoint: d, address: task.addresses[i] }, { node_V: out[i], gate_V: 0 }).nodeCode;
+    for (let i = 0; i < perPoint; i++) {
+      const sampled = adc.sample(t_ns, { step: steps, datapoint: d, address: task.addresses[i] }, { node_V: out[i], gate_V: 0 });
+      if (isPending(sampled)) throw new Error('the simulated ADC answers at once');
+      codes[d * perPoint + i] = sampled.nodeCode;
+    }
   }
   return readTest(task, (d, address) => codes[d * perPoint + task.addresses.indexOf(address)], `${exp.name} at step ${steps}`).mse;
 }
@@ -339,7 +343,7 @@ export function damageSchedule(exp: Experiment, o: DamageRetrainOptions): { lear
   if (kind !== 'open' && kind !== 'short') throw new RangeError(`kind must be "open" or "short", got ${JSON.stringify(kind)}`);
   const testEvery = o.testEvery ?? DEFAULT_TEST_EVERY;
   if (!Number.isInteger(testEvery) || testEvery < 1) throw new RangeError(`testEvery must be an integer ≥ 1 (training steps), got ${testEvery}`);
-  const unsimulated = Object.entries(exp.rig).filter(([, adapter]) => adapter !== 'sim');
+  const unsimulated = Object.entries(exp.rig).filter(([, adapter]) => !isSimulation(adapter));
   if (unsimulated.length > 0)
     throw new RangeError(
       `damage retraining ranks edges on the simulated network, so every subsystem must run on 'sim'; got ${unsimulated.map(([s, a]) => `${s}: ${a}`).join(', ')}`,

@@ -112,6 +112,11 @@ export function isBridge(adapter: AdapterChoice | undefined): boolean {
   return adapter !== undefined && adapter.startsWith('bridge:');
 }
 
+/** Whether an adapter is the physics model itself (not a mirror, not hardware). */
+export function isSimulation(adapter: AdapterChoice): boolean {
+  return adapter === 'sim';
+}
+
 /** The adapter a replay re-drives a subsystem on: a bridged one in its twin (sim), never on the board. */
 export function replayAdapter(adapter: AdapterChoice): AdapterChoice {
   return isBridge(adapter) ? 'sim' : adapter;
