@@ -19,8 +19,12 @@ import { flood, percentile, stepLatencies, watchGates, type GatesWatch } from '.
 
 type Result = RunResult & { run: string; mode: 'embedded' | 'distributed' };
 
-/** Steps per concurrent run: 16 × 600 steps on 2 shared cores. */
-const STEPS = 600;
+/**
+ * Steps per concurrent run: 16 × 1,200 steps on 2 shared cores. Long enough that the first run,
+ * started 15 × STAGGER_MS before the last, is still going when the last starts (a CI run saw
+ * 600-step runs, ≈ 2.6 s alone, end the first 0.3 s before the last began).
+ */
+const STEPS = 1200;
 const RUNS = 16;
 /** The flooded run is longer, so that the whole 2 s flood falls inside it. */
 const FLOOD_STEPS = 3000;

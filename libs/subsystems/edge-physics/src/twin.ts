@@ -374,9 +374,10 @@ export class TwinNetwork {
     let sumSquares = 0;
     for (let e = 0; e < gates_V.length; e++) {
       // With jitter each switch is on for its own share of the step (the step's start keys the draw).
-      const dt = jitter > 0 ? dt_s * enableFactor(this.enableJitterSeed, jitter, this.learned_ns, e, gates_V.length) : dt_s;
+      const share = jitter > 0 ? enableFactor(this.enableJitterSeed, jitter, this.learned_ns, e, gates_V.length) : 1;
+      const dt = dt_s * share;
       const rate = rates_Vps[e];
-      sumSquares += rate * rate * (dt / dt_s);
+      sumSquares += rate * rate * share;
       if (diode) {
         const g = stepAboveDiode(gates_V[e], rate, dt, this.learning);
         gates_V[e] = g > hi ? hi : g;
