@@ -169,10 +169,17 @@ describe('NATS roles and permissions (real nats-server with the production autho
   });
 
   it('records an embedded run into the log as the recorder (its default for --record), and refuses it as the cli', async () => {
-    const asRecorder = await startCli(['run', 'xor', '--steps', '300', '--record', nats.url, '--out', tempDir('mt-sec-rec-'), '--no-report']).within(120_000);
+    const recorded = tempDir('mt-sec-rec-');
+    const asRecorder = await startCli(['run', 'xor', '--steps', '300', '--record', nats.url, '--out', recorded, '--no-report']).within(120_000);
     // The CLI's own words when it fails (its exit code alone said nothing in a CI run that saw 1).
     if (asRecorder.code !== 0) throw new Error(`metatwin run --record as the recorder exited ${String(asRecorder.code)}:\n${asRecorder.out}`);
     expect({ code: asRecorder.code, out: asRecorder.out }).toEqual({ code: 0, out: expect.any(String) });
+    // The services following the log leave an embedded run alone: it runs all four subsystems
+    // itself. (They used to take it on too, and the log refused one side's second stream: the
+    // service's, which it logged, or — when the service's batch landed first — the run's own.)
+    const runId = resultOf(recorded).run;
+    await new Promise((r) => setTimeout(r, 1000));
+    for (const svc of services) expect({ service: svc.name, mentions: svc.output.includes(runId) }).toEqual({ service: svc.name, mentions: false });
     const asCli = await startCli(['run', 'xor', '--steps', '300', '--record', nats.url, '--out', tempDir('mt-sec-rec-cli-'), '--no-report'], {
       METATWIN_NATS_ROLE: 'cli',
     }).within(120_000);

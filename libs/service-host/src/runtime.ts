@@ -46,6 +46,13 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
   host: AnyHost | null = null;
   /** Runs whose signals made this service throw: it takes no further part in them. */
   private readonly quarantined = new Set<string>();
+  /**
+   * Runs recorded into the log by an embedded run (RunCreated mode 'embedded'): that process runs
+   * all four subsystems itself, so a service that took the run on too would write a second
+   * measurement (or clamping, …) stream into it — refused by the log as an overlap, and, when the
+   * service's batch landed first, the embedded run's own append refused instead.
+   */
+  private readonly embedded = new Set<string>();
   /** Runs being taken on again (a resume): their signals wait here until the host holds the run. */
   private readonly rejoining = new Map<string, Signal[]>();
   /** The supervisor's runs, for their catalogue entries. */
@@ -114,7 +121,8 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
     bus.subscribe(
       host.decider.listensTo,
       (s) => {
-        if (this.quarantined.has(s.meta.runId)) return;
+        if (s.type === 'RunCreated' && s.data.mode === 'embedded') return void this.embedded.add(s.meta.runId);
+        if (this.quarantined.has(s.meta.runId) || this.embedded.has(s.meta.runId)) return;
         const waiting = this.rejoining.get(s.meta.runId);
         if (waiting) return void waiting.push(s);
         if (s.type === 'RunResumed' && host.stateOf(s.meta.runId) === undefined) return void this.rejoin(host, s.meta.runId, [s]);
@@ -339,6 +347,12 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
     this.rejoining.set(runId, waiting);
     try {
       const signals = await readRunSignals(log, runId);
+      // An embedded run resumed in its own process (metatwin resume) is not the services' to take on.
+      if (signals.some((x) => x.type === 'RunCreated' && x.data.mode === 'embedded')) {
+        this.embedded.add(runId);
+        waiting.length = 0;
+        return;
+      }
       const { resumeFrom } = recoverRun(host, signals, await log.lastSequence(runId, this.service));
       host.announce(runId, 'ServiceStarted', { service: this.service, resumeFrom });
       this.logger.log(`took run ${runId} on again (resumed) from step ${resumeFrom}`);
@@ -373,6 +387,11 @@ export class ServiceRuntime implements OnModuleInit, OnApplicationShutdown {
         );
         const created = signals.find((s): s is Signal<'RunCreated'> => s.type === 'RunCreated');
         if (lastMarker(signals) !== null || !created) continue;
+        // An interrupted embedded run is resumed by its own process, never by the services.
+        if (created.data.mode === 'embedded') {
+          this.embedded.add(runId);
+          continue;
+        }
         if (signals.some((s) => s.type === 'RunFaulted' && s.meta.source === this.service)) {
           this.quarantined.add(runId);
           this.logger.warn(`run ${runId} stays quarantined: this service could not handle it before`);
