@@ -138,16 +138,17 @@ export function gateRates(
     const b = edgeB[e];
     const dF = free_V[a] - free_V[b];
     const dC = clamped_V[a] - clamped_V[b];
-    let rate: number;
     if (stages === null) {
-      rate = (dF * dF - dC * dC) * inv;
+      // The amalgamated V0, in the arithmetic runs have always used (recorded runs re-drive bit for bit).
+      let drive = dF * dF - dC * dC;
+      if (offset_V2 !== null) drive += offset_V2[e];
+      out_Vps[e] = drive * inv;
     } else {
       const x = stages.sumGain[e] * (dF + dC + stages.sumOffset_V[e]);
       const y = stages.diffGain[e] * (dF - dC + stages.diffOffset_V[e]);
-      rate = (x * y * stages.inverseScale_perV[e] + stages.outputOffset_V[e]) * invRC;
+      const rate = (x * y * stages.inverseScale_perV[e] + stages.outputOffset_V[e]) * invRC;
+      out_Vps[e] = offset_V2 === null ? rate : rate + offset_V2[e] * inv;
     }
-    if (offset_V2 !== null) rate += offset_V2[e] * inv;
-    out_Vps[e] = rate;
   }
 }
 
